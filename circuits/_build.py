@@ -1,0 +1,115 @@
+"""One entry point that turns (problem, m', family, seeds, sparsity, constants) into a Circuit.
+
+Constructions are registered per problem; the first listed is the default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Callable
+
+from circuits._and2 import And2Constants, three_channel_and2
+from circuits._circuit import Circuit, check_sparsity, seeded_rng
+from circuits._families import AND2_FAMILIES, PERM_FAMILIES, and2_instance, perm_instance
+from circuits._naive import naive
+from circuits._perm import PermConstants, bloom_permutation
+from circuits._problems import PROBLEM_NAMES, And2, Permutation, Problem, Represent
+from circuits._represent import RepresentConstants, bloom_represent
+from circuits._validate import check_choice, check_int
+from theory.errors import InvalidArgument
+
+__all__ = ["Construction", "CONSTRUCTIONS", "FAMILIES", "build", "make_problem", "construct"]
+
+
+@dataclass(frozen=True)
+class Construction:
+    """A named way to build a network for one problem, with its constants' type."""
+
+    name: str
+    problem: str
+    build: Callable
+    constants: type | None
+    notion: str  # the correctness notion the default constants target
+
+
+CONSTRUCTIONS: dict[str, tuple[Construction, ...]] = {
+    "and2": (Construction("three-channel", "and2", three_channel_and2, And2Constants, "certified"),
+             Construction("naive", "and2", naive, None, "certified")),
+    "perm": (Construction("bloom", "perm", bloom_permutation, PermConstants, "certified"),
+             Construction("naive", "perm", naive, None, "certified")),
+    "represent": (Construction("bloom", "represent", bloom_represent, RepresentConstants,
+                               "certified"),
+                  Construction("naive", "represent", naive, None, "certified")),
+}
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "and2": tuple(AND2_FAMILIES),
+    "perm": tuple(PERM_FAMILIES),
+    "represent": ("all",),
+}
+
+
+def make_problem(problem: str, m_prime: int, family: str | None = None,
+                 instance_seed: int = 0) -> Problem:
+    """The problem instance of ``family`` (default: the first listed) with m' outputs."""
+    check_choice("problem", problem, PROBLEM_NAMES)
+    family = family or FAMILIES[problem][0]
+    check_choice("family", family, FAMILIES[problem])
+    m_prime = check_int("m_prime", m_prime, minimum=1, fix="build at least one output")
+    if problem == "and2":
+        m, pairs = and2_instance(family, m_prime, instance_seed)
+        return And2(m, pairs)
+    if problem == "perm":
+        return Permutation(perm_instance(family, m_prime, instance_seed))
+    return Represent(m_prime)
+
+
+def _find(problem: str, construction: str | None) -> Construction:
+    options = CONSTRUCTIONS[problem]
+    if construction is None:
+        return options[0]
+    for option in options:
+        if option.name == construction:
+            return option
+    names = ", ".join(o.name for o in options)
+    raise InvalidArgument(f"construction={construction!r} is not known for {problem}; "
+                          f"use one of: {names}")
+
+
+def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
+              construction: str | None = None, constants: dict[str, Any] | None = None,
+              family: str = "", instance_seed: int = -1) -> Circuit:
+    """Build a circuit for an existing problem instance (any pair list or permutation)."""
+    sparsity = check_sparsity(sparsity, problem.m)
+    seed = check_int("seed", seed, minimum=0)
+    chosen = _find(problem.name, construction)
+    rngs = tuple(seeded_rng(seed, stream) for stream in range(3))
+    if chosen.constants is None:
+        if constants:
+            raise InvalidArgument(f"construction {chosen.name!r} takes no constants, "
+                                  f"got {sorted(constants)}")
+        const = None
+    else:
+        allowed = {f.name for f in fields(chosen.constants)}
+        unknown = sorted(set(constants or {}) - allowed)
+        if unknown:
+            raise InvalidArgument(f"constant {unknown[0]!r} is not one of "
+                                  f"{chosen.name}'s: {', '.join(sorted(allowed))}")
+        const = chosen.constants(**(constants or {}))
+    network, resolved = chosen.build(problem, sparsity, rngs, const)
+    return Circuit(problem, network, chosen.name, sparsity, seed, resolved, family,
+                   instance_seed)
+
+
+def build(problem: str, m_prime: int, family: str | None = None, instance_seed: int = 0,
+          sparsity: int = 2, seed: int = 0, construction: str | None = None,
+          constants: dict[str, Any] | None = None) -> Circuit:
+    """Draw an instance of ``family`` and build the named construction for it.
+
+    >>> c = build("and2", 100, "disjoint", sparsity=2, seed=1)
+    >>> c.m, c.m_prime, c.counts().neurons > 0
+    (200, 100, True)
+    """
+    inst = make_problem(problem, m_prime, family, instance_seed)
+    family = family or FAMILIES[problem][0]
+    return construct(inst, sparsity, seed, construction, constants, family, instance_seed)

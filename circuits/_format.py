@@ -1,0 +1,217 @@
+"""The "superpose-circuit" file format, version 1: an .npz any NumPy/SciPy program can read.
+
+Documented in paper_notes/format.md. Files are written byte-reproducibly: entries in a fixed
+order, fixed zip timestamps, no compression metadata that depends on time, so the same circuit
+gives the same bytes. Reading never unpickles (``allow_pickle=False``) and checks every
+required field, shape and index range before building anything.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from circuits._circuit import Circuit
+from circuits._codes import SupportCode
+from circuits._network import Layer, ThresholdNetwork
+from circuits._problems import PROBLEM_NAMES, And2, Permutation, Represent
+from theory.errors import CircuitFormatError, SuperposeError
+
+__all__ = ["FORMAT", "VERSION", "save_circuit", "load_circuit", "circuit_arrays"]
+
+FORMAT = "superpose-circuit"
+VERSION = 1
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def circuit_arrays(circuit: Circuit) -> dict[str, np.ndarray]:
+    """The file's fields, in the order they are written."""
+    net = circuit.network
+    fields: dict[str, np.ndarray] = {
+        "format": np.array(FORMAT),
+        "version": np.array(VERSION, dtype=np.int64),
+        "problem": np.array(circuit.problem.name),
+        "sparsity": np.array(circuit.sparsity, dtype=np.int64),
+        "seed": np.array(circuit.seed, dtype=np.int64),
+        "m": np.array(circuit.m, dtype=np.int64),
+        "m_prime": np.array(circuit.m_prime, dtype=np.int64),
+    }
+    if isinstance(circuit.problem, And2):
+        fields["pairs"] = circuit.problem.pairs.astype(np.int64)
+    elif isinstance(circuit.problem, Permutation):
+        fields["perm"] = circuit.problem.perm.astype(np.int64)
+    fields.update(_code_fields("input_code", net.input_code))
+    fields["input_code_width"] = np.array(net.input_code.width, dtype=np.int64)
+    fields["n_layers"] = np.array(len(net.layers), dtype=np.int64)
+    for l, layer in enumerate(net.layers, start=1):
+        w = layer.weights.tocsr()
+        w.sort_indices()
+        fields[f"layer{l}_indptr"] = w.indptr.astype(np.int64)
+        fields[f"layer{l}_indices"] = w.indices.astype(np.int64)
+        fields[f"layer{l}_data"] = w.data.astype(np.int64)
+        fields[f"layer{l}_shape"] = np.array(w.shape, dtype=np.int64)
+        fields[f"layer{l}_theta"] = layer.theta.astype(np.int64)
+    fields.update(_code_fields("output_code", net.output_code))
+    fields["construction"] = np.array(circuit.construction)
+    fields["constants_json"] = np.array(json.dumps(circuit.constants, sort_keys=True))
+    fields["family"] = np.array(circuit.family)
+    fields["instance_seed"] = np.array(circuit.instance_seed, dtype=np.int64)
+    return fields
+
+
+def _code_fields(prefix: str, code: SupportCode) -> dict[str, np.ndarray]:
+    return {f"{prefix}_indptr": code.indptr.astype(np.int64),
+            f"{prefix}_indices": code.indices.astype(np.int64)}
+
+
+def save_circuit(circuit: Circuit, path) -> Path:
+    """Write ``circuit`` to ``path`` (byte-identical for identical circuits)."""
+    path = Path(path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, array in circuit_arrays(circuit).items():
+            info = zipfile.ZipInfo(name + ".npy", date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            payload = io.BytesIO()
+            np.lib.format.write_array(payload, np.asarray(array), allow_pickle=False)
+            zf.writestr(info, payload.getvalue())
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(buffer.getvalue())
+        tmp.replace(path)
+    except OSError as exc:
+        raise CircuitFormatError(f"cannot write {str(path)!r}: {exc.strerror}; "
+                                 "choose a writable path") from None
+    return path
+
+
+def load_circuit(path) -> Circuit:
+    """Read and validate a circuit file; CircuitFormatError names what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise CircuitFormatError(f"circuit file {str(path)!r} does not exist; "
+                                 "write one with 'superpose build'")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            data = {name: npz[name] for name in npz.files}
+    except Exception as exc:  # numpy raises many types for a damaged archive
+        raise CircuitFormatError(f"{str(path)!r} is not a readable .npz circuit file "
+                                 f"({type(exc).__name__}); rebuild it with 'superpose build'"
+                                 ) from None
+    try:
+        return _from_arrays(data, str(path))
+    except CircuitFormatError:
+        raise
+    except (SuperposeError, ValueError, TypeError, IndexError, KeyError) as exc:
+        raise CircuitFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
+
+
+def _get(data, name, where):
+    if name not in data:
+        raise CircuitFormatError(f"{where!r} lacks required field {name!r}; "
+                                 f"it is not a complete {FORMAT} v{VERSION} file")
+    return data[name]
+
+
+def _scalar_int(data, name, where) -> int:
+    value = _get(data, name, where)
+    if value.shape != () or value.dtype.kind not in "iu":
+        raise CircuitFormatError(f"{where!r}: field {name!r} must be an integer scalar")
+    return int(value)
+
+
+def _scalar_str(data, name, where) -> str:
+    value = _get(data, name, where)
+    if value.shape != () or value.dtype.kind != "U":
+        raise CircuitFormatError(f"{where!r}: field {name!r} must be a string scalar")
+    return str(value)
+
+
+def _int_array(data, name, where, ndim=1) -> np.ndarray:
+    value = _get(data, name, where)
+    if value.ndim != ndim or (value.size and value.dtype.kind not in "iu"):
+        raise CircuitFormatError(f"{where!r}: field {name!r} must be a {ndim}-d integer array")
+    return value.astype(np.int64)
+
+
+def _code(data, prefix, n_rows, width, where) -> SupportCode:
+    indptr = _int_array(data, f"{prefix}_indptr", where)
+    indices = _int_array(data, f"{prefix}_indices", where)
+    _check_csr(indptr, indices, n_rows, width, prefix, where)
+    return SupportCode(indptr, indices, width)
+
+
+def _check_csr(indptr, indices, n_rows, n_cols, name, where) -> None:
+    if len(indptr) != n_rows + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0) \
+            or indptr[-1] != len(indices):
+        raise CircuitFormatError(f"{where!r}: {name} indptr must be non-decreasing from 0 to "
+                                 f"nnz with {n_rows} rows")
+    if indices.size and (indices.min() < 0 or indices.max() >= n_cols):
+        raise CircuitFormatError(f"{where!r}: {name} indices must lie in [0, {n_cols})")
+
+
+def _from_arrays(data: dict, where: str) -> Circuit:
+    fmt = _scalar_str(data, "format", where)
+    if fmt != FORMAT:
+        raise CircuitFormatError(f"{where!r} has format={fmt!r}, expected {FORMAT!r}")
+    version = _scalar_int(data, "version", where)
+    if version != VERSION:
+        raise CircuitFormatError(f"{where!r} has version={version}, this superpose reads "
+                                 f"version {VERSION}; rebuild it or upgrade superpose")
+    problem_name = _scalar_str(data, "problem", where)
+    if problem_name not in PROBLEM_NAMES:
+        raise CircuitFormatError(f"{where!r} has problem={problem_name!r}; known: "
+                                 f"{', '.join(PROBLEM_NAMES)}")
+    m = _scalar_int(data, "m", where)
+    m_prime = _scalar_int(data, "m_prime", where)
+    if problem_name == "and2":
+        problem = And2(m, _int_array(data, "pairs", where, ndim=2))
+    elif problem_name == "perm":
+        problem = Permutation(_int_array(data, "perm", where))
+    else:
+        problem = Represent(m)
+    if (problem.m, problem.m_prime) != (m, m_prime):
+        raise CircuitFormatError(f"{where!r}: m={m}, m_prime={m_prime} disagree with the "
+                                 f"instance (m={problem.m}, m'={problem.m_prime})")
+    width = _scalar_int(data, "input_code_width", where)
+    if width < 1:
+        raise CircuitFormatError(f"{where!r}: input_code_width={width} must be >= 1")
+    in_code = _code(data, "input_code", m, width, where)
+    n_layers = _scalar_int(data, "n_layers", where)
+    if n_layers < 0:
+        raise CircuitFormatError(f"{where!r}: n_layers={n_layers} must be >= 0")
+    layers, prev = [], width
+    for l in range(1, n_layers + 1):
+        shape = _int_array(data, f"layer{l}_shape", where)
+        if shape.shape != (2,) or shape[1] != prev or shape[0] < 1:
+            raise CircuitFormatError(f"{where!r}: layer{l}_shape must be (d_{l} >= 1, "
+                                     f"d_{l - 1}={prev})")
+        indptr = _int_array(data, f"layer{l}_indptr", where)
+        indices = _int_array(data, f"layer{l}_indices", where)
+        values = _int_array(data, f"layer{l}_data", where)
+        _check_csr(indptr, indices, int(shape[0]), int(shape[1]), f"layer{l}", where)
+        if len(values) != len(indices):
+            raise CircuitFormatError(f"{where!r}: layer{l}_data and layer{l}_indices differ "
+                                     "in length")
+        theta = _int_array(data, f"layer{l}_theta", where)
+        if theta.shape != (shape[0],):
+            raise CircuitFormatError(f"{where!r}: layer{l}_theta must hold {shape[0]} values")
+        w = sp.csr_matrix((values, indices, indptr), shape=tuple(int(x) for x in shape))
+        layers.append(Layer(w, theta))
+        prev = int(shape[0])
+    out_code = _code(data, "output_code", m_prime, prev, where)
+    sparsity = _scalar_int(data, "sparsity", where)
+    seed = _scalar_int(data, "seed", where)
+    construction = str(data["construction"]) if "construction" in data else "unknown"
+    constants = json.loads(str(data["constants_json"])) if "constants_json" in data else {}
+    family = str(data["family"]) if "family" in data else ""
+    instance_seed = int(data["instance_seed"]) if "instance_seed" in data else -1
+    network = ThresholdNetwork(in_code, tuple(layers), out_code)
+    return Circuit(problem, network, construction, sparsity, seed, constants, family,
+                   instance_seed)

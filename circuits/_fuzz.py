@@ -1,0 +1,227 @@
+"""Comparing a circuit with its problem's ground truth: exhaustively, or on sampled inputs.
+
+``exhaustive`` decides correctness on every s-sparse input (the *certified* notion) when the
+input space is small enough to enumerate; ``fuzz`` samples random and adversarial s-sparse
+inputs and can only ever refute. Both return a :class:`CorrectnessReport`; neither prints.
+
+Adversarial inputs (each a share of the samples):
+
+* ``random``: 1..s uniform distinct features;
+* ``sources``: every source feature of a random output (both ends of a pair), filled up;
+* ``near-miss``: a random output's sources but one, plus features whose input supports share
+  units with the missing one (the leak a threshold must resist);
+* ``neighbours``: a feature with random neighbours in the pair graph, or its neighbours alone.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from circuits._circuit import Circuit
+from circuits._inputs import (PAD, count_sparse_inputs, enumerate_sparse_inputs,
+                              normalize_active, random_sparse_inputs)
+from circuits._problems import And2, Permutation
+from circuits._validate import check_int
+
+__all__ = ["Counterexample", "CorrectnessReport", "compare", "exhaustive", "fuzz", "shrink",
+           "adversarial_inputs", "output_sources"]
+
+MAX_EXAMPLES = 5
+CHUNK = 2048
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """An input (its active features) on which output ``output`` reads ``got``, not ``expected``."""
+
+    active: tuple[int, ...]
+    output: int
+    expected: int
+    got: int
+
+    def as_dict(self) -> dict:
+        return {"active": list(self.active), "output": self.output,
+                "expected": self.expected, "got": self.got}
+
+
+@dataclass
+class CorrectnessReport:
+    """Outcome of comparing a circuit with its ground truth on a set of inputs."""
+
+    method: str  # "exhaustive" or "fuzz"
+    sparsity: int
+    inputs_checked: int
+    input_space: int
+    wrong_inputs: int = 0
+    false_positives: int = 0
+    false_negatives: int = 0
+    examples: list[Counterexample] = field(default_factory=list)
+    seed: int | None = None
+    seconds: float = 0.0
+    by_strategy: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def wrong_outputs(self) -> int:
+        return self.false_positives + self.false_negatives
+
+    @property
+    def complete(self) -> bool:
+        """True when every s-sparse input was checked."""
+        return self.method == "exhaustive" and self.inputs_checked == self.input_space
+
+    def as_dict(self) -> dict:
+        return {"method": self.method, "sparsity": self.sparsity,
+                "inputs_checked": self.inputs_checked, "input_space": self.input_space,
+                "complete": self.complete, "wrong_inputs": self.wrong_inputs,
+                "wrong_outputs": self.wrong_outputs, "false_positives": self.false_positives,
+                "false_negatives": self.false_negatives, "seed": self.seed,
+                "seconds": round(self.seconds, 3), "by_strategy": self.by_strategy,
+                "counterexamples": [e.as_dict() for e in self.examples]}
+
+
+def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport) -> None:
+    """Evaluate one batch and add its mismatches to ``report``."""
+    got = circuit.network.evaluate(active)
+    want = circuit.problem.truth(active)
+    diff = (got - want).tocoo()
+    mask = diff.data != 0
+    rows, cols, vals = diff.row[mask], diff.col[mask], diff.data[mask]
+    report.inputs_checked += len(active)
+    report.false_positives += int(np.count_nonzero(vals > 0))
+    report.false_negatives += int(np.count_nonzero(vals < 0))
+    report.wrong_inputs += len(np.unique(rows))
+    for b, k, v in zip(rows, cols, vals):
+        if len(report.examples) >= MAX_EXAMPLES:
+            break
+        row = tuple(int(i) for i in active[b] if i != PAD)
+        report.examples.append(Counterexample(row, int(k), int(v < 0), int(v > 0)))
+
+
+def exhaustive(circuit: Circuit, sparsity: int | None = None) -> CorrectnessReport:
+    """Check every input with at most ``sparsity`` (default: the circuit's) active features."""
+    s = circuit.sparsity if sparsity is None else check_int("sparsity", sparsity, minimum=1,
+                                                             maximum=circuit.m)
+    start = time.perf_counter()
+    report = CorrectnessReport("exhaustive", s, 0, count_sparse_inputs(circuit.m, s))
+    for chunk in enumerate_sparse_inputs(circuit.m, s, CHUNK):
+        compare(circuit, chunk, report)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def output_sources(circuit: Circuit) -> list[np.ndarray]:
+    """For each output k, the input features its ground truth reads, as rows of an array."""
+    problem = circuit.problem
+    if isinstance(problem, And2):
+        return problem.pairs
+    if isinstance(problem, Permutation):
+        return problem.perm[:, None]
+    return np.arange(problem.m_prime)[:, None]
+
+
+def adversarial_inputs(circuit: Circuit, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """``n`` inputs split between the strategies of the module docstring, by name."""
+    s, m = circuit.sparsity, circuit.m
+    shares = {"random": n - 3 * (n // 4), "sources": n // 4, "near-miss": n // 4,
+              "neighbours": n // 4}
+    sources = output_sources(circuit)
+    out = {"random": random_sparse_inputs(m, s, shares["random"], rng)}
+    out["sources"] = _with_fill(sources[rng.integers(0, len(sources), shares["sources"])], m, s,
+                                None, rng)
+    out["near-miss"] = _near_misses(circuit, sources, shares["near-miss"], rng)
+    out["neighbours"] = _neighbourhoods(circuit, shares["neighbours"], rng)
+    return out
+
+
+def _with_fill(base: np.ndarray, m: int, s: int, pool, rng) -> np.ndarray:
+    """Rows of ``base`` (PAD allowed) filled up to s features from ``pool`` rows or at random."""
+    rows = np.full((len(base), s), PAD, dtype=np.int64)
+    width = min(base.shape[1], s)
+    rows[:, :width] = base[:, :width]
+    for b in range(len(rows)):
+        have = [int(i) for i in rows[b] if i != PAD]
+        want = int(rng.integers(len(have), s + 1))
+        candidates = pool[b] if pool is not None else None
+        while len(have) < want:
+            if candidates is not None and len(candidates):
+                f = int(candidates[rng.integers(len(candidates))])
+            else:
+                f = int(rng.integers(m))
+            if f not in have:
+                have.append(f)
+            elif candidates is not None and len(set(candidates.tolist()) - set(have)) == 0:
+                candidates = None
+        rows[b, :len(have)] = have
+    return normalize_active(rows, m, s)
+
+
+def _near_misses(circuit: Circuit, sources, n: int, rng) -> np.ndarray:
+    code = circuit.network.input_code.matrix()
+    overlap = (code @ code.T).tocsr()
+    ks = rng.integers(0, len(sources), n)
+    base = np.full((n, sources.shape[1]), PAD, dtype=np.int64)
+    pools = []
+    for b, k in enumerate(ks):
+        src = sources[k]
+        drop = int(rng.integers(len(src)))
+        kept = [int(f) for j, f in enumerate(src) if j != drop]
+        base[b, :len(kept)] = kept
+        missing = int(src[drop])
+        pool = overlap.indices[overlap.indptr[missing]:overlap.indptr[missing + 1]]
+        pools.append(pool[pool != missing])
+    return _with_fill(base, circuit.m, circuit.sparsity, pools, rng)
+
+
+def _neighbourhoods(circuit: Circuit, n: int, rng) -> np.ndarray:
+    graph = circuit.problem.related_features().tocsr()
+    centres = rng.integers(0, circuit.m, n)
+    keep_centre = rng.random(n) < 0.5
+    base = np.where(keep_centre, centres, PAD)[:, None]
+    pools = [graph.indices[graph.indptr[c]:graph.indptr[c + 1]] for c in centres]
+    return _with_fill(base, circuit.m, circuit.sparsity, pools, rng)
+
+
+def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0) -> CorrectnessReport:
+    """Compare on ``samples`` random and adversarial inputs drawn from ``seed``."""
+    samples = check_int("samples", samples, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    start = time.perf_counter()
+    s = circuit.sparsity
+    report = CorrectnessReport("fuzz", s, 0, count_sparse_inputs(circuit.m, s), seed=seed)
+    batches = adversarial_inputs(circuit, samples, np.random.default_rng(seed))
+    for name, batch in batches.items():
+        before = report.wrong_inputs
+        for lo in range(0, len(batch), CHUNK):
+            compare(circuit, batch[lo:lo + CHUNK], report)
+        report.by_strategy[name] = report.wrong_inputs - before
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def shrink(circuit: Circuit, example: Counterexample) -> Counterexample:
+    """Drop active features one at a time while output ``example.output`` stays wrong."""
+    active = list(example.active)
+    k = example.output
+    changed = True
+    while changed and active:
+        changed = False
+        for f in list(active):
+            trial = [g for g in active if g != f]
+            row = normalize_active([trial + [PAD] * (circuit.sparsity - len(trial))],
+                                   circuit.m, circuit.sparsity)
+            got = int(circuit.network.evaluate(row)[0, k])
+            want = int(circuit.problem.truth(row)[0, k])
+            if got != want:
+                active, changed = trial, True
+                example = Counterexample(tuple(sorted(trial)), k, want, got)
+                break
+    return example
+
+
+def matrix_row(mat: sp.csr_matrix, b: int) -> list[int]:
+    """Column indices of the ones in row b of a CSR result."""
+    return mat.indices[mat.indptr[b]:mat.indptr[b + 1]].tolist()

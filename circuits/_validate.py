@@ -1,0 +1,45 @@
+"""Argument checks that raise one-line InvalidArgument errors naming value, rule and fix."""
+
+from __future__ import annotations
+
+import numbers
+
+from theory.errors import InvalidArgument
+
+
+def check_int(name: str, value: object, *, minimum: int, maximum: int | None = None,
+              fix: str = "") -> int:
+    """``value`` as an int, or InvalidArgument if it is not an integer in [minimum, maximum].
+
+    >>> check_int("m_prime", 5, minimum=1)
+    5
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidArgument(f"{name}={value!r} must be an integer{_hint(fix)}")
+    value = int(value)
+    if value < minimum:
+        raise InvalidArgument(f"{name}={value!r} must be >= {minimum}{_hint(fix)}")
+    if maximum is not None and value > maximum:
+        raise InvalidArgument(f"{name}={value!r} must be <= {maximum}{_hint(fix)}")
+    return value
+
+
+def check_positive(name: str, value: object, fix: str = "") -> float:
+    """``value`` as a float, or InvalidArgument if it is not a finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidArgument(f"{name}={value!r} must be a number{_hint(fix)}")
+    value = float(value)
+    if not value > 0 or value == float("inf"):
+        raise InvalidArgument(f"{name}={value!r} must be a finite number > 0{_hint(fix)}")
+    return value
+
+
+def check_choice(name: str, value: object, choices) -> str:
+    """``value`` if it is one of ``choices``, else InvalidArgument listing them."""
+    if value not in choices:
+        raise InvalidArgument(f"{name}={value!r} is not known; use one of: {', '.join(choices)}")
+    return value
+
+
+def _hint(fix: str) -> str:
+    return f"; {fix}" if fix else ""

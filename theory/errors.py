@@ -1,0 +1,22 @@
+"""The error hierarchy shared by every superpose package.
+
+Each error also subclasses the builtin it refines, so callers that do not know superpose can
+still catch ``ValueError`` or ``OSError``. Messages name the bad value, the rule and the fix in
+one line, e.g. ``"sparsity=5 must be <= m=4; pass a smaller --sparsity"``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SuperposeError", "InvalidArgument", "CircuitFormatError"]
+
+
+class SuperposeError(Exception):
+    """Base class of every error superpose raises on purpose."""
+
+
+class InvalidArgument(SuperposeError, ValueError):
+    """An argument breaks a documented rule (a range, a type, a known name)."""
+
+
+class CircuitFormatError(SuperposeError, ValueError):
+    """A file is missing, unreadable, of another format or version, or inconsistent."""
