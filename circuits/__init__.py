@@ -6,7 +6,8 @@ the exact ground truth. No Z3 here: ``checks`` orchestrates solvers.
 """
 
 from circuits._and2 import And2Constants, three_channel_and2
-from circuits._build import CONSTRUCTIONS, FAMILIES, Construction, build, construct, make_problem
+from circuits._build import (CONSTRUCTIONS, FAMILIES, Construction, build, construct,
+                             find_construction, make_problem)
 from circuits._circuit import Circuit, check_sparsity, seeded_rng
 from circuits._codes import SupportCode, identity_code, random_subsets, random_support_code
 from circuits._families import AND2_FAMILIES, PERM_FAMILIES, and2_instance, perm_instance
@@ -28,7 +29,7 @@ __all__ = [
     "Represent", "RepresentConstants", "SupportCode", "ThresholdNetwork", "VERSION",
     "active_matrix", "adversarial_inputs", "and2_instance", "bloom_permutation",
     "bloom_represent", "build", "check_sparsity", "circuit_arrays", "compare", "construct",
-    "count_sparse_inputs", "enumerate_sparse_inputs", "exhaustive", "fuzz", "identity_code",
+    "count_sparse_inputs", "enumerate_sparse_inputs", "exhaustive", "find_construction", "fuzz", "identity_code",
     "load_circuit", "make_problem", "naive", "normalize_active", "output_sources",
     "perm_instance", "random_sparse_inputs", "random_subsets", "random_support_code",
     "save_circuit", "seeded_rng", "shrink", "three_channel_and2", "threshold_to_relus",

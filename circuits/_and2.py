@@ -19,8 +19,11 @@ deg(i) for the number of pairs holding feature i. Layers (widths):
 * layer 2, re-coding into the output code: unit q adds weight r from shared unit q, and weight
   r / |R_k| from each unit of R_k for every heavy k with q in Q_k; theta = r.
 
-Defaults (c_d = 3, t_min = r_min = 10, c_r = s / 2, c_shared = 2, heavy_factor = 1) follow the
-measurements of ../shared/design/model.md and target certified correctness at s = 2 and 3.
+Defaults (c_d = 3, t_min = 10, c_r = s / 2, r_min = 5 s, c_shared = 2, heavy_factor = 1)
+follow the measurements of ../shared/design/model.md and target certified correctness at
+s = 2 and 3. The design card's r_min = 10 is kept at s = 2 but fails at s = 3: a false light
+output needs every unit of its r-subset hit by two of the s active features, and the number of
+active sets grows like m^s, so r must grow with s (paper_notes/gaps.md has the failures).
 """
 
 from __future__ import annotations
@@ -41,12 +44,12 @@ __all__ = ["And2Constants", "three_channel_and2"]
 
 @dataclass(frozen=True)
 class And2Constants:
-    """Constants of the three-channel construction; ``c_r=None`` means s / 2."""
+    """Constants of the three-channel construction; ``None`` means c_r = s / 2, r_min = 5 s."""
 
     c_d: float = 3.0
     t_min: int = 10
     c_r: float | None = None
-    r_min: int = 10
+    r_min: int | None = None
     c_shared: float = 2.0
     heavy_factor: float = 1.0
 
@@ -56,7 +59,7 @@ class And2Constants:
             c_d=check_positive("c_d", self.c_d),
             t_min=check_int("t_min", self.t_min, minimum=1),
             c_r=check_positive("c_r", c_r),
-            r_min=check_int("r_min", self.r_min, minimum=1),
+            r_min=check_int("r_min", 5 * s if self.r_min is None else self.r_min, minimum=1),
             c_shared=check_positive("c_shared", self.c_shared),
             heavy_factor=check_positive("heavy_factor", self.heavy_factor),
         )

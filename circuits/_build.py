@@ -5,6 +5,7 @@ Constructions are registered per problem; the first listed is the default.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any, Callable
 
@@ -18,27 +19,55 @@ from circuits._represent import RepresentConstants, bloom_represent
 from circuits._validate import check_choice, check_int
 from theory.errors import InvalidArgument
 
-__all__ = ["Construction", "CONSTRUCTIONS", "FAMILIES", "build", "make_problem", "construct"]
+__all__ = ["Construction", "CONSTRUCTIONS", "FAMILIES", "build", "construct", "find_construction",
+           "make_problem"]
 
 
 @dataclass(frozen=True)
 class Construction:
-    """A named way to build a network for one problem, with its constants' type."""
+    """A named way to build a network for one problem, with its constants' type.
+
+    ``stated(s)`` gives the constants the construction states for its default constants at
+    sparsity s and m' >= 100, as ``(neurons / f_n(m'), params / f_p(m'))`` with
+    f_n = sqrt(m') log2 m' and f_p = m' log2^2 m' (log2 m' alone for representation), or None
+    where it states none. They are statements to check, not fitted to measurements.
+    """
 
     name: str
     problem: str
     build: Callable
     constants: type | None
     notion: str  # the correctness notion the default constants target
+    stated: Callable[[int], tuple[float, float] | None] = lambda s: None
+
+
+def _and2_stated(s: int):
+    """The issue's targets at s = 2 (the fixed-code prototype's 10-20 and 1.3-5.6), scaled by
+    (s/2)^2 for larger s: the shared width is proportional to s r, and r_min = 5 s."""
+    return (20.0 * (s / 2) ** 2, 6.0 * (s / 2) ** 2) if s >= 2 else None
+
+
+def _perm_stated(s: int):
+    """The design card's s = 2 measurements (5.7-8.5, 0.95-2.2) rounded up to (10, 3); the
+    width grows like sqrt(s), so the neuron constant scales by sqrt(s / 2)."""
+    return (10.0 * math.sqrt(s / 2), 3.0)
+
+
+def _represent_stated(s: int):
+    """From the definition: d = ceil(4 s (ceil((s+1)/2 log2 m') + 2)) gives
+    d / log2 m' <= 2 s (s+1) + (12 s + 1) / log2(100) for m' >= 100 (no parameters)."""
+    return (2 * s * (s + 1) + (12 * s + 1) / math.log2(100), 0.0)
 
 
 CONSTRUCTIONS: dict[str, tuple[Construction, ...]] = {
-    "and2": (Construction("three-channel", "and2", three_channel_and2, And2Constants, "certified"),
+    "and2": (Construction("three-channel", "and2", three_channel_and2, And2Constants, "certified",
+                          _and2_stated),
              Construction("naive", "and2", naive, None, "certified")),
-    "perm": (Construction("bloom", "perm", bloom_permutation, PermConstants, "certified"),
+    "perm": (Construction("bloom", "perm", bloom_permutation, PermConstants, "certified",
+                          _perm_stated),
              Construction("naive", "perm", naive, None, "certified")),
     "represent": (Construction("bloom", "represent", bloom_represent, RepresentConstants,
-                               "certified"),
+                               "certified", _represent_stated),
                   Construction("naive", "represent", naive, None, "certified")),
 }
 
@@ -64,7 +93,9 @@ def make_problem(problem: str, m_prime: int, family: str | None = None,
     return Represent(m_prime)
 
 
-def _find(problem: str, construction: str | None) -> Construction:
+def find_construction(problem: str, construction: str | None = None) -> Construction:
+    """The registered construction of that name for ``problem`` (default: the first)."""
+    check_choice("problem", problem, PROBLEM_NAMES)
     options = CONSTRUCTIONS[problem]
     if construction is None:
         return options[0]
@@ -82,7 +113,7 @@ def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
     """Build a circuit for an existing problem instance (any pair list or permutation)."""
     sparsity = check_sparsity(sparsity, problem.m)
     seed = check_int("seed", seed, minimum=0)
-    chosen = _find(problem.name, construction)
+    chosen = find_construction(problem.name, construction)
     rngs = tuple(seeded_rng(seed, stream) for stream in range(3))
     if chosen.constants is None:
         if constants:

@@ -8,6 +8,7 @@ unit of its support S_i is 1 (the AND of its support). Codes are stored as CSR i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,9 +37,21 @@ class SupportCode:
         return np.diff(self.indptr)
 
     def matrix(self) -> sp.csr_matrix:
-        """The rows x width 0/1 incidence matrix (int64)."""
+        """The rows x width 0/1 incidence matrix (int64), built once."""
+        return self._matrix
+
+    def matrix_t(self) -> sp.csr_matrix:
+        """Its transpose as CSR (row p = the features whose support holds unit p), built once."""
+        return self._matrix_t
+
+    @cached_property
+    def _matrix(self) -> sp.csr_matrix:
         data = np.ones(len(self.indices), dtype=np.int64)
         return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n_rows, self.width))
+
+    @cached_property
+    def _matrix_t(self) -> sp.csr_matrix:
+        return self._matrix.T.tocsr()
 
     def same_as(self, other: "SupportCode") -> bool:
         return (self.width == other.width and np.array_equal(self.indptr, other.indptr)

@@ -133,56 +133,70 @@ def adversarial_inputs(circuit: Circuit, n: int, rng: np.random.Generator) -> di
     out["sources"] = _with_fill(sources[rng.integers(0, len(sources), shares["sources"])], m, s,
                                 None, rng)
     out["near-miss"] = _near_misses(circuit, sources, shares["near-miss"], rng)
-    out["neighbours"] = _neighbourhoods(circuit, shares["neighbours"], rng)
+    out["neighbours"] = _neighbours(circuit, shares["neighbours"], rng)
     return out
 
 
-def _with_fill(base: np.ndarray, m: int, s: int, pool, rng) -> np.ndarray:
-    """Rows of ``base`` (PAD allowed) filled up to s features from ``pool`` rows or at random."""
+def _with_fill(base: np.ndarray, m: int, s: int, draw, rng) -> np.ndarray:
+    """Rows of ``base`` (PAD allowed) filled up to a random size <= s.
+
+    ``draw(b)`` proposes a feature for row b (or None when it has no candidate); proposals that
+    repeat are retried a bounded number of times, then uniform features fill the row.
+    """
     rows = np.full((len(base), s), PAD, dtype=np.int64)
     width = min(base.shape[1], s)
     rows[:, :width] = base[:, :width]
     for b in range(len(rows)):
         have = [int(i) for i in rows[b] if i != PAD]
         want = int(rng.integers(len(have), s + 1))
-        candidates = pool[b] if pool is not None else None
+        tries = 0
         while len(have) < want:
-            if candidates is not None and len(candidates):
-                f = int(candidates[rng.integers(len(candidates))])
-            else:
-                f = int(rng.integers(m))
+            f = draw(b) if draw is not None and tries < 8 * s else None
+            f = int(rng.integers(m)) if f is None else f
+            tries += 1
             if f not in have:
                 have.append(f)
-            elif candidates is not None and len(set(candidates.tolist()) - set(have)) == 0:
-                candidates = None
         rows[b, :len(have)] = have
     return normalize_active(rows, m, s)
 
 
 def _near_misses(circuit: Circuit, sources, n: int, rng) -> np.ndarray:
-    code = circuit.network.input_code.matrix()
-    overlap = (code @ code.T).tocsr()
+    """Sources of an output but one, plus features that share input units with the missing one:
+    a random unit of the missing feature's support, then a random feature whose support holds it.
+    """
+    code = circuit.network.input_code
+    holders = code.matrix_t()
     ks = rng.integers(0, len(sources), n)
+    drop = rng.integers(0, sources.shape[1], n)
     base = np.full((n, sources.shape[1]), PAD, dtype=np.int64)
-    pools = []
     for b, k in enumerate(ks):
-        src = sources[k]
-        drop = int(rng.integers(len(src)))
-        kept = [int(f) for j, f in enumerate(src) if j != drop]
+        kept = [int(f) for j, f in enumerate(sources[k]) if j != drop[b]]
         base[b, :len(kept)] = kept
-        missing = int(src[drop])
-        pool = overlap.indices[overlap.indptr[missing]:overlap.indptr[missing + 1]]
-        pools.append(pool[pool != missing])
-    return _with_fill(base, circuit.m, circuit.sparsity, pools, rng)
+    missing = sources[ks, drop]
+
+    def draw(b):
+        support = code.row(int(missing[b]))
+        if not len(support):
+            return None
+        unit = int(support[rng.integers(len(support))])
+        owners = holders.indices[holders.indptr[unit]:holders.indptr[unit + 1]]
+        return int(owners[rng.integers(len(owners))])
+
+    return _with_fill(base, circuit.m, circuit.sparsity, draw, rng)
 
 
-def _neighbourhoods(circuit: Circuit, n: int, rng) -> np.ndarray:
+def _neighbours(circuit: Circuit, n: int, rng) -> np.ndarray:
+    """A feature with random neighbours in the pair graph, or (half the time) without it."""
     graph = circuit.problem.related_features().tocsr()
     centres = rng.integers(0, circuit.m, n)
     keep_centre = rng.random(n) < 0.5
     base = np.where(keep_centre, centres, PAD)[:, None]
-    pools = [graph.indices[graph.indptr[c]:graph.indptr[c + 1]] for c in centres]
-    return _with_fill(base, circuit.m, circuit.sparsity, pools, rng)
+
+    def draw(b):
+        row = graph.indices[graph.indptr[centres[b]]:graph.indptr[centres[b] + 1]]
+        return int(row[rng.integers(len(row))]) if len(row) else None
+
+    return _with_fill(base, circuit.m, circuit.sparsity, draw, rng)
 
 
 def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0) -> CorrectnessReport:

@@ -128,7 +128,7 @@ class ThresholdNetwork:
 
     def decode(self, a_last: sp.csr_matrix) -> sp.csr_matrix:
         """y (B x m', 0/1): y_k = 1 iff every unit of Q_k is 1 in a_L."""
-        hits = (a_last @ self.output_code.matrix().T).tocsr()
+        hits = (a_last @ self.output_code.matrix_t()).tocsr()
         sizes = self.output_code.sizes()
         hits.data = (hits.data == sizes[hits.indices]).astype(np.int64)
         y = _as_bool(hits)

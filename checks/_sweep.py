@@ -1,0 +1,126 @@
+"""Measuring constructions over a range of m': exact counts and correctness at each size.
+
+A :class:`Measurement` is one built circuit: its exact counts (read off the network), and its
+correctness on every s-sparse input when that space has at most ``exhaustive_limit`` inputs,
+else on ``samples`` random and adversarial inputs. A wrong output is shrunk and replayed as a
+single input through the plain evaluator before anyone may call it a counterexample.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from circuits import (Counterexample, CorrectnessReport, Counts, build, count_sparse_inputs,
+                      exhaustive, fuzz, normalize_active, shrink)
+from circuits._inputs import PAD
+
+__all__ = ["SweepSettings", "Measurement", "measure", "geometric_sizes", "replay"]
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    """How each circuit of a sweep is built and checked."""
+
+    seed: int = 0
+    instance_seed: int = 0
+    samples: int = 2000
+    fuzz_seed: int = 0
+    exhaustive_limit: int = 50_000
+
+
+@dataclass
+class Measurement:
+    """One built circuit of a sweep, with its counts and correctness evidence."""
+
+    problem: str
+    construction: str
+    family: str
+    sparsity: int
+    m_prime: int
+    m: int
+    counts: Counts
+    correctness: CorrectnessReport
+    build_seconds: float
+    settings: SweepSettings
+    counterexample: Counterexample | None = None
+    replay_confirmed: bool = False
+    constants: dict = field(default_factory=dict)
+
+    def ratio(self, quantity: str) -> float:
+        """neurons / (sqrt(m') log2 m'), params / (m' log2^2 m'), or width / log2 m'."""
+        log_mp = math.log2(self.m_prime)
+        if quantity == "neurons":
+            return self.counts.neurons / (math.sqrt(self.m_prime) * log_mp)
+        if quantity == "params":
+            return self.counts.params / (self.m_prime * log_mp ** 2)
+        if quantity == "width":
+            return self.counts.neurons / log_mp
+        raise ValueError(f"quantity={quantity!r} must be neurons, params or width")
+
+    @property
+    def superposition(self) -> float:
+        """m' / neurons: outputs per unit; above 1 the circuit beats one unit per output."""
+        return self.m_prime / self.counts.neurons
+
+    def replay_command(self) -> str:
+        s = self.settings
+        build_cmd = (f"superpose build {self.problem} --m-prime {self.m_prime} "
+                     f"--family {self.family} --instance-seed {s.instance_seed} "
+                     f"--sparsity {self.sparsity} --seed {s.seed} -o c.npz")
+        if self.correctness.method == "fuzz":
+            check = f"superpose fuzz c.npz --samples {s.samples} --seed {s.fuzz_seed}"
+        else:
+            check = f"superpose fuzz c.npz --exhaustive"
+        if self.counterexample is not None:
+            active = ",".join(str(i) for i in self.counterexample.active) or "''"
+            check += f"; superpose eval c.npz --active {active}"
+        return f"{build_cmd}; {check}"
+
+    def label(self) -> str:
+        return f"{self.problem}/{self.family} s={self.sparsity} m'={self.m_prime}"
+
+
+def geometric_sizes(lo: int, hi: int, per_decade: int = 2) -> tuple[int, ...]:
+    """Sizes from lo to hi, ``per_decade`` per factor of ten, rounded to integers.
+
+    >>> geometric_sizes(100, 10000)
+    (100, 316, 1000, 3162, 10000)
+    """
+    if hi < lo:
+        return ()
+    steps = round(math.log10(hi / lo) * per_decade)
+    sizes = {round(lo * 10 ** (i / per_decade)) for i in range(steps + 1)}
+    return tuple(sorted(x for x in sizes | {hi} if lo <= x <= hi))
+
+
+def replay(measurement_circuit, example: Counterexample) -> bool:
+    """True when evaluating ``example.active`` alone really gives the wrong output."""
+    c = measurement_circuit
+    row = list(example.active) + [PAD] * (c.sparsity - len(example.active))
+    active = normalize_active([row], c.m, c.sparsity)
+    got = int(c.network.evaluate(active)[0, example.output])
+    want = int(c.problem.truth(active)[0, example.output])
+    return got == example.got and want == example.expected and got != want
+
+
+def measure(problem: str, family: str, sparsity: int, m_prime: int,
+            settings: SweepSettings, construction: str | None = None) -> Measurement:
+    """Build one circuit, count it, and check it (exhaustively when small enough)."""
+    start = time.perf_counter()
+    circuit = build(problem, m_prime, family, settings.instance_seed, sparsity, settings.seed,
+                    construction)
+    built = time.perf_counter() - start
+    if count_sparse_inputs(circuit.m, sparsity) <= settings.exhaustive_limit:
+        report = exhaustive(circuit)
+    else:
+        report = fuzz(circuit, settings.samples, settings.fuzz_seed)
+    result = Measurement(problem, circuit.construction, circuit.family, sparsity, m_prime,
+                         circuit.m, circuit.counts(), report, built, settings,
+                         constants=dict(circuit.constants))
+    if report.examples:
+        example = shrink(circuit, report.examples[0])
+        result.counterexample = example
+        result.replay_confirmed = replay(circuit, example)
+    return result
