@@ -11,14 +11,18 @@ from circuits._inputs import normalize_active
 from circuits._network import Counts, ThresholdNetwork
 from circuits._problems import Problem
 from circuits._validate import check_int
+from theory.errors import InvalidArgument
 
 __all__ = ["Circuit", "check_sparsity", "seeded_rng"]
 
 
 def check_sparsity(sparsity: object, m: int) -> int:
     """The sparsity s as an int, or InvalidArgument unless 1 <= s <= m."""
-    return check_int("sparsity", sparsity, minimum=1, maximum=m,
-                     fix="at least one and at most m input features can be active")
+    s = check_int("sparsity", sparsity, minimum=1, fix="at least one feature must be active")
+    if s > m:
+        raise InvalidArgument(f"sparsity={s!r} must be <= m={m!r}; no more than m input "
+                              "features can be active")
+    return s
 
 
 def seeded_rng(seed: int, stream: int) -> np.random.Generator:

@@ -1,0 +1,282 @@
+"""The ``superpose`` command line. Every error is one line on stderr with a distinct exit code:
+0 ok, 1 refuted (a claim, or a wrong output found), 2 bad input, 3 inconclusive."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from checks._report import render_measurements, render_text, report_json
+from checks._sweep import SweepSettings, geometric_sizes, measure
+from checks._verify import (EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUTED, VerifyConfig, verify)
+from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, exhaustive, fuzz,
+                      load_circuit, normalize_active, save_circuit, shrink)
+from circuits._inputs import PAD
+from theory.errors import InvalidArgument, SuperposeError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, no usage dump
+        self.exit(EXIT_BAD_INPUT, f"superpose: error: {message}; see 'superpose --help'\n")
+
+
+def _integer(name: str):
+    def parse(text: str) -> int:
+        try:
+            return int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}={text!r} must be an integer") from None
+    return parse
+
+
+def _active_list(text: str) -> list[int]:
+    parts = [p for p in text.replace(" ", "").split(",") if p]
+    try:
+        return [int(p, 10) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"active={text!r} must be comma-separated feature indices, e.g. 3,17") from None
+
+
+def _quiet() -> bool:
+    return bool(os.environ.get("CI")) or not sys.stderr.isatty()
+
+
+def _progress(message: str) -> None:
+    if not _quiet():
+        print(f"\r\033[K  measuring {message}", end="", file=sys.stderr, flush=True)
+
+
+def _cmd_build(args) -> int:
+    if args.family is not None and args.problem in FAMILIES and \
+            args.family not in FAMILIES[args.problem]:
+        raise InvalidArgument(f"family={args.family!r} is not known for {args.problem}; use one "
+                              f"of: {', '.join(FAMILIES[args.problem])}")
+    circuit = build(args.problem, args.m_prime, args.family, args.instance_seed, args.sparsity,
+                    args.seed, args.construction)
+    save_circuit(circuit, args.output)
+    counts = circuit.counts()
+    info = {"file": str(args.output), "problem": circuit.problem.name,
+            "construction": circuit.construction, "family": circuit.family,
+            "m": circuit.m, "m_prime": circuit.m_prime, "sparsity": circuit.sparsity,
+            "seed": circuit.seed, "instance_seed": circuit.instance_seed, **counts.as_dict()}
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        print(f"wrote {args.output}: {circuit.problem.name} ({circuit.construction}, "
+              f"{circuit.family}) m={circuit.m} m'={circuit.m_prime} s={circuit.sparsity} "
+              f"seed={circuit.seed}; neurons {counts.neurons}, params {counts.params}")
+    return EXIT_OK
+
+
+def _cmd_info(args) -> int:
+    circuit = load_circuit(args.file)
+    counts = circuit.counts()
+    info = {"problem": circuit.problem.name, "construction": circuit.construction,
+            "family": circuit.family, "m": circuit.m, "m_prime": circuit.m_prime,
+            "sparsity": circuit.sparsity, "seed": circuit.seed, **counts.as_dict(),
+            "constants": circuit.constants}
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            print(f"{key:>22}: {value}")
+    return EXIT_OK
+
+
+def _cmd_fuzz(args) -> int:
+    circuit = load_circuit(args.file)
+    if args.exhaustive:
+        report = exhaustive(circuit)
+    else:
+        report = fuzz(circuit, args.samples, args.seed)
+    if report.examples:
+        report.examples[0] = shrink(circuit, report.examples[0])
+    replay = (f"superpose fuzz {args.file} --exhaustive" if args.exhaustive else
+              f"superpose fuzz {args.file} --samples {args.samples} --seed {args.seed}")
+    if args.json:
+        print(json.dumps(report.as_dict() | {"file": str(args.file), "replay": replay},
+                         indent=2))
+    else:
+        notion = "every s-sparse input" if report.complete else "sampled inputs"
+        status = "FAIL" if report.wrong_outputs else "PASS"
+        print(f"{status}: {report.wrong_outputs} wrong outputs ({report.false_positives} false "
+              f"positive, {report.false_negatives} false negative) on {report.wrong_inputs} of "
+              f"{report.inputs_checked} inputs ({notion}, s={report.sparsity}"
+              + ("" if args.exhaustive else f", seed {args.seed}") + f") "
+              f"in {report.seconds:.2f}s")
+        if report.by_strategy:
+            print("  wrong inputs by strategy: " + ", ".join(
+                f"{k} {v}" for k, v in report.by_strategy.items()))
+        for ex in report.examples[:1]:
+            print(f"  shrunk counterexample: active={list(ex.active)} output {ex.output} reads "
+                  f"{ex.got}, expected {ex.expected}")
+            print(f"  replay: {replay}; superpose eval {args.file} --active "
+                  f"{','.join(map(str, ex.active))}")
+        if not report.wrong_outputs and not report.complete:
+            print("  (sampling can refute, not prove: 'superpose fuzz FILE --exhaustive' "
+                  "enumerates every input)")
+    return EXIT_REFUTED if report.wrong_outputs else EXIT_OK
+
+
+def _cmd_eval(args) -> int:
+    circuit = load_circuit(args.file)
+    if len(args.active) > circuit.sparsity:
+        raise InvalidArgument(f"active has {len(args.active)} features but the circuit's "
+                              f"sparsity is {circuit.sparsity}; pass at most that many")
+    bad = [i for i in args.active if not 0 <= i < circuit.m]
+    if bad:
+        raise InvalidArgument(f"active feature {bad[0]} must lie in [0, m={circuit.m})")
+    if len(set(args.active)) != len(args.active):
+        raise InvalidArgument(f"active={args.active} repeats a feature; list each once")
+    row = normalize_active([args.active + [PAD] * (circuit.sparsity - len(args.active))],
+                           circuit.m, circuit.sparsity)
+    got = circuit.network.evaluate(row).indices.tolist()
+    want = circuit.problem.truth(row).indices.tolist()
+    wrong = sorted(set(got) ^ set(want))
+    out = {"active": sorted(args.active), "outputs_on": sorted(got),
+           "expected_on": sorted(want), "wrong": wrong}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"active {out['active']}: outputs on {out['outputs_on']}, expected "
+              f"{out['expected_on']}" + (f", WRONG at {wrong}" if wrong else ", correct"))
+    return EXIT_REFUTED if wrong else EXIT_OK
+
+
+def _cmd_verify(args) -> int:
+    for s in args.sparsity:
+        if s < 1:
+            raise InvalidArgument(f"sparsity={s!r} must be >= 1")
+    if args.max_m_prime < 100:
+        raise InvalidArgument(f"max_m_prime={args.max_m_prime!r} must be >= 100, the "
+                              "smallest size a sweep measures")
+    settings = SweepSettings(seed=args.seed, instance_seed=args.instance_seed,
+                             samples=args.samples, fuzz_seed=args.fuzz_seed,
+                             exhaustive_limit=args.exhaustive_limit)
+    config = replace(VerifyConfig(), max_m_prime=args.max_m_prime,
+                     sparsities=tuple(sorted(set(args.sparsity))), settings=settings)
+    if args.samples < 1:
+        raise InvalidArgument(f"samples={args.samples!r} must be >= 1")
+    report = verify(config, progress=_progress)
+    if not _quiet():
+        print("\r\033[K", end="", file=sys.stderr)
+    print(report_json(report) if args.json else render_text(report, args.verbose))
+    return report.exit_code(args.strict)
+
+
+def _cmd_sweep(args) -> int:
+    families = args.families.split(",") if args.families else list(FAMILIES[args.problem])
+    settings = SweepSettings(seed=args.seed, instance_seed=args.instance_seed,
+                             samples=args.samples)
+    if args.max_m_prime < 100:
+        raise InvalidArgument(f"max_m_prime={args.max_m_prime!r} must be >= 100")
+    ms = []
+    for family in families:
+        for m_prime in geometric_sizes(100, args.max_m_prime):
+            _progress(f"{args.problem}/{family} m'={m_prime}")
+            ms.append(measure(args.problem, family, args.sparsity, m_prime, settings))
+    if not _quiet():
+        print("\r\033[K", end="", file=sys.stderr)
+    print(render_measurements(ms, markdown=args.markdown))
+    return EXIT_REFUTED if any(m.correctness.wrong_outputs for m in ms) else EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="superpose", description="Proof checks and property tests for neural "
+                "computation in superposition (Adler & Shavit, arXiv:2409.15318).")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    b = sub.add_parser("build", help="build a circuit and write it as a superpose-circuit file")
+    b.add_argument("problem", choices=PROBLEM_NAMES)
+    b.add_argument("--m-prime", type=_integer("m_prime"), required=True)
+    b.add_argument("--family", help="instance family (and2: disjoint, complete, random, star, "
+                   "nearcut, mixed; perm: random, identity, shift)")
+    b.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
+    b.add_argument("--sparsity", type=_integer("sparsity"), default=2)
+    b.add_argument("--seed", type=_integer("seed"), default=0,
+                   help="seed of the codes and weights (codes never depend on the instance)")
+    b.add_argument("--construction", help="default: " + ", ".join(
+        f"{k}: {v[0].name}" for k, v in CONSTRUCTIONS.items()))
+    b.add_argument("-o", "--output", type=Path, required=True)
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(run=_cmd_build)
+
+    f = sub.add_parser("fuzz", help="check a circuit file against its exact ground truth")
+    f.add_argument("file", type=Path)
+    f.add_argument("--samples", type=_integer("samples"), default=10_000)
+    f.add_argument("--seed", type=_integer("seed"), default=0)
+    f.add_argument("--exhaustive", action="store_true",
+                   help="enumerate every s-sparse input instead of sampling")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(run=_cmd_fuzz)
+
+    e = sub.add_parser("eval", help="evaluate one input (to replay a counterexample)")
+    e.add_argument("file", type=Path)
+    e.add_argument("--active", type=_active_list, required=True,
+                   help="comma-separated active input features, e.g. 3,17")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(run=_cmd_eval)
+
+    i = sub.add_parser("info", help="exact counts of a circuit file")
+    i.add_argument("file", type=Path)
+    i.add_argument("--json", action="store_true")
+    i.set_defaults(run=_cmd_info)
+
+    v = sub.add_parser("verify", help="check every claim of the ledger")
+    v.add_argument("--max-m-prime", type=_integer("max_m_prime"), default=10_000,
+                   help="largest m' at s = 2 (s = 3 stops at 1000); default 10000")
+    v.add_argument("--sparsity", type=_integer("sparsity"), action="append",
+                   help="sparsity to sweep (repeatable); default 2 and 3")
+    v.add_argument("--samples", type=_integer("samples"), default=2000,
+                   help="fuzzing inputs per circuit too large to enumerate")
+    v.add_argument("--exhaustive-limit", type=_integer("exhaustive_limit"), default=50_000,
+                   help="enumerate every input when there are at most this many")
+    v.add_argument("--seed", type=_integer("seed"), default=0)
+    v.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
+    v.add_argument("--fuzz-seed", type=_integer("fuzz_seed"), default=0)
+    v.add_argument("--strict", action="store_true",
+                   help="exit 3 if any claim is UNKNOWN, 'not yet checked' included")
+    v.add_argument("-v", "--verbose", action="store_true")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(run=_cmd_verify)
+
+    w = sub.add_parser("sweep", help="measure one problem's construction over m' (a table)")
+    w.add_argument("problem", choices=PROBLEM_NAMES)
+    w.add_argument("--max-m-prime", type=_integer("max_m_prime"), default=10_000)
+    w.add_argument("--families", help="comma-separated; default all of the problem's")
+    w.add_argument("--sparsity", type=_integer("sparsity"), default=2)
+    w.add_argument("--samples", type=_integer("samples"), default=2000)
+    w.add_argument("--seed", type=_integer("seed"), default=0)
+    w.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
+    w.add_argument("--markdown", action="store_true")
+    w.set_defaults(run=_cmd_sweep)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 refuted, 2 bad input, 3 unknown)."""
+    args = _parser().parse_args(argv)
+    if getattr(args, "sparsity", None) is None and args.command == "verify":
+        args.sparsity = [2, 3]
+    try:
+        return args.run(args)
+    except SuperposeError as exc:
+        print(f"superpose: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("superpose: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into e.g. head: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
