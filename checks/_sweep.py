@@ -47,6 +47,7 @@ class Measurement:
     counterexample: Counterexample | None = None
     replay_confirmed: bool = False
     constants: dict = field(default_factory=dict)
+    overrides: dict = field(default_factory=dict)
 
     def ratio(self, quantity: str) -> float:
         """neurons / (sqrt(m') log2 m'), params / (m' log2^2 m'), or width / log2 m'."""
@@ -68,11 +69,13 @@ class Measurement:
         s = self.settings
         build_cmd = (f"superpose build {self.problem} --m-prime {self.m_prime} "
                      f"--family {self.family} --instance-seed {s.instance_seed} "
-                     f"--sparsity {self.sparsity} --seed {s.seed} -o c.npz")
+                     f"--sparsity {self.sparsity} --seed {s.seed}"
+                     + "".join(f" --constant {k}={v}" for k, v in sorted(self.overrides.items()))
+                     + " -o c.npz")
         if self.correctness.method == "fuzz":
             check = f"superpose fuzz c.npz --samples {s.samples} --seed {s.fuzz_seed}"
         else:
-            check = f"superpose fuzz c.npz --exhaustive"
+            check = "superpose fuzz c.npz --exhaustive"
         if self.counterexample is not None:
             active = ",".join(str(i) for i in self.counterexample.active) or "''"
             check += f"; superpose eval c.npz --active {active}"
@@ -106,11 +109,12 @@ def replay(measurement_circuit, example: Counterexample) -> bool:
 
 
 def measure(problem: str, family: str, sparsity: int, m_prime: int,
-            settings: SweepSettings, construction: str | None = None) -> Measurement:
+            settings: SweepSettings, construction: str | None = None,
+            constants: dict | None = None) -> Measurement:
     """Build one circuit, count it, and check it (exhaustively when small enough)."""
     start = time.perf_counter()
     circuit = build(problem, m_prime, family, settings.instance_seed, sparsity, settings.seed,
-                    construction)
+                    construction, constants)
     built = time.perf_counter() - start
     if count_sparse_inputs(circuit.m, sparsity) <= settings.exhaustive_limit:
         report = exhaustive(circuit)
@@ -118,7 +122,7 @@ def measure(problem: str, family: str, sparsity: int, m_prime: int,
         report = fuzz(circuit, settings.samples, settings.fuzz_seed)
     result = Measurement(problem, circuit.construction, circuit.family, sparsity, m_prime,
                          circuit.m, circuit.counts(), report, built, settings,
-                         constants=dict(circuit.constants))
+                         constants=dict(circuit.constants), overrides=dict(constants or {}))
     if report.examples:
         example = shrink(circuit, report.examples[0])
         result.counterexample = example

@@ -44,6 +44,19 @@ def _active_list(text: str) -> list[int]:
             f"active={text!r} must be comma-separated feature indices, e.g. 3,17") from None
 
 
+def _constant(text: str) -> tuple[str, float | int]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"constant={text!r} must look like NAME=NUMBER, "
+                                         "e.g. c_shared=2.5")
+    for kind in (int, float):
+        try:
+            return name, kind(value)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"constant {name}={value!r} must be a number")
+
+
 def _quiet() -> bool:
     return bool(os.environ.get("CI")) or not sys.stderr.isatty()
 
@@ -59,7 +72,7 @@ def _cmd_build(args) -> int:
         raise InvalidArgument(f"family={args.family!r} is not known for {args.problem}; use one "
                               f"of: {', '.join(FAMILIES[args.problem])}")
     circuit = build(args.problem, args.m_prime, args.family, args.instance_seed, args.sparsity,
-                    args.seed, args.construction)
+                    args.seed, args.construction, dict(args.constant or []) or None)
     save_circuit(circuit, args.output)
     counts = circuit.counts()
     info = {"file": str(args.output), "problem": circuit.problem.name,
@@ -204,6 +217,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="seed of the codes and weights (codes never depend on the instance)")
     b.add_argument("--construction", help="default: " + ", ".join(
         f"{k}: {v[0].name}" for k, v in CONSTRUCTIONS.items()))
+    b.add_argument("--constant", type=_constant, action="append", metavar="NAME=NUMBER",
+                   help="override a construction constant (repeatable), e.g. r_min=15")
     b.add_argument("-o", "--output", type=Path, required=True)
     b.add_argument("--json", action="store_true")
     b.set_defaults(run=_cmd_build)
@@ -262,7 +277,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 refuted, 2 bad input, 3 unknown)."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed as one line
+        return int(exc.code or 0)
     if getattr(args, "sparsity", None) is None and args.command == "verify":
         args.sparsity = [2, 3]
     try:

@@ -1,0 +1,133 @@
+"""The command line: files, fuzzing, replay, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from checks.cli import main
+from circuits import load_circuit
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_build_writes_a_file_whose_counts_match_the_report(tmp_path, capsys):
+    path = tmp_path / "c.npz"
+    code, out, _ = run(capsys, "build", "and2", "--m-prime", "300", "--family", "star",
+                       "-o", str(path), "--json")
+    assert code == 0
+    info = json.loads(out)
+    assert info["neurons"] == load_circuit(path).counts().neurons
+    assert info["m_prime"] == 300 and info["family"] == "star"
+
+
+def test_the_same_seed_with_different_instances_gives_byte_identical_code_arrays(tmp_path,
+                                                                                   capsys):
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    run(capsys, "build", "and2", "--m-prime", "500", "--family", "random",
+        "--instance-seed", "1", "--seed", "7", "-o", str(a))
+    run(capsys, "build", "and2", "--m-prime", "500", "--family", "random",
+        "--instance-seed", "2", "--seed", "7", "-o", str(b))
+    with np.load(a) as fa, np.load(b) as fb:
+        assert not np.array_equal(fa["pairs"], fb["pairs"])
+        for name in ("input_code_indptr", "input_code_indices", "input_code_width",
+                     "output_code_indptr", "output_code_indices"):
+            assert fa[name].tobytes() == fb[name].tobytes(), name
+
+
+def test_fuzz_passes_a_correct_file_and_reports_json(tmp_path, capsys):
+    path = tmp_path / "p.npz"
+    run(capsys, "build", "perm", "--m-prime", "200", "-o", str(path))
+    code, out, _ = run(capsys, "fuzz", str(path), "--samples", "500", "--seed", "3", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["wrong_outputs"] == 0 and report["inputs_checked"] == 500
+    assert report["seed"] == 3 and "--seed 3" in report["replay"]
+
+
+def test_fuzz_fails_a_wrong_file_with_a_shrunk_counterexample_that_eval_replays(tmp_path,
+                                                                                 capsys):
+    path = tmp_path / "bad.npz"
+    run(capsys, "build", "and2", "--m-prime", "400", "--family", "nearcut",
+        "--constant", "c_shared=1", "-o", str(path))
+    code, out, _ = run(capsys, "fuzz", str(path), "--exhaustive", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["wrong_outputs"] > 0
+    example = report["counterexamples"][0]
+    active = ",".join(map(str, example["active"]))
+    code, out, _ = run(capsys, "eval", str(path), "--active", active, "--json")
+    assert code == 1 and example["output"] in json.loads(out)["wrong"]
+
+
+BAD_INPUTS = [
+    (["build", "and2", "--m-prime", "0", "-o", "x.npz"], "m_prime=0"),
+    (["build", "and2", "--m-prime", "ten", "-o", "x.npz"], "m_prime='ten'"),
+    (["build", "and2", "--m-prime", "2.5", "-o", "x.npz"], "m_prime='2.5'"),
+    (["build", "and2", "--m-prime", "10", "--sparsity", "0", "-o", "x.npz"], "sparsity=0"),
+    (["build", "and2", "--m-prime", "10", "--sparsity", "99", "-o", "x.npz"], "sparsity=99"),
+    (["build", "xor", "--m-prime", "10", "-o", "x.npz"], "'xor'"),
+    (["build", "and2", "--m-prime", "10", "--family", "ring", "-o", "x.npz"], "family='ring'"),
+    (["build", "and2", "--m-prime", "10", "--constant", "zz=1", "-o", "x.npz"], "'zz'"),
+    (["fuzz", "missing.npz"], "does not exist"),
+    (["verify", "--max-m-prime", "10"], "max_m_prime=10"),
+]
+
+
+@pytest.mark.parametrize("argv, named", BAD_INPUTS)
+def test_bad_input_gives_one_line_naming_the_value_and_exit_code_two(argv, named, tmp_path,
+                                                                      capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(argv)
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.count("\n") == 1 and named in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("content, named", [
+    (b"not a zip at all", "not a readable .npz"),
+    (None, "format='other'"),
+    ("version", "version=2"),
+    ("missing", "lacks required field 'output_code_indices'"),
+])
+def test_corrupt_or_foreign_files_give_one_line_and_exit_code_two(content, named, tmp_path,
+                                                                   capsys):
+    good = tmp_path / "good.npz"
+    run(capsys, "build", "and2", "--m-prime", "50", "-o", str(good))
+    bad = tmp_path / "bad.npz"
+    if isinstance(content, bytes):
+        bad.write_bytes(content)
+    else:
+        with np.load(good) as f:
+            fields = dict(f)
+        if content is None:
+            fields["format"] = np.array("other")
+        elif content == "version":
+            fields["version"] = np.array(2)
+        else:
+            del fields["output_code_indices"]
+        np.savez(bad, **fields)
+    code, _, err = run(capsys, "info", str(bad))
+    assert code == 2 and named in err and err.count("\n") == 1
+
+
+def test_the_installed_entry_point_prints_no_traceback_on_bad_input(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "checks.cli", "build", "perm", "--m-prime",
+                           "-3", "-o", str(tmp_path / "x.npz")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("superpose: error: m_prime=-3")
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_verify_json_runs_small_and_names_every_claim(capsys):
+    code, out, _ = run(capsys, "verify", "--max-m-prime", "100", "--sparsity", "2",
+                       "--samples", "100", "--json")
+    payload = json.loads(out)
+    assert code in (0, 3) and payload["exit_code"] == code
+    assert "UB-AND-NEURONS" in {c["id"] for c in payload["claims"]}

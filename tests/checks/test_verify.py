@@ -1,0 +1,76 @@
+"""verify: every claim of the ledger gets a verdict, and the exit codes follow the rules."""
+
+from __future__ import annotations
+
+import json
+
+from checks import SweepSettings, VerifyConfig, verify
+from checks._report import render_text, report_json
+from checks._verify import ClaimResult, VerifyReport
+from theory import CLAIMS, Evidence, Verdict, combine
+
+SMALL = VerifyConfig(max_m_prime=316, max_m_prime_s3=100, max_m_prime_represent=1000,
+                     sparsities=(2,), and2_families=("disjoint", "nearcut"),
+                     perm_families=("random",), settings=SweepSettings(samples=200))
+
+
+def _small_report():
+    if not hasattr(_small_report, "cached"):
+        _small_report.cached = verify(SMALL)
+    return _small_report.cached
+
+
+def test_every_ledger_claim_gets_exactly_one_result_in_ledger_order():
+    report = _small_report()
+    assert [r.claim.id for r in report.results] == [c.id for c in CLAIMS]
+
+
+def test_claims_without_checks_are_unknown_not_yet_checked():
+    for result in _small_report().results:
+        if not result.claim.checks:
+            assert result.verdict is Verdict.UNKNOWN
+            assert result.reason.startswith("not yet checked")
+            assert not result.evidence
+
+
+def test_checked_upper_bounds_are_not_refuted_at_small_sizes():
+    by_id = {r.claim.id: r for r in _small_report().results}
+    for claim_id in ("UB-AND-NEURONS", "UB-PERM", "REPRESENT"):
+        assert by_id[claim_id].verdict is Verdict.PROVED, by_id[claim_id].evidence
+
+
+def test_the_text_report_names_every_claim_and_its_verdict():
+    text = render_text(_small_report(), verbose=True)
+    for result in _small_report().results:
+        assert result.claim.id in text
+    assert "not yet checked" in text and "sampling cannot prove absence" in text
+
+
+def test_the_json_report_holds_claims_measurements_seeds_and_versions():
+    payload = json.loads(report_json(_small_report()))
+    assert {c["id"] for c in payload["claims"]} == {c.id for c in CLAIMS}
+    assert payload["measurements"] and payload["settings"]["seed"] == 0
+    assert "z3-solver" in payload["versions"] and "numpy" in payload["versions"]
+
+
+def _report_with(*verdicts: tuple[Verdict, bool]) -> VerifyReport:
+    evidence = tuple(Evidence(f"c{i}", v, "s", "m", "", "", decisive=d)
+                     for i, (v, d) in enumerate(verdicts))
+    result = ClaimResult(CLAIMS[0], *combine(evidence), evidence)
+    return VerifyReport([result], [], SMALL, 0.0)
+
+
+def test_exit_code_is_one_when_anything_is_refuted():
+    assert _report_with((Verdict.PROVED, True), (Verdict.REFUTED, False)).exit_code() == 1
+
+
+def test_exit_code_is_three_when_a_decisive_check_that_ran_was_inconclusive():
+    assert _report_with((Verdict.UNKNOWN, True)).exit_code() == 3
+
+
+def test_a_silent_fuzzer_alone_does_not_make_the_run_inconclusive_unless_strict():
+    report = _report_with((Verdict.PROVED, True), (Verdict.UNKNOWN, False))
+    assert report.exit_code() == 0
+    unchecked = VerifyReport([ClaimResult(CLAIMS[0], Verdict.UNKNOWN, "not yet checked", ())],
+                             [], SMALL, 0.0)
+    assert unchecked.exit_code() == 0 and unchecked.exit_code(strict=True) == 3
