@@ -59,6 +59,10 @@ def _sizes_text(ms: list[Measurement]) -> str:
 
 def size_check(name: str, ms: list[Measurement], quantity: str, tolerance: float) -> Evidence:
     """Every ratio within the stated constant, and not growing over the top decade."""
+    if not ms:
+        return Evidence(name, Verdict.UNKNOWN, f"{_LABEL[quantity]} within its stated constant",
+                        "construction, exact counts from the circuit", "none",
+                        "nothing was measured (no size, family or sparsity selected)")
     index = 1 if quantity == "params" else 0
     label = _LABEL[quantity]
     construction = ms[0].construction

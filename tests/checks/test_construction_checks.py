@@ -66,3 +66,8 @@ def test_no_enumerable_size_leaves_certification_unknown_rather_than_passed():
     certified, _ = correctness_checks("and2-correct", ms)
     assert certified.verdict is Verdict.UNKNOWN
     assert "no size was small enough" in certified.detail
+
+
+def test_an_empty_sweep_is_unknown_never_proved():
+    evidence = size_check("and2-neurons", [], "neurons", 0.1)
+    assert evidence.verdict is Verdict.UNKNOWN and "nothing was measured" in evidence.detail
