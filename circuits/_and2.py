@@ -3,7 +3,9 @@
 Write s for the sparsity, t = max(t_min, ceil(log2 m)), r = max(r_min, ceil(c_r log2 m')),
 deg(i) for the number of pairs holding feature i. Layers (widths):
 
-* layer 0, the input code: each feature gets a random t-subset P_i of d0 = ceil(c_d sqrt(m') t).
+* layer 0, the input code: each feature gets a random t-subset P_i of
+  d0 = ceil(c_d max(sqrt(m'), s) t) units (the max keeps d0 >= c_d s t when m' < s^2, where
+  s active supports would otherwise cover a fourth one).
 * output code: each output k gets a random r-subset Q_k of d_out = ceil(c_shared s sqrt(m') r).
 * ownership: a pair belongs to its endpoint of higher degree (ties: the lower index); it is
   *heavy* when its owner has degree > heavy_factor sqrt(m'), else *light*.
@@ -73,7 +75,7 @@ def _sizes(m: int, m_prime: int, s: int, k: And2Constants) -> dict:
     return {
         "t": t,
         "r": r,
-        "d0": max(t, math.ceil(k.c_d * root * t)),
+        "d0": math.ceil(k.c_d * max(root, s) * t),
         "d_out": max(r, math.ceil(k.c_shared * s * root * r)),
         "heavy_cutoff": k.heavy_factor * root,
     }

@@ -49,8 +49,9 @@ def _and2_stated(s: int):
 
 def _perm_stated(s: int):
     """The design card's s = 2 measurements (5.7-8.5, 0.95-2.2) rounded up to (10, 3); the
-    width grows like sqrt(s), so the neuron constant scales by sqrt(s / 2)."""
-    return (10.0 * math.sqrt(s / 2), 3.0)
+    width grows like sqrt(s) t and t_min = 5 s, so the constants scale by (s/2)^(3/2) and
+    (s/2)^2 (params grow like t^2)."""
+    return (10.0 * (s / 2) ** 1.5, 3.0 * (s / 2) ** 2)
 
 
 def _represent_stated(s: int):
@@ -85,6 +86,7 @@ def make_problem(problem: str, m_prime: int, family: str | None = None,
     family = family or FAMILIES[problem][0]
     check_choice("family", family, FAMILIES[problem])
     m_prime = check_int("m_prime", m_prime, minimum=1, fix="build at least one output")
+    instance_seed = check_int("instance_seed", instance_seed, minimum=0)
     if problem == "and2":
         m, pairs = and2_instance(family, m_prime, instance_seed)
         return And2(m, pairs)

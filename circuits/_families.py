@@ -10,7 +10,8 @@ Pairwise AND (each returns ``(m, pairs)`` with exactly m' distinct pairs):
   random leaves from a pool of m' leaves: every hub has degree about 4 sqrt(m'), far above the
   influence cutoff sqrt(m') (heavy stars).
 * ``nearcut``: a circulant graph of degree 2 floor(floor(sqrt(m'))/2) <= sqrt(m'), randomly
-  relabelled: every feature sits just below the cutoff, the worst case for the shared channel.
+  relabelled: every feature sits just below the cutoff, the worst case for the shared channel
+  (for m' < 4, a relabelled matching: degree 1).
 * ``mixed``: half the pairs as ``star``, half as ``random`` over separate features.
 
 Permutation (each returns ``perm``): ``random``, ``identity``, ``shift`` (perm[k] = k+1 mod m').
@@ -77,6 +78,10 @@ def _star(m_prime: int, rng: np.random.Generator):
 
 
 def _nearcut(m_prime: int, rng: np.random.Generator):
+    if m_prime < 4:  # no graph of degree 2 fits under sqrt(m'); degree 1 does
+        m, pairs = _disjoint(m_prime, rng)
+        label = rng.permutation(m)
+        return m, label[pairs]
     half = max(1, math.isqrt(m_prime) // 2)
     n = max(2 * half + 1, -(-m_prime // half))
     ring = np.repeat(np.arange(1, half + 1), n)[:m_prime]

@@ -208,8 +208,12 @@ def _from_arrays(data: dict, where: str) -> Circuit:
     out_code = _code(data, "output_code", m_prime, prev, where)
     sparsity = _scalar_int(data, "sparsity", where)
     seed = _scalar_int(data, "seed", where)
+    if seed < 0:
+        raise CircuitFormatError(f"{where!r}: seed={seed} must be >= 0")
     construction = str(data["construction"]) if "construction" in data else "unknown"
     constants = json.loads(str(data["constants_json"])) if "constants_json" in data else {}
+    if not isinstance(constants, dict):
+        raise CircuitFormatError(f"{where!r}: constants_json must hold a JSON object")
     family = str(data["family"]) if "family" in data else ""
     instance_seed = int(data["instance_seed"]) if "instance_seed" in data else -1
     network = ThresholdNetwork(in_code, tuple(layers), out_code)

@@ -31,6 +31,14 @@ class Layer:
     weights: sp.csr_matrix
     theta: np.ndarray
 
+    def __post_init__(self) -> None:
+        """Canonical CSR: duplicate (row, column) entries are summed, as evaluation reads them,
+        so counts see the effective weights."""
+        w = sp.csr_matrix(self.weights, dtype=np.int64)
+        w.sum_duplicates()
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "theta", np.asarray(self.theta, dtype=np.int64))
+
     @property
     def width(self) -> int:
         return self.weights.shape[0]
