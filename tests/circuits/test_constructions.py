@@ -207,35 +207,24 @@ def _ratios(circuit):
 ISSUE_TARGETS = {"and2": (20.0, 6.0), "perm": (10.0, 3.0)}  # at s = 2, m' >= 100
 
 
+@pytest.mark.parametrize("problem, families, top", [("and2", and2_families, 3000),
+                                                    ("perm", perm_families, 5000)])
 @pytest.mark.parametrize("s", [2, 3])
 @examples(12)
-@given(family=and2_families, m_prime=m_primes(100, 3000), seed=seeds,
-       instance_seed=instance_seeds)
-def test_three_channel_counts_stay_within_the_stated_constants(s, family, m_prime, seed,
-                                                               instance_seed):
-    circuit = build("and2", m_prime, family, instance_seed, sparsity=s, seed=seed)
-    c_neurons, c_params = find_construction("and2").stated(s)
+@given(data=st.data(), seed=seeds, instance_seed=instance_seeds)
+def test_default_counts_stay_within_the_stated_constants(problem, families, top, s, data, seed,
+                                                         instance_seed):
+    family = data.draw(families, label="family")
+    m_prime = data.draw(m_primes(100, top), label="m_prime")
+    circuit = build(problem, m_prime, family, instance_seed, sparsity=s, seed=seed)
+    c_neurons, c_params = find_construction(problem).stated(s)
     if s == 2:
-        assert c_neurons <= ISSUE_TARGETS["and2"][0] and c_params <= ISSUE_TARGETS["and2"][1]
+        target_neurons, target_params = ISSUE_TARGETS[problem]
+        assert c_neurons <= target_neurons and c_params <= target_params
     neurons, params = _ratios(circuit)
     note(f"{describe(circuit)} neurons ratio={neurons:.2f} params ratio={params:.2f}")
     assert neurons <= c_neurons, f"{describe(circuit)}: neurons/(sqrt(m') log2 m') = {neurons:.2f}"
     assert params <= c_params, f"{describe(circuit)}: params/(m' log2^2 m') = {params:.2f}"
-
-
-@pytest.mark.parametrize("s", [2, 3])
-@examples(10)
-@given(family=perm_families, m_prime=m_primes(100, 5000), seed=seeds,
-       instance_seed=instance_seeds)
-def test_bloom_permutation_counts_stay_within_the_stated_constants(s, family, m_prime, seed,
-                                                                   instance_seed):
-    circuit = build("perm", m_prime, family, instance_seed, sparsity=s, seed=seed)
-    c_neurons, c_params = find_construction("perm").stated(s)
-    if s == 2:
-        assert c_neurons <= ISSUE_TARGETS["perm"][0] and c_params <= ISSUE_TARGETS["perm"][1]
-    neurons, params = _ratios(circuit)
-    assert neurons <= c_neurons, f"{describe(circuit)}: neurons ratio {neurons:.2f}"
-    assert params <= c_params, f"{describe(circuit)}: params ratio {params:.2f}"
 
 
 @pytest.mark.parametrize("s", [1, 2, 3, 4])
