@@ -41,7 +41,7 @@ def slope(points: list[tuple[int, float]]) -> float:
     ys = [math.log(r) for _, r in points]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
 
 
 def _top_decade(points):

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from circuits._circuit import Circuit
 from circuits._inputs import (PAD, count_sparse_inputs, enumerate_sparse_inputs,
@@ -94,7 +93,7 @@ def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport) -> 
     report.false_positives += int(np.count_nonzero(vals > 0))
     report.false_negatives += int(np.count_nonzero(vals < 0))
     report.wrong_inputs += len(np.unique(rows))
-    for b, k, v in zip(rows, cols, vals):
+    for b, k, v in zip(rows, cols, vals, strict=True):
         if len(report.examples) >= MAX_EXAMPLES:
             break
         row = tuple(int(i) for i in active[b] if i != PAD)
@@ -235,7 +234,3 @@ def shrink(circuit: Circuit, example: Counterexample) -> Counterexample:
                 break
     return example
 
-
-def matrix_row(mat: sp.csr_matrix, b: int) -> list[int]:
-    """Column indices of the ones in row b of a CSR result."""
-    return mat.indices[mat.indptr[b]:mat.indptr[b + 1]].tolist()
