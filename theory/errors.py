@@ -7,7 +7,7 @@ one line, e.g. ``"sparsity=5 must be <= m=4; pass a smaller --sparsity"``.
 
 from __future__ import annotations
 
-__all__ = ["SuperposeError", "InvalidArgument", "CircuitFormatError"]
+__all__ = ["SuperposeError", "InvalidArgument", "CircuitFormatError", "ClaimFileError"]
 
 
 class SuperposeError(Exception):
@@ -20,3 +20,10 @@ class InvalidArgument(SuperposeError, ValueError):
 
 class CircuitFormatError(SuperposeError, ValueError):
     """A file is missing, unreadable, of another format or version, or inconsistent."""
+
+
+class ClaimFileError(InvalidArgument):
+    """A claims file is unreadable, malformed, or holds a forbidden or unbounded expression.
+
+    The message names the claim id and the offending key or token, in one line.
+    """
