@@ -14,6 +14,9 @@ from typing import Callable
 
 from checks._construction_checks import CHECKS
 from checks._sweep import Measurement, SweepSettings, geometric_sizes, measure
+from checks._theory_checks import (MEASURED_PROBLEMS, BoundClaim, consistency_evidence,
+                                   derivation_evidence, implied_evidence, ledger_bounds,
+                                   measured_evidence)
 from circuits import AND2_FAMILIES
 from theory import CLAIMS, Claim, Evidence, Verdict, combine
 
@@ -101,23 +104,66 @@ class _Run:
 
     def check(self, name: str) -> list[Evidence]:
         if name not in self._checked:
-            self._checked[name] = CHECKS[name](self)
+            if name.startswith("derive:"):
+                self._checked[name] = derivation_evidence(name.removeprefix("derive:"))
+            else:
+                self._checked[name] = CHECKS[name](self)
         return self._checked[name]
 
     def all_measurements(self) -> list[Measurement]:
         return [m for ms in self._measured.values() for m in ms]
 
 
+def _result(claim: Claim, evidence: tuple[Evidence, ...]) -> ClaimResult:
+    verdict, reason = combine(evidence)
+    if not evidence and claim.planned:
+        reason = f"not yet checked (planned: {claim.planned})"
+    return ClaimResult(claim, verdict, reason, evidence)
+
+
+def _file_claim(spec) -> tuple[Claim, BoundClaim]:
+    """A claim-file record as a ledger-style Claim (for the report) and its bound."""
+    problems = tuple(p.strip() for p in spec.problem.split(","))
+    bound = BoundClaim(spec.id, problems, spec.quantity, spec.kind, spec.bound, spec.bound_text,
+                       constant=spec.constant)
+    statement = f"{spec.problem} needs/uses {spec.quantity} = {bound.display}" + (
+        f", with constant {spec.constant:g}" if spec.constant is not None else "")
+    claim = Claim(spec.id, statement, spec.source or spec.origin, spec.kind, spec.quantity,
+                  spec.problem, bound.display, tuple(spec.assumptions))
+    return claim, bound
+
+
 def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CLAIMS,
-           progress: Callable[[str], None] = lambda _msg: None) -> VerifyReport:
-    """Check every claim in ``claims``; returns the report, prints nothing."""
+           progress: Callable[[str], None] = lambda _msg: None,
+           claim_specs: tuple = ()) -> VerifyReport:
+    """Check every claim in ``claims`` and every claim-file record in ``claim_specs``.
+
+    Ledger claims get the checks they name plus a consistency check of their bounds against
+    the rest of the ledger; file claims get consistency against the ledger and the file,
+    implication by a proved bound, and the measured counts of the matching construction (so a
+    contradiction between a file and the ledger is charged to the file claim). Returns the
+    report; prints nothing.
+    """
     start = time.perf_counter()
     run = _Run(config, progress)
+    evidence = {c.id: tuple(e for name in c.checks for e in run.check(name)) for c in claims}
+    proved = {c.id for c in claims if combine(evidence[c.id])[0] is Verdict.PROVED}
+    bounds = ledger_bounds(claims, proved)
+    files = [_file_claim(spec) for spec in claim_specs]
+    everything = bounds + [b for _, b in files]
     results = []
     for claim in claims:
-        evidence = tuple(e for name in claim.checks for e in run.check(name))
-        verdict, reason = combine(evidence)
-        if not evidence and claim.planned:
-            reason = f"not yet checked (planned: {claim.planned})"
-        results.append(ClaimResult(claim, verdict, reason, evidence))
-    return VerifyReport(results, run.all_measurements(), config, time.perf_counter() - start)
+        extra = tuple(consistency_evidence(b, bounds) for b in bounds if b.claim_id == claim.id)
+        results.append(_result(claim, evidence[claim.id] + extra))
+    extra_claims = []
+    for claim, bound in files:
+        found = [consistency_evidence(bound, everything)]
+        implied = implied_evidence(bound, everything)
+        if implied is not None:
+            found.append(implied)
+        problems = [p for p in bound.problems if p in MEASURED_PROBLEMS]
+        ms = [m for p in problems for m in run.measurements(p)]
+        found.append(measured_evidence(bound, ms, config.slope_tolerance))
+        extra_claims.append(_result(claim, tuple(found)))
+    return VerifyReport(results, run.all_measurements(), config, time.perf_counter() - start,
+                        extra_claims)

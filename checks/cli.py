@@ -16,6 +16,7 @@ from checks._verify import (EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUTED, VerifyConfig,
 from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, exhaustive, fuzz,
                       load_circuit, normalize_active, save_circuit, shrink)
 from circuits._inputs import PAD
+from theory import CLAIMS, load_claim_file
 from theory.errors import InvalidArgument, SuperposeError
 
 __all__ = ["main"]
@@ -177,11 +178,27 @@ def _cmd_verify(args) -> int:
                      sparsities=tuple(sorted(set(args.sparsity))), settings=settings)
     if args.samples < 1:
         raise InvalidArgument(f"samples={args.samples!r} must be >= 1")
-    report = verify(config, progress=_progress)
+    specs = tuple(load_claim_file(args.claims)) if args.claims else ()
+    report = verify(config, progress=_progress, claim_specs=specs)
     if not _quiet():
         print("\r\033[K", end="", file=sys.stderr)
     print(report_json(report) if args.json else render_text(report, args.verbose))
     return report.exit_code(args.strict)
+
+
+def _cmd_claims(args) -> int:
+    rows = [{"id": c.id, "kind": c.kind, "quantity": c.quantity, "problem": c.problem,
+             "bound": c.bound, "statement": c.statement, "source": c.source,
+             "assumptions": list(c.assumptions), "checks": list(c.checks),
+             "bounds": [{"quantity": q, "bound": b} for q, b in c.bounds]} for c in CLAIMS]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    print(f"{'ID':<16} {'KIND':<9} {'QUANTITY':<9} {'PROBLEM':<16} {'BOUND':<34} SOURCE")
+    for r in rows:
+        print(f"{r['id']:<16} {r['kind']:<9} {r['quantity']:<9} {r['problem']:<16} "
+              f"{r['bound']:<34} {r['source']}")
+    return EXIT_OK
 
 
 def _cmd_sweep(args) -> int:
@@ -256,11 +273,17 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=_integer("seed"), default=0)
     v.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
     v.add_argument("--fuzz-seed", type=_integer("fuzz_seed"), default=0)
+    v.add_argument("--claims", type=Path, metavar="FILE",
+                   help="a TOML file of [[claim]] tables to check with the ledger")
     v.add_argument("--strict", action="store_true",
                    help="exit 3 if any claim is UNKNOWN, 'not yet checked' included")
     v.add_argument("-v", "--verbose", action="store_true")
     v.add_argument("--json", action="store_true")
     v.set_defaults(run=_cmd_verify)
+
+    c = sub.add_parser("claims", help="list the claims ledger")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(run=_cmd_claims)
 
     w = sub.add_parser("sweep", help="measure one problem's construction over m' (a table)")
     w.add_argument("problem", choices=PROBLEM_NAMES)

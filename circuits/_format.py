@@ -108,7 +108,7 @@ def load_circuit(path) -> Circuit:
         return _from_arrays(data, str(path))
     except CircuitFormatError:
         raise
-    except (SuperposeError, ValueError, TypeError, IndexError, KeyError) as exc:
+    except (SuperposeError, ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
         raise CircuitFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
 
 
@@ -210,12 +210,14 @@ def _from_arrays(data: dict, where: str) -> Circuit:
     seed = _scalar_int(data, "seed", where)
     if seed < 0:
         raise CircuitFormatError(f"{where!r}: seed={seed} must be >= 0")
-    construction = str(data["construction"]) if "construction" in data else "unknown"
-    constants = json.loads(str(data["constants_json"])) if "constants_json" in data else {}
+    construction = _scalar_str(data, "construction", where) if "construction" in data \
+        else "unknown"
+    constants = json.loads(_scalar_str(data, "constants_json", where)) \
+        if "constants_json" in data else {}
     if not isinstance(constants, dict):
         raise CircuitFormatError(f"{where!r}: constants_json must hold a JSON object")
-    family = str(data["family"]) if "family" in data else ""
-    instance_seed = int(data["instance_seed"]) if "instance_seed" in data else -1
+    family = _scalar_str(data, "family", where) if "family" in data else ""
+    instance_seed = _scalar_int(data, "instance_seed", where) if "instance_seed" in data else -1
     network = ThresholdNetwork(in_code, tuple(layers), out_code)
     return Circuit(problem, network, construction, sparsity, seed, constants, family,
                    instance_seed)

@@ -1,20 +1,22 @@
-"""Claims, verdicts and (later) the symbolic asymptotics of the suite.
+"""Claims, verdicts and the symbolic asymptotics of the suite.
 
-Pure Python and SymPy only: no NumPy, no Z3. Measured counts come in as plain numbers.
+Pure Python, SymPy and mpmath only: no NumPy, no Z3. Measured counts come in as plain numbers.
+Asymptotic relations are decided by limits of ratios at infinity (``limit`` and ``gruntz``
+cross-checked, confirmed numerically), never by SymPy's ``O()``.
 """
 
+from theory._asymptotic import RatioLimit, is_big_o, is_big_omega, is_theta, ratio_limit, relation
+from theory._claimfile import ClaimSpec, load_claim_file, parse_claims
 from theory._claims import CLAIMS, Claim, claim_by_id
+from theory._derivations import Step, derivations
+from theory._expr import parse_bound
+from theory._symbols import SYMBOLS
 from theory._verdict import Evidence, Verdict, combine
-from theory.errors import CircuitFormatError, InvalidArgument, SuperposeError
+from theory.errors import CircuitFormatError, ClaimFileError, InvalidArgument, SuperposeError
 
 __all__ = [
-    "CLAIMS",
-    "Claim",
-    "CircuitFormatError",
-    "Evidence",
-    "InvalidArgument",
-    "SuperposeError",
-    "Verdict",
-    "claim_by_id",
-    "combine",
+    "CLAIMS", "Claim", "ClaimFileError", "ClaimSpec", "CircuitFormatError", "Evidence",
+    "InvalidArgument", "RatioLimit", "SYMBOLS", "Step", "SuperposeError", "Verdict",
+    "claim_by_id", "combine", "derivations", "is_big_o", "is_big_omega", "is_theta",
+    "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation",
 ]

@@ -2,8 +2,11 @@
 
 Ids are the stable ids of the claims sheet, used unchanged in code, reports and paper_notes/.
 ``checks`` names the checks (in the ``checks`` package) that bear on a claim today; a claim
-whose tuple is empty is reported as UNKNOWN ("not yet checked"), never as passed. ``planned``
-says which kind of check will decide it once written.
+whose tuple is empty is reported as UNKNOWN ("not yet checked"), never as passed. Names
+``derive:<ID>`` are the symbolic derivation steps of ``theory._derivations`` for that id.
+``bounds`` gives the claim's asymptotic bound per quantity in the claim-file grammar (``mp`` is
+m', log is base 2), for the consistency check against every other claim. ``planned`` says what
+is still to come.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ class Claim:
     assumptions: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()
     planned: str = ""
+    bounds: tuple[tuple[str, str], ...] = ()  # (quantity, bound in the claim-file grammar)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The problem names the claim is about (``problem`` may list several)."""
+        return tuple(p.strip() for p in self.problem.split(","))
 
 
 _FIXED = "fixed input and output codes (reconstruction)"
@@ -42,7 +51,8 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract v1-v3",
         "lower", "params", "and2, perm", "Omega(m' log m')",
         (_FIXED, _SPARSE, "b bits per parameter, b constant", "m >= m'^(1/2+eps) for and2"),
-        planned="symbolic counting argument (theory) and exhaustive premises (checks)",
+        checks=("derive:STIRLING", "derive:FAMILY-SIZE", "derive:LB-PARAMS"),
+        bounds=(("params", "mp*log(mp)"),),
     ),
     Claim(
         "LB-NEURONS",
@@ -50,7 +60,8 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract",
         "lower", "neurons", "and2, perm", "Omega(sqrt(m' log m'))",
         (_FIXED, _SPARSE, "P <= n^2 for layered networks, input layer counted"),
-        planned="symbolic: LB-PARAMS with P <= n^2",
+        checks=("derive:LB-NEURONS",),
+        bounds=(("neurons", "sqrt(mp*log(mp))"),),
     ),
     Claim(
         "CAPACITY",
@@ -58,7 +69,7 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract v2/v3",
         "upper", "features", "and2, perm", "O(n^2 / log n)",
         (_FIXED, _SPARSE, "P <= n^2"),
-        planned="symbolic: invert LB-PARAMS",
+        checks=("derive:CAPACITY",),
     ),
     Claim(
         "UB-AND-NEURONS",
@@ -67,6 +78,7 @@ CLAIMS: tuple[Claim, ...] = (
         "upper", "neurons", "and2", "O(sqrt(m') log m')",
         (_FIXED, _SPARSE, "neurons counted with the input layer", "certified correctness"),
         checks=("and2-neurons", "and2-correct"),
+        bounds=(("neurons", "sqrt(mp)*log(mp)"),),
     ),
     Claim(
         "UB-AND-PARAMS",
@@ -75,6 +87,7 @@ CLAIMS: tuple[Claim, ...] = (
         "upper", "params", "and2", "O(m' log^2 m')",
         (_FIXED, _SPARSE, "nonzero weights plus nonzero thresholds", "certified correctness"),
         checks=("and2-params", "and2-correct"),
+        bounds=(("params", "mp*log(mp)^2"),),
     ),
     Claim(
         "TIGHTNESS",
@@ -83,7 +96,7 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract",
         "theta", "neurons", "and2", "ratio sqrt(log m') and log m'",
         (_FIXED, _SPARSE),
-        planned="symbolic: ratio limits",
+        checks=("derive:TIGHTNESS",),
     ),
     Claim(
         "REPRESENT",
@@ -92,6 +105,7 @@ CLAIMS: tuple[Claim, ...] = (
         "upper", "neurons", "represent", "O(log m')",
         (_SPARSE, "support (Bloom) code decoded exactly by thresholds"),
         checks=("represent-width", "represent-correct"),
+        bounds=(("neurons", "log(mp)"),),
     ),
     Claim(
         "EXP-GAP",
@@ -99,7 +113,7 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract",
         "corollary", "features", "represent, and2", "2^Omega(n) vs O(n^2 / log n)",
         (_FIXED, _SPARSE),
-        planned="symbolic, with the two constructions side by side",
+        checks=("derive:EXP-GAP",),
     ),
     Claim(
         "COMPRESSION",
@@ -108,7 +122,9 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract v1, v3",
         "lower", "params", "and2, perm", "Omega(m' log m')",
         (_FIXED, _SPARSE, "b bits per parameter"),
-        planned="symbolic corollary of LB-PARAMS; a pruning experiment",
+        checks=("derive:COMPRESSION",),
+        planned="a pruning experiment on a construction",
+        bounds=(("params", "mp*log(mp)"),),
     ),
     Claim(
         "PARAMS-ESTIMATE",
@@ -116,7 +132,8 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract v3",
         "theta", "params", "and2, perm", "m' log m' <~ P <~ m' log^2 m'",
         (_FIXED, _SPARSE),
-        planned="symbolic, against the constructions' measured counts",
+        checks=("derive:PARAMS-ESTIMATE",),
+        planned="against the constructions' measured counts",
     ),
     Claim(
         "UB-PERM",
@@ -126,6 +143,7 @@ CLAIMS: tuple[Claim, ...] = (
         "upper", "neurons", "perm", "O(sqrt(m') log m') neurons, O(m' log^2 m') params",
         (_FIXED, _SPARSE, "certified correctness"),
         checks=("perm-neurons", "perm-params", "perm-correct"),
+        bounds=(("neurons", "sqrt(mp)*log(mp)"), ("params", "mp*log(mp)^2")),
     ),
 )
 

@@ -25,14 +25,6 @@ def test_every_ledger_claim_gets_exactly_one_result_in_ledger_order():
     assert [r.claim.id for r in report.results] == [c.id for c in CLAIMS]
 
 
-def test_claims_without_checks_are_unknown_not_yet_checked():
-    for result in _small_report().results:
-        if not result.claim.checks:
-            assert result.verdict is Verdict.UNKNOWN
-            assert result.reason.startswith("not yet checked")
-            assert not result.evidence
-
-
 def test_checked_upper_bounds_are_not_refuted_at_small_sizes():
     by_id = {r.claim.id: r for r in _small_report().results}
     for claim_id in ("UB-AND-NEURONS", "UB-PERM", "REPRESENT"):
@@ -43,7 +35,7 @@ def test_the_text_report_names_every_claim_and_its_verdict():
     text = render_text(_small_report(), verbose=True)
     for result in _small_report().results:
         assert result.claim.id in text
-    assert "not yet checked" in text and "sampling cannot prove absence" in text
+    assert "derive:stirling PROVED" in text and "sampling cannot prove absence" in text
 
 
 def test_the_json_report_holds_claims_measurements_seeds_and_versions():

@@ -1,0 +1,111 @@
+"""Claim files through verify: consistency names both claims, counts refute a too-small upper
+bound, the paper's own lower bounds pass, and nothing in a file ever runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from checks import SweepSettings, VerifyConfig, verify
+from checks.cli import main
+from theory import CLAIMS, Claim, Verdict
+from theory._claimfile import load_claim_file, parse_claims
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "claims"
+SMALL = VerifyConfig(max_m_prime=1000, max_m_prime_s3=100, max_m_prime_represent=1000,
+                     sparsities=(2,), and2_families=("disjoint", "random", "nearcut"),
+                     perm_families=("random",), settings=SweepSettings(samples=200))
+
+
+def _report():
+    if not hasattr(_report, "cached"):
+        specs = [spec for name in ("paper_lower_bound", "quadratic_params", "log_neurons")
+                 for spec in load_claim_file(EXAMPLES / f"{name}.toml")]
+        _report.cached = verify(SMALL, claim_specs=tuple(specs))
+    return _report.cached
+
+
+def _file_result(claim_id):
+    (result,) = [r for r in _report().extra_claims if r.claim.id == claim_id]
+    return result
+
+
+def _evidence(result, check):
+    (found,) = [e for e in result.evidence if e.check == check]
+    return found
+
+
+def test_a_quadratic_parameter_lower_bound_for_and2_is_refuted_naming_both_claims():
+    result = _file_result("AND-NEEDS-QUADRATIC")
+    assert result.verdict is Verdict.REFUTED
+    clash = _evidence(result, "consistency")
+    assert clash.verdict is Verdict.REFUTED
+    assert "AND-NEEDS-QUADRATIC" in clash.detail and "UB-AND-PARAMS" in clash.detail
+    assert "-> oo" in clash.detail
+
+
+def test_log_neurons_for_the_and2_construction_is_refuted_with_the_counts_shown():
+    result = _file_result("AND-IN-LOG-NEURONS")
+    assert result.verdict is Verdict.REFUTED
+    measured = _evidence(result, "measured")
+    assert measured.verdict is Verdict.REFUTED
+    assert "counts (ratio)" in measured.detail and "m'=1000" in measured.detail
+
+
+def test_the_papers_own_lower_bounds_pass_as_implied_by_the_derivations():
+    for claim_id, source in (("MY-LB-PARAMS", "LB-PARAMS"), ("MY-LB-NEURONS", "LB-NEURONS")):
+        result = _file_result(claim_id)
+        assert result.verdict is Verdict.PROVED, result.evidence
+        assert source in _evidence(result, "implied").detail
+
+
+def test_the_ledger_stays_consistent_and_its_derivations_are_proved():
+    by_id = {r.claim.id: r for r in _report().results}
+    for claim_id in ("LB-PARAMS", "LB-NEURONS", "CAPACITY", "TIGHTNESS", "EXP-GAP",
+                     "COMPRESSION", "PARAMS-ESTIMATE"):
+        assert by_id[claim_id].verdict is Verdict.PROVED, by_id[claim_id].evidence
+        steps = [e for e in by_id[claim_id].evidence if e.check.startswith("derive:")]
+        assert steps and all(e.verdict is Verdict.PROVED for e in steps)
+    for result in _report().results:
+        assert all(e.verdict is not Verdict.REFUTED for e in result.evidence
+                   if e.check == "consistency"), result.claim.id
+
+
+def test_a_claim_without_checks_is_unknown_not_yet_checked():
+    bare = Claim("NEW-CLAIM", "something", "a researcher", "upper", "neurons", "and2", "O(1)",
+                 planned="a check to write")
+    report = verify(SMALL, claims=(bare,))
+    (result,) = report.results
+    assert result.verdict is Verdict.UNKNOWN and result.reason.startswith("not yet checked")
+
+
+def test_an_explicit_constant_makes_the_upper_bound_a_finite_inequality():
+    (spec,) = parse_claims('[[claim]]\nid = "TIGHT"\nproblem = "perm"\nquantity = "neurons"\n'
+                           'kind = "upper"\nbound = "sqrt(mp)*log(mp)"\nconstant = 1\n', "t.toml")
+    report = verify(SMALL, claims=(), claim_specs=(spec,))
+    (result,) = report.extra_claims
+    measured = _evidence(result, "measured")
+    assert measured.verdict is Verdict.REFUTED and "> 1 *" in measured.detail
+
+
+@pytest.mark.parametrize("bound", ["__import__('os').system('touch PWNED')", "mp.__class__",
+                                   "(lambda: 1)()", "exec('1')", "2^2^2^2^2^2^2"])
+def test_a_claim_file_that_tries_to_run_code_exits_two_and_runs_nothing(bound, tmp_path,
+                                                                       monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "evil.toml"
+    path.write_text('[[claim]]\nid = "EVIL"\nproblem = "and2"\nquantity = "params"\n'
+                    f'kind = "lower"\nbound = "{bound}"\n')
+    code = main(["verify", "--claims", str(path), "--max-m-prime", "100"])
+    err = capsys.readouterr().err
+    assert code == 2 and "EVIL" in err and err.count("\n") == 1
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_superpose_claims_lists_every_ledger_id_as_json(capsys):
+    assert main(["claims", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == [c.id for c in CLAIMS]
+    assert all(r["kind"] and r["quantity"] and r["source"] for r in rows)
