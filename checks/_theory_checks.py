@@ -23,52 +23,26 @@ with counts over m' and stays UNKNOWN.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import sympy
 
 from checks._construction_checks import slope
 from checks._sweep import Measurement
-from theory import Evidence, Verdict, derivations, is_big_o, parse_bound
-from theory._symbols import B, M, MP, S
+from theory import Bound, Evidence, Verdict, derivations, is_big_o, parse_bound
+from theory._symbols import MP
 
-__all__ = ["BoundClaim", "ledger_bounds", "derivation_evidence", "consistency_evidence",
+__all__ = ["ledger_bounds", "derivation_evidence", "consistency_evidence",
            "implied_evidence", "measured_evidence", "MEASURED_PROBLEMS"]
 
 MEASURED_PROBLEMS = ("and2", "perm", "represent")
 _COUNT = {"neurons": "neurons", "params": "params", "bits": "bits"}
 
 
-@dataclass(frozen=True)
-class BoundClaim:
-    """One asymptotic bound of one claim: ``kind`` is lower, upper or theta."""
-
-    claim_id: str
-    problems: tuple[str, ...]
-    quantity: str
-    kind: str
-    expr: sympy.Expr
-    text: str
-    proved: bool = False  # established by the suite (a derivation or a construction)
-    constant: float | None = None
-
-    def in_mp(self, sparsity: int = 2) -> sympy.Expr | None:
-        """The bound as a function of m' alone (m = m', s and b constants), or None."""
-        expr = self.expr.subs({M: MP, S: sparsity, B: 1})
-        return expr if expr.free_symbols <= {MP} else None
-
-    @property
-    def display(self) -> str:
-        return {"lower": "Omega", "upper": "O", "theta": "Theta"}[self.kind] + f"({self.text})"
-
-
-def ledger_bounds(claims, proved_ids: set[str]) -> list[BoundClaim]:
+def ledger_bounds(claims, proved_ids: set[str]) -> list[Bound]:
     """The bounds of the ledger's records, marked proved where their claim was proved."""
     out = []
     for claim in claims:
         for quantity, text in claim.bounds:
-            out.append(BoundClaim(claim.id, claim.problems, quantity, claim.kind,
+            out.append(Bound(claim.id, claim.problems, quantity, claim.kind,
                                   parse_bound(text, claim.id), text, claim.id in proved_ids))
     return out
 
@@ -87,7 +61,7 @@ def derivation_evidence(claim_id: str) -> list[Evidence]:
             for s in steps]
 
 
-def _lower_upper_pairs(bound: BoundClaim, others: list[BoundClaim]):
+def _lower_upper_pairs(bound: Bound, others: list[Bound]):
     for other in others:
         if other is bound or other.quantity != bound.quantity:
             continue
@@ -99,7 +73,7 @@ def _lower_upper_pairs(bound: BoundClaim, others: list[BoundClaim]):
             yield other, bound
 
 
-def consistency_evidence(bound: BoundClaim, everything: list[BoundClaim]) -> Evidence:
+def consistency_evidence(bound: Bound, everything: list[Bound]) -> Evidence:
     """Refute-only: no lower bound of a shared problem and quantity exceeds an upper bound."""
     checked, undecided = [], []
     for lower, upper in _lower_upper_pairs(bound, everything):
@@ -130,7 +104,7 @@ def consistency_evidence(bound: BoundClaim, everything: list[BoundClaim]) -> Evi
                     decisive=False)
 
 
-def implied_evidence(bound: BoundClaim, everything: list[BoundClaim]) -> Evidence | None:
+def implied_evidence(bound: Bound, everything: list[Bound]) -> Evidence | None:
     """PROVED when a proved bound of the same kind implies this one, else None."""
     mine = bound.in_mp()
     if mine is None:
@@ -158,7 +132,7 @@ def implied_evidence(bound: BoundClaim, everything: list[BoundClaim]) -> Evidenc
     return None
 
 
-def measured_evidence(bound: BoundClaim, ms: list[Measurement], tolerance: float) -> Evidence:
+def measured_evidence(bound: Bound, ms: list[Measurement], tolerance: float) -> Evidence:
     """A bound against the exact counts of a construction over the sweep (see module doc)."""
     name = "measured"
     statement = f"{bound.quantity} / ({bound.text}) over the sweep, top-decade slope"

@@ -14,11 +14,11 @@ from typing import Callable
 
 from checks._construction_checks import CHECKS
 from checks._sweep import Measurement, SweepSettings, geometric_sizes, measure
-from checks._theory_checks import (MEASURED_PROBLEMS, BoundClaim, consistency_evidence,
+from checks._theory_checks import (MEASURED_PROBLEMS, consistency_evidence,
                                    derivation_evidence, implied_evidence, ledger_bounds,
                                    measured_evidence)
 from circuits import AND2_FAMILIES
-from theory import CLAIMS, Claim, Evidence, Verdict, combine
+from theory import CLAIMS, Bound, Claim, Evidence, Verdict, combine
 
 __all__ = ["VerifyConfig", "ClaimResult", "VerifyReport", "verify", "EXIT_OK", "EXIT_REFUTED",
            "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE"]
@@ -121,10 +121,10 @@ def _result(claim: Claim, evidence: tuple[Evidence, ...]) -> ClaimResult:
     return ClaimResult(claim, verdict, reason, evidence)
 
 
-def _file_claim(spec) -> tuple[Claim, BoundClaim]:
+def _file_claim(spec) -> tuple[Claim, Bound]:
     """A claim-file record as a ledger-style Claim (for the report) and its bound."""
     problems = tuple(p.strip() for p in spec.problem.split(","))
-    bound = BoundClaim(spec.id, problems, spec.quantity, spec.kind, spec.bound, spec.bound_text,
+    bound = Bound(spec.id, problems, spec.quantity, spec.kind, spec.bound, spec.bound_text,
                        constant=spec.constant)
     statement = f"{spec.problem} needs/uses {spec.quantity} = {bound.display}" + (
         f", with constant {spec.constant:g}" if spec.constant is not None else "")

@@ -5,6 +5,7 @@ Asymptotic relations are decided by limits of ratios at infinity (``limit`` and 
 cross-checked, confirmed numerically), never by SymPy's ``O()``.
 """
 
+from theory._bounds import Bound
 from theory._asymptotic import RatioLimit, is_big_o, is_big_omega, is_theta, ratio_limit, relation
 from theory._claimfile import ClaimSpec, load_claim_file, parse_claims
 from theory._claims import CLAIMS, Claim, claim_by_id
@@ -15,7 +16,7 @@ from theory._verdict import Evidence, Verdict, combine
 from theory.errors import CircuitFormatError, ClaimFileError, InvalidArgument, SuperposeError
 
 __all__ = [
-    "CLAIMS", "Claim", "ClaimFileError", "ClaimSpec", "CircuitFormatError", "Evidence",
+    "Bound", "CLAIMS", "Claim", "ClaimFileError", "ClaimSpec", "CircuitFormatError", "Evidence",
     "InvalidArgument", "RatioLimit", "SYMBOLS", "Step", "SuperposeError", "Verdict",
     "claim_by_id", "combine", "derivations", "is_big_o", "is_big_omega", "is_theta",
     "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation",

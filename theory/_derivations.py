@@ -161,7 +161,7 @@ def _steps() -> tuple[Step, ...]:
             "and b = 64 alike (same Theta, limits in ratio 64)",
             prem + ("b bits per parameter, b constant", "distinguishable instances"),
             verdict, " | ".join(f"b={bits}: {lim.summary()}"
-                                for bits, lim in zip((1, 64), limits)))
+                                for bits, lim in zip((1, 64), limits, strict=True)))
 
     # d. LB-NEURONS: P <= n^2 so n >= sqrt(P).
     v, lim = is_theta(sympy.sqrt(mp_log), sympy.sqrt(log2_factorial(mp)))
