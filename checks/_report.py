@@ -25,27 +25,40 @@ def versions() -> dict[str, str]:
 
 
 def render_text(report: VerifyReport, verbose: bool = False) -> str:
-    """The claims table: id, verdict, statement, then one line per check (method, sizes,
-    evidence); with ``verbose`` also the finite statement of each check, its replay command,
-    and the measured counts."""
+    """The claims table: id, verdict and statement, then the checks behind each claim.
+
+    By default one short line per check, and the symbolic steps of a claim folded into one line;
+    ``verbose`` shows every check and step in full (method, sizes, evidence, the finite
+    statement it decided, its replay command) and the measured counts.
+    """
     lines = [f"{'CLAIM':<16} {'VERDICT':<8} STATEMENT / CHECK: METHOD | SIZES | EVIDENCE",
              "-" * 100]
-    for result in report.results + report.extra_claims:
+    results = report.results + report.extra_claims
+    for result in results:
         claim = result.claim
         lines.append(f"{claim.id:<16} {result.verdict.value:<8} {claim.statement} "
                      f"[{claim.source}]")
         if not result.evidence:
             lines.append(f"{'':<25}{result.reason}")
+        steps = [e for e in result.evidence if e.check.startswith("derive:")]
+        if steps and not verbose:
+            verdicts = sorted({e.verdict.value for e in steps})
+            names = ", ".join(e.check.removeprefix("derive:") for e in steps)
+            lines.extend(_wrap(f"{len(steps)} symbolic steps {'/'.join(verdicts)}: {names} "
+                               "(-v shows each limit and its premises)"))
         for e in result.evidence:
-            body = f"{e.check} {e.verdict.value}: {e.method} | {e.sizes} | {e.detail}"
-            lines.extend(textwrap.wrap(body, 100, initial_indent=" " * 25,
-                                       subsequent_indent=" " * 27))
+            if e in steps and not verbose:
+                continue
             if verbose:
+                lines.extend(_wrap(f"{e.check} {e.verdict.value}: {e.method} | {e.sizes} | "
+                                   f"{e.detail}"))
                 lines.append(f"{'':<27}statement checked: {e.statement}")
+            else:
+                lines.extend(_wrap(f"{e.check} {e.verdict.value}: {_shorten(e.detail)}"))
             if e.replay and (verbose or e.verdict.value == "REFUTED"):
                 lines.append(f"{'':<27}replay: {e.replay}")
     counts = {v: 0 for v in ("PROVED", "REFUTED", "UNKNOWN")}
-    for result in report.results + report.extra_claims:
+    for result in results:
         counts[result.verdict.value] += 1
     s = report.config.settings
     lines.append("-" * 100)
@@ -53,11 +66,19 @@ def render_text(report: VerifyReport, verbose: bool = False) -> str:
                  f"unknown in {report.seconds:.1f}s (seed {s.seed}, instance seed "
                  f"{s.instance_seed}, fuzz seed {s.fuzz_seed}, {s.samples} samples per circuit)")
     lines.append("PROVED for an upper bound = the finite statements above hold at every listed "
-                 "size; fuzzing can only refute.")
+                 "size; fuzzing can only refute; -v shows everything.")
     if verbose and report.measurements:
         lines.append("")
         lines.append(render_measurements(report.measurements, markdown=False))
     return "\n".join(lines)
+
+
+def _wrap(text: str) -> list[str]:
+    return textwrap.wrap(text, 100, initial_indent=" " * 25, subsequent_indent=" " * 27)
+
+
+def _shorten(text: str, width: int = 230) -> str:
+    return text if len(text) <= width else text[: width - 5].rstrip() + " ..."
 
 
 def measurement_rows(ms: list[Measurement]) -> list[dict]:
