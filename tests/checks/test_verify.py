@@ -66,3 +66,11 @@ def test_a_silent_fuzzer_alone_does_not_make_the_run_inconclusive_unless_strict(
     unchecked = VerifyReport([ClaimResult(CLAIMS[0], Verdict.UNKNOWN, "not yet checked", ())],
                              [], SMALL, 0.0)
     assert unchecked.exit_code() == 0 and unchecked.exit_code(strict=True) == 3
+
+
+def test_the_default_text_folds_symbolic_steps_and_verbose_shows_each_with_premises():
+    short = render_text(_small_report(), verbose=False)
+    full = render_text(_small_report(), verbose=True)
+    assert "symbolic steps PROVED" in short and "derive:stirling PROVED" not in short
+    assert "derive:stirling PROVED" in full and "premises:" in full
+    assert len(short.splitlines()) < len(full.splitlines())
