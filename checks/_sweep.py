@@ -13,10 +13,9 @@ import time
 from dataclasses import dataclass, field
 
 from circuits import (Counterexample, CorrectnessReport, Counts, build, count_sparse_inputs,
-                      exhaustive, fuzz, normalize_active, shrink)
-from circuits._inputs import PAD
+                      exhaustive, fuzz, replays, shrink)
 
-__all__ = ["SweepSettings", "Measurement", "measure", "geometric_sizes", "replay"]
+__all__ = ["SweepSettings", "Measurement", "measure", "geometric_sizes"]
 
 
 @dataclass(frozen=True)
@@ -98,16 +97,6 @@ def geometric_sizes(lo: int, hi: int, per_decade: int = 2) -> tuple[int, ...]:
     return tuple(sorted(x for x in sizes | {hi} if lo <= x <= hi))
 
 
-def replay(measurement_circuit, example: Counterexample) -> bool:
-    """True when evaluating ``example.active`` alone really gives the wrong output."""
-    c = measurement_circuit
-    row = list(example.active) + [PAD] * (c.sparsity - len(example.active))
-    active = normalize_active([row], c.m, c.sparsity)
-    got = int(c.network.evaluate(active)[0, example.output])
-    want = int(c.problem.truth(active)[0, example.output])
-    return got == example.got and want == example.expected and got != want
-
-
 def measure(problem: str, family: str, sparsity: int, m_prime: int,
             settings: SweepSettings, construction: str | None = None,
             constants: dict | None = None) -> Measurement:
@@ -126,5 +115,5 @@ def measure(problem: str, family: str, sparsity: int, m_prime: int,
     if report.examples:
         example = shrink(circuit, report.examples[0])
         result.counterexample = example
-        result.replay_confirmed = replay(circuit, example)
+        result.replay_confirmed = replays(circuit, example)
     return result

@@ -13,9 +13,8 @@ from pathlib import Path
 from checks._report import render_measurements, render_text, report_json
 from checks._sweep import SweepSettings, geometric_sizes, measure
 from checks._verify import (EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUTED, VerifyConfig, verify)
-from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, exhaustive, fuzz,
-                      load_circuit, normalize_active, save_circuit, shrink)
-from circuits._inputs import PAD
+from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, evaluate_input, exhaustive,
+                      fuzz, load_circuit, save_circuit, shrink)
 from theory import CLAIMS, load_claim_file
 from theory.errors import InvalidArgument, SuperposeError
 
@@ -141,19 +140,8 @@ def _cmd_fuzz(args) -> int:
 
 def _cmd_eval(args) -> int:
     circuit = load_circuit(args.file)
-    if len(args.active) > circuit.sparsity:
-        raise InvalidArgument(f"active has {len(args.active)} features but the circuit's "
-                              f"sparsity is {circuit.sparsity}; pass at most that many")
-    bad = [i for i in args.active if not 0 <= i < circuit.m]
-    if bad:
-        raise InvalidArgument(f"active feature {bad[0]} must lie in [0, m={circuit.m})")
-    if len(set(args.active)) != len(args.active):
-        raise InvalidArgument(f"active={args.active} repeats a feature; list each once")
-    row = normalize_active([args.active + [PAD] * (circuit.sparsity - len(args.active))],
-                           circuit.m, circuit.sparsity)
-    got = circuit.network.evaluate(row).indices.tolist()
-    want = circuit.problem.truth(row).indices.tolist()
-    wrong = sorted(set(got) ^ set(want))
+    got, want = evaluate_input(circuit, args.active)
+    wrong = sorted(got ^ want)
     out = {"active": sorted(args.active), "outputs_on": sorted(got),
            "expected_on": sorted(want), "wrong": wrong}
     if args.json:

@@ -13,7 +13,7 @@ from circuits._codes import SupportCode, identity_code, random_subsets, random_s
 from circuits._families import AND2_FAMILIES, PERM_FAMILIES, and2_instance, perm_instance
 from circuits._format import FORMAT, VERSION, circuit_arrays, load_circuit, save_circuit
 from circuits._fuzz import (Counterexample, CorrectnessReport, adversarial_inputs, compare,
-                            exhaustive, fuzz, output_sources, shrink)
+                            evaluate_input, exhaustive, fuzz, output_sources, replays, shrink)
 from circuits._inputs import (PAD, active_matrix, count_sparse_inputs, enumerate_sparse_inputs,
                               normalize_active, random_sparse_inputs)
 from circuits._naive import naive
@@ -29,9 +29,10 @@ __all__ = [
     "Represent", "RepresentConstants", "SupportCode", "ThresholdNetwork", "VERSION",
     "active_matrix", "adversarial_inputs", "and2_instance", "bloom_permutation",
     "bloom_represent", "build", "check_sparsity", "circuit_arrays", "compare", "construct",
-    "count_sparse_inputs", "enumerate_sparse_inputs", "exhaustive", "find_construction", "fuzz",
+    "count_sparse_inputs", "enumerate_sparse_inputs", "evaluate_input", "exhaustive",
+    "find_construction", "fuzz",
     "identity_code",
     "load_circuit", "make_problem", "naive", "normalize_active", "output_sources",
-    "perm_instance", "random_sparse_inputs", "random_subsets", "random_support_code",
+    "perm_instance", "random_sparse_inputs", "random_subsets", "random_support_code", "replays",
     "save_circuit", "seeded_rng", "shrink", "three_channel_and2", "threshold_to_relus",
 ]

@@ -25,8 +25,10 @@ from circuits._inputs import (PAD, count_sparse_inputs, enumerate_sparse_inputs,
                               normalize_active, random_sparse_inputs)
 from circuits._problems import And2, Permutation
 from circuits._validate import check_int
+from theory.errors import InvalidArgument
 
-__all__ = ["Counterexample", "CorrectnessReport", "compare", "exhaustive", "fuzz", "shrink",
+__all__ = ["Counterexample", "CorrectnessReport", "compare", "evaluate_input", "exhaustive", "fuzz",
+           "replays", "shrink",
            "adversarial_inputs", "output_sources"]
 
 MAX_EXAMPLES = 5
@@ -215,22 +217,46 @@ def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0) -> CorrectnessR
     return report
 
 
+def evaluate_input(circuit: Circuit, active) -> tuple[set[int], set[int]]:
+    """One input, given as its active features: (outputs that read 1, outputs that should).
+
+    Raises InvalidArgument for more than s features, a repeated one, or one outside [0, m).
+    """
+    active = [int(i) for i in active]
+    if len(active) > circuit.sparsity:
+        raise InvalidArgument(f"active has {len(active)} features but the circuit's sparsity "
+                              f"is {circuit.sparsity}; pass at most that many")
+    bad = [i for i in active if not 0 <= i < circuit.m]
+    if bad:
+        raise InvalidArgument(f"active feature {bad[0]} must lie in [0, m={circuit.m})")
+    if len(set(active)) != len(active):
+        raise InvalidArgument(f"active={active} repeats a feature; list each once")
+    row = normalize_active([active + [PAD] * (circuit.sparsity - len(active))], circuit.m,
+                           circuit.sparsity)
+    return (set(circuit.network.evaluate(row).indices.tolist()),
+            set(circuit.problem.truth(row).indices.tolist()))
+
+
+def replays(circuit: Circuit, example: Counterexample) -> bool:
+    """True when evaluating ``example.active`` alone really gives the reported wrong output."""
+    got, want = evaluate_input(circuit, example.active)
+    k = example.output
+    return (k in got) == bool(example.got) and (k in want) == bool(example.expected) \
+        and example.got != example.expected
+
+
 def shrink(circuit: Circuit, example: Counterexample) -> Counterexample:
     """Drop active features one at a time while output ``example.output`` stays wrong."""
-    active = list(example.active)
     k = example.output
     changed = True
-    while changed and active:
+    while changed and example.active:
         changed = False
-        for f in list(active):
-            trial = [g for g in active if g != f]
-            row = normalize_active([trial + [PAD] * (circuit.sparsity - len(trial))],
-                                   circuit.m, circuit.sparsity)
-            got = int(circuit.network.evaluate(row)[0, k])
-            want = int(circuit.problem.truth(row)[0, k])
-            if got != want:
-                active, changed = trial, True
-                example = Counterexample(tuple(sorted(trial)), k, want, got)
+        for f in example.active:
+            trial = tuple(g for g in example.active if g != f)
+            got, want = evaluate_input(circuit, trial)
+            if (k in got) != (k in want):
+                example = Counterexample(trial, k, int(k in want), int(k in got))
+                changed = True
                 break
     return example
 

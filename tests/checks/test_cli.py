@@ -131,3 +131,13 @@ def test_verify_json_runs_small_and_names_every_claim(capsys):
     payload = json.loads(out)
     assert code in (0, 3) and payload["exit_code"] == code
     assert "UB-AND-NEURONS" in {c["id"] for c in payload["claims"]}
+
+
+@pytest.mark.parametrize("active, named", [("1,1", "repeats a feature"),
+                                           ("999", "active feature 999"),
+                                           ("0,1,2", "sparsity is 2")])
+def test_eval_rejects_an_impossible_input_in_one_line(active, named, tmp_path, capsys):
+    path = tmp_path / "c.npz"
+    run(capsys, "build", "and2", "--m-prime", "20", "-o", str(path))
+    code, _, err = run(capsys, "eval", str(path), "--active", active)
+    assert code == 2 and named in err and err.count("\n") == 1
