@@ -25,7 +25,7 @@ from checks._sweep import Measurement
 from circuits import find_construction
 from theory import Evidence, Verdict
 
-__all__ = ["CHECKS", "slope"]
+__all__ = ["CHECKS", "slope", "top_decade"]
 
 _LABEL = {"neurons": "neurons / (sqrt(m') log2 m')", "params": "params / (m' log2^2 m')",
           "width": "width / log2 m'"}
@@ -44,9 +44,14 @@ def slope(points: list[tuple[int, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
 
 
-def _top_decade(points):
-    top = max(m for m, _ in points)
-    return [(m, r) for m, r in points if m * 10 >= top]
+def top_decade(rows: list[tuple]) -> list[tuple]:
+    """The rows (m', ...) whose m' lies within a factor ten of the largest.
+
+    >>> top_decade([(100, 'a'), (316, 'b'), (1000, 'c')])
+    [(100, 'a'), (316, 'b'), (1000, 'c')]
+    """
+    largest = max(row[0] for row in rows)
+    return [row for row in rows if row[0] * 10 >= largest]
 
 
 def _sizes_text(ms: list[Measurement]) -> str:
@@ -76,7 +81,7 @@ def size_check(name: str, ms: list[Measurement], quantity: str, tolerance: float
     for (s, fam), points in sorted(groups.items()):
         stated = stated_of(s)
         points.sort()
-        top = _top_decade(points)
+        top = top_decade(points)
         grow = slope(top) if len(top) >= 2 else None
         table.append({"sparsity": s, "family": fam, "stated": None if stated is None
                       else stated[index], "slope": grow,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import sympy
 
-from checks._construction_checks import slope
+from checks._construction_checks import slope, top_decade
 from checks._sweep import Measurement
 from theory import Bound, Evidence, Verdict, derivations, is_big_o, parse_bound
 from theory._symbols import MP
@@ -158,7 +158,7 @@ def measured_evidence(bound: Bound, ms: list[Measurement], tolerance: float) -> 
     slopes = {}
     for key, rows in groups.items():
         rows.sort()
-        top = [r for r in rows if r[0] * 10 >= rows[-1][0]]
+        top = top_decade(rows)
         if len(top) >= 2:
             slopes[key] = (slope([(mp, ratio) for mp, _, ratio in top]), top)
     if not slopes:
