@@ -16,7 +16,8 @@ from checks._verify import (EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUTED, VerifyConfig,
 from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, evaluate_input, exhaustive,
                       fuzz, load_circuit, save_circuit, shrink)
 from theory import CLAIMS, load_claim_file
-from theory.errors import InvalidArgument, SuperposeError
+from circuits._validate import check_choice, check_int
+from theory.errors import SuperposeError
 
 __all__ = ["main"]
 
@@ -67,10 +68,6 @@ def _progress(message: str) -> None:
 
 
 def _cmd_build(args) -> int:
-    if args.family is not None and args.problem in FAMILIES and \
-            args.family not in FAMILIES[args.problem]:
-        raise InvalidArgument(f"family={args.family!r} is not known for {args.problem}; use one "
-                              f"of: {', '.join(FAMILIES[args.problem])}")
     circuit = build(args.problem, args.m_prime, args.family, args.instance_seed, args.sparsity,
                     args.seed, args.construction, dict(args.constant or []) or None)
     save_circuit(circuit, args.output)
@@ -154,18 +151,16 @@ def _cmd_eval(args) -> int:
 
 def _cmd_verify(args) -> int:
     for s in args.sparsity:
-        if s < 1:
-            raise InvalidArgument(f"sparsity={s!r} must be >= 1")
-    if args.max_m_prime < 100:
-        raise InvalidArgument(f"max_m_prime={args.max_m_prime!r} must be >= 100, the "
-                              "smallest size a sweep measures")
+        check_int("sparsity", s, minimum=1)
+    check_int("max_m_prime", args.max_m_prime, minimum=100,
+              fix="the smallest size a sweep measures is 100")
+    check_int("samples", args.samples, minimum=1)
+    check_int("exhaustive_limit", args.exhaustive_limit, minimum=1)
     settings = SweepSettings(seed=args.seed, instance_seed=args.instance_seed,
                              samples=args.samples, fuzz_seed=args.fuzz_seed,
                              exhaustive_limit=args.exhaustive_limit)
     config = replace(VerifyConfig(), max_m_prime=args.max_m_prime,
                      sparsities=tuple(sorted(set(args.sparsity))), settings=settings)
-    if args.samples < 1:
-        raise InvalidArgument(f"samples={args.samples!r} must be >= 1")
     specs = tuple(load_claim_file(args.claims)) if args.claims else ()
     report = verify(config, progress=_progress, claim_specs=specs)
     if not _quiet():
@@ -191,10 +186,13 @@ def _cmd_claims(args) -> int:
 
 def _cmd_sweep(args) -> int:
     families = args.families.split(",") if args.families else list(FAMILIES[args.problem])
+    for family in families:
+        check_choice("family", family, FAMILIES[args.problem])
+    check_int("max_m_prime", args.max_m_prime, minimum=100,
+              fix="the smallest size a sweep measures is 100")
+    check_int("samples", args.samples, minimum=1)
     settings = SweepSettings(seed=args.seed, instance_seed=args.instance_seed,
                              samples=args.samples)
-    if args.max_m_prime < 100:
-        raise InvalidArgument(f"max_m_prime={args.max_m_prime!r} must be >= 100")
     ms = []
     for family in families:
         for m_prime in geometric_sizes(100, args.max_m_prime):

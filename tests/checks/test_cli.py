@@ -77,6 +77,8 @@ BAD_INPUTS = [
     (["build", "and2", "--m-prime", "10", "--constant", "zz=1", "-o", "x.npz"], "'zz'"),
     (["fuzz", "missing.npz"], "does not exist"),
     (["verify", "--max-m-prime", "10"], "max_m_prime=10"),
+    (["verify", "--samples", "0"], "samples=0"),
+    (["sweep", "and2", "--families", "random,ring"], "family='ring'"),
 ]
 
 
