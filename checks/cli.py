@@ -10,6 +10,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from checks._args import Parser as _Parser, integer as _integer
+from checks import _minimal_cmd, _selftest_cmd
 from checks._report import render_measurements, render_text, report_json
 from checks._sweep import SweepSettings, geometric_sizes, measure
 from checks._verify import (EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUTED, VerifyConfig, verify)
@@ -20,20 +22,6 @@ from circuits._validate import check_choice, check_int
 from theory.errors import SuperposeError
 
 __all__ = ["main"]
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, no usage dump
-        self.exit(EXIT_BAD_INPUT, f"superpose: error: {message}; see 'superpose --help'\n")
-
-
-def _integer(name: str):
-    def parse(text: str) -> int:
-        try:
-            return int(text, 10)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}={text!r} must be an integer") from None
-    return parse
 
 
 def _active_list(text: str) -> list[int]:
@@ -281,6 +269,9 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
     w.add_argument("--markdown", action="store_true")
     w.set_defaults(run=_cmd_sweep)
+
+    for register in (_minimal_cmd.add_parser, _selftest_cmd.add_parser):
+        register(sub)
     return p
 
 

@@ -129,10 +129,16 @@ class ThresholdNetwork:
 
     def forward(self, active: np.ndarray) -> list[sp.csr_matrix]:
         """[a_0, a_1, ..., a_L] for a batch of padded active-index rows."""
-        acts = [self.input_layer(active)]
+        return self.trace(active)[1]
+
+    def trace(self, active: np.ndarray) -> tuple[list[sp.csr_matrix], list[sp.csr_matrix]]:
+        """Pre-activations [z_1, ..., z_L] (z_l = W_l a_{l-1}, B x d_l) and activations
+        [a_0, ..., a_L] for a batch of padded active-index rows."""
+        acts, pre = [self.input_layer(active)], []
         for layer in self.layers:
-            acts.append(_fire(acts[-1] @ layer.weights_t, layer.theta))
-        return acts
+            pre.append((acts[-1] @ layer.weights_t).tocsr())
+            acts.append(_fire(pre[-1], layer.theta))
+        return pre, acts
 
     def decode(self, a_last: sp.csr_matrix) -> sp.csr_matrix:
         """y (B x m', 0/1): y_k = 1 iff every unit of Q_k is 1 in a_L."""

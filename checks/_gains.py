@@ -1,0 +1,112 @@
+"""How much one input feature can move a unit: the bounds the certifier's search prunes with.
+
+For a unit u of layer 1 and a feature e with input support P_e, write
+
+    g+_u(e) = sum_{p in P_e} max(W[u, p], 0)      g-_u(e) = sum_{p in P_e} min(W[u, p], 0).
+
+Adding a set R of features to an input y turns on exactly the input units of
+A(R) \\ A(y) (A = union of supports: layer 0 is an OR, so adding features never turns an input
+unit off), hence
+
+    z_u(y + R) - z_u(y) = sum_{p in A(R) \\ A(y)} W[u, p]  lies in  [sum_{e in R} g-_u(e),
+                                                                    sum_{e in R} g+_u(e)].
+
+So if u is off at y and must reach theta_u with at most b added features, some added feature
+has g+_u(e) >= ceil((theta_u - z_u(y)) / b) (pigeonhole), and symmetrically for turning u off.
+:class:`GainTable` answers "which features have gain >= h for unit u" for many (u, h) at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["GainTable", "expand_ranges"]
+
+_CHUNK_ENTRIES = 4_000_000
+
+
+def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, position) for every position in every [starts[i], ends[i]) range.
+
+    >>> [a.tolist() for a in expand_ranges(np.array([5, 0]), np.array([7, 1]))]
+    [[0, 0, 1], [5, 6, 0]]
+    """
+    lengths = np.maximum(ends - starts, 0)
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    if not owner.size:
+        return owner, owner.copy()
+    offsets = np.cumsum(lengths) - lengths
+    position = np.arange(owner.size) - offsets[owner] + starts[owner]
+    return owner, position
+
+
+class GainTable:
+    """Per unit of one layer, its features sorted by decreasing gain (one sign of the weights).
+
+    ``weights`` is W (d x d_0) restricted to one sign and made non-negative (W+ or -W-);
+    ``holders`` is the d_0 x m matrix of input supports transposed. Entries with gain below
+    ``cutoff[u]`` are not stored; a query below the cutoff computes that unit's full row (and
+    keeps it), so every answer is exact.
+    """
+
+    def __init__(self, weights: sp.csr_matrix, holders: sp.csr_matrix, cutoff: np.ndarray):
+        self.weights = weights.tocsr()
+        self.holders = holders.tocsr()
+        self.m = holders.shape[1]
+        self.cutoff = np.maximum(np.asarray(cutoff, dtype=np.int64), 1)
+        feats, gains, counts = [], [], []
+        d = self.weights.shape[0]
+        per_row = max(1, np.diff(self.weights.indptr).mean() if d else 1)
+        fan = max(1.0, self.holders.nnz / max(1, self.holders.shape[0]))
+        step = max(1, int(_CHUNK_ENTRIES / (per_row * fan)))
+        for lo in range(0, d, step):
+            block = (self.weights[lo:lo + step] @ self.holders).tocsr()
+            block.sum_duplicates()
+            rows = np.repeat(np.arange(lo, min(lo + step, d)), np.diff(block.indptr))
+            keep = block.data >= self.cutoff[rows]
+            rows, f, g = rows[keep], block.indices[keep], block.data[keep]
+            order = np.argsort(rows * (int(g.max(initial=0)) + 2) - g, kind="stable")
+            feats.append(f[order].astype(np.int64))
+            gains.append(g[order].astype(np.int64))
+            counts.append(np.bincount(rows - lo, minlength=min(step, d - lo)))
+        self.features = np.concatenate(feats) if feats else np.zeros(0, np.int64)
+        self.gains = np.concatenate(gains) if gains else np.zeros(0, np.int64)
+        count = np.concatenate(counts) if counts else np.zeros(0, np.int64)
+        self.indptr = np.concatenate([[0], np.cumsum(count)]).astype(np.int64)
+        self._span = int(self.gains.max()) + 2 if self.gains.size else 2
+        self._keys = np.repeat(np.arange(d, dtype=np.int64), count) * self._span - self.gains
+
+    def top_sum(self, units: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """An upper bound on what b features can add: the b largest gains of each unit, where
+        a gain that is not stored counts as cutoff - 1 (stored gains are all >= cutoff)."""
+        out = np.zeros(len(units), dtype=np.int64)
+        for j in range(int(b.max()) if len(b) else 0):
+            pos = self.indptr[units] + j
+            stored = pos < self.indptr[units + 1]
+            out += np.where(j < b, np.where(stored, self.gains[np.minimum(pos, len(self.gains) - 1)]
+                                            if len(self.gains) else 0,
+                                            self.cutoff[units] - 1), 0)
+        return out
+
+    def at_least(self, units: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (query, feature) with gain_u(feature) >= h for query i = (units[i], h[i])."""
+        units = np.asarray(units, dtype=np.int64)
+        h = np.asarray(h, dtype=np.int64)
+        below = h < self.cutoff[units]
+        fast = np.flatnonzero(~below)
+        starts = self.indptr[units[fast]]
+        ends = np.searchsorted(self._keys, units[fast] * self._span - h[fast], side="right")
+        owner, pos = expand_ranges(starts, ends)
+        q_fast, f_fast = fast[owner], self.features[pos]
+        slow = np.flatnonzero(below)
+        if not slow.size:
+            return q_fast, f_fast
+        # below the stored cutoff: a complete table of just those units answers exactly
+        distinct, local = np.unique(units[slow], return_inverse=True)
+        local = local.ravel()
+        lowest = np.full(len(distinct), np.iinfo(np.int64).max)
+        np.minimum.at(lowest, local, h[slow])
+        complete = GainTable(self.weights[distinct], self.holders, lowest)
+        q_slow, f_slow = complete.at_least(local, h[slow])
+        return np.concatenate([q_fast, slow[q_slow]]), np.concatenate([f_fast, f_slow])
