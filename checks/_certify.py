@@ -8,8 +8,8 @@ Three exact methods, one verdict object:
   cap;
 * ``z3``: one Z3 query per output over the cone of units that can reach it.
 
-``auto`` enumerates when the input space has at most ``EXHAUSTIVE_LIMIT`` inputs and searches
-otherwise. Any circuit file is accepted: weights of any sign, thresholds <= 0, any depth. A
+``auto`` enumerates when the input space has at most ``EXHAUSTIVE_LIMIT`` inputs, or not much
+more than the search has roots, and searches otherwise. Any circuit file is accepted: weights of any sign, thresholds <= 0, any depth. A
 counterexample is shrunk (no active feature can be dropped) and replayed through the plain
 evaluator before REFUTED is reported; a timeout or a solver ``unknown`` is UNKNOWN, never PROVED.
 """
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from checks._search import search
 from checks._z3cone import z3_output
 from circuits import (Circuit, Counterexample, CorrectnessReport, compare, count_sparse_inputs,
-                      enumerate_sparse_inputs, evaluate_input, replays, shrink)
+                      enumerate_sparse_inputs, evaluate_input, output_sources, replays,
+                      shrink)
 from circuits._circuit import check_sparsity
 from circuits._validate import check_choice
 from theory import Verdict
@@ -32,7 +33,7 @@ from theory.errors import InvalidArgument
 __all__ = ["Certificate", "certify", "METHODS", "EXHAUSTIVE_LIMIT"]
 
 METHODS = ("auto", "exhaustive", "search", "z3")
-EXHAUSTIVE_LIMIT = 5_000
+EXHAUSTIVE_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,10 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
     deadline = math.inf if timeout is None else start + timeout
     space = count_sparse_inputs(circuit.m, s)
     if method == "auto":
-        method = "exhaustive" if space <= EXHAUSTIVE_LIMIT else "search"
+        # the search starts from every (output, subset of its sources): when there are about
+        # as many inputs as that, plain enumeration is the cheaper exact method
+        roots = circuit.m_prime * 2 ** min(s, output_sources(circuit).shape[1])
+        method = "exhaustive" if space <= max(EXHAUSTIVE_LIMIT, 2 * roots) else "search"
     run = {"exhaustive": _exhaustive, "search": _search, "z3": _z3}[method]
     found, covered, stats, reason = run(circuit, s, deadline)
     seconds = time.perf_counter() - start

@@ -21,6 +21,9 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from checks._minimal import minimal_evidence
+from checks._premises import premise_evidence
+from checks._selftest import selftest_evidence
 from checks._sweep import Measurement
 from circuits import find_construction
 from theory import Evidence, Verdict
@@ -129,49 +132,99 @@ def _counterexample_text(m: Measurement) -> str:
             f"{m.correctness.inputs_checked} inputs wrong)")
 
 
+def _decided(m: Measurement) -> tuple[Verdict, int, str] | None:
+    """(verdict, inputs covered, method) for a circuit decided on every s-sparse input."""
+    if m.certificate is not None:
+        c = m.certificate
+        return c.verdict, c.inputs_covered, c.method
+    if not m.correctness.complete:
+        return None
+    if m.correctness.wrong_outputs:
+        return (Verdict.REFUTED if m.replay_confirmed else Verdict.UNKNOWN), 0, "exhaustive"
+    return Verdict.PROVED, m.correctness.inputs_checked, "exhaustive"
+
+
+def certified_check(name: str, ms: list[Measurement]) -> Evidence:
+    """Decisive: every measured circuit small enough to enumerate or to certify."""
+    statement = "every s-sparse input decoded correctly"
+    method_text = "exhaustive enumeration, or the pruned structural search with Z3 (certify)"
+    decided = [(m, *d) for m in ms if (d := _decided(m)) is not None]
+    if not decided:
+        return Evidence(f"{name}/certified", Verdict.UNKNOWN, statement, method_text, "none",
+                        "no circuit was small enough to enumerate or within the certify range")
+    group = [m for m, *_ in decided]
+    refuted = [m for m, v, *_ in decided if v is Verdict.REFUTED]
+    open_ = [m for m, v, *_ in decided if v is Verdict.UNKNOWN]
+    methods = sorted({meth for *_, meth in decided})
+    if refuted:
+        verdict = Verdict.REFUTED
+        detail = (f"{len(refuted)} of {len(group)} circuits wrong; first: "
+                  f"{_counterexample_text(refuted[0])} (replayed)")
+    elif open_:
+        verdict = Verdict.UNKNOWN
+        first = open_[0]
+        why = (first.certificate.reason if first.certificate is not None else
+               "a reported counterexample did not replay through the plain evaluator")
+        detail = f"{len(open_)} of {len(group)} circuits undecided; {first.label()}: {why}"
+    else:
+        verdict = Verdict.PROVED
+        inputs = sum(covered for _, _, covered, _ in decided)
+        slowest = max((m.certificate.seconds for m in group if m.certificate), default=0.0)
+        detail = (f"0 wrong outputs on all {inputs} s-sparse inputs of {len(group)} circuits "
+                  f"({', '.join(methods)}; slowest certificate {slowest:.1f}s)")
+    replay = (refuted or open_ or [None])[0]
+    return Evidence(f"{name}/certified", verdict, statement, method_text + f" ({', '.join(methods)})",
+                    _sizes_text(group), detail,
+                    data={"circuits": [_decided_row(m, v, covered, meth)
+                                       for m, v, covered, meth in decided]},
+                    replay=replay.replay_command() if replay is not None else None)
+
+
+def _decided_row(m: Measurement, verdict: Verdict, covered: int, method: str) -> dict:
+    row = {"label": m.label(), "verdict": verdict.value, "inputs_covered": covered,
+           "method": method}
+    if m.certificate is not None:
+        row |= {"seconds": round(m.certificate.seconds, 3), "reason": m.certificate.reason,
+                "stats": m.certificate.stats}
+    return row
+
+
+def fuzzed_check(name: str, ms: list[Measurement]) -> Evidence | None:
+    """Refute-only: sampled random and adversarial inputs of every circuit too large to
+    enumerate (certified ones included, so the fuzzer's findings stand beside the proof)."""
+    group = [m for m in ms if m.correctness.method == "fuzz"]
+    if not group:
+        return None
+    inputs = sum(m.correctness.inputs_checked for m in group)
+    wrong = [m for m in group if m.correctness.wrong_outputs]
+    bad_replay = [m for m in wrong if not m.replay_confirmed]
+    if bad_replay:
+        verdict = Verdict.UNKNOWN
+        detail = ("a reported counterexample did not replay through the plain evaluator "
+                  f"at {bad_replay[0].label()}: an evaluator bug, not a verdict")
+    elif wrong:
+        verdict = Verdict.REFUTED
+        detail = (f"{len(wrong)} of {len(group)} circuits wrong; first: "
+                  f"{_counterexample_text(wrong[0])} (replayed)")
+    else:
+        verdict = Verdict.UNKNOWN
+        detail = (f"0 wrong outputs on {inputs} sampled inputs of {len(group)} circuits; "
+                  "sampling cannot prove absence")
+    return Evidence(f"{name}/fuzzed", verdict,
+                    "no wrong output on random and adversarial inputs",
+                    f"fuzzing, {group[0].settings.samples} inputs per circuit, "
+                    f"seed {group[0].settings.fuzz_seed}", _sizes_text(group), detail,
+                    decisive=False,
+                    data={"circuits": [m.correctness.as_dict() | {"label": m.label()}
+                                       for m in group]},
+                    replay=wrong[0].replay_command() if wrong else None)
+
+
 def correctness_checks(name: str, ms: list[Measurement]) -> list[Evidence]:
-    """A decisive record for enumerated circuits and a refute-only one for sampled ones."""
-    out = []
-    for method, decisive in (("exhaustive", True), ("fuzz", False)):
-        group = [m for m in ms if m.correctness.method == method]
-        if not group:
-            if decisive:
-                out.append(Evidence(f"{name}/certified", Verdict.UNKNOWN,
-                                    "every s-sparse input decoded correctly",
-                                    "exhaustive enumeration", "none",
-                                    "no size was small enough to enumerate"))
-            continue
-        inputs = sum(m.correctness.inputs_checked for m in group)
-        wrong = [m for m in group if m.correctness.wrong_outputs]
-        bad_replay = [m for m in wrong if not m.replay_confirmed]
-        replays = [m.replay_command() for m in wrong]
-        if bad_replay:
-            verdict = Verdict.UNKNOWN
-            detail = ("a reported counterexample did not replay through the plain evaluator "
-                      f"at {bad_replay[0].label()}: an evaluator bug, not a verdict")
-        elif wrong:
-            verdict = Verdict.REFUTED
-            detail = (f"{len(wrong)} of {len(group)} circuits wrong; first: "
-                      f"{_counterexample_text(wrong[0])} (replayed)")
-        elif decisive:
-            verdict = Verdict.PROVED
-            detail = f"0 wrong outputs on all {inputs} inputs of {len(group)} circuits"
-        else:
-            verdict = Verdict.UNKNOWN
-            detail = (f"0 wrong outputs on {inputs} sampled inputs of {len(group)} circuits; "
-                      "sampling cannot prove absence")
-        suffix, statement = (("certified", "every s-sparse input decoded correctly")
-                             if decisive else
-                             ("fuzzed", "no wrong output on random and adversarial inputs"))
-        method_text = ("exhaustive enumeration of every s-sparse input" if decisive else
-                       f"fuzzing, {group[0].settings.samples} inputs per circuit, "
-                       f"seed {group[0].settings.fuzz_seed}")
-        out.append(Evidence(f"{name}/{suffix}", verdict, statement, method_text,
-                            _sizes_text(group), detail, decisive=decisive,
-                            data={"circuits": [m.correctness.as_dict() | {"label": m.label()}
-                                               for m in group]},
-                            replay=replays[0] if replays else None))
-    return out
+    """A decisive record for enumerated or certified circuits and a refute-only one for
+    sampled ones."""
+    fuzzed = fuzzed_check(name, ms)
+    return [certified_check(name, ms)] + ([fuzzed] if fuzzed is not None else [])
 
 
 def _size(problem: str, quantity: str) -> Callable:
@@ -184,6 +237,18 @@ def _correct(problem: str) -> Callable:
     return lambda run: correctness_checks(f"{problem}-correct", run.measurements(problem))
 
 
+def _premises(run) -> list[Evidence]:
+    return premise_evidence()
+
+
+def _minimal_sizes(run) -> list[Evidence]:
+    return minimal_evidence(timeout=run.config.solver_timeout)
+
+
+def _selftest(run) -> list[Evidence]:
+    return selftest_evidence(seed=run.config.settings.seed)
+
+
 CHECKS: dict[str, Callable] = {
     "and2-neurons": _size("and2", "neurons"),
     "and2-params": _size("and2", "params"),
@@ -193,4 +258,7 @@ CHECKS: dict[str, Callable] = {
     "perm-correct": _correct("perm"),
     "represent-width": _size("represent", "width"),
     "represent-correct": _correct("represent"),
+    "premises": _premises,
+    "minimal-sizes": _minimal_sizes,
+    "selftest": _selftest,
 }

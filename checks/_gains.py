@@ -52,9 +52,13 @@ class GainTable:
 
     def __init__(self, weights: sp.csr_matrix, holders: sp.csr_matrix, cutoff: np.ndarray):
         self.weights = weights.tocsr()
+        self.weights.sum_duplicates()
+        self.weights.sort_indices()
         self.holders = holders.tocsr()
         self.m = holders.shape[1]
         self.cutoff = np.maximum(np.asarray(cutoff, dtype=np.int64), 1)
+        self._supports = None
+        self._keys_w = None
         feats, gains, counts = [], [], []
         d = self.weights.shape[0]
         per_row = max(1, np.diff(self.weights.indptr).mean() if d else 1)
@@ -77,6 +81,30 @@ class GainTable:
         self._span = int(self.gains.max()) + 2 if self.gains.size else 2
         self._keys = np.repeat(np.arange(d, dtype=np.int64), count) * self._span - self.gains
 
+    def already_on(self, units: np.ndarray, features: np.ndarray, rows: np.ndarray,
+                   active_inputs: np.ndarray) -> np.ndarray:
+        """For each (units[i], features[i]): the part of gain_u(feature) on input units that
+        are already on in input ``rows[i]`` (``active_inputs``: dense 0/1, one row per input),
+        which the feature cannot add again."""
+        if not len(units):
+            return np.zeros(0, np.int64)
+        support = self.holders.T.tocsr() if self._supports is None else self._supports
+        self._supports = support
+        owner, pos = expand_ranges(support.indptr[features], support.indptr[features + 1])
+        p = support.indices[pos].astype(np.int64)
+        on = active_inputs[rows[owner], p] > 0
+        owner, p = owner[on], p[on]
+        w = self.weights
+        d0 = w.shape[1]
+        if self._keys_w is None:
+            rows = np.repeat(np.arange(w.shape[0], dtype=np.int64), np.diff(w.indptr))
+            self._keys_w = rows * d0 + w.indices
+        key = units[owner] * d0 + p
+        found = np.minimum(np.searchsorted(self._keys_w, key), len(self._keys_w) - 1)
+        hit = self._keys_w[found] == key if len(self._keys_w) else np.zeros(len(key), bool)
+        weight = np.where(hit, w.data[found] if len(w.data) else 0, 0)
+        return np.bincount(owner, weights=weight, minlength=len(units)).astype(np.int64)
+
     def top_sum(self, units: np.ndarray, b: np.ndarray) -> np.ndarray:
         """An upper bound on what b features can add: the b largest gains of each unit, where
         a gain that is not stored counts as cutoff - 1 (stored gains are all >= cutoff)."""
@@ -89,8 +117,8 @@ class GainTable:
                                             self.cutoff[units] - 1), 0)
         return out
 
-    def at_least(self, units: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every (query, feature) with gain_u(feature) >= h for query i = (units[i], h[i])."""
+    def at_least(self, units: np.ndarray, h: np.ndarray):
+        """Every (query, feature, gain) with gain_u(feature) >= h for query i = (units[i], h[i])."""
         units = np.asarray(units, dtype=np.int64)
         h = np.asarray(h, dtype=np.int64)
         below = h < self.cutoff[units]
@@ -98,15 +126,16 @@ class GainTable:
         starts = self.indptr[units[fast]]
         ends = np.searchsorted(self._keys, units[fast] * self._span - h[fast], side="right")
         owner, pos = expand_ranges(starts, ends)
-        q_fast, f_fast = fast[owner], self.features[pos]
+        q_fast, f_fast, g_fast = fast[owner], self.features[pos], self.gains[pos]
         slow = np.flatnonzero(below)
         if not slow.size:
-            return q_fast, f_fast
+            return q_fast, f_fast, g_fast
         # below the stored cutoff: a complete table of just those units answers exactly
         distinct, local = np.unique(units[slow], return_inverse=True)
         local = local.ravel()
         lowest = np.full(len(distinct), np.iinfo(np.int64).max)
         np.minimum.at(lowest, local, h[slow])
         complete = GainTable(self.weights[distinct], self.holders, lowest)
-        q_slow, f_slow = complete.at_least(local, h[slow])
-        return np.concatenate([q_fast, slow[q_slow]]), np.concatenate([f_fast, f_slow])
+        q_slow, f_slow, g_slow = complete.at_least(local, h[slow])
+        return (np.concatenate([q_fast, slow[q_slow]]), np.concatenate([f_fast, f_slow]),
+                np.concatenate([g_fast, g_slow]))

@@ -19,9 +19,10 @@ Triggers (every completion that changes unit u contains one, so pruning to them 
 * layer 1: to turn u on, a feature with g+_u(e) >= ceil((theta_u - z_u(y)) / b); to turn it
   off, one with -g-_u(e) >= ceil((z_u(y) - theta_u + 1) / b) (:mod:`checks._gains`); and u
   cannot change at all unless the b largest gains cover the gap;
-* layer l >= 2: u changes only if a fan-in unit v changes in the helping direction (on, if
-  W[u, v] > 0 and u must rise); the triggers are the union of those units' triggers, and u
-  cannot change unless the helping weights that can change cover the gap.
+* layer l >= 2: u changes only if fan-in units v change in the helping direction (on, if
+  W[u, v] > 0 and u must rise), each only through one of its own triggers; a feature can add
+  at most the |W[u, v]| of the units it triggers, so with b features one of them adds at least
+  ceil(gap / b): those are u's triggers, and u cannot change if there are none.
 
 Nothing here assumes monotone weights: negative weights and thresholds <= 0 are handled by the
 "off" triggers and by evaluating every node exactly. The search ends with a counterexample, with
@@ -42,7 +43,7 @@ from circuits import PAD, Circuit, Counterexample, output_sources
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
-_NODE_CHUNK = 4096
+_NODE_CHUNK = 1024
 
 
 @dataclass
@@ -80,7 +81,8 @@ class ConeIndex:
                                      -(-(1 - theta) // (2 * sparsity)))
 
     def triggers(self, layer: int, rows, units, dirs, b, pre, acts):
-        """(query, feature) pairs and a per-query "can change" flag.
+        """(query, feature) pairs and a per-query "can change" flag (``pre`` and ``acts`` are
+        the dense pre-activations and activations of the evaluated inputs).
 
         Query i asks how unit ``units[i]`` of ``layer`` can move in direction ``dirs[i]``
         (+1 on, -1 off) from the state of evaluated input ``rows[i]`` with ``b[i]`` features.
@@ -96,13 +98,13 @@ class ConeIndex:
             possible[up] = np.diff(self.holders.indptr)[units[up]] > 0
             return up[owner], self.holders.indices[pos].astype(np.int64), possible
         theta = self.network.layers[layer - 1].theta[units]
-        z = _gather(pre[layer - 1], rows, units)
+        z = pre[layer - 1][rows, units]
         gap = np.where(dirs > 0, theta - z, z - theta + 1)
         if layer == 1:
-            return self._first_layer(units, dirs, b, gap)
+            return self._first_layer(rows, units, dirs, b, gap, acts)
         return self._deeper(layer, rows, units, dirs, b, gap, pre, acts)
 
-    def _first_layer(self, units, dirs, b, gap):
+    def _first_layer(self, rows, units, dirs, b, gap, acts):
         n = len(units)
         q_parts, f_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         possible = np.zeros(n, bool)
@@ -113,7 +115,12 @@ class ConeIndex:
             ok = table.top_sum(units[sel], b[sel]) >= gap[sel]
             sel = sel[ok]
             possible[sel] = True
-            qi, feats = table.at_least(units[sel], -(-gap[sel] // b[sel]))
+            h = -(-gap[sel] // b[sel])
+            qi, feats, gains = table.at_least(units[sel], h)
+            # input units already on add nothing again: subtract them, then filter again
+            gains = gains - table.already_on(units[sel][qi], feats, rows[sel][qi], acts[0])
+            keep = gains >= h[qi]
+            qi, feats = qi[keep], feats[keep]
             q_parts.append(sel[qi])
             f_parts.append(feats)
         return np.concatenate(q_parts), np.concatenate(f_parts), possible
@@ -123,17 +130,21 @@ class ConeIndex:
         qi, pos = expand_ranges(w.indptr[units], w.indptr[units + 1])
         v, weight = w.indices[pos].astype(np.int64), w.data[pos]
         sub_dir = np.sign(weight) * dirs[qi]
-        on = _gather(acts[layer - 1], rows[qi], v) > 0
+        on = acts[layer - 1][rows[qi], v] > 0
         helpful = np.flatnonzero((sub_dir > 0) != on)
-        sq, sf, sub_possible = self.triggers(layer - 1, rows[qi[helpful]], v[helpful],
-                                             sub_dir[helpful], b[qi[helpful]], pre, acts)
-        available = np.bincount(qi[helpful], weights=np.abs(weight[helpful]) * sub_possible,
-                                minlength=len(units))
-        possible = available >= gap
+        sq, sf, sub_possible = shared_triggers(self, layer - 1, rows[qi[helpful]], v[helpful],
+                                               sub_dir[helpful], b[qi[helpful]], pre, acts)
+        # a feature's most help to u: the weights of every fan-in unit it triggers; b
+        # features must together cover the gap, so one of them covers ceil(gap / b)
         parent = qi[helpful][sq]
-        keep = possible[parent]
-        key = np.unique(parent[keep] * self.m + sf[keep])
-        return key // self.m, key % self.m, possible
+        key, inverse = np.unique(parent * self.m + sf, return_inverse=True)
+        help_ = np.bincount(inverse.ravel(), weights=np.abs(weight[helpful][sq]),
+                            minlength=len(key))
+        owner = key // self.m
+        keep = help_ >= -(-gap[owner] // b[owner])
+        possible = np.zeros(len(units), bool)
+        possible[owner[keep]] = True
+        return owner[keep], key[keep] % self.m, possible
 
 
 def _gather(mat: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -231,12 +242,14 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     uniq, row = np.unique(inp, axis=0, return_inverse=True)
     row = row.ravel()
     pre, acts = net.trace(uniq)
+    pre = [z.toarray().astype(np.int64) for z in pre]
+    acts = [a.toarray().astype(np.int8) for a in acts]
     outcome.nodes += len(out)
     outcome.inputs_evaluated += len(uniq)
     q = net.output_code.matrix()
     ni, pos = expand_ranges(q.indptr[out], q.indptr[out + 1])
     units = q.indices[pos].astype(np.int64)
-    on = _gather(acts[-1], row[ni], units) > 0
+    on = acts[-1][row[ni], units] > 0
     n_on = np.bincount(ni, weights=on, minlength=len(out))
     decoded = (n_on == np.diff(q.indptr)[out]).astype(np.int64)
     wrong = np.flatnonzero(decoded != expected)
@@ -251,7 +264,8 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     ask = (b[ni] > 0) & np.where(expected[ni] == 0, ~on, True)
     qn, qu = ni[ask], units[ask]
     qdir = np.where(expected[qn] == 0, 1, -1)
-    qi, feats, possible = index.triggers(index.depth, row[qn], qu, qdir, b[qn], pre, acts)
+    qi, feats, possible = shared_triggers(index, index.depth, row[qn], qu, qdir, b[qn], pre,
+                                          acts)
     node = qn[qi]
     excluded = _member(feats[:, None], sources[out[node]]) | (feats[:, None] == inp[node]).any(
         axis=1, keepdims=True)
@@ -281,6 +295,24 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     slot = (child != PAD).sum(axis=1)
     child[np.arange(len(kn)), slot] = kf
     return None, (out[kn], _canonical(child), expected[kn])
+
+
+def shared_triggers(index, layer, rows, units, dirs, b, pre, acts):
+    """index.triggers, computed once per distinct (input, unit, direction, budget): nodes of
+    different outputs at the same input (every empty root, say), and units that feed several
+    units of the next layer, share their answers."""
+    if not len(units):
+        return index.triggers(layer, rows, units, dirs, b, pre, acts)
+    queries = np.column_stack([rows, units, dirs, b])
+    distinct, which = np.unique(queries, axis=0, return_inverse=True)
+    which = which.ravel()
+    dq, feats, possible = index.triggers(layer, distinct[:, 0], distinct[:, 1],
+                                         distinct[:, 2], distinct[:, 3], pre, acts)
+    order = np.argsort(dq, kind="stable")
+    dq, feats = dq[order], feats[order]
+    bounds = np.searchsorted(dq, np.arange(len(distinct) + 1))
+    qi, pos = expand_ranges(bounds[which], bounds[which + 1])
+    return qi, feats[pos], possible[which]
 
 
 def _merge(children, s):

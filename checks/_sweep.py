@@ -12,6 +12,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
+from checks._certify import Certificate, certify
 from circuits import (Counterexample, CorrectnessReport, Counts, build, count_sparse_inputs,
                       exhaustive, fuzz, replays, shrink)
 
@@ -27,6 +28,8 @@ class SweepSettings:
     samples: int = 2000
     fuzz_seed: int = 0
     exhaustive_limit: int = 50_000
+    certify_max_m_prime: int = 10_000
+    certify_timeout: float = 120.0
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Measurement:
     settings: SweepSettings
     counterexample: Counterexample | None = None
     replay_confirmed: bool = False
+    certificate: Certificate | None = None
     constants: dict = field(default_factory=dict)
     overrides: dict = field(default_factory=dict)
 
@@ -71,7 +75,9 @@ class Measurement:
                      f"--sparsity {self.sparsity} --seed {s.seed}"
                      + "".join(f" --constant {k}={v}" for k, v in sorted(self.overrides.items()))
                      + " -o c.npz")
-        if self.correctness.method == "fuzz":
+        if self.certificate is not None:
+            check = f"superpose certify c.npz --timeout {s.certify_timeout:g}"
+        elif self.correctness.method == "fuzz":
             check = f"superpose fuzz c.npz --samples {s.samples} --seed {s.fuzz_seed}"
         else:
             check = "superpose fuzz c.npz --exhaustive"
@@ -100,19 +106,28 @@ def geometric_sizes(lo: int, hi: int, per_decade: int = 2) -> tuple[int, ...]:
 def measure(problem: str, family: str, sparsity: int, m_prime: int,
             settings: SweepSettings, construction: str | None = None,
             constants: dict | None = None) -> Measurement:
-    """Build one circuit, count it, and check it (exhaustively when small enough)."""
+    """Build one circuit, count it, and check it: exhaustively when the input space is small
+    enough; otherwise fuzzed, and certified (:func:`checks.certify`) up to
+    ``settings.certify_max_m_prime``."""
     start = time.perf_counter()
     circuit = build(problem, m_prime, family, settings.instance_seed, sparsity, settings.seed,
                     construction, constants)
     built = time.perf_counter() - start
+    certificate = None
     if count_sparse_inputs(circuit.m, sparsity) <= settings.exhaustive_limit:
         report = exhaustive(circuit)
     else:
         report = fuzz(circuit, settings.samples, settings.fuzz_seed)
+        if m_prime <= settings.certify_max_m_prime:
+            certificate = certify(circuit, timeout=settings.certify_timeout)
     result = Measurement(problem, circuit.construction, circuit.family, sparsity, m_prime,
                          circuit.m, circuit.counts(), report, built, settings,
-                         constants=dict(circuit.constants), overrides=dict(constants or {}))
-    if report.examples:
+                         constants=dict(circuit.constants), overrides=dict(constants or {}),
+                         certificate=certificate)
+    if certificate is not None and certificate.counterexample is not None:
+        result.counterexample = certificate.counterexample
+        result.replay_confirmed = True  # certify replays before it says REFUTED
+    elif report.examples:
         example = shrink(circuit, report.examples[0])
         result.counterexample = example
         result.replay_confirmed = replays(circuit, example)

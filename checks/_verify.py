@@ -38,6 +38,7 @@ class VerifyConfig:
     perm_families: tuple[str, ...] = ("random", "shift")
     settings: SweepSettings = SweepSettings()
     slope_tolerance: float = 0.1
+    solver_timeout: float = 30.0
 
     def sizes(self, problem: str, sparsity: int) -> tuple[int, ...]:
         if problem == "represent":

@@ -6,18 +6,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from checks._args import Parser as _Parser, integer as _integer
+from checks._args import Parser as _Parser, integer as _integer, positive_float as _positive_float
+from checks._certify import METHODS, certify
 from checks import _minimal_cmd, _selftest_cmd
 from checks._report import render_measurements, render_text, report_json
 from checks._sweep import SweepSettings, geometric_sizes, measure
-from checks._verify import (EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUTED, VerifyConfig, verify)
+from checks._verify import (EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED,
+                            VerifyConfig, verify)
 from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, evaluate_input, exhaustive,
                       fuzz, load_circuit, save_circuit, shrink)
-from theory import CLAIMS, load_claim_file
+from theory import CLAIMS, Verdict, load_claim_file
+from circuits._circuit import check_sparsity
 from circuits._validate import check_choice, check_int
 from theory.errors import SuperposeError
 
@@ -123,8 +127,39 @@ def _cmd_fuzz(args) -> int:
     return EXIT_REFUTED if report.wrong_outputs else EXIT_OK
 
 
+def _cmd_certify(args) -> int:
+    circuit = load_circuit(args.file)
+    cert = certify(circuit, args.sparsity, args.timeout, args.method)
+    replay = (f"superpose certify {args.file} --sparsity {cert.sparsity}"
+              + (f" --timeout {args.timeout:g}" if args.timeout else "")
+              + (f" --method {args.method}" if args.method != "auto" else ""))
+    if args.json:
+        print(json.dumps(cert.as_dict() | {"file": str(args.file), "replay": replay}, indent=2))
+    else:
+        scope = f"{cert.input_space} inputs with at most {cert.sparsity} active features"
+        if cert.verdict is Verdict.PROVED:
+            print(f"PROVED: every output of {args.file} is decoded correctly on all {scope} "
+                  f"({cert.method}, {cert.seconds:.2f}s)")
+        elif cert.verdict is Verdict.REFUTED:
+            ex = cert.counterexample
+            active = shlex.quote(",".join(map(str, ex.active)))
+            print(f"REFUTED: on active={list(ex.active)} output {ex.output} reads {ex.got}, "
+                  f"expected {ex.expected} (replayed through the plain evaluator; "
+                  f"{cert.method}, {cert.seconds:.2f}s)")
+            print(f"  replay: superpose eval {args.file} --sparsity {cert.sparsity} "
+                  f"--active {active}")
+        else:
+            print(f"UNKNOWN: {cert.reason} ({cert.method}, {cert.seconds:.2f}s; "
+                  f"{cert.inputs_covered} of {scope} evaluated explicitly)")
+            print(f"  rerun with a longer --timeout: {replay}")
+    return {Verdict.PROVED: EXIT_OK, Verdict.REFUTED: EXIT_REFUTED}.get(cert.verdict,
+                                                                          EXIT_INCONCLUSIVE)
+
+
 def _cmd_eval(args) -> int:
     circuit = load_circuit(args.file)
+    if args.sparsity is not None:
+        circuit = replace(circuit, sparsity=check_sparsity(args.sparsity, circuit.m))
     got, want = evaluate_input(circuit, args.active)
     wrong = sorted(got ^ want)
     out = {"active": sorted(args.active), "outputs_on": sorted(got),
@@ -227,8 +262,22 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("file", type=Path)
     e.add_argument("--active", type=_active_list, required=True,
                    help="comma-separated active input features, e.g. 3,17")
+    e.add_argument("--sparsity", type=_integer("sparsity"),
+                   help="accept up to this many active features (default: the file's)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(run=_cmd_eval)
+
+    r = sub.add_parser("certify", help="decide correctness on every s-sparse input (exit 0 "
+                       "proved, 1 refuted, 3 unknown)")
+    r.add_argument("file", type=Path)
+    r.add_argument("--sparsity", type=_integer("sparsity"),
+                   help="at most this many active features (default: the file's)")
+    r.add_argument("--timeout", type=_positive_float("timeout"),
+                   help="seconds before giving up with UNKNOWN (default: no limit)")
+    r.add_argument("--method", choices=METHODS, default="auto",
+                   help="auto (default): enumerate small input spaces, else search + Z3")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(run=_cmd_certify)
 
     i = sub.add_parser("info", help="exact counts of a circuit file")
     i.add_argument("file", type=Path)

@@ -50,8 +50,11 @@ CLAIMS: tuple[Claim, ...] = (
         "Omega(m' log m') parameters",
         "abstract v1-v3",
         "lower", "params", "and2, perm", "Omega(m' log m')",
-        (_FIXED, _SPARSE, "b bits per parameter, b constant", "m >= m'^(1/2+eps) for and2"),
-        checks=("derive:STIRLING", "derive:FAMILY-SIZE", "derive:LB-PARAMS"),
+        (_FIXED, _SPARSE, "b bits per parameter, b constant", "m >= m'^(1/2+eps) for and2",
+         "s >= 2 for and2 (at s = 1 every AND instance is the zero function)",
+         "parameter positions fixed by the architecture, or charged log2 C(slots, P) bits"),
+        checks=("derive:STIRLING", "derive:FAMILY-SIZE", "derive:LB-PARAMS", "premises",
+                "minimal-sizes"),
         bounds=(("params", "mp*log(mp)"),),
     ),
     Claim(
@@ -60,7 +63,7 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract",
         "lower", "neurons", "and2, perm", "Omega(sqrt(m' log m'))",
         (_FIXED, _SPARSE, "P <= n^2 for layered networks, input layer counted"),
-        checks=("derive:LB-NEURONS",),
+        checks=("derive:LB-NEURONS", "minimal-sizes"),
         bounds=(("neurons", "sqrt(mp*log(mp))"),),
     ),
     Claim(
@@ -77,7 +80,7 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract",
         "upper", "neurons", "and2", "O(sqrt(m') log m')",
         (_FIXED, _SPARSE, "neurons counted with the input layer", "certified correctness"),
-        checks=("and2-neurons", "and2-correct"),
+        checks=("and2-neurons", "and2-correct", "selftest"),
         bounds=(("neurons", "sqrt(mp)*log(mp)"),),
     ),
     Claim(
@@ -86,7 +89,7 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract",
         "upper", "params", "and2", "O(m' log^2 m')",
         (_FIXED, _SPARSE, "nonzero weights plus nonzero thresholds", "certified correctness"),
-        checks=("and2-params", "and2-correct"),
+        checks=("and2-params", "and2-correct", "selftest"),
         bounds=(("params", "mp*log(mp)^2"),),
     ),
     Claim(
@@ -104,7 +107,7 @@ CLAIMS: tuple[Claim, ...] = (
         "abstract",
         "upper", "neurons", "represent", "O(log m')",
         (_SPARSE, "support (Bloom) code decoded exactly by thresholds"),
-        checks=("represent-width", "represent-correct"),
+        checks=("represent-width", "represent-correct", "selftest"),
         bounds=(("neurons", "log(mp)"),),
     ),
     Claim(
@@ -142,7 +145,7 @@ CLAIMS: tuple[Claim, ...] = (
         "reconstruction (this project's, not the paper's headline)",
         "upper", "neurons", "perm", "O(sqrt(m') log m') neurons, O(m' log^2 m') params",
         (_FIXED, _SPARSE, "certified correctness"),
-        checks=("perm-neurons", "perm-params", "perm-correct"),
+        checks=("perm-neurons", "perm-params", "perm-correct", "selftest"),
         bounds=(("neurons", "sqrt(mp)*log(mp)"), ("params", "mp*log(mp)^2")),
     ),
 )

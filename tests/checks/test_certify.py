@@ -1,0 +1,705 @@
+"""The certifier: its three exact methods agree with enumeration (and with the independent
+oracles of tests/strategies.py) on random and perturbed circuits, its counterexamples replay
+and are shrunk, a timeout is never a proof, and the bound tables it prunes with are exact."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import json
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import event, given, note
+from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
+
+import checks._certify as certify_module
+import circuits
+from checks._certify import EXHAUSTIVE_LIMIT, METHODS, Certificate, certify
+from checks._gains import GainTable, expand_ranges
+from checks._search import search
+from checks._z3cone import z3_output
+from circuits import (
+    And2,
+    Circuit,
+    Layer,
+    Permutation,
+    Represent,
+    SupportCode,
+    ThresholdNetwork,
+    count_sparse_inputs,
+    enumerate_sparse_inputs,
+    exhaustive,
+    replays,
+)
+from tests.strategies import (
+    SLOW_M_PRIME_MAX,
+    built,
+    describe,
+    examples,
+    layers,
+    pair_lists,
+    reference_activations,
+    reference_outputs,
+    reference_truth,
+    support_codes,
+)
+from theory import Verdict
+from theory.errors import InvalidArgument
+
+# --- strategies -------------------------------------------------------------------------------
+
+
+@st.composite
+def random_problems(draw, m: int):
+    """A permutation of range(m), a pairwise AND over 1..6 random distinct pairs, or Represent."""
+    kind = draw(st.sampled_from(["perm", "and2", "represent"]))
+    if kind == "perm":
+        return Permutation(np.array(draw(st.permutations(list(range(m)))), dtype=np.int64))
+    if kind == "and2":
+        _, pairs = draw(pair_lists(m=m, max_pairs=6))
+        return And2(m, pairs)
+    return Represent(m)
+
+
+@st.composite
+def random_circuits(draw, max_m: int = 7, max_layers: int = 2, max_width: int = 6):
+    """A random problem over m = 2..7 features computed by a random network (0..2 layers,
+    widths 1..6, weights of any sign, thresholds in [-3, 6], explicit zeros, empty supports),
+    at sparsity 1..min(3, m). Almost every such circuit is wrong somewhere; some are right."""
+    m = draw(st.integers(2, max_m))
+    problem = draw(random_problems(m))
+    n_layers = draw(st.integers(0, max_layers))
+    widths = [draw(st.integers(1, max_width)) for _ in range(n_layers + 1)]
+    input_code = draw(support_codes(m, widths[0]))
+    layer_list = tuple(draw(layers(widths[i], widths[i + 1])) for i in range(n_layers))
+    output_code = draw(support_codes(problem.m_prime, widths[-1]))
+    network = ThresholdNetwork(input_code, layer_list, output_code)
+    s = draw(st.integers(1, min(3, m)))
+    return Circuit(problem, network, "random", s, 0, {}, "hypothesis", -1)
+
+
+PERTURBED_KINDS = [("and2", "random"), ("and2", "nearcut"), ("and2", "star"),
+                   ("and2", "disjoint"), ("perm", "random"), ("represent", None)]
+
+
+def _with_layers(circuit: Circuit, layer_list, output_code=None, changes=()) -> Circuit:
+    """A copy with new layers (and output code); ``changes`` are recorded in ``constants``
+    under "perturbed", so :func:`tests.strategies.describe` reproduces them."""
+    net = circuit.network
+    network = ThresholdNetwork(net.input_code, tuple(layer_list),
+                               net.output_code if output_code is None else output_code)
+    constants = {**circuit.constants,
+                 "perturbed": circuit.constants.get("perturbed", []) + list(changes)}
+    return dataclasses.replace(circuit, network=network, constants=constants)
+
+
+@st.composite
+def perturbations(draw, circuit: Circuit) -> Circuit:
+    """``circuit`` with 1..3 weight entries set to values in [-6, 6] (an existing
+    entry or any position, so negative weights and new edges both occur) and one threshold
+    shifted by [-8, 2]. A network without a computing layer (``represent``) has only its codes
+    as parameters: there 1..3 units are dropped from random output supports."""
+    net = circuit.network
+    if not net.layers:
+        code = net.output_code
+        rows = [list(code.row(k)) for k in range(code.n_rows)]
+        changes = []
+        for _ in range(draw(st.integers(1, 3))):
+            k = draw(st.integers(0, len(rows) - 1))
+            if rows[k]:
+                unit = rows[k].pop(draw(st.integers(0, len(rows[k]) - 1)))
+                changes.append(f"drop unit {int(unit)} from Q_{k}")
+        indptr = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
+        indices = np.array([u for r in rows for u in r], dtype=np.int64)
+        return _with_layers(circuit, (), SupportCode(indptr, indices, code.width), changes)
+    layer_list = list(net.layers)
+    changes = []
+    for _ in range(draw(st.integers(1, 3))):
+        l = draw(st.integers(0, len(layer_list) - 1))
+        w = layer_list[l].weights.tolil()
+        if draw(st.booleans()) and layer_list[l].weights.nnz:
+            coo = layer_list[l].weights.tocoo()
+            i = draw(st.integers(0, coo.nnz - 1))
+            row, col = int(coo.row[i]), int(coo.col[i])
+        else:
+            row = draw(st.integers(0, w.shape[0] - 1))
+            col = draw(st.integers(0, w.shape[1] - 1))
+        value = draw(st.integers(-6, 6))
+        w[row, col] = value
+        layer_list[l] = Layer(w.tocsr(), layer_list[l].theta.copy())
+        changes.append(f"W_{l + 1}[{row}, {col}] = {value}")
+    l = draw(st.integers(0, len(layer_list) - 1))
+    theta = layer_list[l].theta.copy()
+    unit, shift = draw(st.integers(0, len(theta) - 1)), draw(st.integers(-8, 2))
+    theta[unit] += shift
+    layer_list[l] = Layer(layer_list[l].weights, theta)
+    changes.append(f"theta_{l + 1}[{unit}] += {shift}")
+    return _with_layers(circuit, layer_list, changes=changes)
+
+
+@st.composite
+def perturbed_circuits(draw):
+    """A small default construction (and2 random/nearcut/star/disjoint, perm random,
+    represent; m' = 5..40, s = 2..3, random seed), perturbed by :func:`perturbations`."""
+    problem, family = draw(st.sampled_from(PERTURBED_KINDS))
+    s = draw(st.sampled_from([2, 3]))
+    # s = 3 enumeration over m = 2 m' features costs ~C(2 m', 3): keep it below ~20k inputs
+    m_prime = draw(st.integers(5, 40 if s == 2 else 24))
+    seed = draw(st.integers(0, 2**16))
+    return draw(perturbations(built(problem, m_prime, family, 0, s, seed)))
+
+
+@st.composite
+def perturbed_small_circuits(draw):
+    """A construction (the default or ``naive``) for a random problem over m = 2..7 features,
+    at s = 1..min(3, m), optionally with an extra identity layer (theta = 1) on top so that the
+    search's deeper-layer bounds are exercised, then perturbed (0..3 changes: mostly nearly
+    correct circuits, wrong on few inputs if at all; half are left unperturbed)."""
+    m = draw(st.integers(2, 7))
+    problem = draw(random_problems(m))
+    s = draw(st.integers(1, min(3, m)))
+    name = draw(st.sampled_from([None, "naive"]))
+    circuit = circuits.construct(problem, s, draw(st.integers(0, 2**16)), name)
+    net = circuit.network
+    if net.layers and draw(st.booleans()):
+        d = net.widths[-1]
+        eye = Layer(sp.identity(d, dtype=np.int64, format="csr"), np.ones(d, dtype=np.int64))
+        circuit = _with_layers(circuit, net.layers + (eye,), changes=["identity layer on top"])
+    if draw(st.booleans()):
+        return circuit
+    return draw(perturbations(circuit))
+
+
+# --- oracles ----------------------------------------------------------------------------------
+
+def _all_inputs(m: int, s: int) -> list[tuple[int, ...]]:
+    return [c for j in range(min(s, m) + 1) for c in itertools.combinations(range(m), j)]
+
+
+def _reference_wrong(circuit: Circuit, s: int) -> np.ndarray:
+    """B x m' booleans over every input with at most s features: where the dense reference
+    network differs from the brute-force truth (no code shared with ``circuits``)."""
+    inputs = _all_inputs(circuit.m, s)
+    return reference_outputs(circuit.network, inputs) != reference_truth(circuit.problem, inputs)
+
+
+def _wrong_outputs_by_enumeration(circuit: Circuit, s: int) -> set[int]:
+    """Every output that is wrong on some input with at most s features (vectorised)."""
+    wrong: set[int] = set()
+    for chunk in enumerate_sparse_inputs(circuit.m, s, 4096):
+        diff = (circuit.network.evaluate(chunk) - circuit.problem.truth(chunk)).tocoo()
+        wrong.update(int(k) for k in diff.col[diff.data != 0])
+    return wrong
+
+
+def _reference_at(circuit: Circuit, active, k: int) -> tuple[int, int]:
+    """(got, expected) of output k on ``active`` by the dense reference oracles."""
+    return (int(reference_outputs(circuit.network, [tuple(active)])[0, k]),
+            int(reference_truth(circuit.problem, [tuple(active)])[0, k]))
+
+
+def _assert_refutation(circuit: Circuit, cert: Certificate) -> None:
+    """The counterexample replays through the package evaluator and the dense reference, has
+    at most s features, and is shrunk: dropping any feature makes output k right again."""
+    ex = cert.counterexample
+    s = cert.sparsity
+    at_s = dataclasses.replace(circuit, sparsity=s)
+    assert ex is not None, cert
+    assert len(ex.active) <= s and len(set(ex.active)) == len(ex.active)
+    assert all(0 <= f < circuit.m for f in ex.active)
+    assert replays(at_s, ex), f"{ex} does not replay"
+    got, want = _reference_at(circuit, ex.active, ex.output)
+    assert (got, want) == (ex.got, ex.expected), f"{ex}: the reference reads {(got, want)}"
+    assert got != want
+    for f in ex.active:
+        trial = tuple(g for g in ex.active if g != f)
+        got, want = _reference_at(circuit, trial, ex.output)
+        assert got == want, f"{ex} is not shrunk: without {f} output {ex.output} is still wrong"
+
+
+def _check_against_truth(circuit: Circuit, cert: Certificate, wrong_somewhere: bool) -> None:
+    s = cert.sparsity
+    if currently_in_test_context():
+        event(f"{cert.method}: {cert.verdict.value}")
+    assert cert.input_space == count_sparse_inputs(circuit.m, s)
+    if wrong_somewhere:
+        assert cert.verdict is Verdict.REFUTED, f"{cert.method}: {cert}"
+        _assert_refutation(circuit, cert)
+    else:
+        assert cert.verdict is Verdict.PROVED, f"{cert.method}: {cert}"
+        assert cert.counterexample is None and cert.reason == ""
+        assert cert.inputs_covered == cert.input_space
+
+
+def _describe_random(circuit: Circuit) -> str:
+    net = circuit.network
+    rows = lambda code: [code.row(i).tolist() for i in range(code.n_rows)]
+    problem = circuit.problem
+    inst = (problem.pairs.tolist() if isinstance(problem, And2)
+            else problem.perm.tolist() if isinstance(problem, Permutation) else "represent")
+    return (f"problem={problem.name} {inst} m={circuit.m} s={circuit.sparsity} "
+            f"input_code={rows(net.input_code)} (width {net.input_code.width}) "
+            f"layers={[(l.weights.toarray().tolist(), l.theta.tolist()) for l in net.layers]} "
+            f"output_code={rows(net.output_code)}")
+
+
+# --- agreement with enumeration ---------------------------------------------------------------
+
+@examples(40)
+@given(circuit=random_circuits())
+def test_search_z3_and_enumeration_agree_on_random_circuits(circuit):
+    note(_describe_random(circuit))
+    s = circuit.sparsity
+    wrong = _reference_wrong(circuit, s)
+    assert (exhaustive(circuit).wrong_outputs > 0) == bool(wrong.any())
+    for method in METHODS:
+        cert = certify(circuit, method=method)
+        if method == "auto":  # tiny input spaces are enumerated
+            assert cert.input_space > EXHAUSTIVE_LIMIT or cert.method == "exhaustive"
+        else:
+            assert cert.method == method
+        _check_against_truth(circuit, cert, bool(wrong.any()))
+
+
+@examples(25)
+@given(circuit=random_circuits(), node_cap=st.integers(0, 3))
+def test_outputs_the_search_gives_up_on_are_decided_by_z3(circuit, node_cap):
+    """With a tiny node cap most outputs are handed to Z3; the verdict must not change."""
+    note(_describe_random(circuit))
+    wrong = _reference_wrong(circuit, circuit.sparsity)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(certify_module, "search", functools.partial(search, node_cap=node_cap))
+        cert = certify(circuit, method="search")
+    _check_against_truth(circuit, cert, bool(wrong.any()))
+
+
+@examples(20)
+@given(circuit=perturbed_circuits())
+def test_search_agrees_with_enumeration_on_perturbed_constructions(circuit):
+    note(describe(circuit))
+    report = exhaustive(circuit)
+    cert = certify(circuit, method="search")
+    note(f"enumeration: {report.examples}; certificate: {cert.as_dict()}")
+    _check_against_truth(circuit, cert, report.wrong_outputs > 0)
+
+
+@examples(30)
+@given(circuit=perturbed_small_circuits())
+def test_search_z3_and_enumeration_agree_on_perturbed_small_constructions(circuit):
+    note(describe(circuit))
+    note(_describe_random(circuit))
+    wrong = _reference_wrong(circuit, circuit.sparsity)
+    event(f"wrong on {int(wrong.any(axis=1).sum())} of {len(wrong)} inputs"
+          if wrong.any() else "correct")
+    for method in ("exhaustive", "search", "z3"):
+        _check_against_truth(circuit, certify(circuit, method=method), bool(wrong.any()))
+
+
+@pytest.mark.parametrize("s", [1, 2, 3])
+@examples(10)
+@given(circuit=random_circuits())
+def test_every_method_agrees_with_enumeration_at_any_sparsity_it_is_asked_for(s, circuit):
+    if s > circuit.m:
+        return
+    note(_describe_random(circuit))
+    wrong = _reference_wrong(circuit, s)
+    for method in ("exhaustive", "search", "z3"):
+        cert = certify(circuit, sparsity=s, method=method)
+        assert cert.sparsity == s
+        _check_against_truth(circuit, cert, bool(wrong.any()))
+
+
+# --- counterexamples --------------------------------------------------------------------------
+
+KNOWN_BAD = [  # (problem, family, m', instance_seed, s, seed): wrong by exhaustive enumeration
+    ("and2", "nearcut", 200, 0, 2, 11), ("and2", "nearcut", 300, 0, 2, 22),
+    ("and2", "random", 58, 1, 3, 1),
+]
+
+
+@pytest.mark.parametrize("method", ["exhaustive", "search", "z3"])
+@pytest.mark.parametrize("problem, family, m_prime, instance_seed, s, seed", KNOWN_BAD)
+def test_a_refuted_certificate_carries_a_shrunk_counterexample_that_replays(
+        problem, family, m_prime, instance_seed, s, seed, method):
+    circuit = built(problem, m_prime, family, instance_seed, s, seed)
+    if method == "z3" and m_prime > 100:
+        # one Z3 query per output: read the network at a few outputs and the first wrong one
+        circuit = _restrict_outputs(circuit, _few_outputs_and_a_wrong_one(circuit, s))
+    cert = certify(circuit, method=method)
+    _assert_refutation(circuit, cert)
+
+
+def _few_outputs_and_a_wrong_one(circuit: Circuit, s: int) -> np.ndarray:
+    first_bad = min(_wrong_outputs_by_enumeration(circuit, s))
+    return np.array(sorted({0, 1, 2, 3, first_bad}), dtype=np.int64)
+
+
+def _restrict_outputs(circuit: Circuit, keep: np.ndarray) -> Circuit:
+    """The same network read only at outputs ``keep`` (an and2 circuit)."""
+    code = circuit.network.output_code
+    rows = [code.row(int(k)) for k in keep]
+    indptr = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
+    out = SupportCode(indptr, np.concatenate(rows).astype(np.int64), code.width)
+    net = circuit.network
+    network = ThresholdNetwork(net.input_code, net.layers, out)
+    return dataclasses.replace(circuit, problem=And2(circuit.m, circuit.problem.pairs[keep]),
+                               network=network)
+
+
+def test_known_bad_seed_is_refuted_by_the_search():
+    circuit = circuits.build("and2", 200, "nearcut", sparsity=2, seed=11)
+    report = exhaustive(circuit)
+    assert report.complete and report.wrong_outputs > 0, "the known bad seed is correct now"
+    cert = certify(circuit, method="search")
+    assert cert.verdict is Verdict.REFUTED
+    _assert_refutation(circuit, cert)
+    assert {cert.counterexample.output} <= {e.output for e in report.examples}
+    auto = certify(circuit)
+    assert auto.verdict is Verdict.REFUTED
+    _assert_refutation(circuit, auto)
+
+
+@examples(15)
+@given(circuit=perturbed_circuits())
+def test_every_refutation_of_a_perturbed_construction_is_minimal(circuit):
+    note(describe(circuit))
+    cert = certify(circuit, method="search")
+    assert cert.verdict is not Verdict.UNKNOWN, cert.reason
+    if cert.verdict is Verdict.REFUTED:
+        _assert_refutation(circuit, cert)
+
+
+# --- default constructions --------------------------------------------------------------------
+
+DEFAULT_GRID = (
+    [("and2", fam, 300, 2) for fam in sorted(circuits.AND2_FAMILIES)]
+    + [("and2", fam, 150, 3) for fam in sorted(circuits.AND2_FAMILIES)]
+    + [("perm", fam, 300, s) for fam in sorted(circuits.PERM_FAMILIES) for s in (2, 3)]
+    + [("represent", None, 300, s) for s in (2, 3)]
+)
+
+
+@pytest.mark.parametrize("problem, family, m_prime, s", DEFAULT_GRID)
+def test_default_constructions_are_proved_at_small_sizes(problem, family, m_prime, s):
+    circuit = built(problem, m_prime, family, 0, s, 0)
+    cert = certify(circuit, method="search")
+    assert cert.verdict is Verdict.PROVED, f"{describe(circuit)}: {cert.as_dict()}"
+    assert cert.inputs_covered == cert.input_space == count_sparse_inputs(circuit.m, s)
+    assert cert.counterexample is None and cert.sparsity == s and cert.method == "search"
+
+
+SLOW_GRID = (
+    [("and2", fam, 1000, 2) for fam in sorted(circuits.AND2_FAMILIES)]
+    + [("and2", fam, 1000, 3) for fam in ("complete", "disjoint", "nearcut", "random")]
+    + [("and2", fam, 3000, 2) for fam in ("complete", "disjoint", "nearcut", "random")]
+    + [(p, f, mp, s) for p, f in (("perm", "random"), ("represent", None))
+       for mp in (1000, 3000) for s in (2, 3)]
+    + [(p, f, SLOW_M_PRIME_MAX, 2) for p, f in (("perm", "random"), ("represent", None),
+                                                 ("and2", "nearcut"))]
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("problem, family, m_prime, s", SLOW_GRID)
+def test_default_constructions_are_proved_at_large_sizes(problem, family, m_prime, s):
+    circuit = built(problem, m_prime, family, 0, s, 0)
+    cert = certify(circuit, method="search", timeout=600)
+    assert cert.verdict is Verdict.PROVED, f"{describe(circuit)}: {cert.as_dict()}"
+    assert cert.inputs_covered == cert.input_space == count_sparse_inputs(circuit.m, s)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("problem, family, m_prime, instance_seed, s, seed", KNOWN_BAD)
+def test_known_bad_seeds_are_refuted_by_z3_over_every_output(problem, family, m_prime,
+                                                             instance_seed, s, seed):
+    circuit = built(problem, m_prime, family, instance_seed, s, seed)
+    cert = certify(circuit, method="z3")
+    _assert_refutation(circuit, cert)
+
+
+@pytest.mark.slow
+@examples(300)
+@given(circuit=random_circuits(max_m=8, max_layers=3))
+def test_search_z3_and_enumeration_agree_on_many_random_circuits(circuit):
+    note(_describe_random(circuit))
+    wrong = _reference_wrong(circuit, circuit.sparsity)
+    for method in ("exhaustive", "search", "z3"):
+        _check_against_truth(circuit, certify(circuit, method=method), bool(wrong.any()))
+
+
+@pytest.mark.slow
+@examples(150)
+@given(circuit=perturbed_circuits())
+def test_search_and_z3_agree_with_enumeration_on_many_perturbed_constructions(circuit):
+    note(describe(circuit))
+    wrong = exhaustive(circuit).wrong_outputs > 0
+    for method in ("search", "z3"):
+        _check_against_truth(circuit, certify(circuit, method=method), wrong)
+
+
+# --- timeouts, sparsity, arguments, the dict ----------------------------------------------------
+
+@pytest.mark.parametrize("method", ["exhaustive", "search", "z3", "auto"])
+def test_a_timeout_is_unknown_never_proved(method):
+    circuit = built("and2", 300, "random", 0, 3, 0)
+    cert = certify(circuit, timeout=1e-9, method=method)
+    assert cert.verdict is Verdict.UNKNOWN
+    assert "timed out" in cert.reason
+    assert cert.counterexample is None
+    assert cert.inputs_covered < cert.input_space
+
+
+@examples(10)
+@given(timeout=st.floats(1e-6, 0.05), bad=st.booleans(),
+       method=st.sampled_from(["exhaustive", "search", "z3"]))
+def test_a_short_timeout_never_changes_a_verdict_it_reaches(timeout, bad, method):
+    args = ("and2", 200, "nearcut", 0, 2, 11) if bad else ("and2", 200, "nearcut", 0, 2, 0)
+    circuit = built(*args)
+    cert = certify(circuit, timeout=timeout, method=method)
+    if cert.verdict is Verdict.UNKNOWN:
+        assert "timed out" in cert.reason
+    else:
+        assert cert.verdict is (Verdict.REFUTED if bad else Verdict.PROVED), cert
+    if cert.verdict is Verdict.REFUTED:
+        _assert_refutation(circuit, cert)
+
+
+@pytest.mark.parametrize("problem, family", [("and2", "random"), ("represent", None),
+                                             ("perm", "random")])
+def test_certifying_at_a_higher_sparsity_than_built_is_allowed(problem, family):
+    circuit = built(problem, 40, family, 0, 2, 0)
+    truth = exhaustive(circuit, 3)
+    for method in ("search", "exhaustive"):
+        cert = certify(circuit, sparsity=3, method=method)
+        assert cert.sparsity == 3
+        assert cert.input_space == count_sparse_inputs(circuit.m, 3)
+        _check_against_truth(circuit, cert, truth.wrong_outputs > 0)
+    assert circuit.sparsity == 2  # certify works on a copy
+
+
+def test_certifying_at_a_lower_sparsity_than_built_is_allowed():
+    circuit = built("and2", 100, "random", 0, 3, 0)
+    cert = certify(circuit, sparsity=1, method="search")
+    assert (cert.verdict, cert.sparsity, cert.input_space) == (Verdict.PROVED, 1, circuit.m + 1)
+
+
+@pytest.mark.parametrize("kwargs, named", [
+    ({"sparsity": 0}, "sparsity=0"), ({"sparsity": -2}, "sparsity=-2"),
+    ({"sparsity": 10**6}, "sparsity=1000000"), ({"sparsity": 2.5}, "sparsity=2.5"),
+    ({"sparsity": "2"}, "sparsity='2'"), ({"sparsity": True}, "sparsity=True"),
+    ({"method": "fast"}, "method='fast'"), ({"method": None}, "method=None"),
+    ({"timeout": 0}, "timeout=0"), ({"timeout": -1.0}, "timeout=-1.0"),
+    ({"timeout": "1"}, "timeout='1'"), ({"timeout": math.nan}, "timeout=nan"),
+])
+def test_bad_sparsity_method_and_timeout_are_rejected(kwargs, named):
+    circuit = built("and2", 20, "random", 0, 2, 0)
+    with pytest.raises(InvalidArgument) as err:
+        certify(circuit, **kwargs)
+    assert isinstance(err.value, ValueError)
+    assert named in str(err.value)
+
+
+@pytest.mark.parametrize("args", [("and2", 200, "nearcut", 0, 2, 11),
+                                  ("and2", 200, "nearcut", 0, 2, 0)])
+@pytest.mark.parametrize("method", ["search", "z3", "exhaustive"])
+def test_as_dict_has_the_keys_the_cli_promises(args, method):
+    circuit = built(*args)
+    if method == "z3":  # one Z3 query per output: read the network at a few outputs
+        circuit = _restrict_outputs(circuit, np.array([0, 1, 2, 3, 111]))
+    cert = certify(circuit, method=method, timeout=120)
+    d = cert.as_dict()
+    assert {"verdict", "counterexample", "sparsity", "inputs_covered", "seconds"} <= set(d)
+    assert json.loads(json.dumps(d)) == d  # plain JSON types only
+    assert d["verdict"] == cert.verdict.value and d["sparsity"] == cert.sparsity == 2
+    assert d["inputs_covered"] == cert.inputs_covered and d["method"] == method
+    assert isinstance(d["seconds"], float) and d["seconds"] >= 0
+    if cert.verdict is Verdict.REFUTED:
+        assert d["counterexample"] == list(cert.counterexample.active)
+        assert d["wrong_output"] == {"output": cert.counterexample.output,
+                                     "expected": cert.counterexample.expected,
+                                     "got": cert.counterexample.got}
+    else:
+        assert cert.verdict is Verdict.PROVED
+        assert d["counterexample"] is None and d["wrong_output"] is None
+        assert d["inputs_covered"] == d["input_space"]
+
+
+# --- the bound tables (checks._gains) ---------------------------------------------------------
+
+@pytest.mark.parametrize("starts, ends, owner, position", [
+    ([5, 0], [7, 1], [0, 0, 1], [5, 6, 0]),
+    ([], [], [], []),
+    ([3], [3], [], []),
+    ([4], [2], [], []),  # an inverted range is empty
+    ([0, 2, 2], [2, 2, 5], [0, 0, 2, 2, 2], [0, 1, 2, 3, 4]),
+    ([7, 7], [8, 9], [0, 1, 1], [7, 7, 8]),
+])
+def test_expand_ranges_lists_every_position_of_every_range(starts, ends, owner, position):
+    o, p = expand_ranges(np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64))
+    assert (o.tolist(), p.tolist()) == (owner, position)
+
+
+@examples(30)
+@given(data=st.data())
+def test_expand_ranges_matches_a_python_loop(data):
+    n = data.draw(st.integers(0, 8))
+    starts = np.array(data.draw(st.lists(st.integers(0, 20), min_size=n, max_size=n)), np.int64)
+    ends = np.array(data.draw(st.lists(st.integers(0, 25), min_size=n, max_size=n)), np.int64)
+    o, p = expand_ranges(starts, ends)
+    want = [(i, j) for i in range(n) for j in range(starts[i], ends[i])]
+    assert list(zip(o.tolist(), p.tolist())) == want
+
+
+@st.composite
+def gain_problems(draw):
+    """A random first layer (weights of any sign, explicit zeros), an input code, per-unit
+    cutoffs, and one sign of the weights: (W, P, cutoff, sign)."""
+    m = draw(st.integers(1, 7))
+    d0 = draw(st.integers(1, 6))
+    d = draw(st.integers(1, 5))
+    layer = draw(layers(d0, d, max_weight=5))
+    code = draw(support_codes(m, d0))
+    cutoff = np.array(draw(st.lists(st.integers(-2, 12), min_size=d, max_size=d)), np.int64)
+    return layer.weights, code, cutoff, draw(st.sampled_from([1, -1]))
+
+
+def _dense_gains(w, code, sign):
+    """g[u, e] = sum over p in P_e of max(sign W[u, p], 0): dense W+ @ P^T."""
+    return np.maximum(sign * w.toarray(), 0) @ code.matrix().toarray().T
+
+
+@examples(60)
+@given(problem=gain_problems(), data=st.data())
+def test_gain_table_at_least_matches_a_brute_force_gain_computation(problem, data):
+    w, code, cutoff, sign = problem
+    table = GainTable((sign * w).maximum(0), code.matrix_t().tocsr(), cutoff)
+    gains = _dense_gains(w, code, sign)
+    d = gains.shape[0]
+    top = int(gains.max(initial=0)) + 2
+    n = data.draw(st.integers(0, 10))
+    units = np.array(data.draw(st.lists(st.integers(0, d - 1), min_size=n, max_size=n)), np.int64)
+    # thresholds of 1.. above the largest gain, below and above each unit's stored cutoff
+    h = np.array(data.draw(st.lists(st.integers(1, top), min_size=n, max_size=n)), np.int64)
+    answer = table.at_least(units, h)
+    q, f = answer[0], answer[1]
+    got = sorted(zip(q.tolist(), f.tolist()))
+    want = sorted((i, e) for i in range(n) for e in range(code.n_rows)
+                  if gains[units[i], e] >= h[i])
+    assert got == want
+    if len(answer) > 2:  # (query, feature, gain): the gains are the true ones
+        assert answer[2].tolist() == [int(gains[units[i], e]) for i, e in zip(q, f)]
+
+
+@examples(60)
+@given(problem=gain_problems(), data=st.data())
+def test_gain_table_top_sum_bounds_the_b_largest_gains_and_is_exact_when_all_are_stored(
+        problem, data):
+    w, code, cutoff, sign = problem
+    table = GainTable((sign * w).maximum(0), code.matrix_t().tocsr(), cutoff)
+    gains = _dense_gains(w, code, sign)
+    d = gains.shape[0]
+    n = data.draw(st.integers(1, 10))
+    units = np.array(data.draw(st.lists(st.integers(0, d - 1), min_size=n, max_size=n)), np.int64)
+    b = np.array(data.draw(st.lists(st.integers(1, 4), min_size=n, max_size=n)), np.int64)
+    bound = table.top_sum(units, b)
+    for i, (u, bi) in enumerate(zip(units, b)):
+        true = int(np.sort(gains[u])[::-1][:bi].sum())
+        assert bound[i] >= true, f"unit {u}, b={bi}: top_sum {bound[i]} < true {true}"
+        if cutoff[u] <= 1:  # every positive gain is stored
+            assert bound[i] == true
+
+
+@examples(40)
+@given(circuit=random_circuits(max_layers=2), data=st.data())
+def test_adding_features_moves_a_first_layer_unit_within_its_gain_bounds(circuit, data):
+    """The inequality the search prunes with: z_u(y + R) - z_u(y) lies in
+    [sum_{e in R} g-_u(e), sum_{e in R} g+_u(e)], checked on the dense reference network."""
+    net = circuit.network
+    if not net.layers:
+        return
+    m = circuit.m
+    y = tuple(data.draw(st.lists(st.integers(0, m - 1), unique=True, max_size=m)))
+    r = data.draw(st.lists(st.sampled_from([f for f in range(m) if f not in y] or [None]),
+                           unique=True, max_size=m))
+    r = tuple(f for f in r if f is not None)
+    a0 = reference_activations(net, [y, y + r])[0]
+    w = net.layers[0].weights.toarray()
+    dz = w @ a0[1].astype(np.int64) - w @ a0[0].astype(np.int64)
+    g_plus = _dense_gains(net.layers[0].weights, net.input_code, 1)
+    g_minus = -_dense_gains(net.layers[0].weights, net.input_code, -1)
+    idx = list(r)
+    assert np.all(dz <= g_plus[:, idx].sum(axis=1))
+    assert np.all(dz >= g_minus[:, idx].sum(axis=1))
+
+
+@examples(40)
+@given(circuit=random_circuits(max_layers=2), data=st.data())
+def test_features_already_on_add_nothing_again_to_a_first_layer_unit(circuit, data):
+    """The sharper bound: z_u(y + R) - z_u(y) <= sum_{e in R} sum_{p in P_e \\ A(y)} W+[u, p]
+    (and >= the same sum of W-), where A(y) is the set of input units already on at y."""
+    net = circuit.network
+    if not net.layers:
+        return
+    m = circuit.m
+    y = tuple(data.draw(st.lists(st.integers(0, m - 1), unique=True, max_size=m)))
+    rest = [f for f in range(m) if f not in y]
+    r = tuple(data.draw(st.lists(st.sampled_from(rest), unique=True, max_size=len(rest)))
+              if rest else ())
+    a0 = reference_activations(net, [y, y + r])[0].astype(np.int64)
+    w = net.layers[0].weights.toarray()
+    dz = w @ a0[1] - w @ a0[0]
+    supports = net.input_code.matrix().toarray()[list(r)] * (1 - a0[0])[None, :]  # P_e \ A(y)
+    assert np.all(dz <= (np.maximum(w, 0) @ supports.T).sum(axis=1))
+    assert np.all(dz >= (np.minimum(w, 0) @ supports.T).sum(axis=1))
+
+
+# --- the per-output Z3 query (checks._z3cone) ---------------------------------------------------
+
+def _assert_z3_matches(circuit: Circuit, s: int, outputs) -> None:
+    wrong = _wrong_outputs_by_enumeration(circuit, s)
+    at_s = dataclasses.replace(circuit, sparsity=s)
+    for k in outputs:
+        answer, active = z3_output(circuit, int(k), s, 60.0)
+        assert answer in ("sat", "unsat"), f"output {k}: {answer}"
+        assert (answer == "sat") == (k in wrong), f"output {k}: z3 {answer}, enumeration " \
+                                                  f"{'wrong' if k in wrong else 'right'}"
+        if answer == "sat":
+            assert len(active) <= s
+            got, want = circuits.evaluate_input(at_s, active)
+            assert (k in got) != (k in want), f"output {k}: z3's input {active} is not wrong"
+
+
+@examples(25)
+@given(circuit=random_circuits())
+def test_z3_output_finds_the_same_wrong_outputs_as_enumeration(circuit):
+    note(_describe_random(circuit))
+    _assert_z3_matches(circuit, circuit.sparsity, range(circuit.m_prime))
+
+
+@pytest.mark.parametrize("problem, family, m_prime, instance_seed, s, seed, outputs", [
+    ("and2", "nearcut", 200, 0, 2, 11, [0, 1, 110, 111, 112, 199]),
+    ("and2", "random", 58, 1, 3, 1, [0, 27, 28, 29, 57]),
+    ("and2", "star", 30, 0, 2, 0, range(10)),
+    ("perm", "random", 30, 0, 3, 0, range(10)),
+    ("represent", None, 30, 0, 2, 0, range(30)),
+])
+def test_z3_output_matches_enumeration_on_small_constructions(problem, family, m_prime,
+                                                              instance_seed, s, seed, outputs):
+    circuit = built(problem, m_prime, family, instance_seed, s, seed)
+    _assert_z3_matches(circuit, s, outputs)
+
+
+@examples(15)
+@given(circuit=perturbed_circuits(), data=st.data())
+def test_z3_output_matches_enumeration_on_perturbed_constructions(circuit, data):
+    note(describe(circuit))
+    wrong = sorted(_wrong_outputs_by_enumeration(circuit, circuit.sparsity))
+    # every wrong output (at most 3) and a few random ones
+    picks = set(wrong[:3]) | set(data.draw(st.lists(st.integers(0, circuit.m_prime - 1),
+                                                    max_size=3)))
+    _assert_z3_matches(circuit, circuit.sparsity, sorted(picks))
