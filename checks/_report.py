@@ -96,6 +96,11 @@ def measurement_rows(ms: list[Measurement]) -> list[dict]:
             "superposition": round(m.superposition, 3),
             "check": m.correctness.method, "inputs": m.correctness.inputs_checked,
             "wrong_outputs": m.correctness.wrong_outputs,
+            "certified": (m.certificate.verdict.value if m.certificate is not None else
+                          "PROVED" if m.correctness.complete and not m.correctness.wrong_outputs
+                          else "REFUTED" if m.correctness.complete else "-"),
+            "certify_seconds": (round(m.certificate.seconds, 3)
+                                if m.certificate is not None else None),
             "build_seconds": round(m.build_seconds, 3), "seed": m.settings.seed,
             "instance_seed": m.settings.instance_seed,
         })
@@ -106,7 +111,7 @@ _COLUMNS = (("problem", "problem"), ("family", "family"), ("sparsity", "s"), ("m
             ("m", "m"), ("neurons", "neurons"), ("neurons_ratio", "N/(√m' log m')"),
             ("params", "params"), ("params_ratio", "P/(m' log² m')"),
             ("superposition", "m'/N"), ("check", "check"), ("inputs", "inputs"),
-            ("wrong_outputs", "wrong"))
+            ("wrong_outputs", "wrong"), ("certified", "certified"))
 
 
 def render_measurements(ms: list[Measurement], markdown: bool = True) -> str:
@@ -142,6 +147,9 @@ def report_json(report: VerifyReport) -> str:
         "measurements": measurement_rows(report.measurements),
         "settings": {"seed": s.seed, "instance_seed": s.instance_seed, "samples": s.samples,
                      "fuzz_seed": s.fuzz_seed, "exhaustive_limit": s.exhaustive_limit,
+                     "certify_max_m_prime": s.certify_max_m_prime,
+                     "certify_timeout": s.certify_timeout,
+                     "solver_timeout": report.config.solver_timeout,
                      "max_m_prime": report.config.max_m_prime,
                      "sparsities": list(report.config.sparsities),
                      "slope_tolerance": report.config.slope_tolerance},

@@ -28,7 +28,7 @@ class SweepSettings:
     samples: int = 2000
     fuzz_seed: int = 0
     exhaustive_limit: int = 50_000
-    certify_max_m_prime: int = 10_000
+    certify_max_m_prime: int = 1_000
     certify_timeout: float = 120.0
 
 

@@ -179,9 +179,13 @@ def _cmd_verify(args) -> int:
               fix="the smallest size a sweep measures is 100")
     check_int("samples", args.samples, minimum=1)
     check_int("exhaustive_limit", args.exhaustive_limit, minimum=1)
+    check_int("certify_max_m_prime", args.certify_max_m_prime, minimum=0,
+              fix="use 0 to certify nothing beyond enumerable sizes")
     settings = SweepSettings(seed=args.seed, instance_seed=args.instance_seed,
                              samples=args.samples, fuzz_seed=args.fuzz_seed,
-                             exhaustive_limit=args.exhaustive_limit)
+                             exhaustive_limit=args.exhaustive_limit,
+                             certify_max_m_prime=args.certify_max_m_prime,
+                             certify_timeout=args.certify_timeout)
     config = replace(VerifyConfig(), max_m_prime=args.max_m_prime,
                      sparsities=tuple(sorted(set(args.sparsity))), settings=settings)
     specs = tuple(load_claim_file(args.claims)) if args.claims else ()
@@ -293,6 +297,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="fuzzing inputs per circuit too large to enumerate")
     v.add_argument("--exhaustive-limit", type=_integer("exhaustive_limit"), default=50_000,
                    help="enumerate every input when there are at most this many")
+    v.add_argument("--certify-max-m-prime", type=_integer("certify_max_m_prime"),
+                   default=SweepSettings.certify_max_m_prime,
+                   help="certify (search + Z3) every circuit up to this m' (default "
+                   f"{SweepSettings.certify_max_m_prime}); larger ones are fuzzed only")
+    v.add_argument("--certify-timeout", type=_positive_float("certify_timeout"),
+                   default=SweepSettings.certify_timeout,
+                   help="seconds per circuit before its certificate is UNKNOWN (default "
+                   f"{SweepSettings.certify_timeout:g})")
     v.add_argument("--seed", type=_integer("seed"), default=0)
     v.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
     v.add_argument("--fuzz-seed", type=_integer("fuzz_seed"), default=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from checks import SweepSettings, measure, slope
@@ -61,11 +63,29 @@ def test_a_wrong_circuit_refutes_correctness_with_a_replayed_counterexample():
     assert "(replayed)" in certified.detail and certified.replay
 
 
-def test_no_enumerable_size_leaves_certification_unknown_rather_than_passed():
-    ms = [measure("and2", "disjoint", 2, 1000, FAST)]
+def test_no_enumerable_or_certifiable_size_leaves_certification_unknown_rather_than_passed():
+    fuzz_only = replace(FAST, certify_max_m_prime=0)
+    ms = [measure("and2", "disjoint", 2, 1000, fuzz_only)]
     certified, _ = correctness_checks("and2-correct", ms)
     assert certified.verdict is Verdict.UNKNOWN
-    assert "no size was small enough" in certified.detail
+    assert "no circuit was small enough" in certified.detail
+
+
+def test_a_certified_circuit_beyond_enumeration_is_decisive_evidence():
+    ms = [measure("and2", "disjoint", 2, 1000, FAST)]
+    assert ms[0].correctness.method == "fuzz" and ms[0].certificate is not None
+    certified, fuzzed = correctness_checks("and2-correct", ms)
+    assert certified.verdict is Verdict.PROVED and certified.decisive
+    assert "search" in certified.method
+    assert fuzzed.verdict is Verdict.UNKNOWN and not fuzzed.decisive
+
+
+def test_a_certify_timeout_is_unknown_evidence_not_a_pass():
+    hasty = replace(FAST, certify_timeout=1e-6)
+    ms = [measure("and2", "disjoint", 2, 1000, hasty)]
+    certified, _ = correctness_checks("and2-correct", ms)
+    assert certified.verdict is Verdict.UNKNOWN
+    assert "timed out" in certified.detail
 
 
 def test_an_empty_sweep_is_unknown_never_proved():
