@@ -74,8 +74,11 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
     features (default: the circuit's own), within ``timeout`` seconds (None: no limit)."""
     s = circuit.sparsity if sparsity is None else check_sparsity(sparsity, circuit.m)
     check_choice("method", method, METHODS)
-    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise InvalidArgument(f"timeout={timeout!r} must be a number of seconds > 0")
+    if timeout is not None and (isinstance(timeout, bool)
+                                or not isinstance(timeout, (int, float))
+                                or not 0 < timeout < math.inf):
+        raise InvalidArgument(f"timeout={timeout!r} must be a finite number of seconds > 0, "
+                              "or None for no limit")
     circuit = replace(circuit, sparsity=s)
     start = time.perf_counter()
     deadline = math.inf if timeout is None else start + timeout
