@@ -143,3 +143,42 @@ def test_eval_rejects_an_impossible_input_in_one_line(active, named, tmp_path, c
     run(capsys, "build", "and2", "--m-prime", "20", "-o", str(path))
     code, _, err = run(capsys, "eval", str(path), "--active", active)
     assert code == 2 and named in err and err.count("\n") == 1
+
+
+def _built(tmp_path, capsys, name, *argv):
+    path = tmp_path / name
+    assert run(capsys, "build", *argv, "-o", str(path))[0] == 0
+    return path
+
+
+def test_certify_proves_a_default_circuit_beyond_enumeration_and_exits_0(tmp_path, capsys):
+    path = _built(tmp_path, capsys, "p.npz", "perm", "--m-prime", "1000")
+    code, out, _ = run(capsys, "certify", str(path), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["verdict"] == "PROVED" and report["method"] == "search"
+    assert report["inputs_covered"] == report["input_space"] == 1 + 1000 + 1000 * 999 // 2
+    assert {"counterexample", "sparsity", "seconds"} <= set(report)
+
+
+def test_certify_refutes_a_known_bad_seed_with_a_replay_that_evaluates_wrong(tmp_path, capsys):
+    path = _built(tmp_path, capsys, "bad.npz", "and2", "--m-prime", "200", "--family",
+                  "nearcut", "--seed", "11")
+    code, out, _ = run(capsys, "certify", str(path))
+    assert code == 1 and out.startswith("REFUTED")
+    replay = out.split("replay: superpose ", 1)[1].split()
+    code, out, _ = run(capsys, *replay)
+    assert code == 1 and "WRONG" in out
+
+
+def test_certify_reports_a_timeout_as_unknown_with_exit_3(tmp_path, capsys):
+    path = _built(tmp_path, capsys, "p.npz", "perm", "--m-prime", "1000")
+    code, out, _ = run(capsys, "certify", str(path), "--timeout", "1e-9")
+    assert code == 3 and out.startswith("UNKNOWN") and "timed out" in out
+
+
+@pytest.mark.parametrize("argv", [("--timeout", "0"), ("--timeout", "soon"),
+                                  ("--sparsity", "0"), ("--method", "guess")])
+def test_certify_rejects_bad_arguments_in_one_line_with_exit_2(tmp_path, capsys, argv):
+    path = _built(tmp_path, capsys, "p.npz", "perm", "--m-prime", "50")
+    code, out, err = run(capsys, "certify", str(path), *argv)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
