@@ -109,12 +109,12 @@ class GainTable:
         """An upper bound on what b features can add: the b largest gains of each unit, where
         a gain that is not stored counts as cutoff - 1 (stored gains are all >= cutoff)."""
         out = np.zeros(len(units), dtype=np.int64)
+        gains = np.append(self.gains, 0)  # a safe slot for positions past the last row
         for j in range(int(b.max()) if len(b) else 0):
             pos = self.indptr[units] + j
             stored = pos < self.indptr[units + 1]
-            out += np.where(j < b, np.where(stored, self.gains[np.minimum(pos, len(self.gains) - 1)]
-                                            if len(self.gains) else 0,
-                                            self.cutoff[units] - 1), 0)
+            gain_j = np.where(stored, gains[np.where(stored, pos, -1)], self.cutoff[units] - 1)
+            out += np.where(j < b, gain_j, 0)
         return out
 
     def at_least(self, units: np.ndarray, h: np.ndarray):

@@ -18,7 +18,7 @@ import itertools
 
 import numpy as np
 
-from circuits import PAD, Circuit
+from circuits import PAD, Circuit, output_sources
 
 __all__ = ["z3_output"]
 
@@ -67,8 +67,6 @@ def z3_output(circuit: Circuit, k: int, s: int, timeout: float) -> tuple[str, tu
 
 
 def _sources(circuit: Circuit, k: int) -> np.ndarray:
-    from circuits import output_sources
-
     row = np.asarray(output_sources(circuit)[k], dtype=np.int64)
     return np.unique(row[row != PAD])
 
