@@ -1,13 +1,21 @@
-"""Orchestration: sweeps over constructions, checks that turn them into evidence, and
-``superpose verify``. Solvers (Z3) and the symbolic layer (theory) are driven from here."""
+"""Orchestration: sweeps over constructions, checks that turn them into evidence, certification,
+exact minima, the counting premises, the planted-bug self-test and ``superpose verify``. Solvers
+(Z3) and the symbolic layer (theory) are driven from here."""
 
+from checks._args import (EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED, exit_for)
+from checks._certify import METHODS, Certificate, certify
 from checks._construction_checks import CHECKS, slope
+from checks._minimal import MinimalResult, exact_minimum, minimal_evidence, minimal_table
+from checks._premises import distinguishability, function_counts, premise_evidence
+from checks._selftest import SelftestReport, run_selftest, selftest_evidence
 from checks._sweep import Measurement, SweepSettings, geometric_sizes, measure
-from checks._verify import (EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED,
-                            ClaimResult, VerifyConfig, VerifyReport, verify)
+from checks._verify import ClaimResult, VerifyConfig, VerifyReport, verify
 
 __all__ = [
-    "CHECKS", "ClaimResult", "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_OK", "EXIT_REFUTED",
-    "Measurement", "SweepSettings", "VerifyConfig", "VerifyReport", "geometric_sizes",
-    "measure", "slope", "verify",
+    "CHECKS", "Certificate", "ClaimResult", "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_OK",
+    "EXIT_REFUTED", "METHODS", "Measurement", "MinimalResult", "SelftestReport",
+    "SweepSettings", "VerifyConfig", "VerifyReport", "certify", "distinguishability",
+    "exact_minimum", "exit_for", "function_counts", "geometric_sizes", "measure",
+    "minimal_evidence", "minimal_table", "premise_evidence", "run_selftest",
+    "selftest_evidence", "slope", "verify",
 ]

@@ -1,13 +1,30 @@
-"""argparse pieces shared by every ``superpose`` subcommand: one-line errors with exit 2, and
-typed arguments whose messages name the bad value and the rule."""
+"""What every ``superpose`` subcommand shares: its exit codes (0 ok or proved, 1 refuted,
+2 bad input, 3 inconclusive), one-line argparse errors with exit 2, and typed arguments whose
+messages name the bad value and the rule."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Iterable
 
-__all__ = ["Parser", "integer", "positive_float", "EXIT_BAD_INPUT"]
+from theory import Verdict
 
-EXIT_BAD_INPUT = 2
+__all__ = ["Parser", "integer", "positive_float", "exit_for", "EXIT_OK", "EXIT_REFUTED",
+           "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE"]
+
+EXIT_OK, EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+
+def exit_for(verdicts: Iterable[Verdict]) -> int:
+    """1 if any verdict is REFUTED, else 3 if any is UNKNOWN, else 0.
+
+    >>> exit_for([Verdict.PROVED, Verdict.UNKNOWN]), exit_for([])
+    (3, 0)
+    """
+    seen = set(verdicts)
+    if Verdict.REFUTED in seen:
+        return EXIT_REFUTED
+    return EXIT_INCONCLUSIVE if Verdict.UNKNOWN in seen else EXIT_OK
 
 
 class Parser(argparse.ArgumentParser):

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field, replace
 
 from checks._search import search
 from checks._z3cone import z3_output
-from circuits import (Circuit, Counterexample, CorrectnessReport, compare, count_sparse_inputs,
-                      enumerate_sparse_inputs, evaluate_input, output_sources, replays,
-                      shrink)
+from circuits import (Circuit, Counterexample, count_sparse_inputs, evaluate_input, exhaustive,
+                      output_sources, replays, shrink)
 from circuits._circuit import check_sparsity
 from circuits._validate import check_choice
 from theory import Verdict
@@ -106,20 +105,14 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
     return Certificate(Verdict.PROVED, s, space, space, seconds, method, stats=stats)
 
 
-def _timed_out(deadline: float) -> str:
-    return "timed out" if time.perf_counter() > deadline else ""
-
-
 def _exhaustive(circuit: Circuit, s: int, deadline: float):
-    report = CorrectnessReport("exhaustive", s, 0, count_sparse_inputs(circuit.m, s))
-    for chunk in enumerate_sparse_inputs(circuit.m, s, 4096):
-        if _timed_out(deadline):
-            return None, report.inputs_checked, {}, (
-                f"timed out after enumerating {report.inputs_checked} of "
-                f"{report.input_space} inputs")
-        compare(circuit, chunk, report)
-        if report.examples:
-            return report.examples[0], report.inputs_checked, {}, ""
+    report = exhaustive(circuit, s, deadline, stop_at_first=True)
+    if report.examples:
+        return report.examples[0], report.inputs_checked, {}, ""
+    if not report.complete:
+        return None, report.inputs_checked, {}, (
+            f"timed out after enumerating {report.inputs_checked} of {report.input_space} "
+            "inputs")
     return None, report.inputs_checked, {}, ""
 
 

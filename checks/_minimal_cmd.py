@@ -16,13 +16,12 @@ import argparse
 import json
 from pathlib import Path
 
-from checks._args import integer, positive_float
+from checks._args import exit_for, integer, positive_float
 from theory import Verdict
 from theory.errors import InvalidArgument
 
 __all__ = ["add_parser", "render_rows"]
 
-EXIT_OK, EXIT_REFUTED, EXIT_UNKNOWN = 0, 1, 3
 
 
 def _index_list(name: str):
@@ -131,11 +130,7 @@ def _run(args) -> int:
         print(json.dumps(data if args.problem == "table" else data[0], indent=2))
     else:
         print(render_rows(rows))
-    if any(r.verdict is Verdict.REFUTED for r in rows):
-        return EXIT_REFUTED
-    if any(r.verdict is Verdict.UNKNOWN for r in rows):
-        return EXIT_UNKNOWN
-    return EXIT_OK
+    return exit_for(r.verdict for r in rows)
 
 
 def _chain(*values) -> str:

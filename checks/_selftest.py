@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from checks._args import exit_for
 from checks._mutants import (EQUIVALENT_KINDS, INTENT, KINDS, MUTATORS, Mutation,
                              NotApplicable, planted_candidates)
 from circuits import (Circuit, CorrectnessReport, build, count_sparse_inputs, exhaustive, fuzz,
@@ -257,7 +258,7 @@ class SelftestReport:
 
     @property
     def exit_code(self) -> int:
-        return {Verdict.PROVED: 0, Verdict.REFUTED: 1, Verdict.UNKNOWN: 3}[self.verdict]
+        return exit_for([self.verdict])
 
     def totals(self) -> dict:
         wrong = sum(s.really_wrong for s in self.summary)

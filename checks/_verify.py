@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from checks._args import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED
 from checks._construction_checks import CHECKS
 from checks._sweep import Measurement, SweepSettings, geometric_sizes, measure
 from checks._theory_checks import (MEASURED_PROBLEMS, consistency_evidence,
@@ -23,7 +24,6 @@ from theory import CLAIMS, Bound, Claim, Evidence, Verdict, combine
 __all__ = ["VerifyConfig", "ClaimResult", "VerifyReport", "verify", "EXIT_OK", "EXIT_REFUTED",
            "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE"]
 
-EXIT_OK, EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from checks._args import Parser as _Parser, integer as _integer, positive_float as _positive_float
+from checks._args import (Parser as _Parser, exit_for, integer as _integer,
+                          positive_float as _positive_float)
 from checks._certify import METHODS, certify
 from checks import _minimal_cmd, _selftest_cmd
 from checks._report import render_measurements, render_text, report_json
@@ -152,8 +153,7 @@ def _cmd_certify(args) -> int:
             print(f"UNKNOWN: {cert.reason} ({cert.method}, {cert.seconds:.2f}s; "
                   f"{cert.inputs_covered} of {scope} evaluated explicitly)")
             print(f"  rerun with a longer --timeout: {replay}")
-    return {Verdict.PROVED: EXIT_OK, Verdict.REFUTED: EXIT_REFUTED}.get(cert.verdict,
-                                                                          EXIT_INCONCLUSIVE)
+    return exit_for([cert.verdict])
 
 
 def _cmd_eval(args) -> int:

@@ -102,14 +102,23 @@ def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport) -> 
         report.examples.append(Counterexample(row, int(k), int(v < 0), int(v > 0)))
 
 
-def exhaustive(circuit: Circuit, sparsity: int | None = None) -> CorrectnessReport:
-    """Check every input with at most ``sparsity`` (default: the circuit's) active features."""
+def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | None = None,
+               stop_at_first: bool = False) -> CorrectnessReport:
+    """Check every input with at most ``sparsity`` (default: the circuit's) active features.
+
+    With a ``deadline`` (a ``time.perf_counter()`` value) or ``stop_at_first`` the enumeration
+    may end early; the report is then not ``complete``.
+    """
     s = circuit.sparsity if sparsity is None else check_int("sparsity", sparsity, minimum=1,
                                                              maximum=circuit.m)
     start = time.perf_counter()
     report = CorrectnessReport("exhaustive", s, 0, count_sparse_inputs(circuit.m, s))
     for chunk in enumerate_sparse_inputs(circuit.m, s, CHUNK):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         compare(circuit, chunk, report)
+        if stop_at_first and report.examples:
+            break
     report.seconds = time.perf_counter() - start
     return report
 
