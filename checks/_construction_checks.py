@@ -170,8 +170,12 @@ def certified_check(name: str, ms: list[Measurement]) -> Evidence:
         verdict = Verdict.PROVED
         inputs = sum(covered for _, _, covered, _ in decided)
         slowest = max((m.certificate.seconds for m in group if m.certificate), default=0.0)
+        repaired = [m for m in group if m.vetoes]
         detail = (f"0 wrong outputs on all {inputs} s-sparse inputs of {len(group)} circuits "
-                  f"({', '.join(methods)}; slowest certificate {slowest:.1f}s)")
+                  f"({', '.join(methods)}; slowest certificate {slowest:.1f}s)"
+                  + (f"; {len(repaired)} circuit(s) repaired by "
+                     f"{sum(m.vetoes for m in repaired)} veto(es), counted in their sizes"
+                     if repaired else ""))
     replay = (refuted or open_ or [None])[0]
     return Evidence(f"{name}/certified", verdict, statement, method_text + f" ({', '.join(methods)})",
                     _sizes_text(group), detail,
@@ -182,7 +186,7 @@ def certified_check(name: str, ms: list[Measurement]) -> Evidence:
 
 def _decided_row(m: Measurement, verdict: Verdict, covered: int, method: str) -> dict:
     row = {"label": m.label(), "verdict": verdict.value, "inputs_covered": covered,
-           "method": method}
+           "method": method, "vetoes": m.vetoes}
     if m.certificate is not None:
         row |= {"seconds": round(m.certificate.seconds, 3), "reason": m.certificate.reason,
                 "stats": m.certificate.stats}

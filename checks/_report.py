@@ -101,6 +101,7 @@ def measurement_rows(ms: list[Measurement]) -> list[dict]:
                           else "REFUTED" if m.correctness.complete else "-"),
             "certify_seconds": (round(m.certificate.seconds, 3)
                                 if m.certificate is not None else None),
+            "vetoes": m.vetoes,
             "build_seconds": round(m.build_seconds, 3), "seed": m.settings.seed,
             "instance_seed": m.settings.instance_seed,
         })
@@ -111,7 +112,7 @@ _COLUMNS = (("problem", "problem"), ("family", "family"), ("sparsity", "s"), ("m
             ("m", "m"), ("neurons", "neurons"), ("neurons_ratio", "N/(√m' log m')"),
             ("params", "params"), ("params_ratio", "P/(m' log² m')"),
             ("superposition", "m'/N"), ("check", "check"), ("inputs", "inputs"),
-            ("wrong_outputs", "wrong"), ("certified", "certified"))
+            ("wrong_outputs", "wrong"), ("certified", "certified"), ("vetoes", "vetoes"))
 
 
 def render_measurements(ms: list[Measurement], markdown: bool = True) -> str:

@@ -4,6 +4,10 @@ A :class:`Measurement` is one built circuit: its exact counts (read off the netw
 correctness on every s-sparse input when that space has at most ``exhaustive_limit`` inputs,
 else on ``samples`` random and adversarial inputs. A wrong output is shrunk and replayed as a
 single input through the plain evaluator before anyone may call it a counterexample.
+
+Where a circuit is decided (enumerated, or certified up to ``certify_max_m_prime``) and found
+wrong, the construction is completed by :func:`checks.repair` (``repair=True``): false positives
+are vetoed until the circuit is PROVED, and the counts are those of the repaired circuit.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 
 from checks._certify import Certificate, certify
+from checks._repair import repair
+from theory import Verdict
 from circuits import (Counterexample, CorrectnessReport, Counts, build, count_sparse_inputs,
                       exhaustive, fuzz, replays, shrink)
 
@@ -30,6 +36,7 @@ class SweepSettings:
     exhaustive_limit: int = 50_000
     certify_max_m_prime: int = 1_000
     certify_timeout: float = 120.0
+    repair: bool = True
 
 
 @dataclass
@@ -51,6 +58,7 @@ class Measurement:
     certificate: Certificate | None = None
     constants: dict = field(default_factory=dict)
     overrides: dict = field(default_factory=dict)
+    vetoes: int = 0
 
     def ratio(self, quantity: str) -> float:
         """neurons / (sqrt(m') log2 m'), params / (m' log2^2 m'), or width / log2 m'."""
@@ -74,7 +82,7 @@ class Measurement:
                      f"--family {self.family} --instance-seed {s.instance_seed} "
                      f"--sparsity {self.sparsity} --seed {s.seed}"
                      + "".join(f" --constant {k}={v}" for k, v in sorted(self.overrides.items()))
-                     + " -o c.npz")
+                     + (" --repair" if self.vetoes else "") + " -o c.npz")
         if self.certificate is not None:
             check = f"superpose certify c.npz --timeout {s.certify_timeout:g}"
         elif self.correctness.method == "fuzz":
@@ -88,6 +96,14 @@ class Measurement:
 
     def label(self) -> str:
         return f"{self.problem}/{self.family} s={self.sparsity} m'={self.m_prime}"
+
+
+def _repaired(circuit, settings: SweepSettings):
+    """The outcome of :func:`checks.repair` when repair is on and kept a veto, else None."""
+    if not settings.repair:
+        return None
+    outcome = repair(circuit, timeout=settings.certify_timeout)
+    return outcome if outcome.vetoes else None
 
 
 def geometric_sizes(lo: int, hi: int, per_decade: int = 2) -> tuple[int, ...]:
@@ -114,16 +130,26 @@ def measure(problem: str, family: str, sparsity: int, m_prime: int,
                     construction, constants)
     built = time.perf_counter() - start
     certificate = None
+    vetoes = 0
     if count_sparse_inputs(circuit.m, sparsity) <= settings.exhaustive_limit:
         report = exhaustive(circuit)
+        fixed = _repaired(circuit, settings) if report.wrong_outputs else None
+        if fixed is not None:
+            circuit, vetoes = fixed.circuit, len(fixed.vetoes)
+            report = exhaustive(circuit)
     else:
         report = fuzz(circuit, settings.samples, settings.fuzz_seed)
         if m_prime <= settings.certify_max_m_prime:
             certificate = certify(circuit, timeout=settings.certify_timeout)
+            fixed = (_repaired(circuit, settings) if certificate.verdict is Verdict.REFUTED
+                     else None)
+            if fixed is not None:
+                circuit, vetoes, certificate = fixed.circuit, len(fixed.vetoes), fixed.certificate
+                report = fuzz(circuit, settings.samples, settings.fuzz_seed)
     result = Measurement(problem, circuit.construction, circuit.family, sparsity, m_prime,
                          circuit.m, circuit.counts(), report, built, settings,
                          constants=dict(circuit.constants), overrides=dict(constants or {}),
-                         certificate=certificate)
+                         certificate=certificate, vetoes=vetoes)
     if certificate is not None and certificate.counterexample is not None:
         result.counterexample = certificate.counterexample
         result.replay_confirmed = True  # certify replays before it says REFUTED

@@ -14,10 +14,10 @@ from pathlib import Path
 from checks._args import (Parser as _Parser, exit_for, integer as _integer,
                           positive_float as _positive_float)
 from checks._certify import METHODS, certify
-from checks import _minimal_cmd, _selftest_cmd
+from checks import _minimal_cmd, _repair_cmd, _selftest_cmd
 from checks._report import render_measurements, render_text, report_json
 from checks._sweep import SweepSettings, geometric_sizes, measure
-from checks._verify import (EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED,
+from checks._verify import (EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUTED,
                             VerifyConfig, verify)
 from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, evaluate_input, exhaustive,
                       fuzz, load_circuit, save_circuit, shrink)
@@ -27,6 +27,10 @@ from circuits._validate import check_choice, check_int
 from theory.errors import SuperposeError
 
 __all__ = ["main"]
+
+
+_NO_REPAIR = ("measure the raw random draw: do not veto the false positives of a circuit found "
+              "wrong (by default it is repaired, see 'superpose repair')")
 
 
 def _active_list(text: str) -> list[int]:
@@ -63,6 +67,16 @@ def _progress(message: str) -> None:
 def _cmd_build(args) -> int:
     circuit = build(args.problem, args.m_prime, args.family, args.instance_seed, args.sparsity,
                     args.seed, args.construction, dict(args.constant or []) or None)
+    if args.repair:
+        outcome = _repair_cmd.repair_and_save(circuit, args.output, args.timeout,
+                                              args.max_vetoes)
+        if args.json:
+            print(json.dumps(outcome.as_dict() | {"file": str(args.output),
+                                                  **outcome.circuit.counts().as_dict()},
+                             indent=2))
+        else:
+            print(_repair_cmd.describe(outcome, args.output))
+        return exit_for([outcome.verdict])
     save_circuit(circuit, args.output)
     counts = circuit.counts()
     info = {"file": str(args.output), "problem": circuit.problem.name,
@@ -185,7 +199,7 @@ def _cmd_verify(args) -> int:
                              samples=args.samples, fuzz_seed=args.fuzz_seed,
                              exhaustive_limit=args.exhaustive_limit,
                              certify_max_m_prime=args.certify_max_m_prime,
-                             certify_timeout=args.certify_timeout)
+                             certify_timeout=args.certify_timeout, repair=not args.no_repair)
     config = replace(VerifyConfig(), max_m_prime=args.max_m_prime,
                      sparsities=tuple(sorted(set(args.sparsity))), settings=settings)
     specs = tuple(load_claim_file(args.claims)) if args.claims else ()
@@ -219,7 +233,7 @@ def _cmd_sweep(args) -> int:
               fix="the smallest size a sweep measures is 100")
     check_int("samples", args.samples, minimum=1)
     settings = SweepSettings(seed=args.seed, instance_seed=args.instance_seed,
-                             samples=args.samples)
+                             samples=args.samples, repair=not args.no_repair)
     ms = []
     for family in families:
         for m_prime in geometric_sizes(100, args.max_m_prime):
@@ -250,6 +264,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--constant", type=_constant, action="append", metavar="NAME=NUMBER",
                    help="override a construction constant (repeatable), e.g. r_min=15")
     b.add_argument("-o", "--output", type=Path, required=True)
+    b.add_argument("--repair", action="store_true",
+                   help="certify the circuit and veto its false positives until PROVED "
+                        "(see 'superpose repair'); exit 0 PROVED, 1 REFUTED, 3 UNKNOWN")
+    _repair_cmd.add_repair_options(b)
     b.add_argument("--json", action="store_true")
     b.set_defaults(run=_cmd_build)
 
@@ -305,6 +323,7 @@ def _parser() -> argparse.ArgumentParser:
                    default=SweepSettings.certify_timeout,
                    help="seconds per circuit before its certificate is UNKNOWN (default "
                    f"{SweepSettings.certify_timeout:g})")
+    v.add_argument("--no-repair", action="store_true", help=_NO_REPAIR)
     v.add_argument("--seed", type=_integer("seed"), default=0)
     v.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
     v.add_argument("--fuzz-seed", type=_integer("fuzz_seed"), default=0)
@@ -328,10 +347,12 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--samples", type=_integer("samples"), default=2000)
     w.add_argument("--seed", type=_integer("seed"), default=0)
     w.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
+    w.add_argument("--no-repair", action="store_true", help=_NO_REPAIR)
     w.add_argument("--markdown", action="store_true")
     w.set_defaults(run=_cmd_sweep)
 
-    for register in (_minimal_cmd.add_parser, _selftest_cmd.add_parser):
+    for register in (_minimal_cmd.add_parser, _repair_cmd.add_parser,
+                     _selftest_cmd.add_parser):
         register(sub)
     return p
 

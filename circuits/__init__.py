@@ -20,13 +20,14 @@ from circuits._naive import naive
 from circuits._network import Counts, Layer, ThresholdNetwork, threshold_to_relus
 from circuits._perm import PermConstants, bloom_permutation
 from circuits._problems import PROBLEM_NAMES, And2, Permutation, Problem, Represent
+from circuits._repair import Veto, veto, veto_candidates
 from circuits._represent import RepresentConstants, bloom_represent
 
 __all__ = [
     "AND2_FAMILIES", "And2", "And2Constants", "CONSTRUCTIONS", "Circuit", "Construction",
     "CorrectnessReport", "Counterexample", "Counts", "FAMILIES", "FORMAT", "Layer",
     "PAD", "PERM_FAMILIES", "PROBLEM_NAMES", "PermConstants", "Permutation", "Problem",
-    "Represent", "RepresentConstants", "SupportCode", "ThresholdNetwork", "VERSION",
+    "Represent", "RepresentConstants", "SupportCode", "ThresholdNetwork", "VERSION", "Veto",
     "active_matrix", "adversarial_inputs", "and2_instance", "bloom_permutation",
     "bloom_represent", "build", "check_sparsity", "circuit_arrays", "compare", "construct",
     "count_sparse_inputs", "enumerate_sparse_inputs", "evaluate_input", "exhaustive",
@@ -34,5 +35,5 @@ __all__ = [
     "identity_code",
     "load_circuit", "make_problem", "naive", "normalize_active", "output_sources",
     "perm_instance", "random_sparse_inputs", "random_subsets", "random_support_code", "replays",
-    "save_circuit", "seeded_rng", "shrink", "three_channel_and2", "threshold_to_relus",
+    "save_circuit", "seeded_rng", "shrink", "three_channel_and2", "threshold_to_relus", "veto", "veto_candidates",
 ]

@@ -11,6 +11,8 @@ Strategies:
   :func:`permutations`;
 * networks: :func:`support_codes`, :func:`layers`, :func:`networks` (random integer weights,
   negative ones and thresholds <= 0 included, optionally with explicitly stored zeros);
+  :func:`random_problems` and :func:`random_circuits` (a random problem with a random network,
+  almost always wrong somewhere);
 * s-sparse inputs of a circuit (tuples of distinct active features, at most s of them):
   :func:`uniform_inputs`; the adversarial :func:`both_ends_inputs` (every source feature of an
   output, plus fill), :func:`leak_inputs` (an output's sources but one, plus features whose input
@@ -34,7 +36,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import circuits
-from circuits import And2, Layer, Permutation, Represent, SupportCode, ThresholdNetwork
+from circuits import (And2, Circuit, Layer, Permutation, Represent, SupportCode,
+                      ThresholdNetwork)
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE", "ci") == "thorough"
 #: How far the slow sweeps go in m' (10^5 under the thorough profile).
@@ -137,6 +140,36 @@ def networks(draw, max_m: int = 7, max_width: int = 6, max_layers: int = 3,
     layer_list = tuple(draw(layers(widths[i], widths[i + 1])) for i in range(n_layers))
     output_code = draw(support_codes(m_prime, widths[-1]))
     return ThresholdNetwork(input_code, layer_list, output_code)
+
+
+@st.composite
+def random_problems(draw, m: int):
+    """A permutation of range(m), a pairwise AND over 1..6 random distinct pairs, or Represent."""
+    kind = draw(st.sampled_from(["perm", "and2", "represent"]))
+    if kind == "perm":
+        return Permutation(np.array(draw(st.permutations(list(range(m)))), dtype=np.int64))
+    if kind == "and2":
+        _, pairs = draw(pair_lists(m=m, max_pairs=6))
+        return And2(m, pairs)
+    return Represent(m)
+
+
+@st.composite
+def random_circuits(draw, max_m: int = 7, max_layers: int = 2, max_width: int = 6,
+                    min_layers: int = 0):
+    """A random problem over m = 2..7 features computed by a random network (0..2 layers,
+    widths 1..6, weights of any sign, thresholds in [-3, 6], explicit zeros, empty supports),
+    at sparsity 1..min(3, m). Almost every such circuit is wrong somewhere; some are right."""
+    m = draw(st.integers(2, max_m))
+    problem = draw(random_problems(m))
+    n_layers = draw(st.integers(min_layers, max_layers))
+    widths = [draw(st.integers(1, max_width)) for _ in range(n_layers + 1)]
+    input_code = draw(support_codes(m, widths[0]))
+    layer_list = tuple(draw(layers(widths[i], widths[i + 1])) for i in range(n_layers))
+    output_code = draw(support_codes(problem.m_prime, widths[-1]))
+    network = ThresholdNetwork(input_code, layer_list, output_code)
+    s = draw(st.integers(1, min(3, m)))
+    return Circuit(problem, network, "random", s, 0, {}, "hypothesis", -1)
 
 
 # --- s-sparse inputs --------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from circuits import (
     Circuit,
     Layer,
     Permutation,
-    Represent,
     SupportCode,
     ThresholdNetwork,
     count_sparse_inputs,
@@ -42,7 +41,8 @@ from tests.strategies import (
     describe,
     examples,
     layers,
-    pair_lists,
+    random_circuits,
+    random_problems,
     reference_activations,
     reference_outputs,
     reference_truth,
@@ -50,38 +50,6 @@ from tests.strategies import (
 )
 from theory import Verdict
 from theory.errors import InvalidArgument
-
-# --- strategies -------------------------------------------------------------------------------
-
-
-@st.composite
-def random_problems(draw, m: int):
-    """A permutation of range(m), a pairwise AND over 1..6 random distinct pairs, or Represent."""
-    kind = draw(st.sampled_from(["perm", "and2", "represent"]))
-    if kind == "perm":
-        return Permutation(np.array(draw(st.permutations(list(range(m)))), dtype=np.int64))
-    if kind == "and2":
-        _, pairs = draw(pair_lists(m=m, max_pairs=6))
-        return And2(m, pairs)
-    return Represent(m)
-
-
-@st.composite
-def random_circuits(draw, max_m: int = 7, max_layers: int = 2, max_width: int = 6):
-    """A random problem over m = 2..7 features computed by a random network (0..2 layers,
-    widths 1..6, weights of any sign, thresholds in [-3, 6], explicit zeros, empty supports),
-    at sparsity 1..min(3, m). Almost every such circuit is wrong somewhere; some are right."""
-    m = draw(st.integers(2, max_m))
-    problem = draw(random_problems(m))
-    n_layers = draw(st.integers(0, max_layers))
-    widths = [draw(st.integers(1, max_width)) for _ in range(n_layers + 1)]
-    input_code = draw(support_codes(m, widths[0]))
-    layer_list = tuple(draw(layers(widths[i], widths[i + 1])) for i in range(n_layers))
-    output_code = draw(support_codes(problem.m_prime, widths[-1]))
-    network = ThresholdNetwork(input_code, layer_list, output_code)
-    s = draw(st.integers(1, min(3, m)))
-    return Circuit(problem, network, "random", s, 0, {}, "hypothesis", -1)
-
 
 PERTURBED_KINDS = [("and2", "random"), ("and2", "nearcut"), ("and2", "star"),
                    ("and2", "disjoint"), ("perm", "random"), ("represent", None)]
