@@ -25,7 +25,7 @@ from checks._z3cone import z3_output
 from circuits import (Circuit, Counterexample, count_sparse_inputs, evaluate_input, exhaustive,
                       output_sources, replays, shrink)
 from circuits._circuit import check_sparsity
-from circuits._validate import check_choice
+from circuits._validate import check_choice, check_shard
 from theory import Verdict
 from theory.errors import InvalidArgument
 
@@ -55,6 +55,7 @@ class Certificate:
     counterexample: Counterexample | None = None
     reason: str = ""
     stats: dict = field(default_factory=dict)
+    shard: tuple[int, int] = (0, 1)
 
     def as_dict(self) -> dict:
         ex = self.counterexample
@@ -64,15 +65,23 @@ class Certificate:
                                  if ex is not None else None),
                 "sparsity": self.sparsity, "inputs_covered": self.inputs_covered,
                 "input_space": self.input_space, "seconds": round(self.seconds, 3),
-                "method": self.method, "reason": self.reason, "stats": self.stats}
+                "method": self.method, "reason": self.reason, "stats": self.stats,
+                "shard": f"{self.shard[0]}/{self.shard[1]}"}
 
 
 def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None = None,
-            method: str = "auto") -> Certificate:
+            method: str = "auto", shard: tuple[int, int] = (0, 1)) -> Certificate:
     """Decide correctness of ``circuit`` on every input with at most ``sparsity`` active
-    features (default: the circuit's own), within ``timeout`` seconds (None: no limit)."""
+    features (default: the circuit's own), within ``timeout`` seconds (None: no limit).
+
+    ``shard = (i, n)`` decides one of n parts that together cover everything: enumeration
+    takes the inputs at positions j = i mod n of the enumeration order, the search and Z3 the
+    outputs k = i mod n on every input. The method is chosen from the whole circuit, so every
+    shard uses the same one; :func:`checks.merge_shards` combines the n certificates.
+    """
     s = circuit.sparsity if sparsity is None else check_sparsity(sparsity, circuit.m)
     check_choice("method", method, METHODS)
+    shard = check_shard(shard)
     if timeout is not None and (isinstance(timeout, bool)
                                 or not isinstance(timeout, (int, float))
                                 or not 0 < timeout < math.inf):
@@ -88,25 +97,29 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
         roots = circuit.m_prime * 2 ** min(s, output_sources(circuit).shape[1])
         method = "exhaustive" if space <= max(EXHAUSTIVE_LIMIT, 2 * roots) else "search"
     run = {"exhaustive": _exhaustive, "search": _search, "z3": _z3}[method]
-    found, covered, stats, reason = run(circuit, s, deadline)
+    found, covered, stats, reason = run(circuit, s, deadline, shard)
     seconds = time.perf_counter() - start
     if found is not None:
         found = shrink(circuit, found)
         if replays(circuit, found):
             return Certificate(Verdict.REFUTED, s, space, covered, seconds, method, found,
-                               stats=stats)
+                               stats=stats, shard=shard)
         got, want = evaluate_input(circuit, found.active)
         reason = (f"the {method} counterexample {list(found.active)} did not replay through "
                   f"the plain evaluator (outputs on {sorted(got)}, expected {sorted(want)}): "
                   "an evaluator disagreement, not a verdict")
     if reason:
         return Certificate(Verdict.UNKNOWN, s, space, covered, seconds, method, reason=reason,
-                           stats=stats)
-    return Certificate(Verdict.PROVED, s, space, space, seconds, method, stats=stats)
+                           stats=stats, shard=shard)
+    # an enumeration shard covers its share of the inputs (every output); a search or Z3
+    # shard covers every input for its share of the outputs
+    covered = covered if method == "exhaustive" and shard[1] > 1 else space
+    return Certificate(Verdict.PROVED, s, space, covered, seconds, method, stats=stats,
+                       shard=shard)
 
 
-def _exhaustive(circuit: Circuit, s: int, deadline: float):
-    report = exhaustive(circuit, s, deadline, stop_at_first=True)
+def _exhaustive(circuit: Circuit, s: int, deadline: float, shard):
+    report = exhaustive(circuit, s, deadline, stop_at_first=True, shard=shard)
     if report.examples:
         return report.examples[0], report.inputs_checked, {}, ""
     if not report.complete:
@@ -116,8 +129,8 @@ def _exhaustive(circuit: Circuit, s: int, deadline: float):
     return None, report.inputs_checked, {}, ""
 
 
-def _search(circuit: Circuit, s: int, deadline: float):
-    outcome = search(circuit, s, deadline)
+def _search(circuit: Circuit, s: int, deadline: float, shard):
+    outcome = search(circuit, s, deadline, shard=shard)
     stats = {"nodes": outcome.nodes, "frontier_by_level": outcome.levels,
              "outputs_to_z3": int(len(outcome.deferred))}
     if outcome.counterexample is not None:
@@ -129,9 +142,10 @@ def _search(circuit: Circuit, s: int, deadline: float):
     return found, outcome.inputs_evaluated, stats, reason
 
 
-def _z3(circuit: Circuit, s: int, deadline: float):
+def _z3(circuit: Circuit, s: int, deadline: float, shard):
     stats: dict = {}
-    found, reason = _z3_outputs(circuit, s, range(circuit.m_prime), deadline, stats)
+    found, reason = _z3_outputs(circuit, s, range(shard[0], circuit.m_prime, shard[1]),
+                                deadline, stats)
     return found, 0, stats, reason
 
 

@@ -59,6 +59,8 @@ class GainTable:
         self.cutoff = np.maximum(np.asarray(cutoff, dtype=np.int64), 1)
         self._supports = None
         self._keys_w = None
+        self._complete: list[GainTable] = []
+        self._complete_of = self._complete_row = None
         feats, gains, counts = [], [], []
         d = self.weights.shape[0]
         per_row = max(1, np.diff(self.weights.indptr).mean() if d else 1)
@@ -130,12 +132,31 @@ class GainTable:
         slow = np.flatnonzero(below)
         if not slow.size:
             return q_fast, f_fast, g_fast
-        # below the stored cutoff: a complete table of just those units answers exactly
-        distinct, local = np.unique(units[slow], return_inverse=True)
-        local = local.ravel()
-        lowest = np.full(len(distinct), np.iinfo(np.int64).max)
-        np.minimum.at(lowest, local, h[slow])
-        complete = GainTable(self.weights[distinct], self.holders, lowest)
-        q_slow, f_slow, g_slow = complete.at_least(local, h[slow])
+        # below the stored cutoff: complete tables of those units (built once, kept) answer
+        q_slow, f_slow, g_slow = self._complete_at_least(units[slow], h[slow])
         return (np.concatenate([q_fast, slow[q_slow]]), np.concatenate([f_fast, f_slow]),
                 np.concatenate([g_fast, g_slow]))
+
+    def _complete_at_least(self, units: np.ndarray, h: np.ndarray):
+        """at_least from complete tables (every positive gain stored), one per batch of units
+        first asked for below the cutoff, kept for later queries. Queries ask h >= 1 (a unit
+        in the wrong state has gap >= 1), so a gain of 0 never qualifies."""
+        if self._complete_of is None:
+            self._complete_of = np.full(self.weights.shape[0], -1, np.int64)
+            self._complete_row = np.zeros(self.weights.shape[0], np.int64)
+        new = np.unique(units[self._complete_of[units] < 0])
+        if new.size:
+            self._complete_of[new] = len(self._complete)
+            self._complete_row[new] = np.arange(new.size)
+            self._complete.append(GainTable(self.weights[new], self.holders,
+                                            np.ones(new.size, np.int64)))
+        h = np.maximum(h, 1)
+        parts = [[], [], []]
+        table_of = self._complete_of[units]
+        for t in np.unique(table_of):
+            sel = np.flatnonzero(table_of == t)
+            q, f, g = self._complete[t].at_least(self._complete_row[units[sel]], h[sel])
+            parts[0].append(sel[q])
+            parts[1].append(f)
+            parts[2].append(g)
+        return tuple(np.concatenate(p) for p in parts)

@@ -137,14 +137,31 @@ class ConeIndex:
         # a feature's most help to u: the weights of every fan-in unit it triggers; b
         # features must together cover the gap, so one of them covers ceil(gap / b)
         parent = qi[helpful][sq]
-        key, inverse = np.unique(parent * self.m + sf, return_inverse=True)
-        help_ = np.bincount(inverse.ravel(), weights=np.abs(weight[helpful][sq]),
-                            minlength=len(key))
+        key, help_ = group_sum(parent * self.m + sf, np.abs(weight[helpful][sq]),
+                               len(units) * self.m)
         owner = key // self.m
         keep = help_ >= -(-gap[owner] // b[owner])
         possible = np.zeros(len(units), bool)
         possible[owner[keep]] = True
         return owner[keep], key[keep] % self.m, possible
+
+
+def group_sum(keys: np.ndarray, weights: np.ndarray | None, n_keys: int):
+    """The distinct ``keys`` (in [0, n_keys)) and, per key, the sum of its ``weights`` (or its
+    count); keys whose weights sum to 0 are dropped. A dense bincount where the key space is
+    not much larger than the list (linear time), a sort otherwise.
+
+    >>> [a.tolist() for a in group_sum(np.array([4, 1, 4]), None, 6)]
+    [[1, 4], [1, 2]]
+    """
+    if n_keys <= 8 * len(keys) + 4096:
+        total = np.bincount(keys, weights=weights, minlength=n_keys)
+        key = np.flatnonzero(total)
+        return key, total[key]
+    key, inverse = np.unique(keys, return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=weights, minlength=len(key))
+    keep = total != 0
+    return key[keep], total[keep]
 
 
 def _gather(mat: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -185,15 +202,19 @@ def _canonical(inp: np.ndarray) -> np.ndarray:
     return np.where(keyed == big, PAD, keyed)
 
 
-def search(circuit: Circuit, s: int, deadline: float, node_cap: int = 20_000) -> SearchOutcome:
+def search(circuit: Circuit, s: int, deadline: float, node_cap: int = 20_000,
+           shard: tuple[int, int] = (0, 1)) -> SearchOutcome:
     """Search every root of ``circuit`` at sparsity ``s`` until ``deadline`` (perf_counter).
 
     Outputs whose frontier exceeds ``node_cap`` nodes at one level are given up and returned in
-    ``deferred``; a timeout sets ``timed_out``.
+    ``deferred``; a timeout sets ``timed_out``. ``shard = (i, n)``: only the roots of outputs
+    k = i mod n (each output's search is independent of the others').
     """
     index = ConeIndex(circuit, s)
     outcome = SearchOutcome()
     out, inp, sources = _roots(circuit, s)
+    mine = out % shard[1] == shard[0]
+    out, inp = out[mine], inp[mine]
     expected = _root_truth(circuit, out, inp)
     deferred: set[int] = set()
     while len(out):
@@ -283,7 +304,7 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     units_hit = np.bincount(np.unique(qi[falsepos]), minlength=len(qn))
     live_units = np.bincount(qn, weights=(units_hit > 0) & possible, minlength=len(out))
     alive = (n_off > 0) & (live_units == n_off)
-    key, count = np.unique(node[falsepos] * m + feats[falsepos], return_counts=True)
+    key, count = group_sum(node[falsepos] * m + feats[falsepos], None, len(out) * m)
     kn, kf = key // m, key % m
     need = -(-n_off[kn] // np.maximum(b[kn], 1))
     take = alive[kn] & (count >= need)
@@ -303,11 +324,17 @@ def shared_triggers(index, layer, rows, units, dirs, b, pre, acts):
     units of the next layer, share their answers."""
     if not len(units):
         return index.triggers(layer, rows, units, dirs, b, pre, acts)
-    queries = np.column_stack([rows, units, dirs, b])
-    distinct, which = np.unique(queries, axis=0, return_inverse=True)
+    width = int(units.max()) + 1
+    top_b = int(b.max()) + 1
+    keys = ((rows.astype(np.int64) * width + units) * 2 + (dirs > 0)) * top_b + b
+    distinct, which = np.unique(keys, return_inverse=True)
     which = which.ravel()
-    dq, feats, possible = index.triggers(layer, distinct[:, 0], distinct[:, 1],
-                                         distinct[:, 2], distinct[:, 3], pre, acts)
+    d_b = distinct % top_b
+    rest = distinct // top_b
+    d_dir = np.where(rest % 2 == 1, 1, -1)
+    rest //= 2
+    dq, feats, possible = index.triggers(layer, rest // width, rest % width, d_dir, d_b, pre,
+                                         acts)
     order = np.argsort(dq, kind="stable")
     dq, feats = dq[order], feats[order]
     bounds = np.searchsorted(dq, np.arange(len(distinct) + 1))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shlex
@@ -14,23 +15,31 @@ from pathlib import Path
 from checks._args import (Parser as _Parser, exit_for, integer as _integer,
                           positive_float as _positive_float)
 from checks._certify import METHODS, certify
+from checks._shard import certificate_from_dict, certify_in_processes, merge_shards, parse_shard
 from checks import _minimal_cmd, _repair_cmd, _selftest_cmd
 from checks._report import render_measurements, render_text, report_json
 from checks._sweep import SweepSettings, geometric_sizes, measure
 from checks._verify import (EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUTED,
                             VerifyConfig, verify)
 from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, evaluate_input, exhaustive,
-                      fuzz, load_circuit, save_circuit, shrink)
+                      fuzz, load_circuit, replays, save_circuit, shrink)
 from theory import CLAIMS, Verdict, load_claim_file
 from circuits._circuit import check_sparsity
 from circuits._validate import check_choice, check_int
-from theory.errors import SuperposeError
+from theory.errors import InvalidArgument, SuperposeError
 
 __all__ = ["main"]
 
 
 _NO_REPAIR = ("measure the raw random draw: do not veto the false positives of a circuit found "
               "wrong (by default it is repaired, see 'superpose repair')")
+
+
+def _shard_arg(text: str) -> tuple[int, int]:
+    try:
+        return parse_shard(text)
+    except InvalidArgument as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _active_list(text: str) -> list[int]:
@@ -144,17 +153,42 @@ def _cmd_fuzz(args) -> int:
 
 def _cmd_certify(args) -> int:
     circuit = load_circuit(args.file)
-    cert = certify(circuit, args.sparsity, args.timeout, args.method)
+    digest = _sha256(args.file)
+    if sum(x is not None for x in (args.shard, args.jobs, args.merge)) > 1:
+        raise InvalidArgument("--shard, --jobs and --merge exclude each other; use one")
+    if args.merge is not None:
+        cert = merge_shards([_shard_certificate(path, digest) for path in args.merge])
+        if cert.counterexample is not None and not replays(circuit, cert.counterexample):
+            raise InvalidArgument(f"the merged counterexample {list(cert.counterexample.active)} "
+                                  f"does not replay against {args.file}; were the shards run "
+                                  "on this file?")
+    elif args.jobs is not None:
+        check_int("jobs", args.jobs, minimum=1, fix="run at least one shard")
+        cert = certify_in_processes(args.file, args.jobs, args.sparsity, args.timeout,
+                                    args.method)
+    else:
+        cert = certify(circuit, args.sparsity, args.timeout, args.method,
+                       args.shard or (0, 1))
     replay = (f"superpose certify {args.file} --sparsity {cert.sparsity}"
               + (f" --timeout {args.timeout:g}" if args.timeout else "")
-              + (f" --method {args.method}" if args.method != "auto" else ""))
+              + (f" --method {args.method}" if args.method != "auto" else "")
+              + (f" --shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""))
     if args.json:
-        print(json.dumps(cert.as_dict() | {"file": str(args.file), "replay": replay}, indent=2))
+        print(json.dumps(cert.as_dict() | {"file": str(args.file), "file_sha256": digest,
+                                           "replay": replay}, indent=2))
     else:
         scope = f"{cert.input_space} inputs with at most {cert.sparsity} active features"
+        i, n = cert.shard
+        if n == 1:
+            claim = f"every output of {args.file} is decoded correctly on all {scope}"
+        elif cert.method == "exhaustive":
+            claim = (f"(shard {i}/{n}) every output of {args.file} is decoded correctly on the "
+                     f"{cert.inputs_covered} inputs at positions j = {i} mod {n} of the {scope}")
+        else:
+            claim = (f"(shard {i}/{n}) every output k = {i} mod {n} of {args.file} is decoded "
+                     f"correctly on all {scope}")
         if cert.verdict is Verdict.PROVED:
-            print(f"PROVED: every output of {args.file} is decoded correctly on all {scope} "
-                  f"({cert.method}, {cert.seconds:.2f}s)")
+            print(f"PROVED: {claim} ({cert.method}, {cert.seconds:.2f}s)")
         elif cert.verdict is Verdict.REFUTED:
             ex = cert.counterexample
             active = shlex.quote(",".join(map(str, ex.active)))
@@ -166,8 +200,30 @@ def _cmd_certify(args) -> int:
         else:
             print(f"UNKNOWN: {cert.reason} ({cert.method}, {cert.seconds:.2f}s; "
                   f"{cert.inputs_covered} of {scope} evaluated explicitly)")
-            print(f"  rerun with a longer --timeout: {replay}")
+            print(f"  merge every shard 0..n-1 of one run, or rerun with a longer "
+                  f"--timeout: {replay}" if args.merge else
+                  f"  rerun with a longer --timeout: {replay}")
     return exit_for([cert.verdict])
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InvalidArgument(f"cannot read {str(path)!r}: {exc.strerror}") from None
+
+
+def _shard_certificate(path: Path, digest: str):
+    """One shard's --json output, checked to be about the file being merged."""
+    try:
+        doc = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidArgument(f"shard file {str(path)!r} is not readable JSON ({exc}); pass the "
+                              "--json output of 'superpose certify FILE --shard i/n'") from None
+    if not isinstance(doc, dict) or doc.get("file_sha256") != digest:
+        raise InvalidArgument(f"shard file {str(path)!r} was not made from this circuit file "
+                              "(file_sha256 differs); merge shards of the same file")
+    return certificate_from_dict(doc)
 
 
 def _cmd_eval(args) -> int:
@@ -298,6 +354,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds before giving up with UNKNOWN (default: no limit)")
     r.add_argument("--method", choices=METHODS, default="auto",
                    help="auto (default): enumerate small input spaces, else search + Z3")
+    r.add_argument("--shard", type=_shard_arg, metavar="I/N",
+                   help="decide only part I of N (0-based); merge the N --json outputs with "
+                        "--merge")
+    r.add_argument("--jobs", type=_integer("jobs"), metavar="N",
+                   help="run N shards in a process pool and merge them")
+    r.add_argument("--merge", type=Path, nargs="+", metavar="SHARD_JSON",
+                   help="merge the --json outputs of shards 0..N-1 of FILE into one verdict")
     r.add_argument("--json", action="store_true")
     r.set_defaults(run=_cmd_certify)
 

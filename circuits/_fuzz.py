@@ -24,7 +24,7 @@ from circuits._circuit import Circuit
 from circuits._inputs import (PAD, count_sparse_inputs, enumerate_sparse_inputs,
                               normalize_active, random_sparse_inputs)
 from circuits._problems import And2, Permutation
-from circuits._validate import check_int
+from circuits._validate import check_int, check_shard
 from theory.errors import InvalidArgument
 
 __all__ = ["Counterexample", "CorrectnessReport", "compare", "evaluate_input", "exhaustive", "fuzz",
@@ -103,20 +103,28 @@ def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport) -> 
 
 
 def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | None = None,
-               stop_at_first: bool = False) -> CorrectnessReport:
+               stop_at_first: bool = False, shard: tuple[int, int] = (0, 1)) -> CorrectnessReport:
     """Check every input with at most ``sparsity`` (default: the circuit's) active features.
 
     With a ``deadline`` (a ``time.perf_counter()`` value) or ``stop_at_first`` the enumeration
-    may end early; the report is then not ``complete``.
+    may end early; the report is then not ``complete``. ``shard = (i, n)`` checks only the
+    inputs whose position j in the enumeration order has j mod n = i, so the n shards
+    partition the input space.
     """
     s = circuit.sparsity if sparsity is None else check_int("sparsity", sparsity, minimum=1,
                                                              maximum=circuit.m)
+    index, count = check_shard(shard)
     start = time.perf_counter()
-    report = CorrectnessReport("exhaustive", s, 0, count_sparse_inputs(circuit.m, s))
+    space = count_sparse_inputs(circuit.m, s)
+    report = CorrectnessReport("exhaustive", s, 0, (space - index + count - 1) // count)
+    offset = 0
     for chunk in enumerate_sparse_inputs(circuit.m, s, CHUNK):
         if deadline is not None and time.perf_counter() > deadline:
             break
-        compare(circuit, chunk, report)
+        mine = chunk if count == 1 else chunk[(offset + np.arange(len(chunk))) % count == index]
+        offset += len(chunk)
+        if len(mine):
+            compare(circuit, mine, report)
         if stop_at_first and report.examples:
             break
     report.seconds = time.perf_counter() - start
