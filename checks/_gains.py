@@ -18,12 +18,19 @@ has g+_u(e) >= ceil((theta_u - z_u(y)) / b) (pigeonhole), and symmetrically for 
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["GainTable", "expand_ranges"]
+__all__ = ["GainTable", "TableTimeout", "expand_ranges"]
 
 _CHUNK_ENTRIES = 4_000_000
+
+
+class TableTimeout(Exception):
+    """The deadline passed while a table was being built (the search reports a timeout)."""
 
 
 def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +57,8 @@ class GainTable:
     keeps it), so every answer is exact.
     """
 
-    def __init__(self, weights: sp.csr_matrix, holders: sp.csr_matrix, cutoff: np.ndarray):
+    def __init__(self, weights: sp.csr_matrix, holders: sp.csr_matrix, cutoff: np.ndarray,
+                 deadline: float = math.inf):
         self.weights = weights.tocsr()
         self.weights.sum_duplicates()
         self.weights.sort_indices()
@@ -67,6 +75,8 @@ class GainTable:
         fan = max(1.0, self.holders.nnz / max(1, self.holders.shape[0]))
         step = max(1, int(_CHUNK_ENTRIES / (per_row * fan)))
         for lo in range(0, d, step):
+            if time.perf_counter() > deadline:
+                raise TableTimeout(f"timed out building the gain table ({lo} of {d} units)")
             block = (self.weights[lo:lo + step] @ self.holders).tocsr()
             block.sum_duplicates()
             rows = np.repeat(np.arange(lo, min(lo + step, d)), np.diff(block.indptr))
@@ -88,8 +98,24 @@ class GainTable:
         """For each (units[i], features[i]): the part of gain_u(feature) on input units that
         are already on in input ``rows[i]`` (``active_inputs``: dense 0/1, one row per input),
         which the feature cannot add again."""
+        out = np.zeros(len(units), np.int64)
         if not len(units):
-            return np.zeros(0, np.int64)
+            return out
+        # only a feature whose support meets the input's active units can owe anything: find
+        # the (input, feature) pairs that meet, (active units) @ holders, and work on those
+        overlap = (sp.csr_matrix(active_inputs) @ self.holders).tocsr()
+        overlap.sum_duplicates()  # canonical: sorted indices, so the keys below are sorted
+        keys = np.repeat(np.arange(overlap.shape[0], dtype=np.int64),
+                         np.diff(overlap.indptr)) * self.m + overlap.indices
+        query = rows * self.m + features
+        found = np.minimum(np.searchsorted(keys, query), max(len(keys) - 1, 0))
+        met = keys[found] == query if len(keys) else np.zeros(len(query), bool)
+        if met.any():
+            sel = np.flatnonzero(met)
+            out[sel] = self._already_on(units[sel], features[sel], rows[sel], active_inputs)
+        return out
+
+    def _already_on(self, units, features, rows, active_inputs) -> np.ndarray:
         support = self.holders.T.tocsr() if self._supports is None else self._supports
         self._supports = support
         owner, pos = expand_ranges(support.indptr[features], support.indptr[features + 1])

@@ -32,13 +32,14 @@ which :mod:`checks._certify` hands to Z3.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
-from checks._gains import GainTable, expand_ranges
+from checks._gains import GainTable, TableTimeout, expand_ranges
 from circuits import PAD, Circuit, Counterexample, output_sources
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
@@ -61,7 +62,7 @@ class SearchOutcome:
 class ConeIndex:
     """The bound tables of one network, built once per certification."""
 
-    def __init__(self, circuit: Circuit, sparsity: int):
+    def __init__(self, circuit: Circuit, sparsity: int, deadline: float = math.inf):
         net = circuit.network
         self.network = net
         self.m = circuit.m
@@ -75,10 +76,11 @@ class ConeIndex:
             theta = first.theta
             # store gains down to half of what the empty root asks (ceil(gap / s)); queries
             # below that (inputs that already push a unit near its threshold) are exact too
-            self.pos = GainTable(w.maximum(0), self.holders, -(-theta // (2 * sparsity)))
+            self.pos = GainTable(w.maximum(0), self.holders, -(-theta // (2 * sparsity)),
+                                 deadline)
             if (w.data < 0).any():
                 self.neg = GainTable((-w).maximum(0), self.holders,
-                                     -(-(1 - theta) // (2 * sparsity)))
+                                     -(-(1 - theta) // (2 * sparsity)), deadline)
 
     def triggers(self, layer: int, rows, units, dirs, b, pre, acts):
         """(query, feature) pairs and a per-query "can change" flag (``pre`` and ``acts`` are
@@ -210,8 +212,12 @@ def search(circuit: Circuit, s: int, deadline: float, node_cap: int = 20_000,
     ``deferred``; a timeout sets ``timed_out``. ``shard = (i, n)``: only the roots of outputs
     k = i mod n (each output's search is independent of the others').
     """
-    index = ConeIndex(circuit, s)
     outcome = SearchOutcome()
+    try:
+        index = ConeIndex(circuit, s, deadline)
+    except TableTimeout:
+        outcome.timed_out = True
+        return outcome
     out, inp, sources = _roots(circuit, s)
     mine = out % shard[1] == shard[0]
     out, inp = out[mine], inp[mine]
