@@ -15,7 +15,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-import checks._minimal as minimal
+import checks._minimal_z3 as minimal_z3
 from checks._minimal import (DEFAULT_TABLE, Instance, exact_minimum, family_minimum,
                              fixed_output_code, minimal_evidence, params_counting_bound,
                              sperner_width, units_counting_bound, values_only_bound)
@@ -238,7 +238,7 @@ def test_the_decisive_links_hold_and_the_construction_exceeds_naive_at_tiny_size
 
 
 def test_a_wrong_witness_from_the_solver_is_caught_by_the_replay(monkeypatch):
-    original = minimal._Encoding.witness
+    original = minimal_z3._Encoding.witness
 
     def broken(self, objective):
         wit = original(self, objective)
@@ -246,7 +246,7 @@ def test_a_wrong_witness_from_the_solver_is_caught_by_the_replay(monkeypatch):
         wit.theta[0] = -100  # unit 0 now fires on every input
         return wit
 
-    monkeypatch.setattr(minimal._Encoding, "witness", broken)
+    monkeypatch.setattr(minimal_z3._Encoding, "witness", broken)
     result = exact_minimum("perm", 3, 2)
     assert result.verdict is Verdict.REFUTED and result.witnesses_failed > 0
     assert "failed replay" in result.reason
