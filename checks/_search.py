@@ -188,8 +188,10 @@ def _roots(circuit: Circuit, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
         inputs.append(tau)
     out = np.concatenate(outs)
     inp = _canonical(np.concatenate(inputs))
-    key = np.unique(np.column_stack([out, inp]), axis=0)
-    return key[:, 0].copy(), key[:, 1:].copy(), sources
+    # input-major order: roots that share an input fall in the same chunk and share its
+    # trigger queries (every root (k, {h}) of a hub h, say)
+    key = np.unique(np.column_stack([inp, out]), axis=0)
+    return key[:, -1].copy(), key[:, :-1].copy(), sources
 
 
 def _canonical(inp: np.ndarray) -> np.ndarray:
@@ -353,8 +355,8 @@ def _merge(children, s):
     parts = [c for c in children if len(c[0])]
     if not parts:
         return np.zeros(0, np.int64), np.zeros((0, s), np.int64), np.zeros(0, np.int64)
-    nodes = np.column_stack([np.concatenate([p[0] for p in parts]),
-                             np.concatenate([p[1] for p in parts]),
+    nodes = np.column_stack([np.concatenate([p[1] for p in parts]),
+                             np.concatenate([p[0] for p in parts]),
                              np.concatenate([p[2] for p in parts])])
-    nodes = np.unique(nodes, axis=0)
-    return nodes[:, 0].copy(), nodes[:, 1:-1].copy(), nodes[:, -1].copy()
+    nodes = np.unique(nodes, axis=0)  # input-major, as the roots
+    return nodes[:, -2].copy(), nodes[:, :-2].copy(), nodes[:, -1].copy()
