@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from circuits._circuit import Circuit
+from circuits._events import event_evaluator
 from circuits._inputs import (PAD, count_sparse_inputs, enumerate_sparse_inputs,
                               normalize_active, random_sparse_inputs)
 from circuits._problems import And2, Permutation
@@ -85,8 +86,8 @@ class CorrectnessReport:
 
 
 def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport) -> None:
-    """Evaluate one batch and add its mismatches to ``report``."""
-    got = circuit.network.evaluate(active)
+    """Evaluate one batch (with the event evaluator) and add its mismatches to ``report``."""
+    got = event_evaluator(circuit.network).evaluate(active)
     want = circuit.problem.truth(active)
     diff = (got - want).tocoo()
     mask = diff.data != 0
@@ -236,6 +237,10 @@ def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0) -> CorrectnessR
 
 def evaluate_input(circuit: Circuit, active) -> tuple[set[int], set[int]]:
     """One input, given as its active features: (outputs that read 1, outputs that should).
+
+    Evaluated by the plain ``network.evaluate``, not the event evaluator that ``compare``
+    uses: the plain evaluator is the reference every counterexample is replayed through
+    (``replays``, ``shrink``), so a bug in the faster one cannot confirm itself.
 
     Raises InvalidArgument for more than s features, a repeated one, or one outside [0, m).
     """

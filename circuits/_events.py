@@ -1,0 +1,398 @@
+"""Event-driven evaluation: an input as the change it makes to the trace of the empty input.
+
+Notation (the model of paper_notes/model.md, section 4): input code P (P_i over layer 0),
+layers W_l (d_l x d_{l-1}, integer, any sign) with integer thresholds theta_l (any sign),
+output code Q (Q_k over layer L, possibly empty). On an input with active set A:
+
+    a_0[p] = OR_{i in A} [p in P_i],   z_l = W_l a_{l-1},   a_l = [z_l >= theta_l],
+    y_k = AND_{q in Q_k} a_L[q]   (an empty Q_k reads 1).
+
+**Baseline.** Once per network, the trace of the empty input (A = {}):
+
+    a0_0 = 0,   z0_l = W_l a0_{l-1},   a0_l = [z0_l >= theta_l],
+    c0_k = sum_{q in Q_k} a0_L[q],     y0_k = [c0_k = |Q_k|].
+
+**Events.** For an input, the events of layer l are the units whose activation differs from
+baseline, E_l = {u : a_l[u] != a0_l[u]}, each with its sign delta_u = a_l[u] - a0_l[u] in
+{+1, -1}. Layer 0: E_0 = union_{i in A} P_i, all with delta = +1 (a0_0 = 0). By linearity,
+
+    z_l[u] = z0_l[u] + sum_{v in E_{l-1}} W_l[u, v] delta_v,
+
+so z_l[u] = z0_l[u] unless u is reached from an event through a stored nonzero weight (a
+column v of W_l is row v of W_l^T, kept in CSR), and a unit whose sum is 0 keeps its baseline
+activation. Only reached units with a nonzero sum are re-evaluated; those with
+[z_l[u] >= theta_l[u]] != a0_l[u] form E_l. Decoding: c_k = c0_k + sum_{q in E_L, q in Q_k}
+delta_q, and y_k = [c_k = |Q_k|]; only outputs k with Q_k meeting E_L (rows of Q^T) can
+differ from y0_k.
+
+**Grouping.** The contributions (input b, unit u, W[u, v] delta_v) of a piece of inputs
+b0..b1 are summed per key (b - b0) d_l + u, exactly in int64, in one of two ways:
+
+* sorted (any backend): sort the keys, difference a cumulative sum at the group boundaries,
+  keep the nonzero sums and compare only those units;
+* dense (NumPy, only when the piece's key range (b1 - b0 + 1) d_l is at most 8 times its
+  number of contributions): ``add.at`` into a zeroed buffer, then compare every unit of the
+  range at once (a unit not reached has sum 0, so it keeps its baseline state and makes no
+  event) and zero the range again.
+
+Either way one input costs O(|A| t + the fan-out of its events in each layer + the fan-out
+of its last-layer events through Q^T), times log of that for sorting, never O(m), O(m') or
+O(d_l): the dense range is bounded by 8 times the work it replaces. Only the baseline (once
+per network) and the outputs that read 1 at baseline (B |y0| ones, part of the answer) cost
+more. Sums are exact while they fit in int64 (the plain evaluator has the same range).
+
+Work is cut into pieces of whole inputs with about ``max_work`` contributions each, and the
+batch into blocks of ``max_rows`` inputs, so intermediate arrays stay small. The baseline is
+computed when the evaluator is built: networks are immutable, and one changed in place
+afterwards is not seen consistently (build a new network instead).
+
+The array code is written against a module ``xp`` (NumPy by default) with functions NumPy and
+CuPy share (cumsum, argsort, flatnonzero, searchsorted, concatenate, fancy indexing), so
+``EventEvaluator(network, xp=cupy)`` runs on a GPU; the result is always a SciPy CSR on the
+host. :func:`circuits.array_backend` picks the module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+import numpy as np
+import scipy.sparse as sp
+
+from circuits._inputs import PAD
+from circuits._network import ThresholdNetwork
+from circuits._validate import check_choice, check_int
+from theory.errors import InvalidArgument
+
+__all__ = ["EventEvaluator", "event_evaluator"]
+
+MAX_WORK = 1 << 18
+MAX_ROWS = 1 << 14
+GROUPINGS = ("auto", "sort")
+_DENSE_FACTOR = 8
+
+
+class _Fanout:
+    """A CSR adjacency on the backend: source v reaches ``idx[ptr[v]:ptr[v+1]]`` with weights
+    ``val[...]`` (``val`` is None when every weight is 1). Indices are int32 when the width
+    allows and weights the narrowest signed integer type that holds them, so gathers move
+    fewer bytes; sums are always taken in int64."""
+
+    def __init__(self, xp, indptr: np.ndarray, indices: np.ndarray, values, width: int):
+        self.ptr = xp.asarray(np.asarray(indptr, dtype=np.int64))
+        narrow = width < 2 ** 31 and np.asarray(indices).dtype != np.int32
+        self.idx = xp.asarray(np.asarray(indices, dtype=np.int32) if narrow else indices)
+        ones = values is None or bool(np.all(values == 1))
+        self.val = None if ones else xp.asarray(_narrowest(np.asarray(values, dtype=np.int64)))
+        self.width = int(width)
+
+
+def _narrowest(values: np.ndarray) -> np.ndarray:
+    """``values`` in the narrowest of int8, int16, int32, int64 that holds them exactly."""
+    low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return values.astype(dtype)
+    return values
+
+
+class EventEvaluator:
+    """Evaluates a :class:`ThresholdNetwork` on batches by events from the empty input's trace.
+
+    ``evaluate(active)`` returns the same B x m' CSR of ones as ``network.evaluate(active)``
+    (module docstring: the math and the cost). ``xp`` is the array module (numpy or cupy),
+    ``max_work`` the contributions handled at once, ``max_rows`` the inputs per block, and
+    ``grouping`` "auto" (dense accumulator where it pays, NumPy only) or "sort".
+    """
+
+    def __init__(self, network: ThresholdNetwork, xp=np, max_work: int = MAX_WORK,
+                 max_rows: int = MAX_ROWS, grouping: str = "auto"):
+        if not isinstance(network, ThresholdNetwork):
+            raise InvalidArgument(f"network={type(network).__name__} must be a ThresholdNetwork; "
+                                  "pass circuit.network")
+        self.xp = xp
+        self.max_work = check_int("max_work", max_work, minimum=1)
+        self.max_rows = check_int("max_rows", max_rows, minimum=1)
+        grouping = check_choice("grouping", grouping, GROUPINGS)
+        self._dense = grouping == "auto" and xp is np
+        self._buffer = None
+        self.m, self.m_prime = network.m, network.m_prime
+        code = network.input_code
+        self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
+        self._layers = []
+        a0 = np.zeros(code.width, dtype=np.int64)
+        for layer in network.layers:
+            z0 = layer.weights @ a0
+            wt = layer.weights_t
+            if wt.nnz and not np.all(wt.data != 0):
+                wt = wt.copy()
+                wt.eliminate_zeros()
+            fan = _Fanout(xp, wt.indptr, wt.indices, wt.data, layer.width)
+            a0 = (z0 >= layer.theta).astype(np.int64)
+            self._layers.append((fan, xp.asarray(z0), xp.asarray(layer.theta),
+                                 xp.asarray(a0.astype(bool))))
+        out = network.output_code
+        qt = out.matrix_t()
+        self._output = _Fanout(xp, qt.indptr, qt.indices, None, out.n_rows)
+        sizes = out.sizes().astype(np.int64)
+        c0 = out.matrix() @ a0
+        y0 = c0 == sizes
+        self.baseline_outputs = np.flatnonzero(y0)
+        self._sizes, self._c0 = xp.asarray(sizes), xp.asarray(c0)
+        self._y0 = xp.asarray(y0)
+        self._on0 = xp.asarray(self.baseline_outputs.astype(np.int64))
+
+    # --- public -----------------------------------------------------------------------------
+
+    def evaluate(self, active, stats: dict | None = None) -> sp.csr_matrix:
+        """Decoded outputs y (B x m' SciPy CSR of ones) for a (B, s) batch padded with -1.
+
+        With a dict ``stats``, also adds up the work done (for cost models): ``features``
+        (active features, sum |A|), ``supports`` (input-code entries read, sum_{i in A} |P_i|),
+        ``events`` (per layer l = 0..L, sum |E_l|), ``gathered`` (per stage l = 1..L and the
+        decode, the CSR entries read for the events of the stage before: W_l^T columns, then
+        Q^T rows) and ``flips`` (outputs that differ from y0).
+        """
+        active = self._checked(active)
+        batch = active.shape[0]
+        if stats is not None:
+            stages = len(self._layers) + 1
+            for key, value in (("features", 0), ("supports", 0), ("events", [0] * stages),
+                               ("gathered", [0] * stages), ("flips", 0)):
+                stats.setdefault(key, value)
+        rows, cols = [], []
+        for lo in range(0, batch, self.max_rows):
+            r, c = self._block(active[lo:lo + self.max_rows], stats)
+            rows.append(_host(self.xp, r) + lo)
+            cols.append(_host(self.xp, c))
+        rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+        indptr = np.zeros(batch + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=batch), out=indptr[1:])
+        return sp.csr_matrix((np.ones(len(cols), dtype=np.int64), cols, indptr),
+                             shape=(batch, self.m_prime))
+
+    def bytes_read(self, stats: dict) -> int:
+        """The circuit bytes an evaluation that filled ``stats`` had to read, at least:
+
+        sum over active features i of (2 pointers + |P_i| indices) of the input code, plus, for
+        each stage (layers 1..L, then the decode), sum over the events v of the layer before of
+        (2 pointers + fan-out(v) (index + weight)) of W_l^T (of Q^T for the decode, whose
+        entries are ones: no weight). Bytes are those of the arrays the evaluator reads (pointers
+        int64, indices int32 unless a width needs int64, weights in the narrowest integer type
+        that holds them). Intermediate arrays, thresholds and baselines are not counted, so
+        this is a floor on the memory traffic of the evaluation.
+        """
+        fans = [self._input] + [layer[0] for layer in self._layers] + [self._output]
+        total = stats["features"] * 2 * fans[0].ptr.itemsize
+        total += stats["supports"] * fans[0].idx.itemsize
+        for fan, events, gathered in zip(fans[1:], stats["events"], stats["gathered"]):
+            entry = fan.idx.itemsize + (0 if fan.val is None else fan.val.itemsize)
+            total += events * 2 * fan.ptr.itemsize + gathered * entry
+        return int(total)
+
+    # --- one block of inputs ----------------------------------------------------------------
+
+    def _checked(self, active) -> np.ndarray:
+        arr = np.asarray(active)
+        if arr.ndim != 2 or not (np.issubdtype(arr.dtype, np.integer) or arr.size == 0):
+            raise InvalidArgument(f"active of shape {arr.shape} and dtype {arr.dtype} must be a "
+                                  "2-d integer array (B, s); pad rows with -1")
+        arr = arr.astype(np.int64, copy=False)
+        if arr.size and (arr.min() < PAD or arr.max() >= self.m):
+            bad = arr[(arr < PAD) | (arr >= self.m)][0]
+            raise InvalidArgument(f"active feature {int(bad)} must lie in [0, m={self.m}) or "
+                                  f"be {PAD} padding; drop it")
+        return arr
+
+    def _block(self, active: np.ndarray, stats: dict | None):
+        """(rows, columns) of the ones of y for one block, sorted by row then column."""
+        xp = self.xp
+        batch = active.shape[0]
+        b, j = np.nonzero(active != PAD)
+        features = xp.asarray(active[b, j])
+        rows, units, deltas = self._input_events(xp.asarray(b), features)
+        if stats is not None:
+            ptr = self._input.ptr
+            stats["features"] += int(features.size)
+            stats["supports"] += int((ptr[features + 1] - ptr[features]).sum())
+        stages = [(fan, z0, theta, a0, False) for fan, z0, theta, a0 in self._layers]
+        stages.append((self._output, self._c0, self._sizes, self._y0, True))
+        for stage, (fan, base, limit, ref, equal) in enumerate(stages):
+            if stats is not None:
+                stats["events"][stage] += int(units.size)
+                stats["gathered"][stage] += int((fan.ptr[units + 1] - fan.ptr[units]).sum())
+            rows, units, deltas = self._step(rows, units, deltas, fan, base, limit, ref, equal)
+        outs = units
+        if stats is not None:
+            stats["flips"] += int(outs.size)
+        m_prime = self.m_prime
+        if not self._on0.size:
+            return rows, outs
+        on0 = (xp.arange(batch, dtype=xp.int64)[:, None] * m_prime + self._on0[None, :]).ravel()
+        keys = rows * m_prime + outs
+        keep = xp.ones(on0.size, dtype=bool)
+        keep[xp.searchsorted(on0, keys[deltas < 0])] = False
+        keys = xp.sort(xp.concatenate([on0[keep], keys[deltas > 0]]))
+        return keys // m_prime, keys % m_prime
+
+    def _input_events(self, rows, features):
+        """E_0 for inputs ``rows`` (sorted) with active ``features``: the union of their
+        supports, as (rows, units, None); None stands for deltas that are all +1."""
+        xp, fan = self.xp, self._input
+        width = fan.width
+        if not rows.size:
+            empty = xp.zeros(0, dtype=xp.int64)
+            return empty, empty, None
+        lens = fan.ptr[features + 1] - fan.ptr[features]
+        rep, total = self._repeater(lens)
+        pos = rep(fan.ptr[features] - (xp.cumsum(lens) - lens)) + xp.arange(total)
+        first = int(rows[0])
+        keys = self._distinct(rep((rows - first) * width) + fan.idx[pos],
+                              (int(rows[-1]) - first + 1) * width)
+        return keys // width + first, keys % width, None
+
+    def _step(self, rows, units, deltas, fan: _Fanout, base, limit, ref, equal: bool):
+        """The events one stage on: events (rows, units, deltas; deltas None = all +1), sorted
+        by row, reach targets t through ``fan``; value_t = base[t] + sum of weight * delta;
+        on_t = [value_t = limit[t]] if ``equal`` else [value_t >= limit[t]]; the events are
+        the (row, t) with on_t != ref[t] (ref = on at baseline), with delta = on_t - ref[t],
+        sorted by (row, t)."""
+        xp = self.xp
+        width = fan.width
+        work = fan.ptr[units + 1] - fan.ptr[units]
+        out_rows, out_units, out_deltas = [], [], []
+        for lo, hi in self._pieces(rows, work):
+            r, u, w = rows[lo:hi], units[lo:hi], work[lo:hi]
+            rep, total = self._repeater(w)
+            first = int(r[0])
+            span = int(r[-1]) - first + 1
+            pos = rep(fan.ptr[u] - (xp.cumsum(w) - w)) + xp.arange(total)
+            keys = rep((r - first) * width) + fan.idx[pos]
+            vals = None if fan.val is None else fan.val[pos].astype(xp.int64)
+            if deltas is not None:
+                d = rep(deltas[lo:hi])
+                vals = d if vals is None else vals * d
+            if self._dense and span * width <= _DENSE_FACTOR * total:
+                hit, delta = self._react_dense(keys, vals, span, base, limit, ref, equal)
+                t = hit % width
+            else:
+                hit, sums = self._group(keys, vals)
+                t = hit % width
+                value = base[t] + sums
+                on = value == limit[t] if equal else value >= limit[t]
+                changed = xp.flatnonzero(on != ref[t])
+                hit, t = hit[changed], t[changed]
+                delta = on[changed].astype(xp.int64) * 2 - 1
+            out_rows.append(hit // width + first)
+            out_units.append(t)
+            out_deltas.append(delta)
+        if not out_rows:
+            empty = xp.zeros(0, dtype=xp.int64)
+            return empty, empty, empty
+        return (xp.concatenate(out_rows), xp.concatenate(out_units),
+                xp.concatenate(out_deltas))
+
+    def _react_dense(self, keys, vals, span: int, base, limit, ref, equal: bool):
+        """``_step`` for one piece in a dense (span x width) accumulator (NumPy): every unit of
+        the span is compared, those not reached keep value = base and so their baseline state.
+        Returns the flat indices row * width + t of the events and their deltas."""
+        size = span * base.size
+        if self._buffer is None or self._buffer.size < size:
+            self._buffer = np.zeros(1 << (size - 1).bit_length(), dtype=np.int64)
+        acc = self._buffer[:size]
+        if vals is None:
+            np.add.at(acc, keys, 1)
+        else:
+            np.add.at(acc, keys, vals)
+        value = acc.reshape(span, base.size)
+        value += base
+        on = value == limit if equal else value >= limit
+        hit = np.flatnonzero(on != ref)
+        acc[:] = 0
+        return hit, on.ravel()[hit].astype(np.int64) * 2 - 1
+
+    # --- array helpers ----------------------------------------------------------------------
+
+    def _pieces(self, rows, work) -> list[tuple[int, int]]:
+        """Event ranges [lo, hi) made of whole rows, each with about ``max_work``
+        contributions (more only when one row alone has more)."""
+        xp = self.xp
+        n = int(rows.size)
+        if not n:
+            return []
+        cumulative = xp.cumsum(work)
+        if int(cumulative[-1]) <= self.max_work:
+            return [(0, n)]
+        bucket = (cumulative - work) // self.max_work
+        starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), rows[1:] != rows[:-1]]))
+        row_bucket = bucket[starts]
+        cuts = starts[xp.flatnonzero(row_bucket[1:] != row_bucket[:-1]) + 1]
+        bounds = [0] + [int(c) for c in _host(xp, cuts)] + [n]
+        return list(itertools.pairwise(bounds))
+
+    def _repeater(self, lens):
+        """(rep, total): rep(v) repeats v[i] lens[i] times (np.repeat; portable otherwise)."""
+        xp = self.xp
+        total = int(lens.sum()) if lens.size else 0
+        if xp is np:
+            return (lambda values: np.repeat(values, lens)), total
+        ends = xp.cumsum(lens)
+        nonempty = xp.flatnonzero(lens)
+        flags = xp.zeros(total, dtype=xp.int64)
+        flags[(ends - lens)[nonempty]] = 1
+        segment = nonempty[xp.cumsum(flags) - 1]
+        return (lambda values: values[segment]), total
+
+    def _distinct(self, keys, key_range: int):
+        """The distinct ``keys`` (in [0, key_range)), sorted: marked in a dense flag array
+        when key_range <= 8 len(keys) (NumPy), else sorted and deduplicated."""
+        xp = self.xp
+        if self._dense and key_range <= _DENSE_FACTOR * keys.size:
+            seen = np.zeros(key_range, dtype=bool)
+            seen[keys] = True
+            return np.flatnonzero(seen)
+        keys = xp.sort(keys)
+        if keys.size < 2:
+            return keys
+        return keys[xp.concatenate([xp.ones(1, dtype=bool), keys[1:] != keys[:-1]])]
+
+    def _group(self, keys, vals):
+        """Distinct ``keys`` (sorted) whose ``vals`` (None = all 1) sum to nonzero, and the
+        exact int64 sums: sort, then difference a cumulative sum at the group boundaries."""
+        xp = self.xp
+        n = int(keys.size)
+        if not n:
+            return keys.astype(xp.int64), xp.zeros(0, dtype=xp.int64)
+        order = xp.argsort(keys)
+        keys = keys[order]
+        heads = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), keys[1:] != keys[:-1]]))
+        ends = xp.concatenate([heads[1:], xp.asarray([n], dtype=heads.dtype)])
+        if vals is None:
+            sums = (ends - heads).astype(xp.int64)
+        else:
+            cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64),
+                                         xp.cumsum(vals[order].astype(xp.int64))])
+            sums = cumulative[ends] - cumulative[heads]
+        nonzero = xp.flatnonzero(sums)
+        return keys[heads][nonzero].astype(xp.int64), sums[nonzero]
+
+
+def _host(xp, array) -> np.ndarray:
+    """``array`` as a NumPy array on the host."""
+    return array if xp is np else xp.asnumpy(array)
+
+
+_CACHE: weakref.WeakKeyDictionary[ThresholdNetwork, EventEvaluator] = weakref.WeakKeyDictionary()
+
+
+def event_evaluator(network: ThresholdNetwork) -> EventEvaluator:
+    """The NumPy :class:`EventEvaluator` of ``network``, built once and cached per network
+    object (weakly: it goes when the network goes)."""
+    evaluator = _CACHE.get(network)
+    if evaluator is None:
+        evaluator = EventEvaluator(network)
+        _CACHE[network] = evaluator
+    return evaluator
