@@ -36,9 +36,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from circuits._codes import random_subsets, random_support_code
+from circuits._codes import random_support_code
 from circuits._network import Layer, ThresholdNetwork
 from circuits._problems import And2
+from circuits._sparse import (pattern_from_keys, sorted_unique, support_sum,
+                               transpose_pattern)
 from circuits._validate import check_int, check_positive
 
 __all__ = ["And2Constants", "three_channel_and2"]
@@ -82,14 +84,20 @@ def _sizes(m: int, m_prime: int, s: int, k: And2Constants) -> dict:
 
 
 def three_channel_and2(problem: And2, sparsity: int, rngs, constants: And2Constants):
-    """The network and its resolved sizes for ``problem``; ``rngs`` = (input, output, weights)."""
+    """The network and its resolved sizes for ``problem``; ``rngs`` = (input, output, weights).
+
+    Layer 1 is W1 = A @ S_P, with S_P the input code's incidence and A (d1 x m) the sets each
+    unit reads: shared unit q reads T_q with weight 1; dedicated unit j reads B_j with weight
+    1 and its owner h with weight M_j. Layer 2 is W2 = C @ S_R, with S_R the supports {q} of
+    the shared units and R_k of the heavy pairs, and C[q, q] = r, C[q, k] = r / |R_k| for
+    every heavy k with q in Q_k.
+    """
     k = constants.validated(sparsity)
     m, m_prime = problem.m, problem.m_prime
     z = _sizes(m, m_prime, sparsity, k)
     t, r, d0, d_out = z["t"], z["r"], z["d0"], z["d_out"]
     in_code = random_support_code(m, d0, t, rngs[0])
     out_code = random_support_code(m_prime, d_out, r, rngs[1])
-    P = in_code.indices.reshape(m, t)
     Q = out_code.indices.reshape(m_prime, r)
 
     pairs = problem.pairs
@@ -100,14 +108,18 @@ def three_channel_and2(problem: And2, sparsity: int, rngs, constants: And2Consta
     partner = np.where(a_owns, b, a)
     heavy = deg[owner] > z["heavy_cutoff"]
 
-    shared = _shared_channel(np.flatnonzero(~heavy), pairs, Q, P, m, d0, d_out, t)
-    ded_rows, ded_theta, members = _dedicated_channel(
-        np.flatnonzero(heavy), owner, partner, P, d0, m_prime, sparsity, r, t, d_out, rngs[2])
-    n_ded = len(ded_theta)
+    shared_ptr, shared_feats = _shared_sets(np.flatnonzero(~heavy), pairs, Q, m, d_out)
+    ded = _dedicated_units(np.flatnonzero(heavy), owner, partner, m_prime, sparsity, r, t,
+                           rngs[2])
+    n_ded = len(ded.theta)
     d1 = d_out + n_ded
-    w1 = sp.vstack([shared, ded_rows]).tocsr() if n_ded else shared
-    theta1 = np.concatenate([np.full(d_out, 2 * t, dtype=np.int64), ded_theta])
-    w2 = _recode(Q, members, d_out, d1, r)
+    w1 = support_sum(np.concatenate([shared_ptr, shared_ptr[-1] + ded.indptr[1:]]),
+                     np.concatenate([shared_feats, ded.features]),
+                     in_code.indptr, in_code.indices, d0,
+                     weights=np.concatenate([np.ones(len(shared_feats), np.int64),
+                                             ded.weights]))
+    theta1 = np.concatenate([np.full(d_out, 2 * t, dtype=np.int64), ded.theta])
+    w2 = _recode(Q, ded, d_out, d1, r)
     theta2 = np.full(d_out, r, dtype=np.int64)
     network = ThresholdNetwork(in_code, (Layer(w1, theta1), Layer(w2, theta2)), out_code)
     resolved = {**asdict(k), **z, "n_heavy_pairs": int(heavy.sum()),
@@ -115,71 +127,123 @@ def three_channel_and2(problem: And2, sparsity: int, rngs, constants: And2Consta
     return network, resolved
 
 
-def _expand_supports(unit: np.ndarray, feature: np.ndarray, P: np.ndarray, d_in: int,
-                     n_units: int, weight: np.ndarray | None = None) -> sp.csr_matrix:
-    """Sum over (unit, feature) entries of weight * [input unit u in P_feature], as CSR."""
-    t = P.shape[1]
-    rows = np.repeat(unit, t)
-    cols = P[feature].ravel()
-    data = np.ones(len(rows), np.int64) if weight is None else np.repeat(weight, t)
-    mat = sp.csr_matrix((data, (rows, cols)), shape=(n_units, d_in), dtype=np.int64)
-    mat.sum_duplicates()
-    return mat
-
-
-def _shared_channel(light, pairs, Q, P, m, d0, d_out, t) -> sp.csr_matrix:
+def _shared_sets(light, pairs, Q, m, d_out):
+    """T_q for every shared unit q as a CSR pattern ``(indptr, features)``: the endpoints of
+    the light pairs k with q in Q_k, each feature once, ascending."""
     r = Q.shape[1]
-    units = np.concatenate([Q[light].ravel(), Q[light].ravel()])
-    feats = np.concatenate([np.repeat(pairs[light, 0], r), np.repeat(pairs[light, 1], r)])
-    key = np.unique(units * m + feats)
-    return _expand_supports(key // m, key % m, P, d0, d_out)
+    q = Q[light].ravel()
+    keys = np.concatenate([q * m + np.repeat(pairs[light, 0], r),
+                           q * m + np.repeat(pairs[light, 1], r)])
+    return pattern_from_keys(sorted_unique(keys), d_out, m)
 
 
-def _dedicated_channel(heavy, owner, partner, P, d0, m_prime, s, r, t, offset, rng):
-    """Rows of the dedicated units (over layer 0), their thresholds, and R_k per heavy pair.
+@dataclass(frozen=True)
+class _Dedicated:
+    """The dedicated block of layer 1 (units numbered from 0) and the heavy pairs' R_k.
 
-    Returns ``members``: a list of (k array, unit array of shape (len(k), |R_k|)) with unit
-    indices in layer 1 (shared block first, so dedicated units start at ``offset``).
+    ``indptr``/``features``/``weights``: row j of A for dedicated unit j (partners of B_j with
+    weight 1, then its owner with weight M_j); ``theta``: M_j t + t; ``pairs``: the heavy
+    pairs, grouped by owner; ``units_ptr``/``units``: R_k of each, as dedicated unit numbers.
+    """
+
+    indptr: np.ndarray
+    features: np.ndarray
+    weights: np.ndarray
+    theta: np.ndarray
+    pairs: np.ndarray
+    units_ptr: np.ndarray
+    units: np.ndarray
+
+
+def _dedicated_units(heavy, owner, partner, m_prime, s, r, t, rng) -> _Dedicated:
+    """Groups, R_k and the rows of the dedicated channel, for all heavy owners at once.
+
+    Owners h are taken in ascending order, each with its pairs in ascending order; owner h with
+    o pairs gets g_h = max(ceil(2 s r), ceil(2 s r o / sqrt(m'))) units, or one per pair when
+    o <= g_h. The random R_k of an owner are its pairs' independent uniform r-subsets of its
+    g_h units, by Floyd's algorithm: column c = 0..r-1 draws v uniform in [0, g_h - r + c] for
+    every pair of the owner and keeps v unless the pair already holds it, else takes
+    g_h - r + c. All owners' draws are one ``rng.integers`` call, in the order owner, column,
+    pair: the same numbers as one call per (owner, column), because a bounded integer draw
+    consumes the generator the same way whether its bounds come as one array or one call at
+    a time (tests/circuits/test_build_scale.py checks it against the per-owner reference).
     """
     root = math.sqrt(m_prime)
-    rows, thetas, members = [], [], []
-    next_unit = 0
-    for h in np.unique(owner[heavy]):
-        ks = heavy[owner[heavy] == h]
-        o = len(ks)
-        g = max(math.ceil(2 * s * r), math.ceil(2 * s * r * o / root))
-        if o <= g:
-            g, assign = o, np.arange(o)[:, None]
-        else:
-            assign = random_subsets(o, g, r, rng)
-        local = assign.ravel()
-        part = np.repeat(partner[ks], assign.shape[1])
-        b_size = np.bincount(local, minlength=g)
-        big_m = b_size * t + 1
-        to_partner = _expand_supports(local, part, P, d0, g)
-        to_owner = _expand_supports(np.arange(g), np.full(g, h), P, d0, g, weight=big_m)
-        rows.append(to_partner + to_owner)
-        thetas.append(big_m * t + t)
-        members.append((ks, offset + next_unit + assign))
-        next_unit += g
-    if not rows:
-        return sp.csr_matrix((0, d0), dtype=np.int64), np.zeros(0, np.int64), []
-    return sp.vstack(rows).tocsr(), np.concatenate(thetas).astype(np.int64), members
+    order = np.argsort(owner[heavy], kind="stable")
+    ks = heavy[order]
+    own = owner[ks]
+    first = np.flatnonzero(np.concatenate([[True], own[1:] != own[:-1]])) if len(ks) else \
+        np.zeros(0, np.int64)
+    o = np.diff(np.append(first, len(ks)))
+    g = np.maximum(math.ceil(2 * s * r), np.ceil(2 * s * r * o / root).astype(np.int64))
+    exact = o <= g
+    g = np.where(exact, o, g)
+    base = np.cumsum(g) - g  # first dedicated unit of each owner's group
+    group = np.repeat(np.arange(len(o)), o)  # owner group of each heavy pair
+    pos = np.arange(len(ks)) - first[group]  # rank of the pair within its group
+    size = np.where(exact[group], 1, r)  # |R_k|
+    units_ptr = np.zeros(len(ks) + 1, dtype=np.int64)
+    np.cumsum(size, out=units_ptr[1:])
+    units = np.empty(int(units_ptr[-1]), dtype=np.int64)
+    one = exact[group]
+    units[units_ptr[:-1][one]] = base[group[one]] + pos[one]
+    drawn = _floyd_by_group(o[~exact], g[~exact], r, rng)
+    many = np.flatnonzero(~one)
+    units[(units_ptr[many][:, None] + np.arange(r)).ravel()] = \
+        (base[group[many]][:, None] + drawn).ravel()
+
+    n_ded = int(g.sum())
+    unit_ptr, pair_pos = transpose_pattern(units_ptr, units, n_ded)
+    b_size = np.diff(unit_ptr)
+    big_m = b_size * t + 1
+    indptr = unit_ptr + np.arange(n_ded + 1)
+    features = np.empty(int(indptr[-1]), dtype=np.int64)
+    weights = np.ones(len(features), dtype=np.int64)
+    features[np.arange(len(pair_pos)) + np.repeat(np.arange(n_ded), b_size)] = \
+        partner[ks[pair_pos]]
+    features[indptr[1:] - 1] = np.repeat(own[first], g)
+    weights[indptr[1:] - 1] = big_m
+    return _Dedicated(indptr, features, weights, (big_m * t + t).astype(np.int64), ks,
+                      units_ptr, units)
 
 
-def _recode(Q, members, d_out, d1, r) -> sp.csr_matrix:
-    """Layer 2: copy of the shared block (weight r) plus the heavy R_k summed into Q_k."""
-    rows = [np.arange(d_out)]
-    cols = [np.arange(d_out)]
-    data = [np.full(d_out, r, dtype=np.int64)]
-    for ks, units in members:
-        size = units.shape[1]
-        q = np.repeat(Q[ks], size, axis=1)  # (len(ks), r * size): each q with each unit
-        j = np.tile(units, (1, Q.shape[1]))
-        rows.append(q.ravel())
-        cols.append(j.ravel())
-        data.append(np.full(q.size, r // size, dtype=np.int64))
-    mat = sp.csr_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
-                        shape=(d_out, d1), dtype=np.int64)
-    mat.sum_duplicates()
-    return mat
+def _floyd_by_group(o: np.ndarray, g: np.ndarray, r: int, rng) -> np.ndarray:
+    """For groups of o_i rows over g_i units: each row an independent uniform r-subset of
+    range(g_i) (unsorted, in draw order), rows grouped as given; one ``rng.integers`` call that
+    draws what ``random_subsets(o_i, g_i, r, rng)`` draws group after group."""
+    n = int(o.sum())
+    if n == 0:
+        return np.zeros((0, r), dtype=np.int64)
+    cols = np.arange(r)
+    highs = (g[:, None] - r + cols + 1).ravel()  # j + 1 per (group, column)
+    values = rng.integers(0, np.repeat(highs, np.repeat(o, r)))
+    group = np.repeat(np.arange(len(o)), o)
+    start = np.cumsum(o) - o
+    rank = np.arange(n) - start[group]
+    v = values[(start[group] * r + rank)[:, None] + cols * o[group][:, None]]
+    top = g[group][:, None] - r + cols  # j per (row, column)
+    chosen = np.empty((n, r), dtype=np.int64)
+    for col in range(r):
+        taken = (chosen[:, :col] == v[:, col:col + 1]).any(axis=1)
+        chosen[:, col] = np.where(taken, top[:, col], v[:, col])
+    return chosen
+
+
+def _recode(Q, ded: _Dedicated, d_out, d1, r) -> sp.csr_matrix:
+    """Layer 2 = C @ S_R: weight r from shared unit q, and r / |R_k| from each unit of R_k for
+    every heavy pair k with q in Q_k (summed)."""
+    n_heavy = len(ded.pairs)
+    sizes = np.diff(ded.units_ptr)
+    sup_indptr = np.concatenate([np.arange(d_out + 1), d_out + ded.units_ptr[1:]])
+    sup_indices = np.concatenate([np.arange(d_out), d_out + ded.units])
+    q_ptr, k_pos = transpose_pattern(np.arange(0, (n_heavy + 1) * Q.shape[1], Q.shape[1]),
+                                     Q[ded.pairs].ravel(), d_out)
+    indptr = q_ptr + np.arange(d_out + 1)
+    items = np.empty(int(indptr[-1]), dtype=np.int64)
+    weights = np.empty(len(items), dtype=np.int64)
+    rest = np.arange(len(k_pos)) + np.repeat(np.arange(1, d_out + 1), np.diff(q_ptr))
+    items[indptr[:-1]] = np.arange(d_out)
+    weights[indptr[:-1]] = r
+    items[rest] = d_out + k_pos
+    weights[rest] = r // sizes[k_pos]
+    return support_sum(indptr, items, sup_indptr, sup_indices, d1, weights=weights)

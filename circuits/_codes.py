@@ -63,13 +63,19 @@ def random_subsets(n_rows: int, n: int, t: int, rng: np.random.Generator) -> np.
 
     Floyd's algorithm, vectorised over rows: for j = n-t .. n-1 draw v uniform in [0, j]; take
     v unless the row already holds it, else take j. Each row is a uniform t-subset (unsorted).
+    One ``rng.integers`` call per column; columns are stored contiguously (int32 when n fits)
+    so that "the row already holds v" is one pass per earlier column.
     """
-    chosen = np.empty((n_rows, t), dtype=np.int64)
+    kind = np.int32 if n <= np.iinfo(np.int32).max else np.int64
+    chosen = np.empty((t, n_rows), dtype=kind)
+    taken = np.empty(n_rows, dtype=bool)
     for col, j in enumerate(range(n - t, n)):
-        v = rng.integers(0, j + 1, size=n_rows)
-        taken = (chosen[:, :col] == v[:, None]).any(axis=1)
-        chosen[:, col] = np.where(taken, j, v)
-    return chosen
+        v = rng.integers(0, j + 1, size=n_rows).astype(kind)
+        taken[:] = False
+        for earlier in chosen[:col]:
+            taken |= earlier == v
+        chosen[col] = np.where(taken, j, v)
+    return np.ascontiguousarray(chosen.T, dtype=np.int64)
 
 
 def random_support_code(n_rows: int, width: int, t: int, rng: np.random.Generator) -> SupportCode:

@@ -157,15 +157,18 @@ class ThresholdNetwork:
         return self.decode(self.forward(active)[-1])
 
     def counts(self) -> Counts:
-        """Exact counts from the stored arrays (see :class:`Counts`)."""
+        """Exact counts from the stored arrays (see :class:`Counts`), read in chunks so that
+        no copy of a layer's weights is made."""
         widths = self.widths
         computing = sum(widths[1:])
-        weights = [layer.weights.data[layer.weights.data != 0] for layer in self.layers]
-        thetas = [layer.theta[layer.theta != 0] for layer in self.layers]
-        nz_w = sum(len(w) for w in weights)
-        nz_t = sum(len(t) for t in thetas)
-        values = np.concatenate(weights + thetas) if self.layers else np.zeros(0, np.int64)
-        bits = int(np.sum(1 + _bit_length(np.abs(values)))) if values.size else 0
+        nz_w = nz_t = bits = top = 0
+        for layer in self.layers:
+            w_nonzero, w_bits, w_max = _value_stats(layer.weights.data)
+            t_nonzero, t_bits, t_max = _value_stats(layer.theta)
+            nz_w += w_nonzero
+            nz_t += t_nonzero
+            bits += w_bits + t_bits
+            top = max(top, w_max, t_max)
         return Counts(
             widths=tuple(int(w) for w in widths),
             neurons=int(sum(widths)),
@@ -177,8 +180,8 @@ class ThresholdNetwork:
             nonzero_weights=int(nz_w),
             nonzero_thresholds=int(nz_t),
             relu_params=self._relu_params(),
-            bits=bits,
-            max_abs_weight=int(np.abs(values).max()) if values.size else 0,
+            bits=int(bits),
+            max_abs_weight=int(top),
         )
 
     def _relu_params(self) -> int:
@@ -223,12 +226,42 @@ def _scatter_columns(block: sp.csr_matrix, columns: np.ndarray, width: int) -> s
     return sp.csr_matrix((coo.data, (coo.row, columns[coo.col])), shape=(block.shape[0], width))
 
 
+_STATS_CHUNK = 1 << 22
+_HISTOGRAM_LIMIT = 1 << 20
+
+
+def _value_stats(values: np.ndarray) -> tuple[int, int, int]:
+    """(#{v != 0}, sum over v != 0 of 1 + bit_length(|v|), max |v|) of an integer array,
+    exactly, in chunks of ``_STATS_CHUNK`` values. A chunk of values in [0, 2^20) is counted
+    by its histogram h: sum_v h[v] (1 + bit_length(v)) over v >= 1."""
+    nonzero = bits = top = 0
+    for lo in range(0, len(values), _STATS_CHUNK):
+        chunk = values[lo:lo + _STATS_CHUNK].astype(np.int64, copy=False)
+        if not len(chunk):
+            continue
+        if chunk.min() >= 0 and chunk.max() < _HISTOGRAM_LIMIT:
+            hist = np.bincount(chunk)[1:]
+            present = np.flatnonzero(hist)
+            nonzero += int(hist.sum())
+            bits += int(hist[present] @ (1 + _bit_length(present + 1)))
+            top = max(top, len(hist))
+            continue
+        magnitude = np.abs(chunk).astype(np.uint64)
+        magnitude = magnitude[magnitude != 0]
+        nonzero += len(magnitude)
+        bits += len(magnitude) + int(_bit_length(magnitude).sum())
+        top = max(top, int(magnitude.max()) if len(magnitude) else 0)
+    return nonzero, bits, top
+
+
 def _bit_length(values: np.ndarray) -> np.ndarray:
-    """bit_length of non-negative int64 values, exactly (no floating point)."""
-    values = values.astype(np.int64)
-    out = np.zeros(values.shape, dtype=np.int64)
-    while np.any(values):
-        nz = values != 0
-        out += nz
-        values = values >> 1
-    return out
+    """bit_length of non-negative integer values (int64 or uint64), exactly.
+
+    frexp gives v = f 2^e with 1/2 <= f < 1, so e = bit_length(v) when the float64 of v is
+    exact (v < 2^53); above, rounding can carry v up to 2^bit_length(v), one too many, which
+    the check v >> (e - 1) == 0 undoes. 0 has bit_length 0.
+    """
+    v = np.asarray(values).astype(np.uint64)
+    e = np.frexp(v.astype(np.float64))[1].astype(np.int64)
+    shift = np.maximum(e - 1, 0).astype(np.uint64)
+    return e - ((e > 0) & ((v >> shift) == 0))

@@ -19,11 +19,11 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from circuits._codes import random_support_code
 from circuits._network import Layer, ThresholdNetwork
 from circuits._problems import Permutation
+from circuits._sparse import support_sum, transpose_pattern
 from circuits._validate import check_int, check_positive
 
 __all__ = ["PermConstants", "bloom_permutation"]
@@ -43,18 +43,18 @@ class PermConstants:
 
 
 def bloom_permutation(problem: Permutation, sparsity: int, rngs, constants: PermConstants):
-    """The one-layer permutation network and its resolved sizes."""
+    """The one-layer permutation network and its resolved sizes.
+
+    W = A @ S_P, with S_P the input code's incidence and A[q, f] = |{k : q in Q_k,
+    perm[k] = f}| (A is Q's incidence transposed, columns relabelled by perm).
+    """
     k = constants.validated(sparsity)
     m_prime = problem.m_prime
     t = max(k.t_min, math.ceil(math.log2(m_prime)) if m_prime > 1 else 0)
     d = math.ceil(k.c_d * math.sqrt(sparsity * max(m_prime, sparsity)) * t)
     in_code = random_support_code(m_prime, d, t, rngs[0])
     out_code = random_support_code(m_prime, d, t, rngs[1])
-    P = in_code.indices.reshape(m_prime, t)
-    Q = out_code.indices.reshape(m_prime, t)
-    rows = np.repeat(Q, t, axis=1).ravel()
-    cols = np.tile(P[problem.perm], (1, t)).ravel()
-    w = sp.csr_matrix((np.ones(len(rows), np.int64), (rows, cols)), shape=(d, d), dtype=np.int64)
-    w.sum_duplicates()
+    q_ptr, ks = transpose_pattern(out_code.indptr, out_code.indices, d)
+    w = support_sum(q_ptr, problem.perm[ks], in_code.indptr, in_code.indices, d)
     network = ThresholdNetwork(in_code, (Layer(w, np.full(d, t, dtype=np.int64)),), out_code)
     return network, {**asdict(k), "t": t, "d": d}
