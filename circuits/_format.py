@@ -30,65 +30,95 @@ _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 def circuit_arrays(circuit: Circuit) -> dict[str, np.ndarray]:
-    """The file's fields, in the order they are written."""
+    """The file's fields, in the order they are written (every integer field as int64)."""
+    return {name: np.asarray(array, dtype=dtype) if dtype else np.asarray(array)
+            for name, array, dtype in _fields(circuit)}
+
+
+def _fields(circuit: Circuit):
+    """(name, array, dtype) in file order; ``dtype`` is what the file stores (None: as is).
+    Arrays are left in their own dtype so that a large one is converted chunk by chunk."""
     net = circuit.network
-    fields: dict[str, np.ndarray] = {
-        "format": np.array(FORMAT),
-        "version": np.array(VERSION, dtype=np.int64),
-        "problem": np.array(circuit.problem.name),
-        "sparsity": np.array(circuit.sparsity, dtype=np.int64),
-        "seed": np.array(circuit.seed, dtype=np.int64),
-        "m": np.array(circuit.m, dtype=np.int64),
-        "m_prime": np.array(circuit.m_prime, dtype=np.int64),
-    }
+    i8 = np.int64
+    yield "format", np.array(FORMAT), None
+    yield "version", VERSION, i8
+    yield "problem", np.array(circuit.problem.name), None
+    yield "sparsity", circuit.sparsity, i8
+    yield "seed", circuit.seed, i8
+    yield "m", circuit.m, i8
+    yield "m_prime", circuit.m_prime, i8
     if isinstance(circuit.problem, And2):
-        fields["pairs"] = circuit.problem.pairs.astype(np.int64)
+        yield "pairs", circuit.problem.pairs, i8
     elif isinstance(circuit.problem, Permutation):
-        fields["perm"] = circuit.problem.perm.astype(np.int64)
-    fields.update(_code_fields("input_code", net.input_code))
-    fields["input_code_width"] = np.array(net.input_code.width, dtype=np.int64)
-    fields["n_layers"] = np.array(len(net.layers), dtype=np.int64)
+        yield "perm", circuit.problem.perm, i8
+    yield from _code_fields("input_code", net.input_code)
+    yield "input_code_width", net.input_code.width, i8
+    yield "n_layers", len(net.layers), i8
     for l, layer in enumerate(net.layers, start=1):
-        w = layer.weights.tocsr()
-        w.sort_indices()
-        fields[f"layer{l}_indptr"] = w.indptr.astype(np.int64)
-        fields[f"layer{l}_indices"] = w.indices.astype(np.int64)
-        fields[f"layer{l}_data"] = w.data.astype(np.int64)
-        fields[f"layer{l}_shape"] = np.array(w.shape, dtype=np.int64)
-        fields[f"layer{l}_theta"] = layer.theta.astype(np.int64)
-    fields.update(_code_fields("output_code", net.output_code))
-    fields["construction"] = np.array(circuit.construction)
-    fields["constants_json"] = np.array(json.dumps(circuit.constants, sort_keys=True))
-    fields["family"] = np.array(circuit.family)
-    fields["instance_seed"] = np.array(circuit.instance_seed, dtype=np.int64)
-    return fields
+        w = layer.weights
+        if not w.has_sorted_indices:
+            w = w.copy()
+            w.sort_indices()
+        yield f"layer{l}_indptr", w.indptr, i8
+        yield f"layer{l}_indices", w.indices, i8
+        yield f"layer{l}_data", w.data, i8
+        yield f"layer{l}_shape", w.shape, i8
+        yield f"layer{l}_theta", layer.theta, i8
+    yield from _code_fields("output_code", net.output_code)
+    yield "construction", np.array(circuit.construction), None
+    yield "constants_json", np.array(json.dumps(circuit.constants, sort_keys=True)), None
+    yield "family", np.array(circuit.family), None
+    yield "instance_seed", circuit.instance_seed, np.int64
 
 
-def _code_fields(prefix: str, code: SupportCode) -> dict[str, np.ndarray]:
-    return {f"{prefix}_indptr": code.indptr.astype(np.int64),
-            f"{prefix}_indices": code.indices.astype(np.int64)}
+def _code_fields(prefix: str, code: SupportCode):
+    yield f"{prefix}_indptr", code.indptr, np.int64
+    yield f"{prefix}_indices", code.indices, np.int64
+
+
+_STREAM_CHUNK = 1 << 22
 
 
 def save_circuit(circuit: Circuit, path) -> Path:
-    """Write ``circuit`` to ``path`` (byte-identical for identical circuits)."""
+    """Write ``circuit`` to ``path`` (byte-identical for identical circuits).
+
+    Each field is streamed into the zip archive, a large one converted to the stored dtype
+    chunk by chunk, so writing needs little memory beyond the circuit itself. The archive is
+    written next to ``path`` and renamed into place, so a failed write leaves no partial file.
+    """
     path = Path(path)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, array in circuit_arrays(circuit).items():
-            info = zipfile.ZipInfo(name + ".npy", date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            payload = io.BytesIO()
-            np.lib.format.write_array(payload, np.asarray(array), allow_pickle=False)
-            zf.writestr(info, payload.getvalue())
     tmp = path.with_name(path.name + ".tmp")
     try:
-        tmp.write_bytes(buffer.getvalue())
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, array, dtype in _fields(circuit):
+                _write_field(zf, name, np.asarray(array), dtype)
         tmp.replace(path)
     except OSError as exc:
+        tmp.unlink(missing_ok=True)
         raise CircuitFormatError(f"cannot write {str(path)!r}: {exc.strerror}; "
                                  "choose a writable path") from None
     return path
+
+
+def _write_field(zf: zipfile.ZipFile, name: str, array: np.ndarray, dtype) -> None:
+    """One ``.npy`` member, as ``np.lib.format.write_array`` of the converted array writes it
+    (a version 1.0 header, C order), with the member's size set up front as
+    ``ZipFile.writestr`` does, so the archive's bytes do not depend on the chunking."""
+    info = zipfile.ZipInfo(name + ".npy", date_time=_EPOCH)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    stored = np.dtype(dtype) if dtype is not None else array.dtype
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": np.lib.format.dtype_to_descr(stored), "fortran_order": False,
+                 "shape": array.shape})
+    info.file_size = header.tell() + array.size * stored.itemsize
+    flat = array.reshape(-1)
+    with zf.open(info, "w") as member:
+        member.write(header.getvalue())
+        for lo in range(0, max(flat.size, 1), _STREAM_CHUNK):
+            member.write(np.ascontiguousarray(flat[lo:lo + _STREAM_CHUNK], dtype=stored)
+                         .tobytes())
 
 
 def load_circuit(path) -> Circuit:
