@@ -11,12 +11,7 @@ import pytest
 
 from checks.cli import main
 from circuits import load_circuit
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli import run
 
 
 def test_build_writes_a_file_whose_counts_match_the_report(tmp_path, capsys):

@@ -19,16 +19,10 @@ import checks._minimal_z3 as minimal_z3
 from checks._minimal import (DEFAULT_TABLE, Instance, exact_minimum, family_minimum,
                              fixed_output_code, minimal_evidence, params_counting_bound,
                              sperner_width, units_counting_bound, values_only_bound)
-from checks.cli import main
 from circuits import (PAD, count_sparse_inputs, enumerate_sparse_inputs, exhaustive,
                       identity_code, load_circuit)
+from tests.cli import run
 from theory import Verdict
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from hypothesis import given, note
 
 from checks import SweepSettings, measure, repair
 from checks._mutants import plant_false_positive
-from checks.cli import main
 from circuits import build, exhaustive, load_circuit, save_circuit
+from tests.cli import run
 from tests.strategies import built, describe, examples, random_circuits
 from theory import Verdict
 
@@ -103,12 +103,6 @@ def test_a_sweep_measures_the_repaired_circuit_and_counts_its_vetoes():
     assert raw.vetoes == 0 and raw.correctness.wrong_outputs > 0
     assert repaired.counts.neurons == raw.counts.neurons + 2
     assert "--repair" in repaired.replay_command()
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_build_repair_writes_a_certified_file_and_exits_zero(tmp_path, capsys):

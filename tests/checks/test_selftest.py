@@ -18,9 +18,9 @@ from checks._mutants import (EQUIVALENT_KINDS, KINDS, dead_unit_added, identity_
                              scaled_unit, threshold_within_slack, unit_dropped)
 from checks._selftest import (BASES, STATEMENT, BaseSpec, _check_bases, build_mutant,
                               run_selftest, selftest_evidence)
-from checks.cli import main
 from circuits import (Counterexample, circuit_arrays, count_sparse_inputs,
                       enumerate_sparse_inputs, exhaustive, replays)
+from tests.cli import run
 from theory import Verdict
 
 PLANTED = ("planted-rare-false-positive", "s3-only")
@@ -38,12 +38,6 @@ def _outputs(circuit, sparsity=None):
     s = circuit.sparsity if sparsity is None else sparsity
     return np.vstack([circuit.network.evaluate(chunk).toarray()
                       for chunk in enumerate_sparse_inputs(circuit.m, s, 4096)])
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --- the bases and the ground truth -----------------------------------------------------------

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from checks import certify
 from checks._shard import certificate_from_dict, merge_shards, parse_shard
-from checks.cli import main
 from circuits import count_sparse_inputs, exhaustive, replays, save_circuit
+from tests.cli import run
 from tests.strategies import built, examples, random_circuits
 from theory import Verdict
 from theory.errors import InvalidArgument
@@ -77,12 +77,6 @@ def test_a_certificate_survives_its_json_round_trip():
 def test_a_bad_shard_is_one_line_naming_the_rule(text):
     with pytest.raises(InvalidArgument, match="shard"):
         parse_shard(text)
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_the_cli_merges_shard_files_and_runs_shards_in_processes(tmp_path, capsys):
