@@ -4,7 +4,8 @@ Usage (from the repository root):
 
     python benchmarks/run.py [--sizes 10000 100000] [--problem and2] [--family random]
                              [--construction C] [--sparsity 2] [--inputs N] [--seed 0]
-                             [--batch B] [--repeats R] [--max-seconds T] [--budget-gb G]
+                             [--batch B] [--repeats R] [--min-pass-seconds P]
+                             [--max-seconds T] [--budget-gb G]
                              [--evaluators NAME ...] [--json OUT] [--markdown]
 
 (benchmarks/README.md explains every option and column.)
@@ -19,13 +20,19 @@ evaluator on the same batch of ``--inputs`` random s-sparse inputs
 (``circuits.random_sparse_inputs`` with ``--seed``), decoding every output and comparing it
 with ``circuit.problem.truth`` (the count of wrong outputs must be 0). Evaluators:
 
-* ``event``: ``circuits.EventEvaluator`` (the package's event-driven evaluator);
+* ``event``: ``circuits.EventEvaluator(network, sparsity=s)``, the package's event-driven
+  evaluator with its gain-filtered first layer (its gain table is built once per circuit and
+  timed apart: ``table_seconds``);
+* ``event-no-filter``: the same evaluator with ``first_layer="events"`` (every W_1^T column of
+  every active input unit is read);
 * ``plain``: ``network.evaluate`` (the package's CSR evaluator);
 * ``dense-numpy``, ``scipy-csr``, ``torch-cpu``: the baselines of ``benchmarks/baselines.py``.
 
 Rates count inputs per second of evaluation plus comparison (the truth is computed outside
-the timer), the fastest of up to ``--repeats`` passes after a warm-up call; ``speed-up`` is
-the event evaluator's rate over each one's. The memory bandwidth is
+the timer), the fastest of up to ``--repeats`` passes after a warm-up call, a pass going over
+the inputs as many times as it takes to last ``--min-pass-seconds``; ``speed-up`` is the event
+evaluator's rate over each one's, and ``vs scipy-csr`` each one's rate over the SciPy CSR
+baseline's. The memory bandwidth is
 a STREAM-style triad a = b + s c on three float64 arrays of 64 MiB, run as two NumPy passes
 (a = s c, then a += b), so 40 bytes move per element; best of 5. ``bytes/input`` is
 ``EventEvaluator.bytes_read`` (the circuit arrays the event evaluator must read) per input, and
@@ -50,7 +57,8 @@ import numpy as np
 import scipy
 
 REPO = Path(__file__).resolve().parents[1]
-EVALUATORS = ("event", "plain", "dense-numpy", "scipy-csr", "torch-cpu")
+EVALUATORS = ("event", "event-no-filter", "plain", "dense-numpy", "scipy-csr", "torch-cpu")
+EVENT_KINDS = {"event": "gains", "event-no-filter": "events"}
 STREAM_N = 1 << 23
 
 
@@ -92,6 +100,9 @@ def parse_args(argv):
                         help="inputs per evaluate call (dense baselines may use fewer)")
     parser.add_argument("--repeats", type=_positive, default=3,
                         help="passes over the inputs per evaluator; the fastest is reported")
+    parser.add_argument("--min-pass-seconds", type=_positive_float, default=0.5,
+                        help="a pass repeats the inputs until it has lasted this long "
+                             "(default 0.5 s), so fast evaluators are timed over as long")
     parser.add_argument("--max-seconds", type=_positive_float, default=60.0,
                         help="no further pass (or batch) once an evaluator has taken this long")
     parser.add_argument("--budget-gb", type=_positive_float, default=2.0,
@@ -201,25 +212,29 @@ def worker_build(args, size: int, path: Path) -> dict:
             "peak_rss_method": how + (" reset after imports" if reset else " since start")}
 
 
-def _pass(evaluate, batch, truth, chunk: int, dense_truth: bool, max_seconds: float):
-    """One pass over ``batch`` in chunks: (inputs done, seconds, wrong outputs); stops after
-    the chunk that passes ``max_seconds``. The truth is sliced outside the timer."""
+def _pass(evaluate, batch, truth, chunk: int, dense_truth: bool, min_seconds: float,
+          max_seconds: float):
+    """One pass over ``batch`` in chunks, repeated until it has lasted ``min_seconds``:
+    (inputs done, seconds, wrong outputs); stops after the chunk that passes ``max_seconds``.
+    The truth is sliced outside the timer."""
     done = wrong = 0
     seconds = 0.0
-    for lo in range(0, len(batch), chunk):
-        part = batch[lo:lo + chunk]
-        want = truth[lo:lo + chunk]
-        if dense_truth:
-            want = want.toarray().astype(bool)
-        start = time.perf_counter()
-        got = evaluate(part)
-        bad = int(np.count_nonzero(got != want)) if dense_truth else int((got != want).nnz)
-        seconds += time.perf_counter() - start
-        done += len(part)
-        wrong += bad
-        if seconds > max_seconds:
-            break
-    return done, seconds, wrong
+    while True:
+        for lo in range(0, len(batch), chunk):
+            part = batch[lo:lo + chunk]
+            want = truth[lo:lo + chunk]
+            if dense_truth:
+                want = want.toarray().astype(bool)
+            start = time.perf_counter()
+            got = evaluate(part)
+            bad = int(np.count_nonzero(got != want)) if dense_truth else int((got != want).nnz)
+            seconds += time.perf_counter() - start
+            done += len(part)
+            wrong += bad
+            if seconds > max_seconds:
+                return done, seconds, wrong
+        if seconds >= min_seconds:
+            return done, seconds, wrong
 
 
 def _measure(evaluate, batch, truth, chunk: int, dense_truth: bool, args) -> dict:
@@ -229,7 +244,7 @@ def _measure(evaluate, batch, truth, chunk: int, dense_truth: bool, args) -> dic
     passes, total = [], 0.0
     while len(passes) < args.repeats and total <= args.max_seconds:
         done, seconds, wrong = _pass(evaluate, batch, truth, chunk, dense_truth,
-                                     args.max_seconds - total)
+                                     args.min_pass_seconds, args.max_seconds - total)
         passes.append((done / seconds if seconds > 0 else float("inf"), done, seconds, wrong))
         total += seconds
     rate, done, seconds, wrong = max(passes)
@@ -261,8 +276,9 @@ def worker_evaluate(args, path: Path) -> dict:
         gc.collect()
         start = time.perf_counter()
         try:
-            if name == "event":
-                evaluator = circuits.EventEvaluator(circuit.network)
+            if name in EVENT_KINDS:
+                evaluator = circuits.EventEvaluator(circuit.network, sparsity=args.sparsity,
+                                                    first_layer=EVENT_KINDS[name])
                 evaluate, chunk, dense = evaluator.evaluate, args.batch, False
             elif name == "plain":
                 evaluate, chunk, dense = circuit.network.evaluate, args.batch, False
@@ -278,11 +294,14 @@ def worker_evaluate(args, path: Path) -> dict:
         setup = time.perf_counter() - start
         results[name] = _measure(evaluate, batch, truth, chunk, dense, args)
         results[name]["setup_seconds"] = setup
-        if name == "event":
+        if name in EVENT_KINDS:
             stats = {}
             evaluator.evaluate(batch, stats)
-            extra["event_stats"] = stats
-            extra["bytes_per_input"] = evaluator.bytes_read(stats) / len(batch)
+            results[name].update(first_layer=evaluator.first_layer,
+                                 table_seconds=evaluator.table_seconds,
+                                 table_entries=getattr(evaluator, "table_entries", 0),
+                                 stats=stats,
+                                 bytes_per_input=evaluator.bytes_read(stats) / len(batch))
         evaluate = evaluator = None
     return {"evaluators": results, **extra}
 
@@ -316,20 +335,33 @@ def _run_worker(kind: str, path: Path, size: int, argv) -> dict:
 # --- report -------------------------------------------------------------------------------------
 
 def summarise(size_result: dict, bandwidth: float) -> None:
-    """Add the speed-ups of the event evaluator and its distance from the bandwidth floor."""
+    """Add the speed-ups of the event evaluator, every rate over the SciPy CSR baseline's, the
+    event evaluators' distance from the bandwidth floor, and the inputs after which the event
+    evaluator's one-time setup (its gain table, mostly) has paid for itself against the SciPy
+    CSR baseline: setup / (1 / csr rate - 1 / event rate)."""
     evals = size_result["evaluators"]
     event = evals.get("event", {})
-    ratios = {}
+    scipy_csr = evals.get("scipy-csr", {})
+    ratios, over_csr = {}, {}
     for name, res in evals.items():
-        if name != "event" and res.get("status") == "ok" and event.get("status") == "ok":
+        if res.get("status") != "ok":
+            continue
+        if name != "event" and event.get("status") == "ok":
             ratios[name] = event["inputs_per_second"] / res["inputs_per_second"]
+        if scipy_csr.get("status") == "ok":
+            over_csr[name] = res["inputs_per_second"] / scipy_csr["inputs_per_second"]
+        if name in EVENT_KINDS and "bytes_per_input" in res:
+            floor = res["bytes_per_input"] / bandwidth
+            measured = 1.0 / res["inputs_per_second"]
+            res["floor_seconds_per_input"] = floor
+            res["seconds_per_input"] = measured
+            res["over_floor"] = measured / floor if floor > 0 else None
     size_result["event_speedup_over"] = ratios
-    if "bytes_per_input" in size_result and event.get("status") == "ok":
-        floor = size_result["bytes_per_input"] / bandwidth
-        measured = 1.0 / event["inputs_per_second"]
-        size_result["floor_seconds_per_input"] = floor
-        size_result["event_seconds_per_input"] = measured
-        size_result["event_over_floor"] = measured / floor if floor > 0 else None
+    size_result["rate_over_scipy_csr"] = over_csr
+    if event.get("status") == "ok" and scipy_csr.get("status") == "ok":
+        saved = 1 / scipy_csr["inputs_per_second"] - 1 / event["inputs_per_second"]
+        size_result["event_break_even_inputs"] = (event["setup_seconds"] / saved
+                                                  if saved > 0 else None)
 
 
 def _fmt(value, digits=3) -> str:
@@ -353,28 +385,46 @@ def tables(report: dict) -> str:
                      f"{b['rss_bytes_after_imports'] / 1e6:,.0f} | "
                      f"{b['peak_rss_bytes_of_build'] / 1e6:,.0f} |")
     lines += ["", ("| m' | evaluator | batch | inputs x passes | inputs/s | wrong outputs | "
-                   "event speed-up |"), "|---:|---|---:|---:|---:|---:|---:|"]
+                   "event speed-up | vs scipy-csr |"), "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for res in report["sizes"]:
         for name, ev in res["evaluators"].items():
             if ev.get("status") != "ok":
-                lines.append(f"| {res['m_prime']:,} | {name} | | | {ev['status']} | | |")
+                lines.append(f"| {res['m_prime']:,} | {name} | | | {ev['status']} | | | |")
                 continue
             ratio = res["event_speedup_over"].get(name)
+            csr = res["rate_over_scipy_csr"].get(name)
             lines.append(f"| {res['m_prime']:,} | {name} | {ev['batch']:,} | "
                          f"{ev['inputs']:,} x {ev['passes']} | "
                          f"{_fmt(ev['inputs_per_second'])} | {ev['wrong_outputs']} | "
-                         f"{'' if ratio is None else f'{ratio:.2f}x'} |")
+                         f"{'' if ratio is None else f'{ratio:.2f}x'} | "
+                         f"{'' if csr is None else f'{csr:.2f}x'} |")
+    lines += ["", ("| m' | event setup s | of which gain table s | table entries | "
+                   "event-no-filter setup s | break-even inputs vs scipy-csr |"),
+              "|---:|---:|---:|---:|---:|---:|"]
+    for res in report["sizes"]:
+        event = res["evaluators"].get("event", {})
+        if event.get("status") != "ok":
+            continue
+        unfiltered = res["evaluators"].get("event-no-filter", {})
+        even = res.get("event_break_even_inputs")
+        lines.append(f"| {res['m_prime']:,} | {event['setup_seconds']:.2f} | "
+                     f"{event['table_seconds']:.2f} | {event['table_entries']:,} | "
+                     + (f"{unfiltered['setup_seconds']:.2f}"
+                        if unfiltered.get("status") == "ok" else "")
+                     + f" | {'' if even is None else f'{even:,.0f}'} |")
     bw = report["bandwidth"]["bytes_per_second"]
     lines += ["", f"Memory bandwidth (triad, best of 5): {bw / 1e9:.2f} GB/s", "",
-              "| m' | bytes/input (event) | floor us/input | event us/input | event / floor |",
-              "|---:|---:|---:|---:|---:|"]
+              "| m' | evaluator | bytes/input | floor us/input | us/input | over floor |",
+              "|---:|---|---:|---:|---:|---:|"]
     for res in report["sizes"]:
-        if "floor_seconds_per_input" not in res:
-            continue
-        lines.append(f"| {res['m_prime']:,} | {res['bytes_per_input']:,.0f} | "
-                     f"{res['floor_seconds_per_input'] * 1e6:.2f} | "
-                     f"{res['event_seconds_per_input'] * 1e6:.1f} | "
-                     f"{res['event_over_floor']:.1f}x |")
+        for name in EVENT_KINDS:
+            ev = res["evaluators"].get(name, {})
+            if "floor_seconds_per_input" not in ev:
+                continue
+            lines.append(f"| {res['m_prime']:,} | {name} | {ev['bytes_per_input']:,.0f} | "
+                         f"{ev['floor_seconds_per_input'] * 1e6:.2f} | "
+                         f"{ev['seconds_per_input'] * 1e6:.1f} | "
+                         f"{ev['over_floor']:.1f}x |")
     return "\n".join(lines)
 
 

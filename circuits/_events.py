@@ -41,6 +41,29 @@ O(d_l): the dense range is bounded by 8 times the work it replaces. Only the bas
 per network) and the outputs that read 1 at baseline (B |y0| ones, part of the answer) cost
 more. Sums are exact while they fit in int64 (the plain evaluator has the same range).
 
+**Gain-filtered first layer** (``first_layer="gains"``, the default when the evaluator is told
+the sparsity s). The step to layer 1 above reads every W_1^T column of every active input unit,
+although almost none of those small contributions can reach a threshold. With s known, a
+table built once per evaluator (:class:`circuits._gains.FirstLayerGains`, whose docstring has
+the math and the proofs) bounds, per input b and unit u of layer 1, how far the active features
+F_b (|F_b| <= s) can move z_u away from its baseline 0: u changes state only if the bound
+U_u reaches its need N_u (theta_u if off at baseline, 1 - theta_u if on), and only units that
+some active feature stores can. For each *candidate* (b, u) the exact
+
+    z_1[u] = sum_{p in A_b} W_1[u, p],   A_b = union_{i in F_b} P_i = E_0 of input b (a set),
+
+is summed from at most s t weights looked up in W_1's own row-major order (keys
+(u - u_lo) d_0 + p, int32, binary search), and E_1 = the candidates with
+[z_1[u] >= theta_1[u]] != a0_1[u]. From there the stages are the ones above. One input costs
+O(|A| t + its features' table entries of level <= |F_b| + (candidates) s t log nnz(W_1)) for
+layer 1, instead of the fan-out of A in W_1^T; the table costs O(d_1 (nnz(P) + m)) time once
+(``table_seconds``) and replaces W_1^T in memory. A look-up (a binary search) costs several
+times a W_1^T entry read in sequence, so where the candidates are many (circuits whose layer-1
+units fire on most inputs, such as a permutation's), a block whose look-ups would exceed
+1 / ``lookup_cost`` of its active units' W_1^T entries reads those columns as above instead
+(W_1^T is then built, once): both give the same E_1. Rows with more than s distinct features
+are refused; rows with fewer are exact too (the bound sums over the features present).
+
 Work is cut into pieces of whole inputs with about ``max_work`` contributions each, and the
 batch into blocks of ``max_rows`` inputs, so intermediate arrays stay small. The baseline is
 computed when the evaluator is built: networks are immutable, and one changed in place
@@ -55,11 +78,14 @@ host. :func:`circuits.array_backend` picks the module.
 from __future__ import annotations
 
 import itertools
+import time
+import types
 import weakref
 
 import numpy as np
 import scipy.sparse as sp
 
+from circuits._gains import MAX_TABLE_BYTES, FirstLayerGains
 from circuits._inputs import PAD
 from circuits._network import ThresholdNetwork
 from circuits._validate import check_choice, check_int
@@ -70,6 +96,9 @@ __all__ = ["EventEvaluator", "event_evaluator"]
 MAX_WORK = 1 << 18
 MAX_ROWS = 1 << 14
 GROUPINGS = ("auto", "sort")
+FIRST_LAYERS = ("auto", "gains", "events")
+TABLE_DIVISOR = 2
+LOOKUP_COST = 8
 _DENSE_FACTOR = 8
 
 
@@ -88,6 +117,15 @@ class _Fanout:
         self.width = int(width)
 
 
+def _columns(xp, layer) -> _Fanout:
+    """W_l^T of ``layer`` (its stored nonzero weights) as a :class:`_Fanout` on ``xp``."""
+    wt = layer.weights_t
+    if wt.nnz and not np.all(wt.data != 0):
+        wt = wt.copy()
+        wt.eliminate_zeros()
+    return _Fanout(xp, wt.indptr, wt.indices, wt.data, layer.width)
+
+
 def _narrowest(values: np.ndarray) -> np.ndarray:
     """``values`` in the narrowest of int8, int16, int32, int64 that holds them exactly."""
     low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
@@ -98,6 +136,66 @@ def _narrowest(values: np.ndarray) -> np.ndarray:
     return values
 
 
+_KEY_LIMIT = 2 ** 31 - 1
+_KEY_CHUNK = 1 << 22
+
+
+class _WeightLookup:
+    """W[u, p] for many (u, p) pairs at once, by binary search in W's own row-major order.
+
+    The stored nonzero weights of units [u_lo, u_hi) get the keys (u - u_lo) d_0 + p, which
+    increase along the CSR arrays (sorted indices); each block of units is as large as keeps
+    its keys below 2^31, so the keys are int32 (4 bytes per weight; one block unless
+    d_1 d_0 >= 2^31). A pair whose key is not stored has weight 0.
+    """
+
+    def __init__(self, xp, weights: sp.csr_matrix):
+        w = weights
+        if not w.has_sorted_indices:
+            w = w.sorted_indices()
+        if w.nnz and not np.all(w.data != 0):
+            w = w.copy()
+            w.eliminate_zeros()
+        d, d0 = w.shape
+        self.xp, self.d0 = xp, int(d0)
+        ptr = w.indptr.astype(np.int64)
+        per = max(1, _KEY_LIMIT // max(1, d0))
+        keys = np.empty(w.nnz, dtype=np.int32)
+        self.blocks = []
+        for u_lo in range(0, d, per):
+            u_hi = min(u_lo + per, d)
+            e_lo, e_hi = int(ptr[u_lo]), int(ptr[u_hi])
+            for a in range(e_lo, e_hi, _KEY_CHUNK):
+                b = min(a + _KEY_CHUNK, e_hi)
+                rows = np.searchsorted(ptr, np.arange(a, b), side="right") - 1
+                keys[a:b] = (rows - u_lo) * d0 + w.indices[a:b]
+            self.blocks.append((u_lo, u_hi, e_lo, e_hi))
+        self.keys = xp.asarray(keys)
+        self.vals = xp.asarray(_narrowest(w.data.astype(np.int64)))
+
+    def __call__(self, units, p):
+        """The int64 weights W[units[i], p[i]]."""
+        xp = self.xp
+        out = xp.zeros(units.size, dtype=xp.int64)
+        for u_lo, u_hi, e_lo, e_hi in self.blocks:
+            if e_hi == e_lo:
+                continue
+            if len(self.blocks) == 1:
+                sel, u, q = None, units, p
+            else:
+                sel = xp.flatnonzero((units >= u_lo) & (units < u_hi))
+                u, q = units[sel], p[sel]
+            key = ((u - u_lo) * self.d0 + q).astype(xp.int32)
+            keys = self.keys[e_lo:e_hi]
+            found = xp.minimum(xp.searchsorted(keys, key), e_hi - e_lo - 1)
+            weight = xp.where(keys[found] == key, self.vals[e_lo + found].astype(xp.int64), 0)
+            if sel is None:
+                out = weight
+            else:
+                out[sel] = weight
+        return out
+
+
 class EventEvaluator:
     """Evaluates a :class:`ThresholdNetwork` on batches by events from the empty input's trace.
 
@@ -105,10 +203,23 @@ class EventEvaluator:
     (module docstring: the math and the cost). ``xp`` is the array module (numpy or cupy),
     ``max_work`` the contributions handled at once, ``max_rows`` the inputs per block, and
     ``grouping`` "auto" (dense accumulator where it pays, NumPy only) or "sort".
+
+    ``sparsity`` (s) is the most active features an input may have: rows with more distinct
+    features are refused. ``first_layer`` picks how layer 1 is reached: "gains" (the
+    gain-filtered first layer of the module docstring; needs ``sparsity``; its table, with
+    cutoffs ceil(N_u / (s ``table_divisor``)), is built here, in ``table_seconds``, with
+    blocks of at most ``max_table_bytes``), "events" (every W_1^T column of every active input
+    unit), or "auto": "gains" when a sparsity is given and the network has a layer, else
+    "events". ``first_layer`` then holds the one in use. With "gains", a block of inputs whose
+    candidates need more than 1 / ``lookup_cost`` as many weight look-ups as its active input
+    units have W_1^T entries reads those columns instead (W_1^T is then built, once; both are
+    exact; ``lookup_cost=0`` never does).
     """
 
     def __init__(self, network: ThresholdNetwork, xp=np, max_work: int = MAX_WORK,
-                 max_rows: int = MAX_ROWS, grouping: str = "auto"):
+                 max_rows: int = MAX_ROWS, grouping: str = "auto", sparsity: int | None = None,
+                 first_layer: str = "auto", max_table_bytes: int = MAX_TABLE_BYTES,
+                 table_divisor: int = TABLE_DIVISOR, lookup_cost: int = LOOKUP_COST):
         if not isinstance(network, ThresholdNetwork):
             raise InvalidArgument(f"network={type(network).__name__} must be a ThresholdNetwork; "
                                   "pass circuit.network")
@@ -116,20 +227,32 @@ class EventEvaluator:
         self.max_work = check_int("max_work", max_work, minimum=1)
         self.max_rows = check_int("max_rows", max_rows, minimum=1)
         grouping = check_choice("grouping", grouping, GROUPINGS)
+        first_layer = check_choice("first_layer", first_layer, FIRST_LAYERS)
+        self.sparsity = None if sparsity is None else check_int("sparsity", sparsity, minimum=1)
+        self._max_table_bytes = check_int("max_table_bytes", max_table_bytes, minimum=1)
+        self._table_divisor = check_int("table_divisor", table_divisor, minimum=1)
+        self._lookup_cost = check_int("lookup_cost", lookup_cost, minimum=0)
+        if first_layer == "gains" and self.sparsity is None:
+            raise InvalidArgument("first_layer='gains' needs sparsity=s (the most active "
+                                  "features of an input); pass it, or use first_layer='events'")
+        gains = first_layer != "events" and self.sparsity is not None and bool(network.layers)
+        self.first_layer = "gains" if gains else "events"
         self._dense = grouping == "auto" and xp is np
         self._buffer = None
         self.m, self.m_prime = network.m, network.m_prime
         code = network.input_code
         self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
         self._layers = []
+        self._table = self._lookup = self._first_fan = None
+        self.table_seconds = 0.0
         a0 = np.zeros(code.width, dtype=np.int64)
-        for layer in network.layers:
+        for l, layer in enumerate(network.layers):
             z0 = layer.weights @ a0
-            wt = layer.weights_t
-            if wt.nnz and not np.all(wt.data != 0):
-                wt = wt.copy()
-                wt.eliminate_zeros()
-            fan = _Fanout(xp, wt.indptr, wt.indices, wt.data, layer.width)
+            if gains and l == 0:
+                fan = None  # layer 1 is reached through the gain table, never through W_1^T
+                self._build_table(layer, code)
+            else:
+                fan = _columns(xp, layer)
             a0 = (z0 >= layer.theta).astype(np.int64)
             self._layers.append((fan, xp.asarray(z0), xp.asarray(layer.theta),
                                  xp.asarray(a0.astype(bool))))
@@ -144,6 +267,30 @@ class EventEvaluator:
         self._y0 = xp.asarray(y0)
         self._on0 = xp.asarray(self.baseline_outputs.astype(np.int64))
 
+    def _build_table(self, layer, code) -> None:
+        """The gain table of layer 1 and the weight lookup of its exact sums, on the backend;
+        ``table_seconds`` is the time both took (paid once per evaluator)."""
+        start = time.perf_counter()
+        xp = self.xp
+        table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices,
+                                code.width, self.sparsity, self._max_table_bytes,
+                                self._table_divisor)
+        self.table_entries = table.entries
+        self._table = types.SimpleNamespace(
+            ptr=xp.asarray(table.indptr), level_ends=xp.asarray(table.level_ends),
+            units=xp.asarray(table.units),
+            gain_bits=int(table.gains.max(initial=0)).bit_length(),
+            gains=xp.asarray(table.gains), leak=xp.asarray(table.leak),
+            need=xp.asarray(table.need), theta=xp.asarray(layer.theta),
+            on0=xp.asarray(~table.off), width=layer.width, entry_bytes=(
+                table.units.itemsize + table.gains.itemsize))
+        self._lookup = _WeightLookup(xp, layer.weights)
+        w = layer.weights
+        self._table.fanout = xp.asarray(np.bincount(w.indices[w.data != 0],
+                                                    minlength=w.shape[1]))
+        self._layer1 = layer
+        self.table_seconds = time.perf_counter() - start
+
     # --- public -----------------------------------------------------------------------------
 
     def evaluate(self, active, stats: dict | None = None) -> sp.csr_matrix:
@@ -153,7 +300,12 @@ class EventEvaluator:
         (active features, sum |A|), ``supports`` (input-code entries read, sum_{i in A} |P_i|),
         ``events`` (per layer l = 0..L, sum |E_l|), ``gathered`` (per stage l = 1..L and the
         decode, the CSR entries read for the events of the stage before: W_l^T columns, then
-        Q^T rows) and ``flips`` (outputs that differ from y0).
+        Q^T rows; 0 for layer 1 with the gain filter) and ``flips`` (outputs that differ from
+        y0). With the gain filter also ``gain_entries`` (table entries read), ``candidates``
+        ((input, unit) pairs of layer 1 whose bound allows a change) and ``lookups`` (weights
+        W_1[u, p] looked up for their exact sums), and ``fallback_columns`` (active input units
+        whose W_1^T columns were read instead, in blocks where that was cheaper; their entries
+        are in ``gathered[0]``).
         """
         active = self._checked(active)
         batch = active.shape[0]
@@ -162,6 +314,9 @@ class EventEvaluator:
             for key, value in (("features", 0), ("supports", 0), ("events", [0] * stages),
                                ("gathered", [0] * stages), ("flips", 0)):
                 stats.setdefault(key, value)
+            if self._table is not None:
+                for key in ("gain_entries", "candidates", "lookups", "fallback_columns"):
+                    stats.setdefault(key, 0)
         rows, cols = [], []
         for lo in range(0, batch, self.max_rows):
             r, c = self._block(active[lo:lo + self.max_rows], stats)
@@ -174,21 +329,47 @@ class EventEvaluator:
         return sp.csr_matrix((np.ones(len(cols), dtype=np.int64), cols, indptr),
                              shape=(batch, self.m_prime))
 
+    def candidates(self, active) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, units): the layer-1 candidates of the gain filter for a batch, sorted; every
+        unit of layer 1 that differs from its baseline state on an input is among them (the
+        others are left at baseline without exact work). Needs first_layer == "gains"."""
+        if self._table is None:
+            raise InvalidArgument("candidates need the gain-filtered first layer; build the "
+                                  "evaluator with sparsity=s and first_layer='gains'")
+        active = self._checked(active)
+        xp = self.xp
+        b, j = np.nonzero(active != PAD)
+        _, rows, units = self._gain_bounds(xp.asarray(b), xp.asarray(active[b, j]),
+                                           active.shape[0], None)
+        return _host(xp, rows), _host(xp, units)
+
     def bytes_read(self, stats: dict) -> int:
         """The circuit bytes an evaluation that filled ``stats`` had to read, at least:
 
         sum over active features i of (2 pointers + |P_i| indices) of the input code, plus, for
         each stage (layers 1..L, then the decode), sum over the events v of the layer before of
         (2 pointers + fan-out(v) (index + weight)) of W_l^T (of Q^T for the decode, whose
-        entries are ones: no weight). Bytes are those of the arrays the evaluator reads (pointers
-        int64, indices int32 unless a width needs int64, weights in the narrowest integer type
-        that holds them). Intermediate arrays, thresholds and baselines are not counted, so
+        entries are ones: no weight). With the gain filter, layer 1 reads instead, per active
+        feature, 2 pointers and its stored entries (unit index + gain) of the table, per
+        lookup one key and one weight of W_1, and in blocks that read W_1^T instead
+        (``fallback_columns``) those columns as above. Bytes are those of the arrays the
+        evaluator reads (pointers int64, indices int32 unless a width needs int64, weights in
+        the narrowest integer type that holds them). Intermediate arrays, thresholds, leak caps
+        and baselines are not counted, and a lookup's binary search reads more than one key, so
         this is a floor on the memory traffic of the evaluation.
         """
         fans = [self._input] + [layer[0] for layer in self._layers] + [self._output]
         total = stats["features"] * 2 * fans[0].ptr.itemsize
         total += stats["supports"] * fans[0].idx.itemsize
         for fan, events, gathered in zip(fans[1:], stats["events"], stats["gathered"]):
+            if fan is None:  # layer 1 through the gain table
+                table, lookup = self._table, self._lookup
+                total += stats["features"] * 2 * table.ptr.itemsize
+                total += stats["gain_entries"] * table.entry_bytes
+                total += stats["lookups"] * (lookup.keys.itemsize + lookup.vals.itemsize)
+                fan, events = self._first_fan, stats["fallback_columns"]
+                if fan is None:
+                    continue
             entry = fan.idx.itemsize + (0 if fan.val is None else fan.val.itemsize)
             total += events * 2 * fan.ptr.itemsize + gathered * entry
         return int(total)
@@ -205,6 +386,18 @@ class EventEvaluator:
             bad = arr[(arr < PAD) | (arr >= self.m)][0]
             raise InvalidArgument(f"active feature {int(bad)} must lie in [0, m={self.m}) or "
                                   f"be {PAD} padding; drop it")
+        s = self.sparsity
+        if s is not None and arr.shape[1] > s and arr.shape[0]:
+            ordered = np.sort(arr, axis=1)
+            new = np.ones(ordered.shape, dtype=bool)
+            new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+            count = ((ordered != PAD) & new).sum(axis=1)
+            over = np.flatnonzero(count > s)
+            if over.size:
+                b = int(over[0])
+                raise InvalidArgument(f"row {b} of active has {int(count[b])} distinct features "
+                                      f"but sparsity={s}; pass at most {s} per row or build "
+                                      "the evaluator with a larger sparsity")
         return arr
 
     def _block(self, active: np.ndarray, stats: dict | None):
@@ -212,15 +405,24 @@ class EventEvaluator:
         xp = self.xp
         batch = active.shape[0]
         b, j = np.nonzero(active != PAD)
+        feature_rows = xp.asarray(b)
         features = xp.asarray(active[b, j])
-        rows, units, deltas = self._input_events(xp.asarray(b), features)
+        rows, units, deltas = self._input_events(feature_rows, features)
         if stats is not None:
             ptr = self._input.ptr
             stats["features"] += int(features.size)
             stats["supports"] += int((ptr[features + 1] - ptr[features]).sum())
         stages = [(fan, z0, theta, a0, False) for fan, z0, theta, a0 in self._layers]
         stages.append((self._output, self._c0, self._sizes, self._y0, True))
-        for stage, (fan, base, limit, ref, equal) in enumerate(stages):
+        first = 0
+        if self._table is not None:
+            if stats is not None:
+                stats["events"][0] += int(units.size)
+            rows, units, deltas = self._gain_events(feature_rows, features, rows, units, batch,
+                                                    stats)
+            first = 1
+        for stage in range(first, len(stages)):
+            fan, base, limit, ref, equal = stages[stage]
             if stats is not None:
                 stats["events"][stage] += int(units.size)
                 stats["gathered"][stage] += int((fan.ptr[units + 1] - fan.ptr[units]).sum())
@@ -237,6 +439,101 @@ class EventEvaluator:
         keep[xp.searchsorted(on0, keys[deltas < 0])] = False
         keys = xp.sort(xp.concatenate([on0[keep], keys[deltas > 0]]))
         return keys // m_prime, keys % m_prime
+
+    def _gain_bounds(self, feature_rows, features, batch: int, stats: dict | None):
+        """The gain filter of layer 1 (module docstring) for active ``features`` of inputs
+        ``feature_rows`` (sorted): (entries read, rows, units) of the candidates, the (input,
+        unit) pairs whose bound U_u reaches the need N_u, sorted by (row, unit)."""
+        xp, table = self.xp, self._table
+        width, m = table.width, self.m
+        empty = xp.zeros(0, dtype=xp.int64)
+        if not feature_rows.size:
+            return 0, empty, empty
+        keys = self._distinct(feature_rows * m + features, batch * m)  # a set per input
+        feature_rows, features = keys // m, keys % m
+        span = xp.arange(batch, dtype=xp.int64)
+        counts = (xp.searchsorted(feature_rows, span, side="right")
+                  - xp.searchsorted(feature_rows, span, side="left"))
+        # a feature of an input with j features reads its entries of level <= j
+        starts = table.ptr[features]
+        lens = table.level_ends[features, counts[feature_rows] - 1] - starts
+        rep, total = self._repeater(lens)
+        if stats is not None:
+            stats["gain_entries"] += int(total)
+        if not total:
+            return 0, empty, empty
+        pos = rep(starts - (xp.cumsum(lens) - lens)) + xp.arange(total)
+        keys, gains = self._sorted_by_key(rep(feature_rows) * width + table.units[pos],
+                                          table.gains[pos], batch * width)
+        heads = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), keys[1:] != keys[:-1]]))
+        ends = xp.concatenate([heads[1:], xp.asarray([total], dtype=heads.dtype)])
+        cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(gains)])
+        sums = cumulative[ends] - cumulative[heads]
+        keys = keys[heads]
+        rows, units = keys // width, keys % width
+        bound = sums + (counts[rows] - (ends - heads)) * table.leak[units]
+        keep = xp.flatnonzero(bound >= table.need[units])
+        if stats is not None:
+            stats["candidates"] += int(keep.size)
+        return int(total), rows[keep], units[keep]
+
+    def _sorted_by_key(self, keys, gains, key_range: int):
+        """``keys`` (in [0, key_range)) sorted, with ``gains`` (>= 0, at most the table's
+        largest) carried along as int64. One sort of keys * 2^b + gain (b bits hold every
+        gain), in int32 when that fits; an argsort when it would not fit in int64."""
+        xp = self.xp
+        bits = self._table.gain_bits
+        if key_range << bits > 2 ** 62:
+            order = xp.argsort(keys)
+            return keys[order], gains[order].astype(xp.int64)
+        kind = xp.int32 if key_range << bits < 2 ** 31 else xp.int64
+        packed = xp.sort((keys << bits).astype(kind) | gains.astype(kind))
+        mask = (1 << bits) - 1
+        return (packed >> bits).astype(xp.int64), (packed & mask).astype(xp.int64)
+
+    def _gain_events(self, feature_rows, features, rows0, units0, batch: int,
+                     stats: dict | None):
+        """E_1 through the gain filter: the candidates' exact sums z_u = sum_{p in A_b} W_1[u, p]
+        over the distinct active input units A_b (E_0 = (rows0, units0), sorted), compared with
+        theta_u; the events are those whose state differs from baseline, as (rows, units,
+        deltas) sorted by (row, unit)."""
+        xp, table = self.xp, self._table
+        _, rows, units = self._gain_bounds(feature_rows, features, batch, stats)
+        span = xp.arange(batch, dtype=xp.int64)
+        starts = xp.searchsorted(rows0, span, side="left")
+        sizes = xp.searchsorted(rows0, span, side="right") - starts
+        work = sizes[rows]
+        if self._lookup_cost and rows.size:
+            columns = int(table.fanout[units0].sum())
+            if self._lookup_cost * int(work.sum()) > columns:  # W_1^T is cheaper here
+                if self._first_fan is None:
+                    self._first_fan = _columns(xp, self._layer1)
+                if stats is not None:
+                    stats["fallback_columns"] += int(units0.size)
+                    stats["gathered"][0] += columns
+                _, z0, theta, a0 = self._layers[0]
+                return self._step(rows0, units0, None, self._first_fan, z0, theta, a0, False)
+        out_rows, out_units, out_deltas = [], [], []
+        for lo, hi in self._pieces(rows, work):
+            r, u, w = rows[lo:hi], units[lo:hi], work[lo:hi]
+            rep, total = self._repeater(w)
+            ends = xp.cumsum(w)
+            pos = rep(starts[r] - (ends - w)) + xp.arange(total)
+            weights = self._lookup(rep(u), units0[pos])
+            cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(weights)])
+            z = cumulative[ends] - cumulative[ends - w]
+            on = z >= table.theta[u]
+            changed = xp.flatnonzero(on != table.on0[u])
+            if stats is not None:
+                stats["lookups"] += int(total)
+            out_rows.append(r[changed])
+            out_units.append(u[changed])
+            out_deltas.append(on[changed].astype(xp.int64) * 2 - 1)
+        if not out_rows:
+            empty = xp.zeros(0, dtype=xp.int64)
+            return empty, empty, empty
+        return (xp.concatenate(out_rows), xp.concatenate(out_units),
+                xp.concatenate(out_deltas))
 
     def _input_events(self, rows, features):
         """E_0 for inputs ``rows`` (sorted) with active ``features``: the union of their
@@ -385,14 +682,19 @@ def _host(xp, array) -> np.ndarray:
     return array if xp is np else xp.asnumpy(array)
 
 
-_CACHE: weakref.WeakKeyDictionary[ThresholdNetwork, EventEvaluator] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[ThresholdNetwork, dict] = weakref.WeakKeyDictionary()
 
 
-def event_evaluator(network: ThresholdNetwork) -> EventEvaluator:
-    """The NumPy :class:`EventEvaluator` of ``network``, built once and cached per network
-    object (weakly: it goes when the network goes)."""
-    evaluator = _CACHE.get(network)
+def event_evaluator(network: ThresholdNetwork, sparsity: int | None = None) -> EventEvaluator:
+    """The NumPy :class:`EventEvaluator` of ``network`` for inputs of at most ``sparsity``
+    features (gain-filtered first layer when given), built once and cached per (network
+    object, sparsity) (weakly: it goes when the network goes)."""
+    per_network = _CACHE.get(network)
+    if per_network is None:
+        per_network = {}
+        _CACHE[network] = per_network
+    evaluator = per_network.get(sparsity)
     if evaluator is None:
-        evaluator = EventEvaluator(network)
-        _CACHE[network] = evaluator
+        evaluator = EventEvaluator(network, sparsity=sparsity)
+        per_network[sparsity] = evaluator
     return evaluator

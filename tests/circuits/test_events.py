@@ -14,12 +14,15 @@ import scipy.sparse as sp
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import (EventEvaluator, Layer, SupportCode, ThresholdNetwork, array_backend,
+from circuits import (AND2_FAMILIES, EventEvaluator, Layer, SupportCode, ThresholdNetwork,
+                      array_backend,
                       enumerate_sparse_inputs, event_evaluator, exhaustive, fuzz, identity_code,
                       random_sparse_inputs)
 from tests.strategies import (as_batch, built, dense, examples, networks, random_circuits,
                               reference_activations, reference_outputs, seeds,
                               uniform_inputs)
+from circuits._events import LOOKUP_COST
+from circuits._gains import FirstLayerGains
 from theory.errors import InvalidArgument
 
 
@@ -266,6 +269,9 @@ def test_the_evaluator_is_cached_per_network_object_and_released_with_it():
     twin = ThresholdNetwork(identity_code(3), (), identity_code(3))
     assert event_evaluator(net) is event_evaluator(net)
     assert event_evaluator(twin) is not event_evaluator(net)
+    assert event_evaluator(net, 2) is event_evaluator(net, 2)
+    assert event_evaluator(net, 2) is not event_evaluator(net, 3)
+    assert event_evaluator(net, 2) is not event_evaluator(net)
     released = weakref.ref(event_evaluator(net))
     del net
     gc.collect()
@@ -273,22 +279,26 @@ def test_the_evaluator_is_cached_per_network_object_and_released_with_it():
 
 
 def test_exhaustive_and_fuzz_evaluate_through_the_cached_event_evaluator(monkeypatch):
+    """Short runs use the plain event path; from GAIN_FILTER_MIN_INPUTS inputs on, the
+    gain-filtered one for the circuit's sparsity."""
     circuit = built("and2", 30, "random", 0, 2, 0)
     seen = []
     real = exhaustive.__globals__["event_evaluator"]
 
-    def spy(network):
-        seen.append(network)
-        return real(network)
+    def spy(network, sparsity=None):
+        seen.append((network, sparsity))
+        return real(network, sparsity)
 
     # the module exhaustive really runs in (pytest may import circuits/_fuzz.py twice)
     monkeypatch.setitem(exhaustive.__globals__, "event_evaluator", spy)
     report = exhaustive(circuit)
     assert report.complete and report.wrong_outputs == 0
-    assert seen and all(net is circuit.network for net in seen)
+    assert seen and all(net is circuit.network and s is None for net, s in seen)
     assert fuzz.__globals__["event_evaluator"] is spy
-    fuzz(circuit, samples=50, seed=1)
-    assert len(seen) > 1
+    seen.clear()
+    monkeypatch.setitem(fuzz.__globals__, "GAIN_FILTER_MIN_INPUTS", 40)
+    assert fuzz(circuit, samples=50, seed=1).wrong_outputs == 0
+    assert seen and all(s == circuit.sparsity for _, s in seen)
 
 
 def test_the_numpy_backend_is_always_there_and_auto_falls_back_to_it(monkeypatch):
@@ -324,3 +334,316 @@ def test_the_cupy_backend_agrees_with_the_plain_evaluator_on_a_gpu():
     batch = random_sparse_inputs(circuit.m, 2, 500, np.random.default_rng(0))
     _same(EventEvaluator(circuit.network, xp=xp).evaluate(batch),
           circuit.network.evaluate(batch))
+
+
+# --- the gain-filtered first layer ------------------------------------------------------------
+
+# "auto" may read W_1^T in blocks where that is cheaper; the others always use the look-ups
+# ("always") or always W_1^T after the filter ("fallback": every block with a candidate)
+_GAIN_EVALUATORS = {
+    "auto": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work),
+    "always": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
+                                                  lookup_cost=0),
+    "fallback": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
+                                                    lookup_cost=10 ** 9),
+    "sort": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
+                                                grouping="sort", lookup_cost=0),
+    "portable": lambda net, s, work: EventEvaluator(net, xp=_PortableNumpy(), sparsity=s,
+                                                    max_work=work, lookup_cost=0),
+}
+_GAIN_KINDS = st.sampled_from(sorted(_GAIN_EVALUATORS))
+_LAYERED = networks().filter(lambda net: len(net.layers) > 0)
+
+
+def _changed_units(net, batch) -> set[tuple[int, int]]:
+    """(row, unit) of layer 1 whose state differs from the empty input's, by the plain trace."""
+    acts = net.forward(batch)[1].toarray().astype(bool)
+    base = net.forward(np.full((1, batch.shape[1]), -1, dtype=np.int64))[1].toarray()
+    rows, units = np.nonzero(acts != base.astype(bool))
+    return set(zip(rows.tolist(), units.tolist()))
+
+
+@examples(150)
+@given(net=networks(), s=st.integers(1, 3), extra=st.integers(0, 2), kind=_GAIN_KINDS,
+       work=st.integers(1, 64))
+def test_the_gain_filtered_evaluator_agrees_with_the_plain_evaluator_on_random_networks(
+        net, s, extra, kind, work):
+    # inputs of up to s features, read by an evaluator told s + extra (fewer than its s)
+    batch = _all_inputs(net.m, s)
+    note(f"widths={net.widths} thetas={[l.theta.tolist() for l in net.layers]} "
+         f"weights={[l.weights.toarray().tolist() for l in net.layers]}")
+    evaluator = _GAIN_EVALUATORS[kind](net, s + extra, work)
+    assert evaluator.first_layer == ("gains" if net.layers else "events")
+    got = evaluator.evaluate(batch)
+    _same(got, net.evaluate(batch))
+    want = reference_outputs(net, [tuple(int(f) for f in row if f >= 0) for row in batch])
+    assert np.array_equal(dense(got), want)
+
+
+@examples(60)
+@given(circuit=random_circuits(max_layers=3), kind=_GAIN_KINDS, work=st.integers(1, 200))
+def test_the_gain_filtered_evaluator_agrees_on_every_input_of_random_circuits(circuit, kind,
+                                                                             work):
+    evaluator = _GAIN_EVALUATORS[kind](circuit.network, circuit.sparsity, work)
+    for chunk in enumerate_sparse_inputs(circuit.m, circuit.sparsity, 7):
+        got = evaluator.evaluate(chunk)
+        _same(got, circuit.network.evaluate(chunk))
+        inputs = [tuple(int(f) for f in row if f >= 0) for row in chunk]
+        assert np.array_equal(dense(got), reference_outputs(circuit.network, inputs))
+
+
+_GAIN_CONSTRUCTIONS = (
+    [("and2", 200, family, None) for family in sorted(AND2_FAMILIES)]
+    + [("and2", 150, "random", "naive"), ("perm", 200, "random", None),
+       ("perm", 60, "shift", "naive"), ("represent", 200, None, None),
+       ("represent", 40, None, "naive")])
+
+
+@pytest.mark.parametrize("problem,m_prime,family,construction", _GAIN_CONSTRUCTIONS)
+@examples(3)
+@given(seed=seeds, kind=_GAIN_KINDS)
+def test_the_gain_filtered_evaluator_agrees_on_random_batches_of_built_constructions(
+        problem, m_prime, family, construction, seed, kind):
+    circuit = built(problem, m_prime, family, 0, 2, 0, construction)
+    rng = np.random.default_rng(seed)
+    batch = random_sparse_inputs(circuit.m, 2, 300, rng)
+    evaluator = _GAIN_EVALUATORS[kind](circuit.network, 2, 4096)
+    got = evaluator.evaluate(batch)
+    _same(got, circuit.network.evaluate(batch), f"seed={seed}")
+    assert (got != circuit.problem.truth(batch)).nnz == 0, "the construction is wrong here"
+    if circuit.network.layers:  # (represent reads its outputs off layer 0: no layer 1)
+        rows, units = evaluator.candidates(batch)
+        assert _changed_units(circuit.network, batch) <= set(zip(rows.tolist(),
+                                                                 units.tolist()))
+
+
+@examples(100)
+@given(net=_LAYERED, s=st.integers(1, 3), extra=st.integers(0, 1),
+       kind=_GAIN_KINDS)
+def test_the_gain_bounds_are_sound_no_unit_outside_the_candidates_changes_state(net, s, extra,
+                                                                                kind):
+    batch = _all_inputs(net.m, s)
+    evaluator = _GAIN_EVALUATORS[kind](net, s + extra, 64)
+    rows, units = evaluator.candidates(batch)
+    candidates = set(zip(rows.tolist(), units.tolist()))
+    assert len(candidates) == len(rows), "a candidate must be listed once"
+    assert list(zip(rows.tolist(), units.tolist())) == sorted(candidates)
+    changed = _changed_units(net, batch)
+    assert changed <= candidates, f"changed outside the candidates: {changed - candidates}"
+
+
+def _dense_first_layer_gains(net) -> np.ndarray:
+    """G (m x d_1): per feature and unit, the sum over its support of W+ (units with
+    theta > 0) or W- (theta <= 0), each support unit once; straight from the definition."""
+    layer = net.layers[0]
+    w = layer.weights.toarray()
+    mag = np.where((layer.theta > 0)[:, None], np.maximum(w, 0), np.maximum(-w, 0))
+    code = net.input_code
+    return np.array([[int(mag[u, np.unique(code.row(f))].sum()) for u in range(w.shape[0])]
+                     for f in range(net.m)], dtype=np.int64).reshape(net.m, w.shape[0])
+
+
+@examples(80)
+@given(net=_LAYERED, s=st.integers(1, 4), divisor=st.integers(1, 3),
+       max_bytes=st.sampled_from([1, 64, 1 << 20]))
+def test_the_gain_table_stores_exactly_the_gains_above_the_cutoff_up_to_level_s(
+        net, s, divisor, max_bytes):
+    layer, code = net.layers[0], net.input_code
+    table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices, code.width,
+                            s, max_bytes, divisor)
+    gains = _dense_first_layer_gains(net)
+    theta = layer.theta
+    need = np.where(theta > 0, theta, 1 - theta)
+    cutoff = -(-need // (s * divisor))
+    assert np.array_equal(table.need, need) and np.array_equal(table.cutoff, cutoff)
+    above = gains >= cutoff[None, :]
+    assert np.array_equal(table.leak, np.where(above, 0, gains).max(axis=0, initial=0))
+    assert np.array_equal(table.top, gains.max(axis=0, initial=0))
+    top = np.maximum(table.top, 1)
+    level = np.where(gains >= need, 1, 1 + -(-(need - gains) // top))
+    stored = {(f, u): (int(gains[f, u]), int(level[f, u]))
+              for f, u in zip(*np.nonzero(above & (level <= s)))}
+    got = {}
+    for f in range(net.m):
+        lo, hi = table.indptr[f], table.indptr[f + 1]
+        for j in range(1, s + 1):
+            end = table.level_ends[f, j - 1]
+            for u, g in zip(table.units[lo:end], table.gains[lo:end]):
+                got.setdefault((f, int(u)), (int(g), j))
+        assert table.level_ends[f, s - 1] == hi
+    assert got == stored
+    assert table.dropped == int((above & (level > s)).sum())
+
+
+@pytest.mark.parametrize("scale", [1, 40_000, 3 * 2 ** 30, 2 ** 40])
+@examples(10)
+@given(net=networks(max_width=5, max_layers=2), s=st.integers(1, 3))
+def test_the_gain_filter_sums_weights_and_thresholds_of_any_magnitude_exactly(net, s, scale):
+    big = ThresholdNetwork(net.input_code,
+                           tuple(Layer(layer.weights * scale, layer.theta * scale - 1)
+                                 for layer in net.layers), net.output_code)
+    batch = _all_inputs(big.m, s)
+    _same(EventEvaluator(big, sparsity=s).evaluate(batch), big.evaluate(batch),
+          f"scale={scale}")
+
+
+@examples(40)
+@given(net=_LAYERED, s=st.integers(1, 3))
+def test_the_gain_filter_counts_its_work_and_the_events_stay_the_true_ones(net, s):
+    batch = _all_inputs(net.m, s)
+    inputs = [tuple(int(f) for f in row if f >= 0) for row in batch]
+    acts = reference_activations(net, inputs)
+    base = reference_activations(net, [()])
+    stats = {}
+    evaluator = EventEvaluator(net, sparsity=s, lookup_cost=0)
+    evaluator.evaluate(batch, stats)
+    assert stats["events"] == [int((a != b0).sum()) for a, b0 in zip(acts, base)]
+    assert stats["gathered"][0] == 0 and stats["fallback_columns"] == 0, \
+        "layer 1 must not read W_1^T columns"
+    assert stats["candidates"] == len(evaluator.candidates(batch)[0])
+    assert stats["events"][1] <= stats["candidates"] <= stats["gain_entries"]
+    floor = 16 * stats["features"] + 4 * stats["supports"]
+    assert evaluator.bytes_read(stats) >= floor + 16 * stats["features"]
+    # reading W_1^T in every block with a candidate counts exactly the unfiltered columns
+    fallback, unfiltered = {}, {}
+    EventEvaluator(net, sparsity=s, lookup_cost=10 ** 9).evaluate(batch, fallback)
+    EventEvaluator(net, sparsity=s, first_layer="events").evaluate(batch, unfiltered)
+    assert fallback["events"] == unfiltered["events"]
+    if fallback["candidates"]:
+        assert fallback["gathered"] == unfiltered["gathered"]
+        assert fallback["fallback_columns"] == stats["events"][0] and fallback["lookups"] == 0
+
+
+def test_an_and2_circuit_is_gain_filtered_with_few_candidates_and_its_build_is_timed():
+    circuit = built("and2", 300, "random", 0, 2, 0)
+    evaluator = EventEvaluator(circuit.network, sparsity=2)
+    assert evaluator.first_layer == "gains" and evaluator.table_seconds > 0
+    batch = random_sparse_inputs(circuit.m, 2, 500, np.random.default_rng(1))
+    stats = {}
+    _same(evaluator.evaluate(batch, stats), circuit.network.evaluate(batch))
+    events = EventEvaluator(circuit.network, sparsity=2, first_layer="events")
+    plain_stats = {}
+    events.evaluate(batch, plain_stats)
+    assert stats["events"] == plain_stats["events"]
+    assert stats["candidates"] < plain_stats["gathered"][0] / 50, "the filter must prune"
+
+
+def test_a_network_without_layers_uses_events_even_when_a_sparsity_is_known():
+    net = ThresholdNetwork(identity_code(3), (), SupportCode(np.array([0, 2, 2]),
+                                                             np.array([0, 2]), 3))
+    evaluator = EventEvaluator(net, sparsity=2, first_layer="gains")
+    assert evaluator.first_layer == "events"
+    batch = np.array([[0, -1], [0, 2], [-1, -1]])
+    _same(evaluator.evaluate(batch), net.evaluate(batch))
+
+
+def test_empty_supports_explicit_zeros_and_units_on_at_baseline_stay_exact_with_gains():
+    # feature 2 has an empty support; unit 0 holds an explicit zero and theta 0 (always on);
+    # unit 1 is on at baseline and turns off on feature 0 (-1 >= 0 fails); unit 2 needs both
+    code = SupportCode(np.array([0, 1, 2, 2]), np.array([0, 1]), 2)
+    weights = sp.csr_matrix((np.array([0, -1, 1, 1]), np.array([0, 0, 0, 1]),
+                             np.array([0, 1, 2, 4])), shape=(3, 2))
+    layer = Layer(weights, np.array([0, 0, 2], dtype=np.int64))
+    net = ThresholdNetwork(code, (layer,), SupportCode(np.array([0, 0, 1, 3]),
+                                                       np.array([1, 0, 2]), 3))
+    batch = _all_inputs(3, 3)
+    evaluator = EventEvaluator(net, sparsity=3)
+    _same(evaluator.evaluate(batch), net.evaluate(batch))
+    rows, units = evaluator.candidates(np.array([[0, -1, -1], [2, -1, -1], [0, 1, -1]]))
+    assert list(zip(rows.tolist(), units.tolist())) == [(0, 1), (2, 1), (2, 2)]
+
+
+@pytest.mark.parametrize("batch,words", [
+    (np.array([[0, 1, 2]]), "row 0 of active has 3 distinct features but sparsity=2"),
+    (np.array([[0, 0, 1], [0, 1, 2]]), "row 1 of active has 3 distinct features"),
+])
+def test_inputs_with_more_than_s_features_are_refused_in_one_line(batch, words):
+    net = ThresholdNetwork(identity_code(3), (Layer(sp.identity(3, dtype=np.int64, format="csr"),
+                                                    np.ones(3, dtype=np.int64)),),
+                           identity_code(3))
+    for first_layer in ("gains", "events"):
+        evaluator = EventEvaluator(net, sparsity=2, first_layer=first_layer)
+        with pytest.raises(InvalidArgument, match=words) as info:
+            evaluator.evaluate(batch)
+        assert "\n" not in str(info.value)
+    # a repeated feature counts once, and padding not at all
+    _same(EventEvaluator(net, sparsity=2).evaluate(np.array([[1, 1, 0], [-1, 2, -1]])),
+          net.evaluate(np.array([[1, 1, 0], [-1, 2, -1]])))
+
+
+@pytest.mark.parametrize("kwargs,words", [
+    ({"sparsity": 0}, "sparsity=0"), ({"sparsity": 1.5}, "sparsity=1.5"),
+    ({"first_layer": "filter"}, "first_layer='filter'"),
+    ({"first_layer": "gains"}, "first_layer='gains' needs sparsity"),
+    ({"sparsity": 2, "max_table_bytes": 0}, "max_table_bytes=0"),
+])
+def test_bad_first_layer_options_are_refused_in_one_line(kwargs, words):
+    net = ThresholdNetwork(identity_code(3), (Layer(sp.identity(3, dtype=np.int64, format="csr"),
+                                                    np.ones(3, dtype=np.int64)),),
+                           identity_code(3))
+    with pytest.raises(InvalidArgument, match=words) as info:
+        EventEvaluator(net, **kwargs)
+    assert "\n" not in str(info.value)
+    events = EventEvaluator(net)
+    with pytest.raises(InvalidArgument, match="candidates need the gain-filtered first layer"):
+        events.candidates(np.array([[0]]))
+
+
+@examples(30)
+@given(net=_LAYERED, s=st.integers(1, 3), limit=st.integers(1, 40))
+def test_weight_lookups_split_into_blocks_of_units_give_the_same_sums(net, s, limit):
+    # keys (u - u_lo) d_0 + p must stay below 2^31; a tiny limit forces many blocks of units
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(EventEvaluator.__init__.__globals__, "_KEY_LIMIT", limit)
+        evaluator = EventEvaluator(net, sparsity=s, max_work=8)
+    d1, d0 = net.widths[1], net.widths[0]
+    assert len(evaluator._lookup.blocks) == -(-d1 // max(1, limit // d0))
+    batch = _all_inputs(net.m, s)
+    _same(evaluator.evaluate(batch), net.evaluate(batch), f"limit={limit}")
+
+
+def test_gains_too_large_to_pack_beside_the_keys_are_sorted_unpacked():
+    # a gain of 2^60 leaves no room for the (row, unit) key in 63 bits: the argsort path
+    code = SupportCode(np.array([0, 1, 2, 3]), np.array([0, 1, 2]), 3)
+    weights = sp.csr_matrix(np.array([[2 ** 60, 2 ** 60, 0], [0, 2 ** 60, -(2 ** 60)],
+                                      [1, 1, 1]], dtype=np.int64))
+    layer = Layer(weights, np.array([2 ** 61, 1, 2], dtype=np.int64))
+    net = ThresholdNetwork(code, (layer,), identity_code(3))
+    evaluator = EventEvaluator(net, sparsity=2)
+    assert evaluator._table.gain_bits > 60
+    batch = _all_inputs(3, 2)
+    _same(evaluator.evaluate(batch), net.evaluate(batch))
+    assert evaluator.evaluate(np.array([[0, 1]])).toarray().tolist() == [[1, 1, 1]]
+
+
+def test_blocks_whose_lookups_would_cost_more_read_w1t_instead_and_agree():
+    # a permutation circuit fires a layer-1 unit for every active feature: many candidates
+    circuit = built("perm", 60, "random", 0, 2, 0)
+    batch = _all_inputs(circuit.m, 2)
+    want = circuit.network.evaluate(batch)
+    results = {}
+    for cost in (0, LOOKUP_COST):
+        stats = {}
+        evaluator = EventEvaluator(circuit.network, sparsity=2, lookup_cost=cost)
+        _same(evaluator.evaluate(batch, stats), want, f"lookup_cost={cost}")
+        results[cost] = stats
+    looked, mixed = results[0], results[LOOKUP_COST]
+    assert looked["fallback_columns"] == 0 and mixed["fallback_columns"] > 0
+    assert LOOKUP_COST * looked["lookups"] > mixed["gathered"][0], "the switch must pay"
+    assert mixed["events"] == looked["events"]
+
+
+@examples(30)
+@given(net=_LAYERED, s=st.integers(1, 3), shift=st.sampled_from([2 ** 15, 2 ** 31, 2 ** 40]))
+def test_thresholds_far_beyond_every_gain_stay_exact_with_narrow_gain_types(net, s, shift):
+    # small weights give int16 gains; cutoffs ceil(N / 2s) of huge needs must not wrap around
+    far = ThresholdNetwork(net.input_code,
+                           tuple(Layer(layer.weights, np.where(layer.theta > 0,
+                                                               layer.theta + shift,
+                                                               layer.theta - shift))
+                                 for layer in net.layers), net.output_code)
+    batch = _all_inputs(far.m, s)
+    evaluator = EventEvaluator(far, sparsity=s, lookup_cost=0)
+    assert evaluator._table.gains.dtype == np.int16
+    _same(evaluator.evaluate(batch), far.evaluate(batch), f"shift={shift}")
+    assert evaluator.candidates(batch)[0].size == 0
