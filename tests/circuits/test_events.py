@@ -224,13 +224,16 @@ def test_units_that_fire_at_baseline_and_always_true_outputs_are_exact():
 @pytest.mark.parametrize("scale", [1, 100, 40_000, 3 * 2 ** 30, 2 ** 40])
 @examples(10)
 @given(net=networks(max_width=5, max_layers=2), s=st.integers(1, 3))
-def test_weights_and_thresholds_of_any_magnitude_are_summed_exactly(net, s, scale):
+def test_weights_and_thresholds_of_any_magnitude_are_summed_exactly_with_or_without_the_filter(
+        net, s, scale):
     big = ThresholdNetwork(net.input_code,
                            tuple(Layer(layer.weights * scale, layer.theta * scale - 1)
                                  for layer in net.layers), net.output_code)
     batch = _all_inputs(big.m, s)
     _same(EventEvaluator(big).evaluate(batch), big.evaluate(batch), f"scale={scale}")
     _same(EventEvaluator(big, grouping="sort").evaluate(batch), big.evaluate(batch))
+    _same(EventEvaluator(big, sparsity=s).evaluate(batch), big.evaluate(batch),
+          f"gain filter, scale={scale}")
 
 
 def test_a_network_without_layers_decodes_layer_zero():
@@ -473,18 +476,6 @@ def test_the_gain_table_stores_exactly_the_gains_above_the_cutoff_up_to_level_s(
         assert table.level_ends[f, s - 1] == hi
     assert got == stored
     assert table.dropped == int((above & (level > s)).sum())
-
-
-@pytest.mark.parametrize("scale", [1, 40_000, 3 * 2 ** 30, 2 ** 40])
-@examples(10)
-@given(net=networks(max_width=5, max_layers=2), s=st.integers(1, 3))
-def test_the_gain_filter_sums_weights_and_thresholds_of_any_magnitude_exactly(net, s, scale):
-    big = ThresholdNetwork(net.input_code,
-                           tuple(Layer(layer.weights * scale, layer.theta * scale - 1)
-                                 for layer in net.layers), net.output_code)
-    batch = _all_inputs(big.m, s)
-    _same(EventEvaluator(big, sparsity=s).evaluate(batch), big.evaluate(batch),
-          f"scale={scale}")
 
 
 @examples(40)
