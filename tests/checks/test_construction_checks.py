@@ -57,10 +57,19 @@ def test_correct_small_circuits_are_certified_and_sampled_ones_stay_unknown():
 
 
 def test_a_wrong_circuit_refutes_correctness_with_a_replayed_counterexample():
-    bad = measure("and2", "nearcut", 2, 400, FAST, constants={"c_shared": 1.0})
+    raw = replace(FAST, repair=False)
+    bad = measure("and2", "nearcut", 2, 400, raw, constants={"c_shared": 1.0})
     (certified,) = correctness_checks("and2-correct", [bad])
     assert certified.verdict is Verdict.REFUTED
     assert "(replayed)" in certified.detail and certified.replay
+
+
+def test_a_repaired_circuit_is_proved_and_the_evidence_counts_its_vetoes():
+    fixed = measure("and2", "nearcut", 2, 400, FAST, constants={"c_shared": 1.0})
+    (certified,) = correctness_checks("and2-correct", [fixed])
+    assert fixed.vetoes > 0 and certified.verdict is Verdict.PROVED
+    assert f"repaired by {fixed.vetoes} veto(es)" in certified.detail
+    assert certified.data["circuits"][0]["vetoes"] == fixed.vetoes
 
 
 def test_no_enumerable_or_certifiable_size_leaves_certification_unknown_rather_than_passed():

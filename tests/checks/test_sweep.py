@@ -41,7 +41,8 @@ def test_small_circuits_are_checked_on_every_sparse_input_and_large_ones_are_sam
 
 
 def test_a_wrong_output_is_shrunk_replayed_and_given_a_replay_command():
-    m = measure("and2", "nearcut", 2, 400, FAST, constants={"c_shared": 1.0})
+    raw = SweepSettings(samples=200, repair=False)
+    m = measure("and2", "nearcut", 2, 400, raw, constants={"c_shared": 1.0})
     assert m.correctness.wrong_outputs > 0
     assert m.counterexample is not None and m.replay_confirmed
     assert len(m.counterexample.active) <= 2
