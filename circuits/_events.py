@@ -53,7 +53,12 @@ some active feature stores can. For each *candidate* (b, u) the exact
     z_1[u] = sum_{p in A_b} W_1[u, p],   A_b = union_{i in F_b} P_i = E_0 of input b (a set),
 
 is summed from at most s t weights looked up in W_1's own row-major order (keys
-(u - u_lo) d_0 + p, int32, binary search), and E_1 = the candidates with
+(u - u_lo) d_0 + p, int32, binary search), except where no look-up is needed: if u is off at
+baseline, its row of W_1 has no negative weight (so the stored gain is G_u(f) = g_u(f) =
+sum_{p in P_f} W_1[u, p]), every active feature of b has a stored entry for u, and the
+supports of b's features do not overlap (|A_b| = sum_f |P_f|), then A_b is their disjoint
+union and z_1[u] = sum_{f in F_b} G_u(f), the sum the bound already formed. E_1 = the
+candidates with
 [z_1[u] >= theta_1[u]] != a0_1[u]. From there the stages are the ones above. One input costs
 O(|A| t + its features' table entries of level <= |F_b| + (candidates) s t log nnz(W_1)) for
 layer 1, instead of the fan-out of A in W_1^T; the table costs O(d_1 (nnz(P) + m)) time once
@@ -288,6 +293,12 @@ class EventEvaluator:
         w = layer.weights
         self._table.fanout = xp.asarray(np.bincount(w.indices[w.data != 0],
                                                     minlength=w.shape[1]))
+        # a unit off at baseline whose row has no negative weight: its stored gains are the
+        # full g_u(f), so on supports that do not overlap z_u is their sum (no look-ups)
+        negative = np.zeros(w.shape[0], dtype=bool)
+        negative[np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))[w.data < 0]] = True
+        self._table.summable = xp.asarray(table.off & ~negative)
+        self._table.support_len = xp.asarray(np.diff(code.indptr).astype(np.int64))
         self._layer1 = layer
         self.table_seconds = time.perf_counter() - start
 
@@ -339,9 +350,9 @@ class EventEvaluator:
         active = self._checked(active)
         xp = self.xp
         b, j = np.nonzero(active != PAD)
-        _, rows, units = self._gain_bounds(xp.asarray(b), xp.asarray(active[b, j]),
-                                           active.shape[0], None)
-        return _host(xp, rows), _host(xp, units)
+        bounds = self._gain_bounds(xp.asarray(b), xp.asarray(active[b, j]), active.shape[0],
+                                   None)
+        return _host(xp, bounds.rows), _host(xp, bounds.units)
 
     def bytes_read(self, stats: dict) -> int:
         """The circuit bytes an evaluation that filled ``stats`` had to read, at least:
@@ -442,18 +453,31 @@ class EventEvaluator:
 
     def _gain_bounds(self, feature_rows, features, batch: int, stats: dict | None):
         """The gain filter of layer 1 (module docstring) for active ``features`` of inputs
-        ``feature_rows`` (sorted): (entries read, rows, units) of the candidates, the (input,
-        unit) pairs whose bound U_u reaches the need N_u, sorted by (row, unit)."""
+        ``feature_rows`` (sorted): the candidates, the (input, unit) pairs whose bound U_u
+        reaches the need N_u, sorted by (row, unit), as ``rows`` and ``units``; with
+        ``sums`` (their stored gains summed), ``complete`` (every active feature of the input
+        had a stored entry for the unit) and ``support_total`` (per input, sum of |P_f| over
+        its distinct active features)."""
         xp, table = self.xp, self._table
         width, m = table.width, self.m
         empty = xp.zeros(0, dtype=xp.int64)
+
+        def result(rows, units, sums, complete, support_total):
+            return types.SimpleNamespace(rows=rows, units=units, sums=sums, complete=complete,
+                                         support_total=support_total)
+
         if not feature_rows.size:
-            return 0, empty, empty
+            return result(empty, empty, empty, xp.zeros(0, dtype=bool),
+                          xp.zeros(batch, dtype=xp.int64))
         keys = self._distinct(feature_rows * m + features, batch * m)  # a set per input
         feature_rows, features = keys // m, keys % m
         span = xp.arange(batch, dtype=xp.int64)
-        counts = (xp.searchsorted(feature_rows, span, side="right")
-                  - xp.searchsorted(feature_rows, span, side="left"))
+        first = xp.searchsorted(feature_rows, span, side="left")
+        after = xp.searchsorted(feature_rows, span, side="right")
+        counts = after - first
+        lengths = xp.concatenate([xp.zeros(1, dtype=xp.int64),
+                                  xp.cumsum(table.support_len[features])])
+        support_total = lengths[after] - lengths[first]
         # a feature of an input with j features reads its entries of level <= j
         starts = table.ptr[features]
         lens = table.level_ends[features, counts[feature_rows] - 1] - starts
@@ -461,7 +485,7 @@ class EventEvaluator:
         if stats is not None:
             stats["gain_entries"] += int(total)
         if not total:
-            return 0, empty, empty
+            return result(empty, empty, empty, xp.zeros(0, dtype=bool), support_total)
         pos = rep(starts - (xp.cumsum(lens) - lens)) + xp.arange(total)
         keys, gains = self._sorted_by_key(rep(feature_rows) * width + table.units[pos],
                                           table.gains[pos], batch * width)
@@ -471,11 +495,12 @@ class EventEvaluator:
         sums = cumulative[ends] - cumulative[heads]
         keys = keys[heads]
         rows, units = keys // width, keys % width
-        bound = sums + (counts[rows] - (ends - heads)) * table.leak[units]
+        missing = counts[rows] - (ends - heads)
+        bound = sums + missing * table.leak[units]
         keep = xp.flatnonzero(bound >= table.need[units])
         if stats is not None:
             stats["candidates"] += int(keep.size)
-        return int(total), rows[keep], units[keep]
+        return result(rows[keep], units[keep], sums[keep], missing[keep] == 0, support_total)
 
     def _sorted_by_key(self, keys, gains, key_range: int):
         """``keys`` (in [0, key_range)) sorted, with ``gains`` (>= 0, at most the table's
@@ -498,11 +523,18 @@ class EventEvaluator:
         theta_u; the events are those whose state differs from baseline, as (rows, units,
         deltas) sorted by (row, unit)."""
         xp, table = self.xp, self._table
-        _, rows, units = self._gain_bounds(feature_rows, features, batch, stats)
+        bounds = self._gain_bounds(feature_rows, features, batch, stats)
+        rows, units = bounds.rows, bounds.units
         span = xp.arange(batch, dtype=xp.int64)
         starts = xp.searchsorted(rows0, span, side="left")
         sizes = xp.searchsorted(rows0, span, side="right") - starts
-        work = sizes[rows]
+        # exact without look-ups: every active feature's gain stored, a row without negative
+        # weights, and supports that do not overlap (|A_b| = sum_f |P_f|), so z_u = sum G_u(f)
+        summed = (bounds.complete & table.summable[units]
+                  & (bounds.support_total[rows] == sizes[rows]))
+        z_all = xp.where(summed, bounds.sums, 0)
+        look = xp.flatnonzero(~summed)
+        work = sizes[rows[look]]
         if self._lookup_cost and rows.size:
             columns = int(table.fanout[units0].sum())
             if self._lookup_cost * int(work.sum()) > columns:  # W_1^T is cheaper here
@@ -513,27 +545,20 @@ class EventEvaluator:
                     stats["gathered"][0] += columns
                 _, z0, theta, a0 = self._layers[0]
                 return self._step(rows0, units0, None, self._first_fan, z0, theta, a0, False)
-        out_rows, out_units, out_deltas = [], [], []
-        for lo, hi in self._pieces(rows, work):
-            r, u, w = rows[lo:hi], units[lo:hi], work[lo:hi]
+        look_rows, look_units = rows[look], units[look]
+        for lo, hi in self._pieces(look_rows, work):
+            r, u, w = look_rows[lo:hi], look_units[lo:hi], work[lo:hi]
             rep, total = self._repeater(w)
             ends = xp.cumsum(w)
             pos = rep(starts[r] - (ends - w)) + xp.arange(total)
             weights = self._lookup(rep(u), units0[pos])
             cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(weights)])
-            z = cumulative[ends] - cumulative[ends - w]
-            on = z >= table.theta[u]
-            changed = xp.flatnonzero(on != table.on0[u])
+            z_all[look[lo:hi]] = cumulative[ends] - cumulative[ends - w]
             if stats is not None:
                 stats["lookups"] += int(total)
-            out_rows.append(r[changed])
-            out_units.append(u[changed])
-            out_deltas.append(on[changed].astype(xp.int64) * 2 - 1)
-        if not out_rows:
-            empty = xp.zeros(0, dtype=xp.int64)
-            return empty, empty, empty
-        return (xp.concatenate(out_rows), xp.concatenate(out_units),
-                xp.concatenate(out_deltas))
+        on = z_all >= table.theta[units]
+        changed = xp.flatnonzero(on != table.on0[units])
+        return rows[changed], units[changed], on[changed].astype(xp.int64) * 2 - 1
 
     def _input_events(self, rows, features):
         """E_0 for inputs ``rows`` (sorted) with active ``features``: the union of their
