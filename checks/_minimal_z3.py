@@ -112,8 +112,11 @@ class _Encoding:
             return True
         if result == self.z3.unsat:
             return False
-        raise _Unknown(f"z3 returned unknown at width {self.d} "
-                       f"({self.solver.reason_unknown()})")
+        why = self.solver.reason_unknown()
+        if why in ("timeout", "canceled") or clock.remaining_ms() <= 1:
+            # Z3 reports a soft timeout as "timeout" or, when it interrupts a tactic, "canceled"
+            raise _Unknown(f"timeout at width {self.d} (z3: {why})")
+        raise _Unknown(f"z3 returned unknown at width {self.d} ({why})")
 
     def witness(self, objective: str) -> _Witness:
         model = self.solver.model()
