@@ -83,8 +83,12 @@ def repair(circuit: Circuit, timeout: float | None = None,
             trial = veto(circuit, Veto(tuple(ex.active), ex.output, unit))
             trial_cert = certify(trial, timeout=left())
             if trial_cert.verdict is Verdict.UNKNOWN:
-                return Repair(circuit, trial_cert, tuple(kept), rejected,
-                              time.perf_counter() - start, trial_cert.reason)
+                # the trial is undecided; what is returned is the circuit before it, whose
+                # own certificate (REFUTED, with its counterexample) stands
+                reason = f"certifying a veto of output {ex.output} was undecided: " \
+                         f"{trial_cert.reason}"
+                return Repair(circuit, cert, tuple(kept), rejected,
+                              time.perf_counter() - start, reason)
             if trial_cert.verdict is Verdict.PROVED or trial_cert.counterexample.expected == 0:
                 circuit, cert = trial, trial_cert
                 kept.append(Veto(tuple(ex.active), ex.output, unit))

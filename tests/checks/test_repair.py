@@ -4,6 +4,7 @@ negative, a one-layer network, the veto budget) ends REFUTED with the reason."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -12,7 +13,8 @@ from hypothesis import given, note
 
 from checks import SweepSettings, measure, repair
 from checks._mutants import plant_false_positive
-from circuits import build, exhaustive, load_circuit, save_circuit
+from circuits import (Layer, ThresholdNetwork, build, exhaustive, load_circuit,
+                      save_circuit)
 from tests.cli import run
 from tests.strategies import built, describe, examples, random_circuits
 from theory import Verdict
@@ -75,13 +77,13 @@ def test_repair_never_adds_a_false_positive_and_its_verdict_is_that_of_its_circu
 
 def test_a_false_negative_is_refuted_with_the_reason():
     circuit = built("and2", 30, "random", 0, 2, 0)
-    last = circuit.network.layers[-1]
-    q = int(circuit.network.output_code.row(0)[0])
-    last.theta[q] = 10 ** 6  # output 0 can never fire now
-    try:
-        fixed = repair(circuit)
-    finally:
-        last.theta[q] = circuit.constants["r"]
+    net = circuit.network
+    theta = net.layers[-1].theta.copy()
+    theta[int(net.output_code.row(0)[0])] = 10 ** 6  # output 0 can never fire now
+    layers = net.layers[:-1] + (Layer(net.layers[-1].weights, theta),)
+    broken = dataclasses.replace(circuit, network=ThresholdNetwork(net.input_code, layers,
+                                                                   net.output_code))
+    fixed = repair(broken)
     assert fixed.verdict is Verdict.REFUTED and "false negative" in fixed.reason
     assert fixed.certificate.counterexample.expected == 1
 
@@ -130,3 +132,24 @@ def test_a_bad_max_vetoes_is_one_line_with_exit_two(tmp_path, capsys):
     code, _, err = run(capsys, "repair", str(tmp_path / "x.npz"), "-o", str(tmp_path / "y.npz"),
                        "--max-vetoes", "-1")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "max_vetoes" in err
+
+
+def test_an_undecided_trial_returns_the_circuit_before_it_with_its_own_certificate(monkeypatch):
+    import checks._repair as repair_module
+
+    raw = built("and2", 200, "nearcut", 0, 2, 11)
+    real, calls = repair_module.certify, []
+
+    def undecided_trials(circuit, timeout=None):
+        calls.append(circuit)
+        cert = real(circuit, timeout=timeout)
+        if len(calls) > 1:  # every trial of a veto times out
+            return dataclasses.replace(cert, verdict=Verdict.UNKNOWN, counterexample=None,
+                                       reason="timed out")
+        return cert
+
+    monkeypatch.setattr(repair_module, "certify", undecided_trials)
+    fixed = repair(raw)
+    assert fixed.circuit is raw and fixed.vetoes == ()
+    assert fixed.verdict is Verdict.REFUTED and fixed.certificate.counterexample is not None
+    assert "undecided" in fixed.reason
