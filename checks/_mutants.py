@@ -51,7 +51,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from circuits import (PAD, Circuit, Layer, SupportCode, ThresholdNetwork,
+from circuits import (PAD, Circuit, Layer, SupportCode, ThresholdNetwork, append_detector,
                       enumerate_sparse_inputs, normalize_active)
 
 __all__ = ["Mutation", "NotApplicable", "MUTATORS", "INTENT", "KINDS", "WRONG_KINDS",
@@ -236,36 +236,25 @@ def plant_false_positive(circuit: Circuit, k: int, y: list[int], exact: bool = T
         circuit = identity_layer_appended(circuit, c=1).circuit
         prefix = "identity layer appended (c = 1); "
     net = circuit.network
-    weights, thetas = _dense(circuit)
     row = normalize_active([list(y) + [PAD] * (max(len(y), circuit.sparsity) - len(y))],
                            circuit.m, max(len(y), circuit.sparsity))
     a0 = np.asarray(net.input_layer(row).todense()).ravel()
     units = np.flatnonzero(a0)
     detector = np.where(a0 > 0, 1, -1 if exact else 0).astype(np.int64)
-    weights[0] = np.vstack([weights[0], detector])
-    thetas[0] = np.append(thetas[0], len(units))
-    relay = weights[0].shape[0] - 1
-    for l in range(1, len(weights) - 1):  # relay through layers 2..L-1
-        w = np.hstack([weights[l], np.zeros((weights[l].shape[0], 1), np.int64)])
-        new = np.zeros((1, w.shape[1]), np.int64)
-        new[0, relay] = 1
-        weights[l] = np.vstack([w, new])
-        thetas[l] = np.append(thetas[l], 1)
-        relay = weights[l].shape[0] - 1
-    last = np.hstack([weights[-1], np.zeros((weights[-1].shape[0], 1), np.int64)])
+    columns = np.flatnonzero(detector)
+    last = net.layers[-1]
     boosts = {}
     for q in net.output_code.row(k):
         q = int(q)
-        lowest = int(last[q][last[q] < 0].sum())
-        boosts[q] = max(1, int(thetas[-1][q]) - lowest)
-        last[q, relay] = boosts[q]
-    weights[-1] = last
-    mutant = with_network(circuit, net.input_code, weights, thetas, net.output_code)
+        lowest = int(last.weights.getrow(q).data.clip(max=0).sum())
+        boosts[q] = max(1, int(last.theta[q]) - lowest)
+    mutant = dataclasses.replace(circuit, network=append_detector(
+        net, columns, detector[columns], len(units), boosts))
     kind = "a_0 = a_0(y)" if exact else "a_0 covers a_0(y)"
     return Mutation(mutant, f"{prefix}detector for y={list(y)} ({kind}, {len(units)} input "
                             f"units) turns on output {k}",
                     {"output": int(k), "active": [int(f) for f in y], "exact": exact,
-                     "detector_units": int(len(units)), "depth": len(weights)})
+                     "detector_units": int(len(units)), "depth": len(net.layers)})
 
 
 def planted_candidates(circuit: Circuit, size: int, exact: bool, rng: np.random.Generator):

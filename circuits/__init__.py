@@ -22,7 +22,7 @@ from circuits._naive import naive
 from circuits._network import Counts, Layer, ThresholdNetwork, threshold_to_relus
 from circuits._perm import PermConstants, bloom_permutation
 from circuits._problems import PROBLEM_NAMES, And2, Permutation, Problem, Represent
-from circuits._repair import Veto, veto, veto_candidates
+from circuits._repair import Veto, append_detector, veto, veto_candidates
 from circuits._represent import RepresentConstants, bloom_represent
 
 __all__ = [
@@ -31,7 +31,8 @@ __all__ = [
     "FAMILIES", "FORMAT", "Layer",
     "PAD", "PERM_FAMILIES", "PROBLEM_NAMES", "PermConstants", "Permutation", "Problem",
     "Represent", "RepresentConstants", "SupportCode", "ThresholdNetwork", "VERSION", "Veto",
-    "active_matrix", "adversarial_inputs", "and2_instance", "array_backend", "bloom_permutation",
+    "active_matrix", "adversarial_inputs", "and2_instance", "append_detector", "array_backend",
+    "bloom_permutation",
     "bloom_represent", "build", "check_sparsity", "circuit_arrays", "compare", "construct",
     "count_sparse_inputs", "enumerate_sparse_inputs", "evaluate_input", "event_evaluator",
     "exhaustive",
@@ -39,5 +40,6 @@ __all__ = [
     "identity_code",
     "load_circuit", "make_problem", "naive", "normalize_active", "output_sources",
     "perm_instance", "random_sparse_inputs", "random_subsets", "random_support_code", "replays",
-    "save_circuit", "seeded_rng", "shrink", "three_channel_and2", "threshold_to_relus", "veto", "veto_candidates",
+    "save_circuit", "seeded_rng", "shrink", "three_channel_and2", "threshold_to_relus", "veto",
+    "veto_candidates",
 ]

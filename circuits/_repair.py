@@ -26,7 +26,7 @@ from circuits._circuit import Circuit
 from circuits._network import Layer, ThresholdNetwork
 from theory.errors import InvalidArgument
 
-__all__ = ["Veto", "veto", "veto_candidates"]
+__all__ = ["Veto", "append_detector", "veto", "veto_candidates"]
 
 
 @dataclass(frozen=True)
@@ -66,18 +66,26 @@ def veto(circuit: Circuit, v: Veto) -> Circuit:
                               "layer's width")
     covered = np.unique(np.concatenate([net.input_code.row(a) for a in v.active]
                                        + [np.zeros(0, np.int64)]))
-    first = _append_row(net.layers[0], covered, np.ones(len(covered), np.int64), len(covered))
-    layers = [first]
-    for layer in net.layers[1:-1]:
-        widened = _append_column(layer, None, 0)
-        layers.append(_append_row(widened, [widened.weights.shape[1] - 1], [1], 1))
     last = net.layers[-1]
     row = last.weights.getrow(v.unit).data
     strength = 1 + max(0, int(row[row > 0].sum()) - int(last.theta[v.unit]))
-    layers.append(_append_column(last, v.unit, -strength))
-    network = ThresholdNetwork(net.input_code, tuple(layers), net.output_code)
+    network = append_detector(net, covered, np.ones(len(covered), np.int64), len(covered),
+                              {v.unit: -strength})
     vetoes = list(circuit.constants.get("vetoes", [])) + [v.as_dict()]
     return replace(circuit, network=network, constants={**circuit.constants, "vetoes": vetoes})
+
+
+def append_detector(net: ThresholdNetwork, columns, values, theta: int,
+                    targets: dict[int, int]) -> ThresholdNetwork:
+    """``net`` (depth >= 2) with a detector: a layer-1 unit with weights ``values`` at input
+    units ``columns`` and threshold ``theta``, relayed through layers 2..L-1 (weight 1,
+    threshold 1), feeding last-layer unit q with weight ``targets[q]``."""
+    layers = [_append_row(net.layers[0], columns, values, theta)]
+    for layer in net.layers[1:-1]:
+        widened = _append_column(layer, {})
+        layers.append(_append_row(widened, [widened.weights.shape[1] - 1], [1], 1))
+    layers.append(_append_column(net.layers[-1], targets))
+    return ThresholdNetwork(net.input_code, tuple(layers), net.output_code)
 
 
 def _append_row(layer: Layer, columns, values, theta: int) -> Layer:
@@ -88,9 +96,10 @@ def _append_row(layer: Layer, columns, values, theta: int) -> Layer:
     return Layer(sp.vstack([layer.weights, row]).tocsr(), np.append(layer.theta, theta))
 
 
-def _append_column(layer: Layer, unit: int | None, value: int) -> Layer:
-    """``layer`` reading one more unit below: weight ``value`` into ``unit`` (None: nowhere)."""
-    rows = [] if unit is None else [unit]
-    col = sp.csr_matrix((np.full(len(rows), value, np.int64), (rows, np.zeros(len(rows), int))),
+def _append_column(layer: Layer, weights: dict[int, int]) -> Layer:
+    """``layer`` reading one more unit below, with weight ``weights[u]`` into each unit u."""
+    rows = np.array(sorted(weights), dtype=np.int64)
+    data = np.array([weights[u] for u in rows.tolist()], dtype=np.int64)
+    col = sp.csr_matrix((data, (rows, np.zeros(len(rows), np.int64))),
                         shape=(layer.weights.shape[0], 1))
     return Layer(sp.hstack([layer.weights, col]).tocsr(), layer.theta)
