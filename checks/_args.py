@@ -1,6 +1,6 @@
 """What every ``superpose`` subcommand shares: its exit codes (0 ok or proved, 1 refuted,
-2 bad input, 3 inconclusive), one-line argparse errors with exit 2, and typed arguments whose
-messages name the bad value and the rule."""
+2 bad input, 3 inconclusive, 4 a missing optional dependency), one-line argparse errors with
+exit 2, and typed arguments whose messages name the bad value and the rule."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Iterable
 from theory import Verdict
 
 __all__ = ["Parser", "integer", "positive_float", "exit_for", "EXIT_OK", "EXIT_REFUTED",
-           "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE"]
+           "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_MISSING_EXTRA"]
 
 EXIT_OK, EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+EXIT_MISSING_EXTRA = 4  # an optional dependency (plot, onnx, torch) is not installed
 
 
 def exit_for(verdicts: Iterable[Verdict]) -> int:

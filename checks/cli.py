@@ -1,5 +1,6 @@
 """The ``superpose`` command line. Every error is one line on stderr with a distinct exit code:
-0 ok, 1 refuted (a claim, or a wrong output found), 2 bad input, 3 inconclusive."""
+0 ok, 1 refuted (a claim, or a wrong output found), 2 bad input, 3 inconclusive, 4 a missing
+optional dependency (an extra such as plot or onnx)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from checks._args import (Parser as _Parser, exit_for, integer as _integer,
+from checks._args import (EXIT_MISSING_EXTRA, Parser as _Parser, exit_for, integer as _integer,
                           positive_float as _positive_float)
 from checks._certify import METHODS, certify
 from checks._shard import certificate_from_dict, certify_in_processes, merge_shards, parse_shard
@@ -26,7 +27,7 @@ from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, evaluate_in
 from theory import CLAIMS, Verdict, load_claim_file
 from circuits._circuit import check_sparsity
 from circuits._validate import check_choice, check_int
-from theory.errors import InvalidArgument, SuperposeError
+from theory.errors import InvalidArgument, MissingExtra, SuperposeError
 
 __all__ = ["main"]
 
@@ -430,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         args.sparsity = [2, 3]
     try:
         return args.run(args)
+    except MissingExtra as exc:
+        print(f"superpose: error: {exc}", file=sys.stderr)
+        return EXIT_MISSING_EXTRA
     except SuperposeError as exc:
         print(f"superpose: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

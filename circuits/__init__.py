@@ -19,6 +19,7 @@ from circuits._fuzz import (Counterexample, CorrectnessReport, adversarial_input
 from circuits._inputs import (PAD, active_matrix, count_sparse_inputs, enumerate_sparse_inputs,
                               normalize_active, random_sparse_inputs)
 from circuits._naive import naive
+from circuits._optional import require
 from circuits._network import Counts, Layer, ThresholdNetwork, threshold_to_relus
 from circuits._perm import PermConstants, bloom_permutation
 from circuits._problems import PROBLEM_NAMES, And2, Permutation, Problem, Represent
@@ -39,7 +40,7 @@ __all__ = [
     "find_construction", "fuzz",
     "identity_code",
     "load_circuit", "make_problem", "naive", "normalize_active", "output_sources",
-    "perm_instance", "random_sparse_inputs", "random_subsets", "random_support_code", "replays",
+    "perm_instance", "random_sparse_inputs", "random_subsets", "random_support_code", "replays", "require",
     "save_circuit", "seeded_rng", "shrink", "three_channel_and2", "threshold_to_relus", "veto",
     "veto_candidates",
 ]

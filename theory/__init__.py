@@ -13,11 +13,12 @@ from theory._derivations import Step, derivations
 from theory._expr import parse_bound
 from theory._symbols import SYMBOLS
 from theory._verdict import Evidence, Verdict, combine
-from theory.errors import CircuitFormatError, ClaimFileError, InvalidArgument, SuperposeError
+from theory.errors import (CircuitFormatError, ClaimFileError, InvalidArgument, MissingExtra,
+                           SuperposeError)
 
 __all__ = [
     "Bound", "CLAIMS", "Claim", "ClaimFileError", "ClaimSpec", "CircuitFormatError", "Evidence",
-    "InvalidArgument", "RatioLimit", "SYMBOLS", "Step", "SuperposeError", "Verdict",
+    "InvalidArgument", "MissingExtra", "RatioLimit", "SYMBOLS", "Step", "SuperposeError", "Verdict",
     "claim_by_id", "combine", "derivations", "is_big_o", "is_big_omega", "is_theta",
     "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation",
 ]

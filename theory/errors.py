@@ -7,7 +7,8 @@ one line, e.g. ``"sparsity=5 must be <= m=4; pass a smaller --sparsity"``.
 
 from __future__ import annotations
 
-__all__ = ["SuperposeError", "InvalidArgument", "CircuitFormatError", "ClaimFileError"]
+__all__ = ["SuperposeError", "InvalidArgument", "CircuitFormatError", "ClaimFileError",
+           "MissingExtra"]
 
 
 class SuperposeError(Exception):
@@ -26,4 +27,11 @@ class ClaimFileError(InvalidArgument):
     """A claims file is unreadable, malformed, or holds a forbidden or unbounded expression.
 
     The message names the claim id and the offending key or token, in one line.
+    """
+
+
+class MissingExtra(SuperposeError, ImportError):
+    """An optional dependency (an extra such as ``plot`` or ``onnx``) is not installed.
+
+    The message names the module, what needs it and the ``pip install`` line that fixes it.
     """
