@@ -40,7 +40,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from checks._gains import GainTable, TableTimeout, expand_ranges
-from circuits import PAD, Circuit, Counterexample, output_sources
+from checks._trace import EventTrace, weight_lookups
+from circuits import PAD, Circuit, Counterexample, event_evaluator, output_sources
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
@@ -69,6 +70,8 @@ class ConeIndex:
         self.s = sparsity
         self.holders = net.input_code.matrix_t().tocsr()
         self.depth = len(net.layers)
+        self.evaluator = event_evaluator(net, sparsity)
+        self.lookups = weight_lookups(net)
         self.pos = self.neg = None
         if self.depth:
             first = net.layers[0]
@@ -82,9 +85,9 @@ class ConeIndex:
                 self.neg = GainTable((-w).maximum(0), self.holders,
                                      -(-(1 - theta) // (2 * sparsity)), deadline)
 
-    def triggers(self, layer: int, rows, units, dirs, b, pre, acts):
-        """(query, feature) pairs and a per-query "can change" flag (``pre`` and ``acts`` are
-        the dense pre-activations and activations of the evaluated inputs).
+    def triggers(self, layer: int, rows, units, dirs, b, trace: EventTrace):
+        """(query, feature) pairs and a per-query "can change" flag (``trace`` holds the
+        activations and pre-activations of the evaluated inputs).
 
         Query i asks how unit ``units[i]`` of ``layer`` can move in direction ``dirs[i]``
         (+1 on, -1 off) from the state of evaluated input ``rows[i]`` with ``b[i]`` features.
@@ -100,13 +103,13 @@ class ConeIndex:
             possible[up] = np.diff(self.holders.indptr)[units[up]] > 0
             return up[owner], self.holders.indices[pos].astype(np.int64), possible
         theta = self.network.layers[layer - 1].theta[units]
-        z = pre[layer - 1][rows, units]
+        z = trace.pre(layer, rows, units)
         gap = np.where(dirs > 0, theta - z, z - theta + 1)
         if layer == 1:
-            return self._first_layer(rows, units, dirs, b, gap, acts)
-        return self._deeper(layer, rows, units, dirs, b, gap, pre, acts)
+            return self._first_layer(rows, units, dirs, b, gap, trace)
+        return self._deeper(layer, rows, units, dirs, b, gap, trace)
 
-    def _first_layer(self, rows, units, dirs, b, gap, acts):
+    def _first_layer(self, rows, units, dirs, b, gap, trace):
         n = len(units)
         q_parts, f_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         possible = np.zeros(n, bool)
@@ -120,22 +123,23 @@ class ConeIndex:
             h = -(-gap[sel] // b[sel])
             qi, feats, gains = table.at_least(units[sel], h)
             # input units already on add nothing again: subtract them, then filter again
-            gains = gains - table.already_on(units[sel][qi], feats, rows[sel][qi], acts[0])
+            gains = gains - table.already_on(units[sel][qi], feats, rows[sel][qi],
+                                             trace.inputs)
             keep = gains >= h[qi]
             qi, feats = qi[keep], feats[keep]
             q_parts.append(sel[qi])
             f_parts.append(feats)
         return np.concatenate(q_parts), np.concatenate(f_parts), possible
 
-    def _deeper(self, layer, rows, units, dirs, b, gap, pre, acts):
+    def _deeper(self, layer, rows, units, dirs, b, gap, trace):
         w = self.network.layers[layer - 1].weights
         qi, pos = expand_ranges(w.indptr[units], w.indptr[units + 1])
         v, weight = w.indices[pos].astype(np.int64), w.data[pos]
         sub_dir = np.sign(weight) * dirs[qi]
-        on = acts[layer - 1][rows[qi], v] > 0
+        on = trace.act(layer - 1, rows[qi], v) > 0
         helpful = np.flatnonzero((sub_dir > 0) != on)
         sq, sf, sub_possible = shared_triggers(self, layer - 1, rows[qi[helpful]], v[helpful],
-                                               sub_dir[helpful], b[qi[helpful]], pre, acts)
+                                               sub_dir[helpful], b[qi[helpful]], trace)
         # a feature's most help to u: the weights of every fan-in unit it triggers; b
         # features must together cover the gap, so one of them covers ceil(gap / b)
         parent = qi[helpful][sq]
@@ -267,18 +271,15 @@ def _member(x: np.ndarray, sources: np.ndarray) -> np.ndarray:
 
 def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     """Evaluate one chunk of nodes; return a counterexample or the chunk's children."""
-    net = index.network
     uniq, row = np.unique(inp, axis=0, return_inverse=True)
     row = row.ravel()
-    pre, acts = net.trace(uniq)
-    pre = [z.toarray().astype(np.int64) for z in pre]
-    acts = [a.toarray().astype(np.int8) for a in acts]
+    trace = EventTrace(index.evaluator, index.lookups, uniq)
     outcome.nodes += len(out)
     outcome.inputs_evaluated += len(uniq)
-    q = net.output_code.matrix()
+    q = index.network.output_code.matrix()
     ni, pos = expand_ranges(q.indptr[out], q.indptr[out + 1])
     units = q.indices[pos].astype(np.int64)
-    on = acts[-1][row[ni], units] > 0
+    on = trace.act(index.depth, row[ni], units) > 0
     n_on = np.bincount(ni, weights=on, minlength=len(out))
     decoded = (n_on == np.diff(q.indptr)[out]).astype(np.int64)
     wrong = np.flatnonzero(decoded != expected)
@@ -293,8 +294,7 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     ask = (b[ni] > 0) & np.where(expected[ni] == 0, ~on, True)
     qn, qu = ni[ask], units[ask]
     qdir = np.where(expected[qn] == 0, 1, -1)
-    qi, feats, possible = shared_triggers(index, index.depth, row[qn], qu, qdir, b[qn], pre,
-                                          acts)
+    qi, feats, possible = shared_triggers(index, index.depth, row[qn], qu, qdir, b[qn], trace)
     node = qn[qi]
     excluded = _member(feats[:, None], sources[out[node]]) | (feats[:, None] == inp[node]).any(
         axis=1, keepdims=True)
@@ -326,12 +326,12 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     return None, (out[kn], _canonical(child), expected[kn])
 
 
-def shared_triggers(index, layer, rows, units, dirs, b, pre, acts):
+def shared_triggers(index, layer, rows, units, dirs, b, trace):
     """index.triggers, computed once per distinct (input, unit, direction, budget): nodes of
     different outputs at the same input (every empty root, say), and units that feed several
     units of the next layer, share their answers."""
     if not len(units):
-        return index.triggers(layer, rows, units, dirs, b, pre, acts)
+        return index.triggers(layer, rows, units, dirs, b, trace)
     width = int(units.max()) + 1
     top_b = int(b.max()) + 1
     keys = ((rows.astype(np.int64) * width + units) * 2 + (dirs > 0)) * top_b + b
@@ -341,8 +341,7 @@ def shared_triggers(index, layer, rows, units, dirs, b, pre, acts):
     rest = distinct // top_b
     d_dir = np.where(rest % 2 == 1, 1, -1)
     rest //= 2
-    dq, feats, possible = index.triggers(layer, rest // width, rest % width, d_dir, d_b, pre,
-                                         acts)
+    dq, feats, possible = index.triggers(layer, rest // width, rest % width, d_dir, d_b, trace)
     order = np.argsort(dq, kind="stable")
     dq, feats = dq[order], feats[order]
     bounds = np.searchsorted(dq, np.arange(len(distinct) + 1))

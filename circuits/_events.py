@@ -96,7 +96,7 @@ from circuits._network import ThresholdNetwork
 from circuits._validate import check_choice, check_int
 from theory.errors import InvalidArgument
 
-__all__ = ["EventEvaluator", "event_evaluator"]
+__all__ = ["EventEvaluator", "WeightLookup", "event_evaluator"]
 
 MAX_WORK = 1 << 18
 MAX_ROWS = 1 << 14
@@ -145,7 +145,7 @@ _KEY_LIMIT = 2 ** 31 - 1
 _KEY_CHUNK = 1 << 22
 
 
-class _WeightLookup:
+class WeightLookup:
     """W[u, p] for many (u, p) pairs at once, by binary search in W's own row-major order.
 
     The stored nonzero weights of units [u_lo, u_hi) get the keys (u - u_lo) d_0 + p, which
@@ -246,6 +246,7 @@ class EventEvaluator:
         self._buffer = None
         self.m, self.m_prime = network.m, network.m_prime
         code = network.input_code
+        self.input_width = int(code.width)
         self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
         self._layers = []
         self._table = self._lookup = self._first_fan = None
@@ -289,7 +290,7 @@ class EventEvaluator:
             need=xp.asarray(table.need), theta=xp.asarray(layer.theta),
             on0=xp.asarray(~table.off), width=layer.width, entry_bytes=(
                 table.units.itemsize + table.gains.itemsize))
-        self._lookup = _WeightLookup(xp, layer.weights)
+        self._lookup = WeightLookup(xp, layer.weights)
         w = layer.weights
         self._table.fanout = xp.asarray(np.bincount(w.indices[w.data != 0],
                                                     minlength=w.shape[1]))
@@ -354,6 +355,32 @@ class EventEvaluator:
                                    None)
         return _host(xp, bounds.rows), _host(xp, bounds.units)
 
+    def trace_events(self, active) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The events of every layer for a batch: [E_0, ..., E_L], each (rows, units, deltas)
+        as host arrays sorted by (row, unit), with a_l[row, u] = a0_l[u] + delta for the listed
+        pairs and a_l[row, u] = a0_l[u] for every other (module docstring). E_0 holds the
+        active input units (deltas all +1). ``baseline(l)`` gives (z0_l, a0_l)."""
+        active = self._checked(active)
+        parts = [([], [], []) for _ in range(len(self._layers) + 1)]
+        for lo in range(0, active.shape[0], self.max_rows):
+            for part, (rows, units, deltas) in zip(
+                    parts, self._layer_events(active[lo:lo + self.max_rows], None)):
+                rows = _host(self.xp, rows)
+                part[0].append(rows + lo)
+                part[1].append(_host(self.xp, units))
+                part[2].append(np.ones(rows.size, np.int64) if deltas is None
+                               else _host(self.xp, deltas))
+        empty = np.zeros(0, np.int64)
+        return [tuple(np.concatenate(p).astype(np.int64) if p else empty for p in part)
+                for part in parts]
+
+    def baseline(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """(z0_l, a0_l) of the empty input for layer l = 1..L (host arrays, int64 and bool)."""
+        if not 1 <= layer <= len(self._layers):
+            raise InvalidArgument(f"layer={layer!r} must lie in [1, {len(self._layers)}]")
+        _, z0, _, a0 = self._layers[layer - 1]
+        return _host(self.xp, z0), _host(self.xp, a0)
+
     def bytes_read(self, stats: dict) -> int:
         """The circuit bytes an evaluation that filled ``stats`` had to read, at least:
 
@@ -415,30 +442,13 @@ class EventEvaluator:
         """(rows, columns) of the ones of y for one block, sorted by row then column."""
         xp = self.xp
         batch = active.shape[0]
-        b, j = np.nonzero(active != PAD)
-        feature_rows = xp.asarray(b)
-        features = xp.asarray(active[b, j])
-        rows, units, deltas = self._input_events(feature_rows, features)
+        rows, units, deltas = self._layer_events(active, stats)[-1]
         if stats is not None:
-            ptr = self._input.ptr
-            stats["features"] += int(features.size)
-            stats["supports"] += int((ptr[features + 1] - ptr[features]).sum())
-        stages = [(fan, z0, theta, a0, False) for fan, z0, theta, a0 in self._layers]
-        stages.append((self._output, self._c0, self._sizes, self._y0, True))
-        first = 0
-        if self._table is not None:
-            if stats is not None:
-                stats["events"][0] += int(units.size)
-            rows, units, deltas = self._gain_events(feature_rows, features, rows, units, batch,
-                                                    stats)
-            first = 1
-        for stage in range(first, len(stages)):
-            fan, base, limit, ref, equal = stages[stage]
-            if stats is not None:
-                stats["events"][stage] += int(units.size)
-                stats["gathered"][stage] += int((fan.ptr[units + 1] - fan.ptr[units]).sum())
-            rows, units, deltas = self._step(rows, units, deltas, fan, base, limit, ref, equal)
-        outs = units
+            stats["events"][-1] += int(units.size)
+            stats["gathered"][-1] += int((self._output.ptr[units + 1]
+                                          - self._output.ptr[units]).sum())
+        rows, outs, deltas = self._step(rows, units, deltas, self._output, self._c0,
+                                        self._sizes, self._y0, True)
         if stats is not None:
             stats["flips"] += int(outs.size)
         m_prime = self.m_prime
@@ -450,6 +460,31 @@ class EventEvaluator:
         keep[xp.searchsorted(on0, keys[deltas < 0])] = False
         keys = xp.sort(xp.concatenate([on0[keep], keys[deltas > 0]]))
         return keys // m_prime, keys % m_prime
+
+    def _layer_events(self, active: np.ndarray, stats: dict | None) -> list:
+        """[E_0, E_1, ..., E_L] of one block, each as (rows, units, deltas) sorted by (row,
+        unit); E_0's deltas are None (all +1)."""
+        xp = self.xp
+        b, j = np.nonzero(active != PAD)
+        feature_rows = xp.asarray(b)
+        features = xp.asarray(active[b, j])
+        events = [self._input_events(feature_rows, features)]
+        if stats is not None:
+            ptr = self._input.ptr
+            stats["features"] += int(features.size)
+            stats["supports"] += int((ptr[features + 1] - ptr[features]).sum())
+        for stage, (fan, base, limit, ref) in enumerate(self._layers):
+            rows, units, deltas = events[-1]
+            if stats is not None:
+                stats["events"][stage] += int(units.size)
+            if stage == 0 and self._table is not None:
+                events.append(self._gain_events(feature_rows, features, rows, units,
+                                                active.shape[0], stats))
+                continue
+            if stats is not None:
+                stats["gathered"][stage] += int((fan.ptr[units + 1] - fan.ptr[units]).sum())
+            events.append(self._step(rows, units, deltas, fan, base, limit, ref, False))
+        return events
 
     def _gain_bounds(self, feature_rows, features, batch: int, stats: dict | None):
         """The gain filter of layer 1 (module docstring) for active ``features`` of inputs

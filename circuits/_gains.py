@@ -125,7 +125,7 @@ class GainTable:
     """
 
     def __init__(self, weights: sp.csr_matrix, holders: sp.csr_matrix, cutoff: np.ndarray,
-                 deadline: float = math.inf):
+                 deadline: float = math.inf, incidence: sp.csr_matrix | None = None):
         self.weights = weights.tocsr()
         self.weights.sum_duplicates()
         self.weights.sort_indices()
@@ -137,22 +137,32 @@ class GainTable:
         self._complete: list[GainTable] = []
         self._complete_of = self._complete_row = None
         feats, gains, counts = [], [], []
-        d = self.weights.shape[0]
-        per_row = max(1, np.diff(self.weights.indptr).mean() if d else 1)
-        fan = max(1.0, self.holders.nnz / max(1, self.holders.shape[0]))
-        step = max(1, int(_CHUNK_ENTRIES / (per_row * fan)))
+        d, d0 = self.weights.shape
+        # G for a block of units: (m x d_0 incidence) times the block's dense weights, in the
+        # narrowest integer type that holds every gain (none exceeds a row's sum of weights)
+        dtype = _gain_dtype(_row_abs_max(self.weights))
+        if incidence is None:
+            incidence = sp.csr_matrix(self.holders.T)
+            incidence.sum_duplicates()
+            incidence.data[:] = 1
+        self._incidence = incidence
+        incidence = incidence.astype(dtype, copy=False)
+        cutoff = np.minimum(self.cutoff, np.iinfo(dtype).max).astype(dtype)
+        item = np.dtype(dtype).itemsize
+        step = max(1, min(MAX_TABLE_BYTES // max(1, self.m * item),
+                          MAX_TABLE_BYTES // max(1, d0 * 8)))
         for lo in range(0, d, step):
             if time.perf_counter() > deadline:
                 raise TableTimeout(f"timed out building the gain table ({lo} of {d} units)")
-            block = (self.weights[lo:lo + step] @ self.holders).tocsr()
-            block.sum_duplicates()
-            rows = np.repeat(np.arange(lo, min(lo + step, d)), np.diff(block.indptr))
-            keep = block.data >= self.cutoff[rows]
-            rows, f, g = rows[keep], block.indices[keep], block.data[keep]
-            order = np.argsort(rows * (int(g.max(initial=0)) + 2) - g, kind="stable")
+            hi = min(lo + step, d)
+            g = incidence @ np.ascontiguousarray(self.weights[lo:hi].toarray().T, dtype=dtype)
+            f, col = np.nonzero(g >= cutoff[lo:hi])
+            g = g[f, col].astype(np.int64)
+            # per unit, decreasing gain (ties: increasing feature)
+            order = np.lexsort((f, -g, col))
             feats.append(f[order].astype(np.int64))
-            gains.append(g[order].astype(np.int64))
-            counts.append(np.bincount(rows - lo, minlength=min(step, d - lo)))
+            gains.append(g[order])
+            counts.append(np.bincount(col, minlength=hi - lo))
         self.features = np.concatenate(feats) if feats else np.zeros(0, np.int64)
         self.gains = np.concatenate(gains) if gains else np.zeros(0, np.int64)
         count = np.concatenate(counts) if counts else np.zeros(0, np.int64)
@@ -161,44 +171,47 @@ class GainTable:
         self._keys = np.repeat(np.arange(d, dtype=np.int64), count) * self._span - self.gains
 
     def already_on(self, units: np.ndarray, features: np.ndarray, rows: np.ndarray,
-                   active_inputs: np.ndarray) -> np.ndarray:
+                   inputs: sp.csr_matrix) -> np.ndarray:
         """For each (units[i], features[i]): the part of gain_u(feature) on input units that
-        are already on in input ``rows[i]`` (``active_inputs``: dense 0/1, one row per input),
-        which the feature cannot add again."""
+        are already on in input ``rows[i]`` (``inputs``: B x d_0, the active input units of
+        each input, sorted indices), which the feature cannot add again."""
         out = np.zeros(len(units), np.int64)
-        if not len(units):
+        if not len(units) or not inputs.nnz:
             return out
+        d0 = self.weights.shape[1]
         # only a feature whose support meets the input's active units can owe anything: find
-        # the (input, feature) pairs that meet, (active units) @ holders, and work on those
-        overlap = (sp.csr_matrix(active_inputs) @ self.holders).tocsr()
+        # the (input, feature) pairs that meet, inputs @ holders, and expand only those
+        overlap = (inputs @ self.holders).tocsr()
         overlap.sum_duplicates()  # canonical: sorted indices, so the keys below are sorted
-        keys = np.repeat(np.arange(overlap.shape[0], dtype=np.int64),
-                         np.diff(overlap.indptr)) * self.m + overlap.indices
+        met_keys = np.repeat(np.arange(overlap.shape[0], dtype=np.int64),
+                             np.diff(overlap.indptr)) * self.m + overlap.indices
         query = rows * self.m + features
-        found = np.minimum(np.searchsorted(keys, query), max(len(keys) - 1, 0))
-        met = keys[found] == query if len(keys) else np.zeros(len(query), bool)
-        if met.any():
-            sel = np.flatnonzero(met)
-            out[sel] = self._already_on(units[sel], features[sel], rows[sel], active_inputs)
-        return out
-
-    def _already_on(self, units, features, rows, active_inputs) -> np.ndarray:
-        support = self.holders.T.tocsr() if self._supports is None else self._supports
-        self._supports = support
-        owner, pos = expand_ranges(support.indptr[features], support.indptr[features + 1])
+        found = np.minimum(np.searchsorted(met_keys, query), max(len(met_keys) - 1, 0))
+        sel = np.flatnonzero(met_keys[found] == query) if len(met_keys) else found[:0]
+        if not sel.size:
+            return out
+        on_keys = np.repeat(np.arange(inputs.shape[0], dtype=np.int64),
+                            np.diff(inputs.indptr)) * d0 + inputs.indices
+        if self._supports is None:
+            self._supports = self.holders.T.tocsr()
+        support = self._supports
+        owner, pos = expand_ranges(support.indptr[features[sel]],
+                                   support.indptr[features[sel] + 1])
         p = support.indices[pos].astype(np.int64)
-        on = active_inputs[rows[owner], p] > 0
-        owner, p = owner[on], p[on]
+        query = rows[sel][owner] * d0 + p
+        found = np.minimum(np.searchsorted(on_keys, query), on_keys.size - 1)
+        on = on_keys[found] == query
+        owner, p = sel[owner[on]], p[on]
         w = self.weights
-        d0 = w.shape[1]
         if self._keys_w is None:
-            rows = np.repeat(np.arange(w.shape[0], dtype=np.int64), np.diff(w.indptr))
-            self._keys_w = rows * d0 + w.indices
+            w_rows = np.repeat(np.arange(w.shape[0], dtype=np.int64), np.diff(w.indptr))
+            self._keys_w = w_rows * d0 + w.indices
         key = units[owner] * d0 + p
         found = np.minimum(np.searchsorted(self._keys_w, key), len(self._keys_w) - 1)
         hit = self._keys_w[found] == key if len(self._keys_w) else np.zeros(len(key), bool)
-        weight = np.where(hit, w.data[found] if len(w.data) else 0, 0)
-        return np.bincount(owner, weights=weight, minlength=len(units)).astype(np.int64)
+        weight = np.where(hit, w.data[found] if len(w.data) else 0, 0).astype(np.int64)
+        np.add.at(out, owner, weight)
+        return out
 
     def top_sum(self, units: np.ndarray, b: np.ndarray) -> np.ndarray:
         """An upper bound on what b features can add: the b largest gains of each unit, where
@@ -242,7 +255,8 @@ class GainTable:
             self._complete_of[new] = len(self._complete)
             self._complete_row[new] = np.arange(new.size)
             self._complete.append(GainTable(self.weights[new], self.holders,
-                                            np.ones(new.size, np.int64)))
+                                            np.ones(new.size, np.int64),
+                                            incidence=self._incidence))
         h = np.maximum(h, 1)
         parts = [[], [], []]
         table_of = self._complete_of[units]
