@@ -140,13 +140,13 @@ class GainTable:
         d, d0 = self.weights.shape
         # G for a block of units: (m x d_0 incidence) times the block's dense weights, in the
         # narrowest integer type that holds every gain (none exceeds a row's sum of weights)
-        dtype = _gain_dtype(_row_abs_max(self.weights))
+        # (an incidence passed in, a parent table's, has a type that holds these rows' gains)
+        dtype = _gain_dtype(_row_abs_max(self.weights)) if incidence is None else incidence.dtype
         if incidence is None:
-            incidence = sp.csr_matrix(self.holders.T)
+            incidence = sp.csr_matrix(self.holders.T, dtype=dtype)
             incidence.sum_duplicates()
             incidence.data[:] = 1
         self._incidence = incidence
-        incidence = incidence.astype(dtype, copy=False)
         cutoff = np.minimum(self.cutoff, np.iinfo(dtype).max).astype(dtype)
         item = np.dtype(dtype).itemsize
         step = max(1, min(MAX_TABLE_BYTES // max(1, self.m * item),
