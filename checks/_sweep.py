@@ -8,19 +8,25 @@ single input through the plain evaluator before anyone may call it a counterexam
 Where a circuit is decided (enumerated, or certified up to ``certify_max_m_prime``) and found
 wrong, the construction is completed by :func:`checks.repair` (``repair=True``): false positives
 are vetoed until the circuit is PROVED, and the counts are those of the repaired circuit.
+
+An approximate construction (notion "epsilon", e.g. uand's ``hanni-uand``) is never certified
+or repaired: besides its correctness report, its error rates (:func:`circuits.error_rates`, for
+the model's decode and every readout the construction names) are measured on inputs with
+exactly s active features, exactly where there are at most ``exhaustive_limit`` of them.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from checks._certify import Certificate, certify
 from checks._repair import repair
 from theory import Verdict
-from circuits import (Counterexample, CorrectnessReport, Counts, build, count_sparse_inputs,
-                      exhaustive, fuzz, replays, shrink)
+from circuits import (Counterexample, CorrectnessReport, Counts, ErrorRate, build,
+                      count_sparse_inputs, error_rates, exhaustive, find_construction, fuzz,
+                      problem_spec, replays, shrink)
 
 __all__ = ["SweepSettings", "Measurement", "measure", "geometric_sizes"]
 
@@ -59,6 +65,7 @@ class Measurement:
     constants: dict = field(default_factory=dict)
     overrides: dict = field(default_factory=dict)
     vetoes: int = 0
+    errors: tuple[ErrorRate, ...] = ()
 
     def ratio(self, quantity: str) -> float:
         """neurons / (sqrt(m') log2 m'), params / (m' log2^2 m'), or width / log2 m'."""
@@ -81,6 +88,7 @@ class Measurement:
         build_cmd = (f"superpose build {self.problem} --m-prime {self.m_prime} "
                      f"--family {self.family} --instance-seed {s.instance_seed} "
                      f"--sparsity {self.sparsity} --seed {s.seed}"
+                     + self._construction_flag()
                      + "".join(f" --constant {k}={v}" for k, v in sorted(self.overrides.items()))
                      + (" --repair" if self.vetoes else "") + " -o c.npz")
         if self.certificate is not None:
@@ -96,6 +104,10 @@ class Measurement:
 
     def label(self) -> str:
         return f"{self.problem}/{self.family} s={self.sparsity} m'={self.m_prime}"
+
+    def _construction_flag(self) -> str:
+        default = problem_spec(self.problem).default_construction.name
+        return "" if self.construction == default else f" --construction {self.construction}"
 
 
 def _repaired(circuit, settings: SweepSettings):
@@ -129,27 +141,36 @@ def measure(problem: str, family: str, sparsity: int, m_prime: int,
     circuit = build(problem, m_prime, family, settings.instance_seed, sparsity, settings.seed,
                     construction, constants)
     built = time.perf_counter() - start
+    chosen = find_construction(problem, construction)
+    # an approximate construction is measured, never certified or repaired
+    rules = (settings if chosen.notion != "epsilon" else
+             replace(settings, repair=False, certify_max_m_prime=0))
     certificate = None
     vetoes = 0
+    errors = ()
+    if chosen.notion == "epsilon":
+        errors = tuple(error_rates(circuit, chosen.readouts, settings.samples,
+                                   settings.fuzz_seed, settings.exhaustive_limit))
     if count_sparse_inputs(circuit.m, sparsity) <= settings.exhaustive_limit:
         report = exhaustive(circuit)
-        fixed = _repaired(circuit, settings) if report.wrong_outputs else None
+        fixed = _repaired(circuit, rules) if report.wrong_outputs else None
         if fixed is not None:
             circuit, vetoes = fixed.circuit, len(fixed.vetoes)
             report = exhaustive(circuit)
     else:
         report = fuzz(circuit, settings.samples, settings.fuzz_seed)
-        if m_prime <= settings.certify_max_m_prime:
+        if m_prime <= rules.certify_max_m_prime:
             certificate = certify(circuit, timeout=settings.certify_timeout)
-            fixed = (_repaired(circuit, settings) if certificate.verdict is Verdict.REFUTED
+            fixed = (_repaired(circuit, rules) if certificate.verdict is Verdict.REFUTED
                      else None)
             if fixed is not None:
                 circuit, vetoes, certificate = fixed.circuit, len(fixed.vetoes), fixed.certificate
                 report = fuzz(circuit, settings.samples, settings.fuzz_seed)
-    result = Measurement(problem, circuit.construction, circuit.family, sparsity, m_prime,
+    # the circuit's own m' (a family may round the requested one, as uand does to C(m, 2))
+    result = Measurement(problem, circuit.construction, circuit.family, sparsity, circuit.m_prime,
                          circuit.m, circuit.counts(), report, built, settings,
                          constants=dict(circuit.constants), overrides=dict(constants or {}),
-                         certificate=certificate, vetoes=vetoes)
+                         certificate=certificate, vetoes=vetoes, errors=errors)
     if certificate is not None and certificate.counterexample is not None:
         result.counterexample = certificate.counterexample
         result.replay_confirmed = True  # certify replays before it says REFUTED

@@ -27,13 +27,16 @@ import sympy
 
 from checks._construction_checks import slope, top_decade
 from checks._sweep import Measurement
+from circuits import PROBLEM_NAMES
 from theory import Bound, Evidence, Verdict, derivations, is_big_o, parse_bound
 from theory._symbols import MP
 
 __all__ = ["ledger_bounds", "derivation_evidence", "consistency_evidence",
            "implied_evidence", "measured_evidence", "MEASURED_PROBLEMS"]
 
-MEASURED_PROBLEMS = ("and2", "perm", "represent")
+#: The problems whose counts a claim file's bound is measured against: every registered
+#: problem (a view of the registry, read when used).
+MEASURED_PROBLEMS = PROBLEM_NAMES
 _COUNT = {"neurons": "neurons", "params": "params", "bits": "bits"}
 
 

@@ -4,6 +4,12 @@ The run measures each problem's default construction over its sizes, families an
 sparsities once (lazily, shared by every check that needs it), runs the checks the ledger names
 for each claim, and combines their evidence into one verdict per claim. Claims with no check
 yet are UNKNOWN ("not yet checked"). Nothing here prints: :mod:`checks._report` renders.
+
+Every registered problem that is not built in (``circuits.problem_specs()``: this repository's
+``problems`` package and any installed plugin) brings its own claims; they are checked by the
+generic checks of :mod:`checks._problem_checks`, on the sizes of the problem's ``VerifyPlan``
+(capped by ``max_m_prime``), and reported after the ledger (in ``VerifyReport.extra_claims``,
+before the claim-file claims). A broken plugin stops the run with a one-line error (exit 2).
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ from typing import Callable
 
 from checks._args import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED
 from checks._construction_checks import CHECKS
+from checks._problem_checks import generic_evidence
 from checks._sweep import Measurement, SweepSettings, geometric_sizes, measure
 from checks._theory_checks import (MEASURED_PROBLEMS, consistency_evidence,
                                    derivation_evidence, implied_evidence, ledger_bounds,
                                    measured_evidence)
-from circuits import AND2_FAMILIES
-from theory import CLAIMS, Bound, Claim, Evidence, Verdict, combine
+from circuits import AND2_FAMILIES, broken_plugins, problem_spec, problem_specs
+from theory import CLAIMS, Bound, Claim, Evidence, InvalidArgument, Verdict, combine
 
 __all__ = ["VerifyConfig", "ClaimResult", "VerifyReport", "verify", "EXIT_OK", "EXIT_REFUTED",
            "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE"]
@@ -39,15 +46,34 @@ class VerifyConfig:
     settings: SweepSettings = SweepSettings()
     slope_tolerance: float = 0.1
     solver_timeout: float = 30.0
+    problems: tuple[str, ...] | None = None  # None: every registered problem
 
     def sizes(self, problem: str, sparsity: int) -> tuple[int, ...]:
+        """The m' measured: the built-ins' geometric ranges, or a registered problem's plan
+        (capped by ``max_m_prime``)."""
+        if problem not in _BUILTIN:
+            return tuple(m for m in problem_spec(problem).plan.sizes if m <= self.max_m_prime)
         if problem == "represent":
             return geometric_sizes(100, self.max_m_prime_represent, per_decade=1)
         top = self.max_m_prime if sparsity == 2 else min(self.max_m_prime, self.max_m_prime_s3)
         return geometric_sizes(100, top)
 
     def families(self, problem: str) -> tuple[str, ...]:
+        if problem not in _BUILTIN:
+            spec = problem_spec(problem)
+            return spec.plan.families or tuple(spec.families)
         return {"and2": self.and2_families, "perm": self.perm_families}.get(problem, ("all",))
+
+    def sparsities_for(self, problem: str) -> tuple[int, ...]:
+        """The built-ins' ``sparsities``, or a registered problem's own (its plan)."""
+        return self.sparsities if problem in _BUILTIN else problem_spec(problem).plan.sparsities
+
+    def selects(self, problems: tuple[str, ...]) -> bool:
+        """Whether a claim about ``problems`` is checked under the ``problems`` filter."""
+        return self.problems is None or bool(set(problems) & set(self.problems))
+
+
+_BUILTIN = ("and2", "perm", "represent")
 
 
 @dataclass(frozen=True)
@@ -92,16 +118,20 @@ class _Run:
         self._measured: dict[str, list[Measurement]] = {}
         self._checked: dict[str, list[Evidence]] = {}
 
-    def measurements(self, problem: str) -> list[Measurement]:
-        if problem not in self._measured:
+    def measurements(self, problem: str, construction: str | None = None) -> list[Measurement]:
+        """The problem's circuits (its default construction, or ``construction``) over the
+        configured sparsities, families and sizes, measured once per run."""
+        key = problem if construction is None else f"{problem}/{construction}"
+        if key not in self._measured:
             out = []
-            for s in self.config.sparsities:
+            for s in self.config.sparsities_for(problem):
                 for family in self.config.families(problem):
                     for m_prime in self.config.sizes(problem, s):
-                        self.progress(f"{problem}/{family} s={s} m'={m_prime}")
-                        out.append(measure(problem, family, s, m_prime, self.config.settings))
-            self._measured[problem] = out
-        return self._measured[problem]
+                        self.progress(f"{key}/{family} s={s} m'={m_prime}")
+                        out.append(measure(problem, family, s, m_prime, self.config.settings,
+                                           construction))
+            self._measured[key] = out
+        return self._measured[key]
 
     def check(self, name: str) -> list[Evidence]:
         if name not in self._checked:
@@ -113,6 +143,16 @@ class _Run:
 
     def all_measurements(self) -> list[Measurement]:
         return [m for ms in self._measured.values() for m in ms]
+
+
+def _generic(name: str, claim: Claim, run: _Run) -> list[Evidence]:
+    """A problem's own claim's check: a generic one, evaluated once per (check, claim) where
+    it depends on the claim (``measured``) and once per run otherwise."""
+    if name == "measured":
+        return generic_evidence(name, claim, run)
+    if name not in run._checked:
+        run._checked[name] = generic_evidence(name, claim, run)
+    return run._checked[name]
 
 
 def _result(claim: Claim, evidence: tuple[Evidence, ...]) -> ClaimResult:
@@ -134,22 +174,46 @@ def _file_claim(spec) -> tuple[Claim, Bound]:
     return claim, bound
 
 
+def problem_claims() -> tuple[Claim, ...]:
+    """The claims of every registered problem that is not built in, in registry order."""
+    return tuple(c for spec in problem_specs() if spec.provider != "built-in"
+                 for c in spec.claims)
+
+
 def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CLAIMS,
            progress: Callable[[str], None] = lambda _msg: None,
-           claim_specs: tuple = ()) -> VerifyReport:
-    """Check every claim in ``claims`` and every claim-file record in ``claim_specs``.
+           claim_specs: tuple = (), own_claims: tuple[Claim, ...] | None = None
+           ) -> VerifyReport:
+    """Check every claim in ``claims``, every registered problem's own claim (``own_claims``;
+    by default :func:`problem_claims` when ``claims`` is the whole ledger, none when the caller
+    chose its own ``claims``) and every claim-file record in ``claim_specs``.
 
     Ledger claims get the checks they name plus a consistency check of their bounds against
-    the rest of the ledger; file claims get consistency against the ledger and the file,
-    implication by a proved bound, and the measured counts of the matching construction (so a
-    contradiction between a file and the ledger is charged to the file claim). Returns the
-    report; prints nothing.
+    the rest of the ledger; a problem's own claims get their generic checks
+    (:mod:`checks._problem_checks`) and the same consistency check; file claims get
+    consistency against the ledger and the file, implication by a proved bound, and the
+    measured counts of the matching construction (so a contradiction between a file and the
+    ledger is charged to the file claim). ``config.problems`` keeps only the claims about those
+    problems. A broken plugin raises InvalidArgument. Returns the report; prints nothing.
     """
+    broken = broken_plugins()
+    if broken:
+        raise InvalidArgument(f"{broken[0].message()} ('superpose problems' lists it); verify "
+                              "checks every installed problem")
+    for name in config.problems or ():
+        problem_spec(name)
     start = time.perf_counter()
     run = _Run(config, progress)
+    if own_claims is None:
+        own_claims = problem_claims() if tuple(claims) == CLAIMS else ()
+    claims = tuple(c for c in claims if config.selects(c.problems))
+    own = tuple(c for c in own_claims if config.selects(c.problems))
     evidence = {c.id: tuple(e for name in c.checks for e in run.check(name)) for c in claims}
-    proved = {c.id for c in claims if combine(evidence[c.id])[0] is Verdict.PROVED}
-    bounds = ledger_bounds(claims, proved)
+    evidence |= {c.id: tuple(e for name in c.checks for e in _generic(name, c, run))
+                 for c in own}
+    everyone = claims + own
+    proved = {c.id for c in everyone if combine(evidence[c.id])[0] is Verdict.PROVED}
+    bounds = ledger_bounds(everyone, proved)
     files = [_file_claim(spec) for spec in claim_specs]
     everything = bounds + [b for _, b in files]
     results = []
@@ -157,6 +221,9 @@ def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CL
         extra = tuple(consistency_evidence(b, bounds) for b in bounds if b.claim_id == claim.id)
         results.append(_result(claim, evidence[claim.id] + extra))
     extra_claims = []
+    for claim in own:
+        extra = tuple(consistency_evidence(b, bounds) for b in bounds if b.claim_id == claim.id)
+        extra_claims.append(_result(claim, evidence[claim.id] + extra))
     for claim, bound in files:
         found = [consistency_evidence(bound, everything)]
         implied = implied_evidence(bound, everything)

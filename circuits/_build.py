@@ -1,104 +1,49 @@
 """One entry point that turns (problem, m', family, seeds, sparsity, constants) into a Circuit.
 
-Constructions are registered per problem; the first listed is the default.
+Problems, their families and constructions come from the registry (:mod:`circuits._registry`:
+the built-ins and every installed plugin); the first family and construction listed are the
+defaults.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, fields
-from typing import Any, Callable
+from dataclasses import fields
+from typing import Any
 
-from circuits._and2 import And2Constants, three_channel_and2
+import numpy as np
+
 from circuits._circuit import Circuit, check_sparsity, seeded_rng
-from circuits._families import AND2_FAMILIES, PERM_FAMILIES, and2_instance, perm_instance
-from circuits._naive import naive
-from circuits._perm import PermConstants, bloom_permutation
-from circuits._problems import PROBLEM_NAMES, And2, Permutation, Problem, Represent
-from circuits._represent import RepresentConstants, bloom_represent
+from circuits._problems import Problem
+from circuits._registry import CONSTRUCTIONS, FAMILIES, problem_spec
+from circuits._spec import Construction
 from circuits._validate import check_choice, check_int
-from theory.errors import InvalidArgument
+from theory.errors import InvalidArgument, SuperposeError
 
 __all__ = ["Construction", "CONSTRUCTIONS", "FAMILIES", "build", "construct", "find_construction",
            "make_problem"]
 
 
-@dataclass(frozen=True)
-class Construction:
-    """A named way to build a network for one problem, with its constants' type.
-
-    ``stated(s)`` gives the constants the construction states for its default constants at
-    sparsity s and m' >= 100, as ``(neurons / f_n(m'), params / f_p(m'))`` with
-    f_n = sqrt(m') log2 m' and f_p = m' log2^2 m' (log2 m' alone for representation), or None
-    where it states none. They are statements to check, not fitted to measurements.
-    """
-
-    name: str
-    problem: str
-    build: Callable
-    constants: type | None
-    notion: str  # the correctness notion the default constants target
-    stated: Callable[[int], tuple[float, float] | None] = lambda s: None
-
-
-def _and2_stated(s: int):
-    """The issue's targets at s = 2 (the fixed-code prototype's 10-20 and 1.3-5.6), scaled by
-    (s/2)^2 for larger s: the shared width is proportional to s r, and r_min = 5 s."""
-    return (20.0 * (s / 2) ** 2, 6.0 * (s / 2) ** 2) if s >= 2 else None
-
-
-def _perm_stated(s: int):
-    """The design card's s = 2 measurements (5.7-8.5, 0.95-2.2) rounded up to (10, 3); the
-    width grows like sqrt(s) t and t_min = 5 s, so the constants scale by (s/2)^(3/2) and
-    (s/2)^2 (params grow like t^2)."""
-    return (10.0 * (s / 2) ** 1.5, 3.0 * (s / 2) ** 2)
-
-
-def _represent_stated(s: int):
-    """From the definition: d = ceil(4 s (ceil((s+1)/2 log2 m') + 2)) gives
-    d / log2 m' <= 2 s (s+1) + (12 s + 1) / log2(100) for m' >= 100 (no parameters)."""
-    return (2 * s * (s + 1) + (12 * s + 1) / math.log2(100), 0.0)
-
-
-CONSTRUCTIONS: dict[str, tuple[Construction, ...]] = {
-    "and2": (Construction("three-channel", "and2", three_channel_and2, And2Constants, "certified",
-                          _and2_stated),
-             Construction("naive", "and2", naive, None, "certified")),
-    "perm": (Construction("bloom", "perm", bloom_permutation, PermConstants, "certified",
-                          _perm_stated),
-             Construction("naive", "perm", naive, None, "certified")),
-    "represent": (Construction("bloom", "represent", bloom_represent, RepresentConstants,
-                               "certified", _represent_stated),
-                  Construction("naive", "represent", naive, None, "certified")),
-}
-
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "and2": tuple(AND2_FAMILIES),
-    "perm": tuple(PERM_FAMILIES),
-    "represent": ("all",),
-}
-
-
 def make_problem(problem: str, m_prime: int, family: str | None = None,
                  instance_seed: int = 0) -> Problem:
-    """The problem instance of ``family`` (default: the first listed) with m' outputs."""
-    check_choice("problem", problem, PROBLEM_NAMES)
-    family = family or FAMILIES[problem][0]
-    check_choice("family", family, FAMILIES[problem])
+    """The problem instance of ``family`` (default: the first listed) with m' outputs, drawn
+    from ``np.random.default_rng(instance_seed)``."""
+    spec = problem_spec(problem)
+    family = family or spec.default_family
+    check_choice("family", family, tuple(spec.families))
     m_prime = check_int("m_prime", m_prime, minimum=1, fix="build at least one output")
     instance_seed = check_int("instance_seed", instance_seed, minimum=0)
-    if problem == "and2":
-        m, pairs = and2_instance(family, m_prime, instance_seed)
-        return And2(m, pairs)
-    if problem == "perm":
-        return Permutation(perm_instance(family, m_prime, instance_seed))
-    return Represent(m_prime)
+    instance = spec.families[family](m_prime, np.random.default_rng(instance_seed))
+    if not isinstance(instance, spec.problem_type) or instance.name != spec.name:
+        raise InvalidArgument(f"family {family!r} of {spec.name} ({spec.provider}) returned "
+                              f"{type(instance).__name__} named {getattr(instance, 'name', None)!r}"
+                              f", not a {spec.problem_type.__name__} named {spec.name!r}; "
+                              "fix the family function")
+    return instance
 
 
 def find_construction(problem: str, construction: str | None = None) -> Construction:
     """The registered construction of that name for ``problem`` (default: the first)."""
-    check_choice("problem", problem, PROBLEM_NAMES)
-    options = CONSTRUCTIONS[problem]
+    options = problem_spec(problem).constructions
     if construction is None:
         return options[0]
     for option in options:
@@ -129,9 +74,21 @@ def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
             raise InvalidArgument(f"constant {unknown[0]!r} is not one of "
                                   f"{chosen.name}'s: {', '.join(sorted(allowed))}")
         const = chosen.constants(**(constants or {}))
-    network, resolved = chosen.build(problem, sparsity, rngs, const)
-    return Circuit(problem, network, chosen.name, sparsity, seed, resolved, family,
-                   instance_seed)
+    spec = problem_spec(problem.name)
+    if spec.provider == "built-in":
+        network, resolved = chosen.build(problem, sparsity, rngs, const)
+        return Circuit(problem, network, chosen.name, sparsity, seed, resolved, family,
+                       instance_seed)
+    try:  # a plugin's bug is reported in one line naming the plugin, not as a traceback
+        network, resolved = chosen.build(problem, sparsity, rngs, const)
+        return Circuit(problem, network, chosen.name, sparsity, seed, dict(resolved), family,
+                       instance_seed)
+    except SuperposeError:
+        raise
+    except Exception as exc:
+        raise InvalidArgument(f"construction {chosen.name!r} of {spec.name} ({spec.provider}) "
+                              f"failed: {type(exc).__name__}: {' '.join(str(exc).split())}; "
+                              "fix the plugin") from None
 
 
 def build(problem: str, m_prime: int, family: str | None = None, instance_seed: int = 0,
@@ -144,5 +101,5 @@ def build(problem: str, m_prime: int, family: str | None = None, instance_seed: 
     (200, 100, True)
     """
     inst = make_problem(problem, m_prime, family, instance_seed)
-    family = family or FAMILIES[problem][0]
+    family = family or problem_spec(problem).default_family
     return construct(inst, sparsity, seed, construction, constants, family, instance_seed)

@@ -16,17 +16,21 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from circuits._atomic import write_atomically
 from circuits._circuit import Circuit
 from circuits._codes import SupportCode
 from circuits._network import Layer, ThresholdNetwork
-from circuits._problems import PROBLEM_NAMES, And2, Permutation, Represent
-from theory.errors import CircuitFormatError, SuperposeError
+from circuits._registry import broken_plugins, problem_names, problem_spec
+from theory.errors import CircuitFormatError, InvalidArgument, SuperposeError
 
 __all__ = ["FORMAT", "VERSION", "save_circuit", "load_circuit", "circuit_arrays"]
 
 FORMAT = "superpose-circuit"
 VERSION = 1
 _EPOCH = (1980, 1, 1, 0, 0, 0)
+_RESERVED = frozenset({"format", "version", "problem", "sparsity", "seed", "m", "m_prime",
+                       "n_layers", "construction", "constants_json", "family",
+                       "instance_seed"})
 
 
 def circuit_arrays(circuit: Circuit) -> dict[str, np.ndarray]:
@@ -47,10 +51,13 @@ def _fields(circuit: Circuit):
     yield "seed", circuit.seed, i8
     yield "m", circuit.m, i8
     yield "m_prime", circuit.m_prime, i8
-    if isinstance(circuit.problem, And2):
-        yield "pairs", circuit.problem.pairs, i8
-    elif isinstance(circuit.problem, Permutation):
-        yield "perm", circuit.problem.perm, i8
+    for name, array in circuit.problem.to_arrays().items():
+        if name in _RESERVED or name.startswith(("layer", "input_code", "output_code")) \
+                or not name.isidentifier():
+            raise InvalidArgument(f"problem {circuit.problem.name!r} stores a field named "
+                                  f"{name!r}, which the format reserves or cannot store; "
+                                  "rename it in its to_arrays()")
+        yield name, array, i8
     yield from _code_fields("input_code", net.input_code)
     yield "input_code_width", net.input_code.width, i8
     yield "n_layers", len(net.layers), i8
@@ -86,17 +93,12 @@ def save_circuit(circuit: Circuit, path) -> Path:
     chunk by chunk, so writing needs little memory beyond the circuit itself. The archive is
     written next to ``path`` and renamed into place, so a failed write leaves no partial file.
     """
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
+    def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, array, dtype in _fields(circuit):
                 _write_field(zf, name, np.asarray(array), dtype)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise CircuitFormatError(f"cannot write {str(path)!r}: {exc.strerror}; "
-                                 "choose a writable path") from None
+
+    path = write_atomically(path, write, CircuitFormatError)
     return path
 
 
@@ -170,6 +172,21 @@ def _int_array(data, name, where, ndim=1) -> np.ndarray:
     return value.astype(np.int64)
 
 
+class _ProblemFields:
+    """What ``Problem.from_arrays`` reads: ``fields[name]`` is a stored integer array as
+    int64, 1-d or 2-d; a missing field is the one-line error of a missing required field."""
+
+    def __init__(self, data: dict, where: str):
+        self._data, self._where = data, where
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = _get(self._data, name, self._where)
+        return _int_array(self._data, name, self._where, ndim=max(1, min(value.ndim, 2)))
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._data
+
+
 def _code(data, prefix, n_rows, width, where) -> SupportCode:
     indptr = _int_array(data, f"{prefix}_indptr", where)
     indices = _int_array(data, f"{prefix}_indices", where)
@@ -195,17 +212,16 @@ def _from_arrays(data: dict, where: str) -> Circuit:
         raise CircuitFormatError(f"{where!r} has version={version}, this superpose reads "
                                  f"version {VERSION}; rebuild it or upgrade superpose")
     problem_name = _scalar_str(data, "problem", where)
-    if problem_name not in PROBLEM_NAMES:
-        raise CircuitFormatError(f"{where!r} has problem={problem_name!r}; known: "
-                                 f"{', '.join(PROBLEM_NAMES)}")
+    if problem_name not in problem_names():
+        broken = [p for p in broken_plugins() if p.entry_point == problem_name]
+        reason = f" ({broken[0].message()})" if broken else ""
+        raise CircuitFormatError(f"{where!r} has problem={problem_name!r}, which is not "
+                                 f"installed here{reason}; install the package that provides "
+                                 f"it (known: {', '.join(problem_names())})")
+    spec = problem_spec(problem_name)
     m = _scalar_int(data, "m", where)
     m_prime = _scalar_int(data, "m_prime", where)
-    if problem_name == "and2":
-        problem = And2(m, _int_array(data, "pairs", where, ndim=2))
-    elif problem_name == "perm":
-        problem = Permutation(_int_array(data, "perm", where))
-    else:
-        problem = Represent(m)
+    problem = spec.problem_type.from_arrays(m, _ProblemFields(data, where))
     if (problem.m, problem.m_prime) != (m, m_prime):
         raise CircuitFormatError(f"{where!r}: m={m}, m_prime={m_prime} disagree with the "
                                  f"instance (m={problem.m}, m'={problem.m_prime})")

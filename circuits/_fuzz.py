@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -24,7 +25,6 @@ from circuits._circuit import Circuit
 from circuits._events import event_evaluator
 from circuits._inputs import (PAD, count_sparse_inputs, enumerate_sparse_inputs,
                               normalize_active, random_sparse_inputs)
-from circuits._problems import And2, Permutation
 from circuits._validate import check_int, check_shard
 from theory.errors import InvalidArgument
 
@@ -118,13 +118,15 @@ def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport,
 
 
 def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | None = None,
-               stop_at_first: bool = False, shard: tuple[int, int] = (0, 1)) -> CorrectnessReport:
+               stop_at_first: bool = False, shard: tuple[int, int] = (0, 1),
+               progress: Callable[[int, int], None] | None = None) -> CorrectnessReport:
     """Check every input with at most ``sparsity`` (default: the circuit's) active features.
 
     With a ``deadline`` (a ``time.perf_counter()`` value) or ``stop_at_first`` the enumeration
     may end early; the report is then not ``complete``. ``shard = (i, n)`` checks only the
     inputs whose position j in the enumeration order has j mod n = i, so the n shards
-    partition the input space.
+    partition the input space. ``progress(done, total)``, if given, is called after each chunk
+    with the inputs checked so far and the size of the (shard's) input space.
     """
     s = circuit.sparsity if sparsity is None else check_int("sparsity", sparsity, minimum=1,
                                                              maximum=circuit.m)
@@ -140,20 +142,18 @@ def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | 
         offset += len(chunk)
         if len(mine):
             compare(circuit, mine, report, report.input_space >= GAIN_FILTER_MIN_INPUTS)
+        if progress is not None:
+            progress(report.inputs_checked, report.input_space)
         if stop_at_first and report.examples:
             break
     report.seconds = time.perf_counter() - start
     return report
 
 
-def output_sources(circuit: Circuit) -> list[np.ndarray]:
-    """For each output k, the input features its ground truth reads, as rows of an array."""
-    problem = circuit.problem
-    if isinstance(problem, And2):
-        return problem.pairs
-    if isinstance(problem, Permutation):
-        return problem.perm[:, None]
-    return np.arange(problem.m_prime)[:, None]
+def output_sources(circuit: Circuit) -> np.ndarray:
+    """For each output k, the input features its ground truth reads: row k of an m' x w int64
+    array, padded with PAD (``circuit.problem.sources()``)."""
+    return np.asarray(circuit.problem.sources(), dtype=np.int64)
 
 
 def adversarial_inputs(circuit: Circuit, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -232,8 +232,10 @@ def _neighbours(circuit: Circuit, n: int, rng) -> np.ndarray:
     return _with_fill(base, circuit.m, circuit.sparsity, draw, rng)
 
 
-def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0) -> CorrectnessReport:
-    """Compare on ``samples`` random and adversarial inputs drawn from ``seed``."""
+def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
+         progress: Callable[[int, int], None] | None = None) -> CorrectnessReport:
+    """Compare on ``samples`` random and adversarial inputs drawn from ``seed``;
+    ``progress(done, samples)``, if given, is called after each batch evaluated."""
     samples = check_int("samples", samples, minimum=1)
     seed = check_int("seed", seed, minimum=0)
     start = time.perf_counter()
@@ -244,6 +246,8 @@ def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0) -> CorrectnessR
         before = report.wrong_inputs
         for lo in range(0, len(batch), CHUNK):
             compare(circuit, batch[lo:lo + CHUNK], report, samples >= GAIN_FILTER_MIN_INPUTS)
+            if progress is not None:
+                progress(report.inputs_checked, samples)
         report.by_strategy[name] = report.wrong_inputs - before
     report.seconds = time.perf_counter() - start
     return report

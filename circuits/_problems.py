@@ -4,12 +4,18 @@
 * ``Permutation``: m = m'; y_k = x_{perm[k]} for a permutation ``perm`` of range(m').
 * ``Represent``: m = m'; y_k = x_k (representation only, nothing computed).
 
-``truth(active)`` returns the exact ground truth of a batch as a B x m' CSR matrix of ones.
+Every problem says which input features each output reads (``sources()``, the rows of an
+m' x w array padded with PAD), its exact ground truth on a batch (``truth(active)``, a B x m'
+CSR matrix of ones; by default the threshold rule y_k = [#active sources of k >= naive_theta]),
+which features share an output (``related_features()``, for adversarial fuzzing) and how it is
+stored in a circuit file (``to_arrays()`` / ``from_arrays(m, arrays)``). A problem added by a
+plugin (``circuits.ProblemSpec``) subclasses :class:`Problem` and overrides what differs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,24 +24,79 @@ from circuits._inputs import PAD, active_matrix
 from circuits._validate import check_int
 from theory.errors import InvalidArgument
 
-__all__ = ["Problem", "And2", "Permutation", "Represent", "PROBLEM_NAMES"]
-
-PROBLEM_NAMES = ("and2", "perm", "represent")
+__all__ = ["Problem", "And2", "Permutation", "Represent"]
 
 
 class Problem:
-    """Common interface: ``name``, ``m``, ``m_prime``, ``truth`` and ``neighbours``."""
+    """Common interface: ``name``, ``m``, ``m_prime``, ``sources``, ``truth``,
+    ``related_features`` and the file hooks ``to_arrays`` / ``from_arrays``.
+
+    ``naive_theta``: when every output is a threshold of its own sources,
+    y_k = [sum_{f in sources(k)} x_f >= naive_theta], that threshold (AND of two: 2, a copy: 1,
+    OR: 1); it gives the default ``truth`` and the naive construction. None otherwise.
+    ``copies_inputs``: y_k = x_k with m = m' (the naive network then has no unit at all).
+    """
 
     name: str
     m: int
     m_prime: int
+    naive_theta: int | None = None
+    copies_inputs: bool = False
+
+    def sources(self) -> np.ndarray:
+        """m' x w int64 array: row k lists the input features output k's truth reads (PAD-padded).
+
+        The truth of output k must depend on those features only: the certifier searches from
+        every subset of them."""
+        raise NotImplementedError
 
     def truth(self, active: np.ndarray) -> sp.csr_matrix:
-        raise NotImplementedError
+        """The exact outputs of a batch of s-sparse inputs, as a B x m' CSR matrix of ones.
+
+        Default: the threshold rule y_k = [sum_{f in sources(k)} x_f >= naive_theta]."""
+        if self.naive_theta is None:
+            raise NotImplementedError(f"{type(self).__name__} must define truth() or naive_theta")
+        x = active_matrix(active, self.m)
+        hits = (x @ _incidence(self.sources(), self.m).T).tocsr()
+        hits.data = (hits.data >= self.naive_theta).astype(np.int64)
+        hits.eliminate_zeros()
+        return hits
 
     def related_features(self) -> sp.csr_matrix:
-        """m x m 0/1 matrix: features that share an output with feature i (the pair graph)."""
-        raise NotImplementedError
+        """m x m 0/1 matrix: features that share an output with feature i (the pair graph).
+
+        Default: every two distinct sources of one output are related."""
+        src = np.asarray(self.sources(), dtype=np.int64)
+        rows, cols = [], []
+        for i in range(src.shape[1]):
+            for j in range(src.shape[1]):
+                if i != j:
+                    ok = (src[:, i] != PAD) & (src[:, j] != PAD) & (src[:, i] != src[:, j])
+                    rows.append(src[ok, i])
+                    cols.append(src[ok, j])
+        rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+        return _csr_ones(rows, cols, (self.m, self.m))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The integer arrays that store the instance in a circuit file, by field name (in
+        the order written); m and m' are stored by the format itself."""
+        return {}
+
+    @classmethod
+    def from_arrays(cls, m: int, arrays: Mapping[str, np.ndarray]) -> "Problem":
+        """The instance back from a file: ``arrays[name]`` gives a stored field as int64 (a
+        missing one is a one-line CircuitFormatError)."""
+        raise NotImplementedError(f"{cls.__name__} does not define from_arrays")
+
+
+def _incidence(sources: np.ndarray, m: int) -> sp.csr_matrix:
+    """m' x m 0/1 matrix with a one at (k, f) for every source f of output k."""
+    src = np.asarray(sources, dtype=np.int64)
+    rows = np.repeat(np.arange(len(src)), src.shape[1])
+    cols = src.ravel()
+    ok = cols != PAD
+    return _csr_ones(rows[ok], cols[ok], (len(src), m))
 
 
 def _csr_ones(rows, cols, shape) -> sp.csr_matrix:
@@ -55,6 +116,7 @@ class And2(Problem):
     name: str = field(default="and2", init=False)
     _keys: np.ndarray = field(init=False, repr=False)
     _order: np.ndarray = field(init=False, repr=False)
+    naive_theta = 2
 
     def __post_init__(self) -> None:
         m = check_int("m", self.m, minimum=2, fix="pairwise AND needs two input features")
@@ -78,6 +140,16 @@ class And2(Problem):
     @property
     def m_prime(self) -> int:
         return len(self.pairs)
+
+    def sources(self) -> np.ndarray:
+        return self.pairs
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {"pairs": self.pairs}
+
+    @classmethod
+    def from_arrays(cls, m: int, arrays) -> "And2":
+        return cls(m, arrays["pairs"])
 
     def degrees(self) -> np.ndarray:
         """deg(i): the number of pairs that contain feature i."""
@@ -111,6 +183,7 @@ class Permutation(Problem):
 
     perm: np.ndarray
     name: str = field(default="perm", init=False)
+    naive_theta = 1
 
     def __post_init__(self) -> None:
         perm = np.asarray(self.perm, dtype=np.int64)
@@ -128,6 +201,16 @@ class Permutation(Problem):
     def m_prime(self) -> int:
         return len(self.perm)
 
+    def sources(self) -> np.ndarray:
+        return self.perm[:, None]
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {"perm": self.perm}
+
+    @classmethod
+    def from_arrays(cls, m: int, arrays) -> "Permutation":
+        return cls(arrays["perm"])
+
     def truth(self, active: np.ndarray) -> sp.csr_matrix:
         inverse = np.empty_like(self.perm)
         inverse[self.perm] = np.arange(len(self.perm))
@@ -144,6 +227,8 @@ class Represent(Problem):
 
     m: int
     name: str = field(default="represent", init=False)
+    naive_theta = 1
+    copies_inputs = True
 
     def __post_init__(self) -> None:
         check_int("m", self.m, minimum=1)
@@ -151,6 +236,13 @@ class Represent(Problem):
     @property
     def m_prime(self) -> int:
         return self.m
+
+    def sources(self) -> np.ndarray:
+        return np.arange(self.m, dtype=np.int64)[:, None]
+
+    @classmethod
+    def from_arrays(cls, m: int, arrays) -> "Represent":
+        return cls(m)
 
     def truth(self, active: np.ndarray) -> sp.csr_matrix:
         return active_matrix(active, self.m)

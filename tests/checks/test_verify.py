@@ -6,7 +6,7 @@ import json
 
 from checks import SweepSettings, VerifyConfig, verify
 from checks._report import render_text, report_json
-from checks._verify import ClaimResult, VerifyReport
+from checks._verify import ClaimResult, VerifyReport, problem_claims
 from theory import CLAIMS, Evidence, Verdict, combine
 
 SMALL = VerifyConfig(max_m_prime=316, max_m_prime_s3=100, max_m_prime_represent=1000,
@@ -40,7 +40,9 @@ def test_the_text_report_names_every_claim_and_its_verdict():
 
 def test_the_json_report_holds_claims_measurements_seeds_and_versions():
     payload = json.loads(report_json(_small_report()))
-    assert {c["id"] for c in payload["claims"]} == {c.id for c in CLAIMS}
+    ids = [c["id"] for c in payload["claims"]]
+    assert ids[:len(CLAIMS)] == [c.id for c in CLAIMS]  # the ledger first, in order
+    assert set(ids[len(CLAIMS):]) == {c.id for c in problem_claims()}  # then the problems' own
     assert payload["measurements"] and payload["settings"]["seed"] == 0
     assert "z3-solver" in payload["versions"] and "numpy" in payload["versions"]
 

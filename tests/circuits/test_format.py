@@ -313,3 +313,14 @@ def test_a_negative_seed_or_malformed_constants_raise_circuit_format_error(field
     fields[field] = value
     _write(tmp_path / "c.npz", fields)
     _assert_one_line_error(tmp_path / "c.npz")
+
+
+def test_saving_over_something_that_is_not_a_regular_file_is_refused_and_leaves_it_alone(
+        tmp_path):
+    target = tmp_path / "a-directory"
+    target.mkdir()
+    (target / "kept").write_text("x")
+    with pytest.raises(CircuitFormatError, match="not a regular file"):
+        save_circuit(build("and2", 10, "disjoint"), target)
+    assert target.is_dir() and (target / "kept").read_text() == "x"
+    assert not (tmp_path / "a-directory.tmp").exists()

@@ -1,0 +1,45 @@
+"""Majority of three, y_k = [x_a + x_b + x_c >= 2]: a superpose problem added by a plugin."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from circuits import Construction, Problem, ProblemSpec, VerifyPlan, naive
+from theory import Claim
+
+
+@dataclass(frozen=True, eq=False)
+class Majority3(Problem):
+    m: int
+    triples: np.ndarray  # row k: the three features output k reads
+    name: str = field(default="maj3", init=False)
+    naive_theta = 2  # y_k = [sum of its sources >= 2]: gives truth() and the naive unit
+
+    @property
+    def m_prime(self) -> int:
+        return len(self.triples)
+
+    def sources(self) -> np.ndarray:
+        return np.asarray(self.triples, dtype=np.int64)
+
+    def to_arrays(self) -> dict:
+        return {"triples": self.sources()}
+
+    @classmethod
+    def from_arrays(cls, m, arrays):
+        return cls(m, arrays["triples"])
+
+
+def disjoint(m_prime, rng):
+    return Majority3(3 * m_prime, np.arange(3 * m_prime).reshape(m_prime, 3))
+
+
+SPEC = ProblemSpec(
+    name="maj3", summary="majority of three: y_k = [x_a + x_b + x_c >= 2]",
+    problem_type=Majority3, families={"disjoint": disjoint},
+    constructions=(Construction("naive", "maj3", naive, None, "certified"),),
+    claims=(Claim("MAJ3-NEURONS", "majority of three in O(m') neurons (one unit per output)",
+                  "superpose-majority, an example plugin", "upper", "neurons", "maj3", "O(m')",
+                  checks=("maj3-correct", "measured"), bounds=(("neurons", "mp"),)),),
+    plan=VerifyPlan(sizes=(100, 316), sparsities=(2, 3)),
+)

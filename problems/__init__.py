@@ -1,0 +1,16 @@
+"""Three problems registered through the plugin API (entry point group ``superpose.problems``,
+``pyproject.toml``), each written against the public API of ``circuits`` and ``theory`` only:
+
+* ``or2``: pairwise OR, ``problems/_or.py``;
+* ``and3``: 3-AND over triples, ``problems/_and3.py``;
+* ``uand``: all pairwise ANDs of m features, with Hänni et al.'s random pair-detector
+  construction (arXiv:2408.05451, reconstructed), ``problems/_uand.py``.
+
+See ``paper_notes/problems.md``.
+"""
+
+from problems._and3 import SPEC as AND3
+from problems._or import SPEC as OR2
+from problems._uand import SPEC as UAND
+
+__all__ = ["AND3", "OR2", "UAND"]

@@ -1,0 +1,59 @@
+"""Installing a plugin distribution in-process, without pip, for the registry's tests.
+
+``install(tmp_path, dist, entry_points, modules)`` writes what pip would: the modules (a file
+per name, or a copied package directory) and ``<dist>-<version>.dist-info/`` with ``METADATA``
+and an ``entry_points.txt`` for the group ``superpose.problems``; the ``plugins`` fixture puts
+the folder on ``sys.path`` and forgets the cached registry, and undoes both (and the imported
+modules) afterwards. A test module makes it a fixture:
+
+    @pytest.fixture
+    def plugins(tmp_path, monkeypatch):
+        yield from installed(tmp_path, monkeypatch)
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from circuits import ENTRY_POINT_GROUP, reload_problems
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Installer:
+    def __init__(self, root: Path, monkeypatch):
+        self.root, self.monkeypatch, self.modules = root, monkeypatch, []
+
+    def __call__(self, dist: str, entry_points: dict[str, str],
+                 modules: dict[str, str | Path] | None = None, version: str = "0.1.0") -> Path:
+        """Install ``dist`` with ``entry_points`` (name -> "module:attr") and ``modules``
+        (module name -> source text, or a package directory to copy)."""
+        site = self.root / dist
+        site.mkdir()
+        for name, source in (modules or {}).items():
+            if isinstance(source, Path):
+                shutil.copytree(source, site / name)
+            else:
+                (site / f"{name}.py").write_text(source)
+            self.modules.append(name)
+        info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\n"
+                                       f"Version: {version}\n")
+        lines = [f"[{ENTRY_POINT_GROUP}]"] + [f"{k} = {v}" for k, v in entry_points.items()]
+        (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+        self.monkeypatch.syspath_prepend(str(site))
+        reload_problems()
+        return site
+
+
+def installed(tmp_path, monkeypatch):
+    """Yield an :class:`Installer`; restore the registry and sys.modules afterwards."""
+    installer = Installer(tmp_path, monkeypatch)
+    yield installer
+    for name in installer.modules:
+        for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[key]
+    reload_problems()
