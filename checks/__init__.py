@@ -1,17 +1,29 @@
 """Orchestration: sweeps over constructions, checks that turn them into evidence, certification,
-repair by vetoes, exact minima, the counting premises, the planted-bug self-test and ``superpose verify``. Solvers
-(Z3) and the symbolic layer (theory) are driven from here."""
+repair by vetoes, exact minima, the counting premises, the planted-bug self-test and
+``superpose verify``. Solvers (Z3) and the symbolic layer (theory) are driven from here.
 
-from checks._args import (EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED, exit_for)
-from checks._certify import METHODS, Certificate, certify
-from checks._construction_checks import CHECKS, slope
-from checks._minimal import MinimalResult, exact_minimum, minimal_evidence, minimal_table
-from checks._premises import distinguishability, function_counts, premise_evidence
-from checks._repair import MAX_VETOES, Repair, repair
-from checks._shard import certificate_from_dict, certify_in_processes, merge_shards
-from checks._selftest import SelftestReport, run_selftest, selftest_evidence
-from checks._sweep import Measurement, SweepSettings, geometric_sizes, measure
-from checks._verify import ClaimResult, VerifyConfig, VerifyReport, verify
+The names below are imported on first use (PEP 562), so that importing one module of the
+package, the pytest plugin say, does not load SymPy, Z3 and every check.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "checks._args": ("EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_OK", "EXIT_REFUTED", "exit_for"),
+    "checks._certify": ("METHODS", "Certificate", "certify"),
+    "checks._construction_checks": ("CHECKS", "slope"),
+    "checks._minimal": ("MinimalResult", "exact_minimum", "minimal_evidence", "minimal_table"),
+    "checks._premises": ("distinguishability", "function_counts", "premise_evidence"),
+    "checks._repair": ("MAX_VETOES", "Repair", "repair"),
+    "checks._shard": ("certificate_from_dict", "certify_in_processes", "merge_shards"),
+    "checks._selftest": ("SelftestReport", "run_selftest", "selftest_evidence"),
+    "checks._sweep": ("Measurement", "SweepSettings", "geometric_sizes", "measure"),
+    "checks._problem_checks": ("error_evidence", "generic_evidence", "peers_evidence"),
+    "checks._verify": ("ClaimResult", "VerifyConfig", "VerifyReport", "problem_claims", "verify"),
+}
+_SOURCE = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "CHECKS", "Certificate", "ClaimResult", "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_OK",
@@ -21,4 +33,19 @@ __all__ = [
     "exact_minimum", "exit_for", "function_counts", "geometric_sizes", "measure", "merge_shards",
     "minimal_evidence", "minimal_table", "premise_evidence", "repair", "Repair", "run_selftest",
     "selftest_evidence", "slope", "verify",
+    # a registered problem's own claims and their generic checks (paper_notes/problems.md)
+    "error_evidence", "generic_evidence", "peers_evidence", "problem_claims",
 ]
+
+
+def __getattr__(name: str):
+    module = _SOURCE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'checks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

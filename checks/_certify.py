@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from checks._search import search
 from checks._z3cone import z3_output
@@ -70,7 +71,8 @@ class Certificate:
 
 
 def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None = None,
-            method: str = "auto", shard: tuple[int, int] = (0, 1)) -> Certificate:
+            method: str = "auto", shard: tuple[int, int] = (0, 1),
+            progress: Callable[[int, int], None] | None = None) -> Certificate:
     """Decide correctness of ``circuit`` on every input with at most ``sparsity`` active
     features (default: the circuit's own), within ``timeout`` seconds (None: no limit).
 
@@ -78,6 +80,9 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
     takes the inputs at positions j = i mod n of the enumeration order, the search and Z3 the
     outputs k = i mod n on every input. The method is chosen from the whole circuit, so every
     shard uses the same one; :func:`checks.merge_shards` combines the n certificates.
+    ``progress(done, total)``, if given, is told the inputs enumerated, the search nodes of the
+    current level expanded, or the outputs given to Z3 so far (``done`` restarts at 0 on each
+    search level and when the search hands outputs to Z3).
     """
     s = circuit.sparsity if sparsity is None else check_sparsity(sparsity, circuit.m)
     check_choice("method", method, METHODS)
@@ -97,7 +102,7 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
         roots = circuit.m_prime * 2 ** min(s, output_sources(circuit).shape[1])
         method = "exhaustive" if space <= max(EXHAUSTIVE_LIMIT, 2 * roots) else "search"
     run = {"exhaustive": _exhaustive, "search": _search, "z3": _z3}[method]
-    found, covered, stats, reason = run(circuit, s, deadline, shard)
+    found, covered, stats, reason = run(circuit, s, deadline, shard, progress)
     seconds = time.perf_counter() - start
     if found is not None:
         found = shrink(circuit, found)
@@ -118,8 +123,9 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
                        shard=shard)
 
 
-def _exhaustive(circuit: Circuit, s: int, deadline: float, shard):
-    report = exhaustive(circuit, s, deadline, stop_at_first=True, shard=shard)
+def _exhaustive(circuit: Circuit, s: int, deadline: float, shard, progress=None):
+    report = exhaustive(circuit, s, deadline, stop_at_first=True, shard=shard,
+                        progress=progress)
     if report.examples:
         return report.examples[0], report.inputs_checked, {}, ""
     if not report.complete:
@@ -129,8 +135,8 @@ def _exhaustive(circuit: Circuit, s: int, deadline: float, shard):
     return None, report.inputs_checked, {}, ""
 
 
-def _search(circuit: Circuit, s: int, deadline: float, shard):
-    outcome = search(circuit, s, deadline, shard=shard)
+def _search(circuit: Circuit, s: int, deadline: float, shard, progress=None):
+    outcome = search(circuit, s, deadline, shard=shard, progress=progress)
     stats = {"nodes": outcome.nodes, "frontier_by_level": outcome.levels,
              "outputs_to_z3": int(len(outcome.deferred))}
     if outcome.counterexample is not None:
@@ -138,19 +144,22 @@ def _search(circuit: Circuit, s: int, deadline: float, shard):
     if outcome.timed_out:
         return None, outcome.inputs_evaluated, stats, (
             f"timed out during the search after {outcome.nodes} nodes")
-    found, reason = _z3_outputs(circuit, s, outcome.deferred.tolist(), deadline, stats)
+    found, reason = _z3_outputs(circuit, s, outcome.deferred.tolist(), deadline, stats,
+                                progress)
     return found, outcome.inputs_evaluated, stats, reason
 
 
-def _z3(circuit: Circuit, s: int, deadline: float, shard):
+def _z3(circuit: Circuit, s: int, deadline: float, shard, progress=None):
     stats: dict = {}
     found, reason = _z3_outputs(circuit, s, range(shard[0], circuit.m_prime, shard[1]),
-                                deadline, stats)
+                                deadline, stats, progress)
     return found, 0, stats, reason
 
 
-def _z3_outputs(circuit: Circuit, s: int, outputs, deadline: float, stats: dict):
-    """Z3 on each output in turn: the first wrong input, or the reason some output is open."""
+def _z3_outputs(circuit: Circuit, s: int, outputs, deadline: float, stats: dict,
+                progress: Callable[[int, int], None] | None = None):
+    """Z3 on each output in turn: the first wrong input, or the reason some output is open.
+    ``progress(done, len(outputs))`` is called after each output."""
     start = time.perf_counter()
     undecided = []
     done = 0
@@ -161,6 +170,8 @@ def _z3_outputs(circuit: Circuit, s: int, outputs, deadline: float, stats: dict)
             return None, f"timed out with {len(outputs) - done} outputs left for Z3"
         answer, active = z3_output(circuit, int(k), s, min(left, 1e6))
         done += 1
+        if progress is not None:
+            progress(done, len(outputs))
         if answer == "sat":
             stats.update(z3_outputs=done, z3_seconds=round(time.perf_counter() - start, 3))
             got, want = evaluate_input(circuit, active)

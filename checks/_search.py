@@ -214,12 +214,14 @@ def _canonical(inp: np.ndarray) -> np.ndarray:
 
 
 def search(circuit: Circuit, s: int, deadline: float, node_cap: int = 20_000,
-           shard: tuple[int, int] = (0, 1)) -> SearchOutcome:
+           shard: tuple[int, int] = (0, 1), progress=None) -> SearchOutcome:
     """Search every root of ``circuit`` at sparsity ``s`` until ``deadline`` (perf_counter).
 
     Outputs whose frontier exceeds ``node_cap`` nodes at one level are given up and returned in
     ``deferred``; a timeout sets ``timed_out``. ``shard = (i, n)``: only the roots of outputs
-    k = i mod n (each output's search is independent of the others').
+    k = i mod n (each output's search is independent of the others'). ``progress(done,
+    total)``, if given, is told the nodes of the current level expanded so far (``done``
+    restarts at 0 on each level, the roots being the first).
     """
     outcome = SearchOutcome()
     try:
@@ -246,6 +248,8 @@ def search(circuit: Circuit, s: int, deadline: float, node_cap: int = 20_000,
                 outcome.counterexample = ex
                 return outcome
             children.append(kids)
+            if progress is not None:
+                progress(min(lo + _NODE_CHUNK, len(out)), len(out))
         out, inp, expected = _merge(children, s)
         counts = np.bincount(out, minlength=circuit.m_prime)
         over = np.flatnonzero(counts > node_cap)

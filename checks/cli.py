@@ -17,12 +17,15 @@ from checks._args import (EXIT_MISSING_EXTRA, Parser as _Parser, exit_for, integ
                           positive_float as _positive_float)
 from checks._certify import METHODS, certify
 from checks._shard import certificate_from_dict, certify_in_processes, merge_shards, parse_shard
-from checks import _minimal_cmd, _repair_cmd, _selftest_cmd
-from checks._report import render_measurements, render_text, report_json
+from checks import (_export_cmd, _minimal_cmd, _plot_cmd, _problems_cmd, _repair_cmd,
+                    _selftest_cmd)
+from checks._progress import counter, steps
+from checks._report import render_measurements, render_text, report_json, verify_replay
+from checks._report_formats import render_junit, render_markdown
 from checks._sweep import SweepSettings, geometric_sizes, measure
 from checks._verify import (EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUTED,
                             VerifyConfig, verify)
-from circuits import (CONSTRUCTIONS, FAMILIES, PROBLEM_NAMES, build, evaluate_input, exhaustive,
+from circuits import (FAMILIES, PROBLEM_NAMES, build, evaluate_input, exhaustive,
                       fuzz, load_circuit, replays, save_circuit, shrink)
 from theory import CLAIMS, Verdict, load_claim_file
 from circuits._circuit import check_sparsity
@@ -32,6 +35,8 @@ from theory.errors import InvalidArgument, MissingExtra, SuperposeError
 __all__ = ["main"]
 
 
+_PROBLEM_HELP = ("a registered problem: and2, perm, represent, or one a package adds "
+                 "('superpose problems' lists them)")
 _NO_REPAIR = ("measure the raw random draw: do not veto the false positives of a circuit found "
               "wrong (by default it is repaired, see 'superpose repair')")
 
@@ -65,21 +70,23 @@ def _constant(text: str) -> tuple[str, float | int]:
     raise argparse.ArgumentTypeError(f"constant {name}={value!r} must be a number")
 
 
-def _quiet() -> bool:
-    return bool(os.environ.get("CI")) or not sys.stderr.isatty()
-
-
-def _progress(message: str) -> None:
-    if not _quiet():
-        print(f"\r\033[K  measuring {message}", end="", file=sys.stderr, flush=True)
-
-
 def _cmd_build(args) -> int:
-    circuit = build(args.problem, args.m_prime, args.family, args.instance_seed, args.sparsity,
-                    args.seed, args.construction, dict(args.constant or []) or None)
+    with steps(f"build {args.problem} m'={args.m_prime}", 2 if args.repair else 3, "stage",
+               args.quiet) as step:
+        step("building")
+        circuit = build(args.problem, args.m_prime, args.family, args.instance_seed,
+                        args.sparsity, args.seed, args.construction,
+                        dict(args.constant or []) or None)
+        if args.repair:
+            step("certifying, repairing and saving")
+            outcome = _repair_cmd.repair_and_save(circuit, args.output, args.timeout,
+                                                  args.max_vetoes)
+        else:
+            step("saving")
+            save_circuit(circuit, args.output)
+            step("counting")
+            counts = circuit.counts()
     if args.repair:
-        outcome = _repair_cmd.repair_and_save(circuit, args.output, args.timeout,
-                                              args.max_vetoes)
         if args.json:
             print(json.dumps(outcome.as_dict() | {"file": str(args.output),
                                                   **outcome.circuit.counts().as_dict()},
@@ -87,8 +94,6 @@ def _cmd_build(args) -> int:
         else:
             print(_repair_cmd.describe(outcome, args.output))
         return exit_for([outcome.verdict])
-    save_circuit(circuit, args.output)
-    counts = circuit.counts()
     info = {"file": str(args.output), "problem": circuit.problem.name,
             "construction": circuit.construction, "family": circuit.family,
             "m": circuit.m, "m_prime": circuit.m_prime, "sparsity": circuit.sparsity,
@@ -119,10 +124,11 @@ def _cmd_info(args) -> int:
 
 def _cmd_fuzz(args) -> int:
     circuit = load_circuit(args.file)
-    if args.exhaustive:
-        report = exhaustive(circuit)
-    else:
-        report = fuzz(circuit, args.samples, args.seed)
+    with counter(f"fuzz {args.file.name}", "input", args.quiet) as progress:
+        if args.exhaustive:
+            report = exhaustive(circuit, progress=progress)
+        else:
+            report = fuzz(circuit, args.samples, args.seed, progress=progress)
     if report.examples:
         report.examples[0] = shrink(circuit, report.examples[0])
     replay = (f"superpose fuzz {args.file} --exhaustive" if args.exhaustive else
@@ -168,8 +174,9 @@ def _cmd_certify(args) -> int:
         cert = certify_in_processes(args.file, args.jobs, args.sparsity, args.timeout,
                                     args.method)
     else:
-        cert = certify(circuit, args.sparsity, args.timeout, args.method,
-                       args.shard or (0, 1))
+        with counter(f"certify {args.file.name}", "it", args.quiet) as progress:
+            cert = certify(circuit, args.sparsity, args.timeout, args.method,
+                           args.shard or (0, 1), progress=progress)
     replay = (f"superpose certify {args.file} --sparsity {cert.sparsity}"
               + (f" --timeout {args.timeout:g}" if args.timeout else "")
               + (f" --method {args.method}" if args.method != "auto" else "")
@@ -258,13 +265,49 @@ def _cmd_verify(args) -> int:
                              certify_max_m_prime=args.certify_max_m_prime,
                              certify_timeout=args.certify_timeout, repair=not args.no_repair)
     config = replace(VerifyConfig(), max_m_prime=args.max_m_prime,
-                     sparsities=tuple(sorted(set(args.sparsity))), settings=settings)
+                     sparsities=tuple(sorted(set(args.sparsity))), settings=settings,
+                     problems=tuple(args.problem) if args.problem else None)
+    if args.json and args.report not in (None, "json"):
+        raise InvalidArgument(f"--json and --report {args.report} exclude each other; use "
+                              "--report json (or drop --json)")
+    fmt = "json" if args.json else args.report
+    if args.output is not None:
+        _check_writable(args.output)
     specs = tuple(load_claim_file(args.claims)) if args.claims else ()
-    report = verify(config, progress=_progress, claim_specs=specs)
-    if not _quiet():
-        print("\r\033[K", end="", file=sys.stderr)
-    print(report_json(report) if args.json else render_text(report, args.verbose))
+    with steps("verify: measuring", None, "circuit", args.quiet) as step:
+        report = verify(config, progress=step, claim_specs=specs)
+    replay = verify_replay(config, args.claims, args.strict)
+    text = (render_text(report, args.verbose) if fmt is None else
+            _REPORTS[fmt](report, strict=args.strict, replay=replay))
+    if args.output is None:
+        print(text)
+    else:
+        if fmt is not None:  # the file gets the report, the terminal the usual table
+            print(render_text(report, args.verbose))
+        try:
+            args.output.write_text(text if text.endswith("\n") else text + "\n",
+                                   encoding="utf-8")
+        except OSError as exc:
+            raise InvalidArgument(f"cannot write the report to {str(args.output)!r}: "
+                                  f"{exc.strerror}; choose a writable file") from None
+        print(f"wrote the {fmt or 'text'} report to {args.output}", file=sys.stderr)
     return report.exit_code(args.strict)
+
+
+_REPORTS = {"json": report_json, "md": render_markdown, "junit": render_junit}
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before a long run, not after it, when the report file cannot be written."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise InvalidArgument(f"-o {str(path)!r} is a directory; name a file to write the "
+                              "report to")
+    if not parent.is_dir():
+        raise InvalidArgument(f"-o {str(path)!r}: the folder {str(parent)!r} does not exist; "
+                              "create it or choose another path")
+    if not os.access(path if path.exists() else parent, os.W_OK):
+        raise InvalidArgument(f"-o {str(path)!r} is not writable; choose a writable file")
 
 
 def _cmd_claims(args) -> int:
@@ -291,13 +334,14 @@ def _cmd_sweep(args) -> int:
     check_int("samples", args.samples, minimum=1)
     settings = SweepSettings(seed=args.seed, instance_seed=args.instance_seed,
                              samples=args.samples, repair=not args.no_repair)
+    sizes = geometric_sizes(100, args.max_m_prime)
     ms = []
-    for family in families:
-        for m_prime in geometric_sizes(100, args.max_m_prime):
-            _progress(f"{args.problem}/{family} m'={m_prime}")
-            ms.append(measure(args.problem, family, args.sparsity, m_prime, settings))
-    if not _quiet():
-        print("\r\033[K", end="", file=sys.stderr)
+    with steps(f"sweep {args.problem}", len(families) * len(sizes), "circuit",
+               args.quiet) as step:
+        for family in families:
+            for m_prime in sizes:
+                step(f"{args.problem}/{family} m'={m_prime}")
+                ms.append(measure(args.problem, family, args.sparsity, m_prime, settings))
     print(render_measurements(ms, markdown=args.markdown))
     return EXIT_REFUTED if any(m.correctness.wrong_outputs for m in ms) else EXIT_OK
 
@@ -308,16 +352,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     b = sub.add_parser("build", help="build a circuit and write it as a superpose-circuit file")
-    b.add_argument("problem", choices=PROBLEM_NAMES)
+    b.add_argument("problem", choices=PROBLEM_NAMES, metavar="PROBLEM", help=_PROBLEM_HELP)
     b.add_argument("--m-prime", type=_integer("m_prime"), required=True)
     b.add_argument("--family", help="instance family (and2: disjoint, complete, random, star, "
-                   "nearcut, mixed; perm: random, identity, shift)")
+                   "nearcut, mixed; perm: random, identity, shift; 'superpose problems' lists "
+                   "every problem's)")
     b.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
     b.add_argument("--sparsity", type=_integer("sparsity"), default=2)
     b.add_argument("--seed", type=_integer("seed"), default=0,
                    help="seed of the codes and weights (codes never depend on the instance)")
-    b.add_argument("--construction", help="default: " + ", ".join(
-        f"{k}: {v[0].name}" for k, v in CONSTRUCTIONS.items()))
+    b.add_argument("--construction", help="default: the problem's first (and2: three-channel, "
+                   "perm: bloom, represent: bloom; 'superpose problems' lists them)")
     b.add_argument("--constant", type=_constant, action="append", metavar="NAME=NUMBER",
                    help="override a construction constant (repeatable), e.g. r_min=15")
     b.add_argument("-o", "--output", type=Path, required=True)
@@ -326,6 +371,7 @@ def _parser() -> argparse.ArgumentParser:
                         "(see 'superpose repair'); exit 0 PROVED, 1 REFUTED, 3 UNKNOWN")
     _repair_cmd.add_repair_options(b)
     b.add_argument("--json", action="store_true")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     b.set_defaults(run=_cmd_build)
 
     f = sub.add_parser("fuzz", help="check a circuit file against its exact ground truth")
@@ -335,6 +381,7 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--exhaustive", action="store_true",
                    help="enumerate every s-sparse input instead of sampling")
     f.add_argument("--json", action="store_true")
+    f.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     f.set_defaults(run=_cmd_fuzz)
 
     e = sub.add_parser("eval", help="evaluate one input (to replay a counterexample)")
@@ -363,6 +410,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--merge", type=Path, nargs="+", metavar="SHARD_JSON",
                    help="merge the --json outputs of shards 0..N-1 of FILE into one verdict")
     r.add_argument("--json", action="store_true")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     r.set_defaults(run=_cmd_certify)
 
     i = sub.add_parser("info", help="exact counts of a circuit file")
@@ -391,12 +439,20 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=_integer("seed"), default=0)
     v.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
     v.add_argument("--fuzz-seed", type=_integer("fuzz_seed"), default=0)
+    v.add_argument("--problem", action="append", metavar="NAME",
+                   help="check only the claims about this registered problem (repeatable; "
+                        "default: every problem)")
     v.add_argument("--claims", type=Path, metavar="FILE",
                    help="a TOML file of [[claim]] tables to check with the ledger")
     v.add_argument("--strict", action="store_true",
                    help="exit 3 if any claim is UNKNOWN, 'not yet checked' included")
     v.add_argument("-v", "--verbose", action="store_true")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("--json", action="store_true", help="the report as JSON (= --report json)")
+    v.add_argument("--report", choices=tuple(_REPORTS), help="the report as JSON, Markdown "
+                   "(a PR comment or a paper appendix) or JUnit XML; see paper_notes/reports.md")
+    v.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="write the report to FILE (the text table still goes to stdout)")
+    v.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     v.set_defaults(run=_cmd_verify)
 
     c = sub.add_parser("claims", help="list the claims ledger")
@@ -404,7 +460,7 @@ def _parser() -> argparse.ArgumentParser:
     c.set_defaults(run=_cmd_claims)
 
     w = sub.add_parser("sweep", help="measure one problem's construction over m' (a table)")
-    w.add_argument("problem", choices=PROBLEM_NAMES)
+    w.add_argument("problem", choices=PROBLEM_NAMES, metavar="PROBLEM", help=_PROBLEM_HELP)
     w.add_argument("--max-m-prime", type=_integer("max_m_prime"), default=10_000)
     w.add_argument("--families", help="comma-separated; default all of the problem's")
     w.add_argument("--sparsity", type=_integer("sparsity"), default=2)
@@ -413,10 +469,12 @@ def _parser() -> argparse.ArgumentParser:
     w.add_argument("--instance-seed", type=_integer("instance_seed"), default=0)
     w.add_argument("--no-repair", action="store_true", help=_NO_REPAIR)
     w.add_argument("--markdown", action="store_true")
+    w.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     w.set_defaults(run=_cmd_sweep)
 
     for register in (_minimal_cmd.add_parser, _repair_cmd.add_parser,
-                     _selftest_cmd.add_parser):
+                     _selftest_cmd.add_parser, _export_cmd.add_parser,
+                     _plot_cmd.add_parser, _problems_cmd.add_parser):
         register(sub)
     return p
 
