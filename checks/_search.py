@@ -42,7 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from checks._gains import GainTable, TableTimeout, expand_ranges
-from checks._trace import EventTrace, weight_lookups
+from checks._trace import EventTrace
 from circuits import PAD, Circuit, Counterexample, event_evaluator, output_sources
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
@@ -74,7 +74,7 @@ class ConeIndex:
         self.holders = net.input_code.matrix_t().tocsr()
         self.depth = len(net.layers)
         self.evaluator = event_evaluator(net, sparsity)
-        self.lookups = weight_lookups(net)
+        self.lookups = [self.evaluator.weight_lookup(l) for l in range(1, self.depth + 1)]
         self.pos = self.neg = None
         if self.depth:
             first = net.layers[0]

@@ -21,7 +21,7 @@ import functools
 import numpy as np
 import scipy.sparse as sp
 
-from circuits._events import EventEvaluator, WeightLookup
+from circuits._events import EventEvaluator
 from circuits._gains import expand_ranges
 
 __all__ = ["EventTrace"]
@@ -32,8 +32,8 @@ _PAIR_CHUNK = 1 << 21
 class EventTrace:
     """Activations and pre-activations of a batch ``active`` (B x s, padded) on demand.
 
-    ``lookups[l - 1]`` gives W_l[u, v] for pairs (a :class:`circuits._events.WeightLookup`
-    per layer, shared by every batch of one search).
+    ``lookups[l - 1]`` gives W_l[u, v] for pairs (``evaluator.weight_lookup(l)``, shared by
+    every batch of one search).
     """
 
     def __init__(self, evaluator: EventEvaluator, lookups, active: np.ndarray):
@@ -91,7 +91,3 @@ class EventTrace:
         return sp.csr_matrix((np.ones(units.size, np.int32), units, indptr),
                              shape=(self.batch, self.widths[0]))
 
-
-def weight_lookups(network) -> list[WeightLookup]:
-    """One :class:`WeightLookup` per layer of ``network`` (NumPy)."""
-    return [WeightLookup(np, layer.weights) for layer in network.layers]

@@ -250,6 +250,7 @@ class EventEvaluator:
         self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
         self._layers = []
         self._table = self._lookup = self._first_fan = None
+        self._network, self._lookups = network, {}
         self.table_seconds = 0.0
         a0 = np.zeros(code.width, dtype=np.int64)
         for l, layer in enumerate(network.layers):
@@ -373,6 +374,19 @@ class EventEvaluator:
         empty = np.zeros(0, np.int64)
         return [tuple(np.concatenate(p).astype(np.int64) if p else empty for p in part)
                 for part in parts]
+
+    def weight_lookup(self, layer: int) -> "WeightLookup":
+        """W_l[u, v] for pairs, l = 1..L (:class:`WeightLookup`, built once per layer; layer 1
+        shares the gain filter's own)."""
+        if not 1 <= layer <= len(self._layers):
+            raise InvalidArgument(f"layer={layer!r} must lie in [1, {len(self._layers)}]")
+        if layer == 1 and self._lookup is not None:
+            return self._lookup
+        found = self._lookups.get(layer)
+        if found is None:
+            found = self._lookups[layer] = WeightLookup(self.xp, self._network.layers[layer - 1]
+                                                        .weights)
+        return found
 
     def baseline(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
         """(z0_l, a0_l) of the empty input for layer l = 1..L (host arrays, int64 and bool)."""
