@@ -250,7 +250,8 @@ class EventEvaluator:
         self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
         self._layers = []
         self._table = self._lookup = self._first_fan = None
-        self._network, self._lookups = network, {}
+        # the weights, not the network: the cache is keyed weakly by the network object
+        self._weights, self._lookups = [layer.weights for layer in network.layers], {}
         self.table_seconds = 0.0
         a0 = np.zeros(code.width, dtype=np.int64)
         for l, layer in enumerate(network.layers):
@@ -384,8 +385,7 @@ class EventEvaluator:
             return self._lookup
         found = self._lookups.get(layer)
         if found is None:
-            found = self._lookups[layer] = WeightLookup(self.xp, self._network.layers[layer - 1]
-                                                        .weights)
+            found = self._lookups[layer] = WeightLookup(self.xp, self._weights[layer - 1])
         return found
 
     def baseline(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
