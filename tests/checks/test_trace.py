@@ -1,0 +1,30 @@
+"""The event trace the search reads: every (input, unit) pair as the dense trace has it."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from checks._trace import EventTrace
+from circuits import EventEvaluator
+from tests.strategies import as_batch, input_batches, random_circuits
+
+
+@given(data=st.data(), circuit=random_circuits(max_layers=3), gains=st.booleans())
+def test_activations_and_pre_activations_match_the_dense_trace_on_every_pair(data, circuit,
+                                                                             gains):
+    net = circuit.network
+    evaluator = EventEvaluator(net, sparsity=circuit.sparsity if gains else None)
+    batch = as_batch(data.draw(input_batches(circuit, max_size=12)), circuit.sparsity)
+    lookups = [evaluator.weight_lookup(l) for l in range(1, len(net.layers) + 1)]
+    trace = EventTrace(evaluator, lookups, batch)
+    pre, acts = net.trace(batch)
+    note(f"batch {batch.tolist()}, first layer {evaluator.first_layer}")
+    for layer, dense in enumerate(acts):
+        want = dense.toarray()
+        rows, units = np.indices(want.shape).reshape(2, -1)
+        assert np.array_equal(trace.act(layer, rows, units), want.ravel())
+        if layer:
+            assert np.array_equal(trace.pre(layer, rows, units), pre[layer - 1].toarray().ravel())
+    assert np.array_equal(trace.inputs.toarray(), acts[0].toarray())
