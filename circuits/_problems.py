@@ -35,20 +35,31 @@ class Problem:
     y_k = [sum_{f in sources(k)} x_f >= naive_theta], that threshold (AND of two: 2, a copy: 1,
     OR: 1); it gives the default ``truth`` and the naive construction. None otherwise.
     ``copies_inputs``: y_k = x_k with m = m' (the naive network then has no unit at all).
+    ``source_field``: for a problem that is m and one m' x w array of sources (a dataclass
+    field of that name, such as ``pairs``), the field's name; it gives ``sources``,
+    ``m_prime``, ``to_arrays`` and ``from_arrays``. None otherwise.
     """
 
     name: str
     m: int
-    m_prime: int
     naive_theta: int | None = None
     copies_inputs: bool = False
+    source_field: str | None = None
+
+    @property
+    def m_prime(self) -> int:
+        """m', the number of outputs: by default the rows of ``sources()``."""
+        return len(self.sources())
 
     def sources(self) -> np.ndarray:
         """m' x w int64 array: row k lists the input features output k's truth reads (PAD-padded).
 
         The truth of output k must depend on those features only: the certifier searches from
-        every subset of them."""
-        raise NotImplementedError
+        every subset of them. Default: the ``source_field`` array."""
+        if self.source_field is None:
+            raise NotImplementedError(f"{type(self).__name__} must define sources() or "
+                                      "source_field")
+        return np.asarray(getattr(self, self.source_field), dtype=np.int64)
 
     def truth(self, active: np.ndarray) -> sp.csr_matrix:
         """The exact outputs of a batch of s-sparse inputs, as a B x m' CSR matrix of ones.
@@ -80,14 +91,17 @@ class Problem:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The integer arrays that store the instance in a circuit file, by field name (in
-        the order written); m and m' are stored by the format itself."""
-        return {}
+        the order written); m and m' are stored by the format itself. Default: the
+        ``source_field`` array, or nothing."""
+        return {} if self.source_field is None else {self.source_field: self.sources()}
 
     @classmethod
     def from_arrays(cls, m: int, arrays: Mapping[str, np.ndarray]) -> "Problem":
         """The instance back from a file: ``arrays[name]`` gives a stored field as int64 (a
-        missing one is a one-line CircuitFormatError)."""
-        raise NotImplementedError(f"{cls.__name__} does not define from_arrays")
+        missing one is a one-line CircuitFormatError). Default: ``cls(m, <source_field>)``."""
+        if cls.source_field is None:
+            raise NotImplementedError(f"{cls.__name__} does not define from_arrays")
+        return cls(m, arrays[cls.source_field])
 
 
 def _incidence(sources: np.ndarray, m: int) -> sp.csr_matrix:
@@ -117,6 +131,7 @@ class And2(Problem):
     _keys: np.ndarray = field(init=False, repr=False)
     _order: np.ndarray = field(init=False, repr=False)
     naive_theta = 2
+    source_field = "pairs"
 
     def __post_init__(self) -> None:
         m = check_int("m", self.m, minimum=2, fix="pairwise AND needs two input features")
@@ -136,20 +151,6 @@ class And2(Problem):
         object.__setattr__(self, "pairs", pairs)
         object.__setattr__(self, "_keys", keys[order])
         object.__setattr__(self, "_order", order)
-
-    @property
-    def m_prime(self) -> int:
-        return len(self.pairs)
-
-    def sources(self) -> np.ndarray:
-        return self.pairs
-
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"pairs": self.pairs}
-
-    @classmethod
-    def from_arrays(cls, m: int, arrays) -> "And2":
-        return cls(m, arrays["pairs"])
 
     def degrees(self) -> np.ndarray:
         """deg(i): the number of pairs that contain feature i."""

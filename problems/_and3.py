@@ -50,6 +50,7 @@ class And3(Problem):
     triples: np.ndarray
     name: str = field(default="and3", init=False)
     naive_theta = 3
+    source_field = "triples"
 
     def __post_init__(self) -> None:
         triples = np.asarray(self.triples, dtype=np.int64)
@@ -67,20 +68,6 @@ class And3(Problem):
             raise InvalidArgument("triples must be distinct; the list repeats a triple")
         object.__setattr__(self, "m", int(self.m))
         object.__setattr__(self, "triples", triples)
-
-    @property
-    def m_prime(self) -> int:
-        return len(self.triples)
-
-    def sources(self) -> np.ndarray:
-        return self.triples
-
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"triples": self.triples}
-
-    @classmethod
-    def from_arrays(cls, m: int, arrays) -> "And3":
-        return cls(m, arrays["triples"])
 
 
 def _disjoint(m_prime: int, rng: np.random.Generator) -> And3:

@@ -57,23 +57,10 @@ class Or2(Problem):
     pairs: np.ndarray
     name: str = field(default="or2", init=False)
     naive_theta = 1
+    source_field = "pairs"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pairs", And2(self.m, self.pairs).pairs)
-
-    @property
-    def m_prime(self) -> int:
-        return len(self.pairs)
-
-    def sources(self) -> np.ndarray:
-        return self.pairs
-
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"pairs": self.pairs}
-
-    @classmethod
-    def from_arrays(cls, m: int, arrays) -> "Or2":
-        return cls(m, arrays["pairs"])
 
 
 @dataclass(frozen=True)

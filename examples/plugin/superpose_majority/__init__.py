@@ -14,20 +14,7 @@ class Majority3(Problem):
     triples: np.ndarray  # row k: the three features output k reads
     name: str = field(default="maj3", init=False)
     naive_theta = 2  # y_k = [sum of its sources >= 2]: gives truth() and the naive unit
-
-    @property
-    def m_prime(self) -> int:
-        return len(self.triples)
-
-    def sources(self) -> np.ndarray:
-        return np.asarray(self.triples, dtype=np.int64)
-
-    def to_arrays(self) -> dict:
-        return {"triples": self.sources()}
-
-    @classmethod
-    def from_arrays(cls, m, arrays):
-        return cls(m, arrays["triples"])
+    source_field = "triples"  # gives sources(), m' and how a circuit file stores the instance
 
 
 def disjoint(m_prime, rng):
