@@ -21,9 +21,11 @@ baseline, E_l = {u : a_l[u] != a0_l[u]}, each with its sign delta_u = a_l[u] - a
 so z_l[u] = z0_l[u] unless u is reached from an event through a stored nonzero weight (a
 column v of W_l is row v of W_l^T, kept in CSR), and a unit whose sum is 0 keeps its baseline
 activation. Only reached units with a nonzero sum are re-evaluated; those with
-[z_l[u] >= theta_l[u]] != a0_l[u] form E_l. Decoding: c_k = c0_k + sum_{q in E_L, q in Q_k}
-delta_q, and y_k = [c_k = |Q_k|]; only outputs k with Q_k meeting E_L (rows of Q^T) can
-differ from y0_k.
+[z_l[u] >= theta_l[u]] != a0_l[u] form E_l. Decoding: a_L[q] = a0_L[q] xor [q in E_L], and
+only outputs k with Q_k meeting E_L can differ from y0_k; circuits/_decode.py
+(:class:`PivotDecoder`) finds those that do without summing E_L into every output that holds
+an event: an output off at baseline is tried only from its pivot, one unit of Q_k off at
+baseline that must be an event for y_k to turn on.
 
 **Grouping.** The contributions (input b, unit u, W[u, v] delta_v) of a piece of inputs
 b0..b1 are summed per key (b - b0) d_l + u, exactly in int64, in one of two ways:
@@ -35,8 +37,8 @@ b0..b1 are summed per key (b - b0) d_l + u, exactly in int64, in one of two ways
   range at once (a unit not reached has sum 0, so it keeps its baseline state and makes no
   event) and zero the range again.
 
-Either way one input costs O(|A| t + the fan-out of its events in each layer + the fan-out
-of its last-layer events through Q^T), times log of that for sorting, never O(m), O(m') or
+Either way one input costs O(|A| t + the fan-out of its events in each layer + the decode's
+work, circuits/_decode.py), times log of that for sorting, never O(m), O(m') or
 O(d_l): the dense range is bounded by 8 times the work it replaces. Only the baseline (once
 per network) and the outputs that read 1 at baseline (B |y0| ones, part of the answer) cost
 more. Sums are exact while they fit in int64 (the plain evaluator has the same range).
@@ -90,6 +92,7 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
+from circuits._decode import PivotDecoder
 from circuits._gains import MAX_TABLE_BYTES, FirstLayerGains
 from circuits._inputs import PAD
 from circuits._network import ThresholdNetwork
@@ -265,15 +268,9 @@ class EventEvaluator:
             self._layers.append((fan, xp.asarray(z0), xp.asarray(layer.theta),
                                  xp.asarray(a0.astype(bool))))
         out = network.output_code
-        qt = out.matrix_t()
-        self._output = _Fanout(xp, qt.indptr, qt.indices, None, out.n_rows)
-        sizes = out.sizes().astype(np.int64)
-        c0 = out.matrix() @ a0
-        y0 = c0 == sizes
-        self.baseline_outputs = np.flatnonzero(y0)
-        self._sizes, self._c0 = xp.asarray(sizes), xp.asarray(c0)
-        self._y0 = xp.asarray(y0)
-        self._on0 = xp.asarray(self.baseline_outputs.astype(np.int64))
+        self._decoder = PivotDecoder(xp, out.indptr, out.indices, out.width, a0.astype(bool),
+                                     self._repeater)
+        self.baseline_outputs = self._decoder.baseline_outputs
 
     def _build_table(self, layer, code) -> None:
         """The gain table of layer 1 and the weight lookup of its exact sums, on the backend;
@@ -314,7 +311,7 @@ class EventEvaluator:
         (active features, sum |A|), ``supports`` (input-code entries read, sum_{i in A} |P_i|),
         ``events`` (per layer l = 0..L, sum |E_l|), ``gathered`` (per stage l = 1..L and the
         decode, the CSR entries read for the events of the stage before: W_l^T columns, then
-        Q^T rows; 0 for layer 1 with the gain filter) and ``flips`` (outputs that differ from
+        the index entries the decoder read; 0 for layer 1 with the gain filter) and ``flips`` (outputs that differ from
         y0). With the gain filter also ``gain_entries`` (table entries read), ``candidates``
         ((input, unit) pairs of layer 1 whose bound allows a change) and ``lookups`` (weights
         W_1[u, p] looked up for their exact sums), and ``fallback_columns`` (active input units
@@ -400,8 +397,10 @@ class EventEvaluator:
 
         sum over active features i of (2 pointers + |P_i| indices) of the input code, plus, for
         each stage (layers 1..L, then the decode), sum over the events v of the layer before of
-        (2 pointers + fan-out(v) (index + weight)) of W_l^T (of Q^T for the decode, whose
-        entries are ones: no weight). With the gain filter, layer 1 reads instead, per active
+        (2 pointers + fan-out(v) (index + weight)) of W_l^T, and for the decode 2 pointers per
+        event of layer L and one index per entry it read (``PivotDecoder``: pivot-table entries,
+        second pivots, the rows of Q of the candidates that keep them, and the rows of Q^T
+        among outputs on at baseline). With the gain filter, layer 1 reads instead, per active
         feature, 2 pointers and its stored entries (unit index + gain) of the table, per
         lookup one key and one weight of W_1, and in blocks that read W_1^T instead
         (``fallback_columns``) those columns as above. Bytes are those of the arrays the
@@ -410,9 +409,12 @@ class EventEvaluator:
         and baselines are not counted, and a lookup's binary search reads more than one key, so
         this is a floor on the memory traffic of the evaluation.
         """
-        fans = [self._input] + [layer[0] for layer in self._layers] + [self._output]
+        fans = [self._input] + [layer[0] for layer in self._layers]
         total = stats["features"] * 2 * fans[0].ptr.itemsize
         total += stats["supports"] * fans[0].idx.itemsize
+        decoder = self._decoder
+        total += (stats["events"][-1] * 2 * decoder.pointer_bytes
+                  + stats["gathered"][-1] * decoder.index_bytes)
         for fan, events, gathered in zip(fans[1:], stats["events"], stats["gathered"]):
             if fan is None:  # layer 1 through the gain table
                 table, lookup = self._table, self._lookup
@@ -454,26 +456,10 @@ class EventEvaluator:
 
     def _block(self, active: np.ndarray, stats: dict | None):
         """(rows, columns) of the ones of y for one block, sorted by row then column."""
-        xp = self.xp
-        batch = active.shape[0]
         rows, units, deltas = self._layer_events(active, stats)[-1]
         if stats is not None:
             stats["events"][-1] += int(units.size)
-            stats["gathered"][-1] += int((self._output.ptr[units + 1]
-                                          - self._output.ptr[units]).sum())
-        rows, outs, deltas = self._step(rows, units, deltas, self._output, self._c0,
-                                        self._sizes, self._y0, True)
-        if stats is not None:
-            stats["flips"] += int(outs.size)
-        m_prime = self.m_prime
-        if not self._on0.size:
-            return rows, outs
-        on0 = (xp.arange(batch, dtype=xp.int64)[:, None] * m_prime + self._on0[None, :]).ravel()
-        keys = rows * m_prime + outs
-        keep = xp.ones(on0.size, dtype=bool)
-        keep[xp.searchsorted(on0, keys[deltas < 0])] = False
-        keys = xp.sort(xp.concatenate([on0[keep], keys[deltas > 0]]))
-        return keys // m_prime, keys % m_prime
+        return self._decoder.decode(rows, units, deltas, active.shape[0], stats)
 
     def _layer_events(self, active: np.ndarray, stats: dict | None) -> list:
         """[E_0, E_1, ..., E_L] of one block, each as (rows, units, deltas) sorted by (row,
@@ -497,7 +483,7 @@ class EventEvaluator:
                 continue
             if stats is not None:
                 stats["gathered"][stage] += int((fan.ptr[units + 1] - fan.ptr[units]).sum())
-            events.append(self._step(rows, units, deltas, fan, base, limit, ref, False))
+            events.append(self._step(rows, units, deltas, fan, base, limit, ref))
         return events
 
     def _gain_bounds(self, feature_rows, features, batch: int, stats: dict | None):
@@ -593,7 +579,7 @@ class EventEvaluator:
                     stats["fallback_columns"] += int(units0.size)
                     stats["gathered"][0] += columns
                 _, z0, theta, a0 = self._layers[0]
-                return self._step(rows0, units0, None, self._first_fan, z0, theta, a0, False)
+                return self._step(rows0, units0, None, self._first_fan, z0, theta, a0)
         look_rows, look_units = rows[look], units[look]
         for lo, hi in self._pieces(look_rows, work):
             r, u, w = look_rows[lo:hi], look_units[lo:hi], work[lo:hi]
@@ -625,10 +611,10 @@ class EventEvaluator:
                               (int(rows[-1]) - first + 1) * width)
         return keys // width + first, keys % width, None
 
-    def _step(self, rows, units, deltas, fan: _Fanout, base, limit, ref, equal: bool):
+    def _step(self, rows, units, deltas, fan: _Fanout, base, limit, ref):
         """The events one stage on: events (rows, units, deltas; deltas None = all +1), sorted
         by row, reach targets t through ``fan``; value_t = base[t] + sum of weight * delta;
-        on_t = [value_t = limit[t]] if ``equal`` else [value_t >= limit[t]]; the events are
+        on_t = [value_t >= limit[t]]; the events are
         the (row, t) with on_t != ref[t] (ref = on at baseline), with delta = on_t - ref[t],
         sorted by (row, t)."""
         xp = self.xp
@@ -647,13 +633,13 @@ class EventEvaluator:
                 d = rep(deltas[lo:hi])
                 vals = d if vals is None else vals * d
             if self._dense and span * width <= _DENSE_FACTOR * total:
-                hit, delta = self._react_dense(keys, vals, span, base, limit, ref, equal)
+                hit, delta = self._react_dense(keys, vals, span, base, limit, ref)
                 t = hit % width
             else:
                 hit, sums = self._group(keys, vals)
                 t = hit % width
                 value = base[t] + sums
-                on = value == limit[t] if equal else value >= limit[t]
+                on = value >= limit[t]
                 changed = xp.flatnonzero(on != ref[t])
                 hit, t = hit[changed], t[changed]
                 delta = on[changed].astype(xp.int64) * 2 - 1
@@ -666,7 +652,7 @@ class EventEvaluator:
         return (xp.concatenate(out_rows), xp.concatenate(out_units),
                 xp.concatenate(out_deltas))
 
-    def _react_dense(self, keys, vals, span: int, base, limit, ref, equal: bool):
+    def _react_dense(self, keys, vals, span: int, base, limit, ref):
         """``_step`` for one piece in a dense (span x width) accumulator (NumPy): every unit of
         the span is compared, those not reached keep value = base and so their baseline state.
         Returns the flat indices row * width + t of the events and their deltas."""
@@ -680,7 +666,7 @@ class EventEvaluator:
             np.add.at(acc, keys, vals)
         value = acc.reshape(span, base.size)
         value += base
-        on = value == limit if equal else value >= limit
+        on = value >= limit
         hit = np.flatnonzero(on != ref)
         acc[:] = 0
         return hit, on.ravel()[hit].astype(np.int64) * 2 - 1
