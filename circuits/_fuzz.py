@@ -15,6 +15,7 @@ Adversarial inputs (each a share of the samples):
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -173,24 +174,42 @@ def adversarial_inputs(circuit: Circuit, n: int, rng: np.random.Generator) -> di
 def _with_fill(base: np.ndarray, m: int, s: int, draw, rng) -> np.ndarray:
     """Rows of ``base`` (PAD allowed) filled up to a random size <= s.
 
-    ``draw(b)`` proposes a feature for row b (or None when it has no candidate); proposals that
-    repeat are retried a bounded number of times, then uniform features fill the row.
+    ``draw(rows)`` proposes one feature for each row index in ``rows`` (PAD where a row has no
+    candidate, which then gets a uniform feature); a proposal the row already holds is
+    dropped and the row asks again, up to 8 s times, after which uniform features fill it.
+    Every round is one vectorised step over the rows still short.
     """
     rows = np.full((len(base), s), PAD, dtype=np.int64)
     width = min(base.shape[1], s)
     rows[:, :width] = base[:, :width]
-    for b in range(len(rows)):
-        have = [int(i) for i in rows[b] if i != PAD]
-        want = int(rng.integers(len(have), s + 1))
-        tries = 0
-        while len(have) < want:
-            f = draw(b) if draw is not None and tries < 8 * s else None
-            f = int(rng.integers(m)) if f is None else f
-            tries += 1
-            if f not in have:
-                have.append(f)
-        rows[b, :len(have)] = have
+    rows = normalize_active(rows, m, s)  # padding last
+    have = np.count_nonzero(rows != PAD, axis=1)
+    want = np.minimum(rng.integers(have, s + 1), m)
+    for tries in itertools.count():
+        short = np.flatnonzero(have < want)
+        if not short.size:
+            break
+        uniform = rng.integers(0, m, short.size)
+        proposal = draw(short) if draw is not None and tries < 8 * s else uniform
+        proposal = np.where(proposal == PAD, uniform, proposal)
+        new = ~(rows[short] == proposal[:, None]).any(axis=1)
+        taken = short[new]
+        rows[taken, have[taken]] = proposal[new]
+        have[taken] += 1
     return normalize_active(rows, m, s)
+
+
+def _pick(indptr: np.ndarray, indices: np.ndarray, owners: np.ndarray, rng) -> np.ndarray:
+    """One uniform entry of CSR row ``owners[j]`` for each j (PAD for an empty row or a PAD
+    owner)."""
+    owners = np.asarray(owners, dtype=np.int64)
+    valid = owners != PAD
+    safe = np.where(valid, owners, 0)
+    lens = np.where(valid, indptr[safe + 1] - indptr[safe], 0)
+    offset = (rng.random(owners.size) * lens).astype(np.int64)
+    picked = indices[np.minimum(indptr[safe] + offset, max(len(indices) - 1, 0))] \
+        if len(indices) else np.zeros(owners.size, dtype=np.int64)
+    return np.where(lens > 0, picked, PAD).astype(np.int64)
 
 
 def _near_misses(circuit: Circuit, sources, n: int, rng) -> np.ndarray:
@@ -201,19 +220,13 @@ def _near_misses(circuit: Circuit, sources, n: int, rng) -> np.ndarray:
     holders = code.matrix_t()
     ks = rng.integers(0, len(sources), n)
     drop = rng.integers(0, sources.shape[1], n)
-    base = np.full((n, sources.shape[1]), PAD, dtype=np.int64)
-    for b, k in enumerate(ks):
-        kept = [int(f) for j, f in enumerate(sources[k]) if j != drop[b]]
-        base[b, :len(kept)] = kept
-    missing = sources[ks, drop]
+    base = sources[ks].copy()
+    missing = base[np.arange(n), drop]
+    base[np.arange(n), drop] = PAD
 
-    def draw(b):
-        support = code.row(int(missing[b]))
-        if not len(support):
-            return None
-        unit = int(support[rng.integers(len(support))])
-        owners = holders.indices[holders.indptr[unit]:holders.indptr[unit + 1]]
-        return int(owners[rng.integers(len(owners))])
+    def draw(rows):
+        units = _pick(code.indptr, code.indices, missing[rows], rng)
+        return _pick(holders.indptr, holders.indices, units, rng)
 
     return _with_fill(base, circuit.m, circuit.sparsity, draw, rng)
 
@@ -225,9 +238,8 @@ def _neighbours(circuit: Circuit, n: int, rng) -> np.ndarray:
     keep_centre = rng.random(n) < 0.5
     base = np.where(keep_centre, centres, PAD)[:, None]
 
-    def draw(b):
-        row = graph.indices[graph.indptr[centres[b]]:graph.indptr[centres[b] + 1]]
-        return int(row[rng.integers(len(row))]) if len(row) else None
+    def draw(rows):
+        return _pick(graph.indptr, graph.indices, centres[rows], rng)
 
     return _with_fill(base, circuit.m, circuit.sparsity, draw, rng)
 
