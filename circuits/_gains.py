@@ -78,15 +78,18 @@ other sign, so a candidate's z_u is computed exactly, from W_1 (:mod:`circuits._
 The table is built once per (network, s) as dense blocks of units: G for units lo..hi is
 P (m x d_0, the input code's incidence, a set per row) times the magnitudes (d_0 x (hi - lo),
 dense), in the narrowest integer type that holds the largest row sum of |W| (every gain is at
-most that), with blocks of at most ``max_bytes``. It costs O(d_1 (nnz(P) + m)) time, whatever
-the sparsity of W, and O(m s + d_1 + stored entries) memory at the end.
+most that), with blocks of at most ``max_bytes`` in flight, built by as many threads as the process may use
+(at most 4: :func:`map_blocks`). It costs O(d_1 (nnz(P) + m)) time, whatever the sparsity of
+W, and O(m s + d_1 + stored entries) memory at the end.
 """
 
 
 from __future__ import annotations
 
 import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
@@ -94,6 +97,7 @@ import scipy.sparse as sp
 __all__ = ["FirstLayerGains", "GainTable", "TableTimeout", "expand_ranges"]
 
 _CHUNK_ENTRIES = 4_000_000
+_MAX_WORKERS = 4
 
 
 class TableTimeout(Exception):
@@ -113,6 +117,46 @@ def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.
     offsets = np.cumsum(lengths) - lengths
     position = np.arange(owner.size) - offsets[owner] + starts[owner]
     return owner, position
+
+
+def table_workers() -> int:
+    """Threads that build a table's blocks at once: the CPUs this process may use, at most
+    ``_MAX_WORKERS`` (SciPy's sparse-times-dense product and NumPy's passes release the GIL)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, _MAX_WORKERS))
+
+
+def map_blocks(build_block, width: int, bytes_per_unit: int, max_bytes: int,
+               workers: int | None = None, deadline: float = math.inf) -> list:
+    """[build_block(lo, hi) for each block of units [lo, hi) of a layer of ``width`` units],
+    in order, computed by ``workers`` threads (``table_workers()`` by default). A block has at
+    most max(1, max_bytes // (workers * bytes_per_unit)) units, so the blocks in flight
+    together hold about ``max_bytes``. A block that starts after ``deadline`` (a
+    ``time.perf_counter()`` value) raises :class:`TableTimeout` instead."""
+    workers = table_workers() if workers is None else max(1, int(workers))
+    step = max(1, max_bytes // max(1, workers * bytes_per_unit))
+    ranges = [(lo, min(lo + step, width)) for lo in range(0, width, step)]
+
+    def run(bounds):
+        if time.perf_counter() > deadline:
+            raise TableTimeout(f"timed out building the gain table ({bounds[0]} of {width} "
+                               "units)")
+        return build_block(*bounds)
+
+    if workers == 1 or len(ranges) < 2:
+        return [run(bounds) for bounds in ranges]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(run, ranges))
+
+
+def at_least(g: np.ndarray, cutoff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, columns) of the entries of the 2-d ``g`` with g[f, c] >= cutoff[c], in row-major
+    order (``np.nonzero`` of the comparison, through one flat scan, which is much faster)."""
+    flat = np.flatnonzero(g >= cutoff)
+    return np.divmod(flat, g.shape[1])
 
 
 class GainTable:
@@ -149,20 +193,20 @@ class GainTable:
         self._incidence = incidence
         cutoff = np.minimum(self.cutoff, np.iinfo(dtype).max).astype(dtype)
         item = np.dtype(dtype).itemsize
-        step = max(1, min(MAX_TABLE_BYTES // max(1, self.m * item),
-                          MAX_TABLE_BYTES // max(1, d0 * 8)))
-        for lo in range(0, d, step):
-            if time.perf_counter() > deadline:
-                raise TableTimeout(f"timed out building the gain table ({lo} of {d} units)")
-            hi = min(lo + step, d)
+
+        def block(lo, hi):
             g = incidence @ np.ascontiguousarray(self.weights[lo:hi].toarray().T, dtype=dtype)
-            f, col = np.nonzero(g >= cutoff[lo:hi])
+            f, col = at_least(g, cutoff[lo:hi])
             g = g[f, col].astype(np.int64)
             # per unit, decreasing gain (ties: increasing feature)
             order = np.lexsort((f, -g, col))
-            feats.append(f[order].astype(np.int64))
-            gains.append(g[order])
-            counts.append(np.bincount(col, minlength=hi - lo))
+            return f[order].astype(np.int64), g[order], np.bincount(col, minlength=hi - lo)
+
+        for f, g, count in map_blocks(block, d, max(self.m * item, d0 * 8), MAX_TABLE_BYTES,
+                                      deadline=deadline):
+            feats.append(f)
+            gains.append(g)
+            counts.append(count)
         self.features = np.concatenate(feats) if feats else np.zeros(0, np.int64)
         self.gains = np.concatenate(gains) if gains else np.zeros(0, np.int64)
         count = np.concatenate(counts) if counts else np.zeros(0, np.int64)
@@ -325,31 +369,31 @@ class FirstLayerGains:
         cutoff = np.minimum(self.cutoff, bound + 1).astype(dtype)
         holders = _incidence_rows(np.asarray(indptr), np.asarray(indices), width, dtype)
         item = np.dtype(dtype).itemsize
-        step = max(1, min(max_bytes // max(1, m * item), max_bytes // max(1, d0 * 8)))
         self.leak = np.zeros(d, dtype=np.int64)
         self.top = np.zeros(d, dtype=np.int64)
-        self.dropped = 0
-        parts = []
-        for lo in range(0, d, step):
-            hi = min(lo + step, d)
-            block = w[lo:hi].toarray()
-            block[~self.off[lo:hi]] *= -1
-            np.maximum(block, 0, out=block)
-            g = holders @ np.ascontiguousarray(block.T, dtype=dtype)  # G: m x (hi - lo)
-            keep = g >= cutoff[lo:hi]
-            f, col = np.nonzero(keep)
+
+        def block(lo, hi):
+            dense = w[lo:hi].toarray()
+            dense[~self.off[lo:hi]] *= -1
+            np.maximum(dense, 0, out=dense)
+            g = holders @ np.ascontiguousarray(dense.T, dtype=dtype)  # G: m x (hi - lo)
+            del dense
+            f, col = at_least(g, cutoff[lo:hi])
             gain = g[f, col].astype(np.int64)
-            np.putmask(g, keep, 0)
+            g[f, col] = 0
             # a block holds every feature of its units, so their h_u and t_u are complete
             self.leak[lo:hi] = g.max(axis=0, initial=0)
-            del g, keep
-            unit = col.astype(np.int64) + lo
+            del g
+            unit = col + lo
             self.top[lo:hi] = self.leak[lo:hi]
             np.maximum.at(self.top, unit, gain)
             level = _levels(gain, self.need[unit], self.top[unit])
             kept = np.flatnonzero(level <= s)
-            self.dropped += int(gain.size - kept.size)
-            parts.append((f[kept].astype(np.int64), unit[kept], gain[kept], level[kept]))
+            return (f[kept].astype(np.int64), unit[kept], gain[kept], level[kept],
+                    int(gain.size - kept.size))
+
+        parts = map_blocks(block, d, max(m * item, d0 * 8), max_bytes)
+        self.dropped = sum(p[4] for p in parts)
         feats, units, gains, levels = (np.concatenate([p[i] for p in parts]) if parts
                                        else np.zeros(0, np.int64) for i in range(4))
         order = np.lexsort((units, levels, feats))
