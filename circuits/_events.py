@@ -144,20 +144,32 @@ def _narrowest(values: np.ndarray) -> np.ndarray:
     return values
 
 
+#: a weight look-up reads a dense copy of W up to this size (and DENSE_OVER_SPARSE times the
+#: sparse keys and weights); above it, it binary-searches the sparse keys
+MAX_DENSE_BYTES = 1 << 29
+DENSE_OVER_SPARSE = 4
+_DENSE_BLOCK = 1 << 23
 _KEY_LIMIT = 2 ** 31 - 1
 _KEY_CHUNK = 1 << 22
 
 
 class WeightLookup:
-    """W[u, p] for many (u, p) pairs at once, by binary search in W's own row-major order.
+    """W[u, p] for many (u, p) pairs at once: read from a dense copy of W when that is small,
+    else by binary search in W's own row-major order.
 
-    The stored nonzero weights of units [u_lo, u_hi) get the keys (u - u_lo) d_0 + p, which
-    increase along the CSR arrays (sorted indices); each block of units is as large as keeps
-    its keys below 2^31, so the keys are int32 (4 bytes per weight; one block unless
-    d_1 d_0 >= 2^31). A pair whose key is not stored has weight 0.
+    *Dense*: when d x d_0 weights of the narrowest type that holds them take at most
+    ``max_dense_bytes`` and at most ``DENSE_OVER_SPARSE`` times the bytes of the sparse keys
+    and weights, W is copied into a dense d x d_0 array once and a pair costs one read (a
+    binary search costs a dozen or more, most of them cache misses).
+
+    *Sparse*: the stored nonzero weights of units [u_lo, u_hi) get the keys
+    (u - u_lo) d_0 + p, which increase along the CSR arrays (sorted indices); each block of
+    units is as large as keeps its keys below 2^31, so the keys are int32 (4 bytes per
+    weight; one block unless d_1 d_0 >= 2^31). A pair whose key is not stored has weight 0.
+    ``bytes_per_lookup`` is what one pair reads at least (the value; plus its key if sparse).
     """
 
-    def __init__(self, xp, weights: sp.csr_matrix):
+    def __init__(self, xp, weights: sp.csr_matrix, max_dense_bytes: int = MAX_DENSE_BYTES):
         w = weights
         if not w.has_sorted_indices:
             w = w.sorted_indices()
@@ -166,6 +178,16 @@ class WeightLookup:
             w.eliminate_zeros()
         d, d0 = w.shape
         self.xp, self.d0 = xp, int(d0)
+        narrow = _narrowest(w.data.astype(np.int64))
+        dense_bytes = d * d0 * narrow.itemsize
+        self.dense = None
+        if dense_bytes <= min(max_dense_bytes,
+                              DENSE_OVER_SPARSE * w.nnz * (4 + narrow.itemsize)):
+            self.dense = xp.asarray(_dense_rows(w, narrow.dtype))
+            self.keys = self.vals = None
+            self.bytes_per_lookup = narrow.itemsize
+            return
+        self.bytes_per_lookup = 4 + narrow.itemsize
         ptr = w.indptr.astype(np.int64)
         per = max(1, _KEY_LIMIT // max(1, d0))
         keys = np.empty(w.nnz, dtype=np.int32)
@@ -179,11 +201,13 @@ class WeightLookup:
                 keys[a:b] = (rows - u_lo) * d0 + w.indices[a:b]
             self.blocks.append((u_lo, u_hi, e_lo, e_hi))
         self.keys = xp.asarray(keys)
-        self.vals = xp.asarray(_narrowest(w.data.astype(np.int64)))
+        self.vals = xp.asarray(narrow)
 
     def __call__(self, units, p):
         """The int64 weights W[units[i], p[i]]."""
         xp = self.xp
+        if self.dense is not None:
+            return self.dense[units, p].astype(xp.int64)
         out = xp.zeros(units.size, dtype=xp.int64)
         for u_lo, u_hi, e_lo, e_hi in self.blocks:
             if e_hi == e_lo:
@@ -204,6 +228,16 @@ class WeightLookup:
         return out
 
 
+def _dense_rows(w: sp.csr_matrix, dtype) -> np.ndarray:
+    """W (CSR) as a dense array of ``dtype``, converted a block of rows at a time."""
+    d, d0 = w.shape
+    out = np.zeros((d, d0), dtype=dtype)
+    step = max(1, _DENSE_BLOCK // max(1, d0))
+    for lo in range(0, d, step):
+        out[lo:lo + step] = w[lo:lo + step].toarray()
+    return out
+
+
 class EventEvaluator:
     """Evaluates a :class:`ThresholdNetwork` on batches by events from the empty input's trace.
 
@@ -221,13 +255,15 @@ class EventEvaluator:
     "events". ``first_layer`` then holds the one in use. With "gains", a block of inputs whose
     candidates need more than 1 / ``lookup_cost`` as many weight look-ups as its active input
     units have W_1^T entries reads those columns instead (W_1^T is then built, once; both are
-    exact; ``lookup_cost=0`` never does).
+    exact; ``lookup_cost=0`` never does). ``max_dense_lookup``: the most bytes a dense copy of
+    a layer's weights may take for :class:`WeightLookup` (0: always binary search).
     """
 
     def __init__(self, network: ThresholdNetwork, xp=np, max_work: int = MAX_WORK,
                  max_rows: int = MAX_ROWS, grouping: str = "auto", sparsity: int | None = None,
                  first_layer: str = "auto", max_table_bytes: int = MAX_TABLE_BYTES,
-                 table_divisor: int = TABLE_DIVISOR, lookup_cost: int = LOOKUP_COST):
+                 table_divisor: int = TABLE_DIVISOR, lookup_cost: int = LOOKUP_COST,
+                 max_dense_lookup: int = MAX_DENSE_BYTES):
         if not isinstance(network, ThresholdNetwork):
             raise InvalidArgument(f"network={type(network).__name__} must be a ThresholdNetwork; "
                                   "pass circuit.network")
@@ -240,6 +276,7 @@ class EventEvaluator:
         self._max_table_bytes = check_int("max_table_bytes", max_table_bytes, minimum=1)
         self._table_divisor = check_int("table_divisor", table_divisor, minimum=1)
         self._lookup_cost = check_int("lookup_cost", lookup_cost, minimum=0)
+        self._max_dense_lookup = check_int("max_dense_lookup", max_dense_lookup, minimum=0)
         if first_layer == "gains" and self.sparsity is None:
             raise InvalidArgument("first_layer='gains' needs sparsity=s (the most active "
                                   "features of an input); pass it, or use first_layer='events'")
@@ -289,7 +326,15 @@ class EventEvaluator:
             need=xp.asarray(table.need), theta=xp.asarray(layer.theta),
             on0=xp.asarray(~table.off), width=layer.width, entry_bytes=(
                 table.units.itemsize + table.gains.itemsize))
-        self._lookup = WeightLookup(xp, layer.weights)
+        # entries packed as unit * 2^b + gain (b bits hold every gain) when the largest
+        # input-tagged key, batch * d_1 * 2^b, fits int64 for a block of one input at least
+        bits, width = self._table.gain_bits, layer.width
+        self._table.packed = None
+        if (width << bits) < 2 ** 62:
+            packed = (table.units.astype(np.int64) << bits) | table.gains.astype(np.int64)
+            self._table.packed = xp.asarray(
+                packed.astype(np.int32 if (width << bits) < 2 ** 31 else np.int64))
+        self._lookup = WeightLookup(xp, layer.weights, self._max_dense_lookup)
         w = layer.weights
         self._table.fanout = xp.asarray(np.bincount(w.indices[w.data != 0],
                                                     minlength=w.shape[1]))
@@ -329,8 +374,9 @@ class EventEvaluator:
                 for key in ("gain_entries", "candidates", "lookups", "fallback_columns"):
                     stats.setdefault(key, 0)
         rows, cols = [], []
-        for lo in range(0, batch, self.max_rows):
-            r, c = self._block(active[lo:lo + self.max_rows], stats)
+        step = self._block_rows()
+        for lo in range(0, batch, step):
+            r, c = self._block(active[lo:lo + step], stats)
             rows.append(_host(self.xp, r) + lo)
             cols.append(_host(self.xp, c))
         rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
@@ -361,9 +407,10 @@ class EventEvaluator:
         active input units (deltas all +1). ``baseline(l)`` gives (z0_l, a0_l)."""
         active = self._checked(active)
         parts = [([], [], []) for _ in range(len(self._layers) + 1)]
-        for lo in range(0, active.shape[0], self.max_rows):
+        step = self._block_rows()
+        for lo in range(0, active.shape[0], step):
             for part, (rows, units, deltas) in zip(
-                    parts, self._layer_events(active[lo:lo + self.max_rows], None)):
+                    parts, self._layer_events(active[lo:lo + step], None)):
                 rows = _host(self.xp, rows)
                 part[0].append(rows + lo)
                 part[1].append(_host(self.xp, units))
@@ -382,7 +429,8 @@ class EventEvaluator:
             return self._lookup
         found = self._lookups.get(layer)
         if found is None:
-            found = self._lookups[layer] = WeightLookup(self.xp, self._weights[layer - 1])
+            found = self._lookups[layer] = WeightLookup(self.xp, self._weights[layer - 1],
+                                                        self._max_dense_lookup)
         return found
 
     def baseline(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
@@ -420,7 +468,7 @@ class EventEvaluator:
                 table, lookup = self._table, self._lookup
                 total += stats["features"] * 2 * table.ptr.itemsize
                 total += stats["gain_entries"] * table.entry_bytes
-                total += stats["lookups"] * (lookup.keys.itemsize + lookup.vals.itemsize)
+                total += stats["lookups"] * lookup.bytes_per_lookup
                 fan, events = self._first_fan, stats["fallback_columns"]
                 if fan is None:
                     continue
@@ -522,14 +570,13 @@ class EventEvaluator:
         if not total:
             return result(empty, empty, empty, xp.zeros(0, dtype=bool), support_total)
         pos = rep(starts - (xp.cumsum(lens) - lens)) + xp.arange(total)
-        keys, gains = self._sorted_by_key(rep(feature_rows) * width + table.units[pos],
-                                          table.gains[pos], batch * width)
+        keys, gains = self._sorted_by_key(rep(feature_rows), pos, batch)
         heads = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), keys[1:] != keys[:-1]]))
         ends = xp.concatenate([heads[1:], xp.asarray([total], dtype=heads.dtype)])
         cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(gains)])
         sums = cumulative[ends] - cumulative[heads]
         keys = keys[heads]
-        rows, units = keys // width, keys % width
+        rows, units = xp.divmod(keys, width)
         missing = counts[rows] - (ends - heads)
         bound = sums + missing * table.leak[units]
         keep = xp.flatnonzero(bound >= table.need[units])
@@ -537,19 +584,33 @@ class EventEvaluator:
             stats["candidates"] += int(keep.size)
         return result(rows[keep], units[keep], sums[keep], missing[keep] == 0, support_total)
 
-    def _sorted_by_key(self, keys, gains, key_range: int):
-        """``keys`` (in [0, key_range)) sorted, with ``gains`` (>= 0, at most the table's
-        largest) carried along as int64. One sort of keys * 2^b + gain (b bits hold every
-        gain), in int32 when that fits; an argsort when it would not fit in int64."""
-        xp = self.xp
-        bits = self._table.gain_bits
-        if key_range << bits > 2 ** 62:
+    def _sorted_by_key(self, rows, pos, batch: int):
+        """The keys row * d_1 + unit of table entries ``pos`` read for inputs ``rows``, sorted,
+        with their gains carried along (int64 both). One sort of row * (d_1 2^b) + the
+        entry's packed unit * 2^b + gain (b bits hold every gain; ``packed`` is stored so),
+        in int32 when that fits (``_block_rows`` keeps blocks that small), else int64; an
+        argsort of the keys alone when even int64 cannot hold the packing."""
+        xp, table = self.xp, self._table
+        bits, width = table.gain_bits, table.width
+        if table.packed is None:
+            keys = rows * width + table.units[pos]
             order = xp.argsort(keys)
-            return keys[order], gains[order].astype(xp.int64)
-        kind = xp.int32 if key_range << bits < 2 ** 31 else xp.int64
-        packed = xp.sort((keys << bits).astype(kind) | gains.astype(kind))
-        mask = (1 << bits) - 1
-        return (packed >> bits).astype(xp.int64), (packed & mask).astype(xp.int64)
+            return keys[order], table.gains[pos][order].astype(xp.int64)
+        stride = width << bits
+        kind = xp.int32 if batch * stride < 2 ** 31 else xp.int64
+        packed = xp.sort(rows.astype(kind) * stride + table.packed[pos].astype(kind))
+        return ((packed >> bits).astype(xp.int64),
+                (packed & ((1 << bits) - 1)).astype(xp.int64))
+
+    def _block_rows(self) -> int:
+        """Inputs per block: ``max_rows``, and with the gain filter at most as many as keep
+        its packed sort keys in int32 (when one input's fit), else in int64."""
+        table = self._table
+        if table is None or table.packed is None:
+            return self.max_rows
+        stride = table.width << table.gain_bits
+        limit = 2 ** 31 - 1 if stride < 2 ** 31 else 2 ** 63 - 1
+        return min(self.max_rows, max(1, limit // stride))
 
     def _gain_events(self, feature_rows, features, rows0, units0, batch: int,
                      stats: dict | None):

@@ -22,7 +22,7 @@ from tests.strategies import (as_batch, built, dense, examples, networks, random
                               reference_activations, reference_outputs, seeds,
                               uniform_inputs)
 from circuits._decode import PivotDecoder
-from circuits._events import LOOKUP_COST
+from circuits._events import LOOKUP_COST, WeightLookup
 from circuits._gains import FirstLayerGains
 from theory.errors import InvalidArgument
 
@@ -366,17 +366,22 @@ def test_the_cupy_backend_agrees_with_the_plain_evaluator_on_a_gpu():
 # --- the gain-filtered first layer ------------------------------------------------------------
 
 # "auto" may read W_1^T in blocks where that is cheaper; the others always use the look-ups
-# ("always") or always W_1^T after the filter ("fallback": every block with a candidate)
+# ("always": from a dense copy of W_1, "sparse": by binary search; "sort" and "portable" too)
+# or always W_1^T after the filter ("fallback": every block with a candidate)
 _GAIN_EVALUATORS = {
     "auto": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work),
     "always": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
                                                   lookup_cost=0),
+    "sparse": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
+                                                  lookup_cost=0, max_dense_lookup=0),
     "fallback": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
                                                     lookup_cost=10 ** 9),
     "sort": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
-                                                grouping="sort", lookup_cost=0),
+                                                grouping="sort", lookup_cost=0,
+                                                max_dense_lookup=0),
     "portable": lambda net, s, work: EventEvaluator(net, xp=_PortableNumpy(), sparsity=s,
-                                                    max_work=work, lookup_cost=0),
+                                                    max_work=work, lookup_cost=0,
+                                                    max_dense_lookup=0),
 }
 _GAIN_KINDS = st.sampled_from(sorted(_GAIN_EVALUATORS))
 _LAYERED = networks().filter(lambda net: len(net.layers) > 0)
@@ -611,11 +616,36 @@ def test_weight_lookups_split_into_blocks_of_units_give_the_same_sums(net, s, li
     # keys (u - u_lo) d_0 + p must stay below 2^31; a tiny limit forces many blocks of units
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(EventEvaluator.__init__.__globals__, "_KEY_LIMIT", limit)
-        evaluator = EventEvaluator(net, sparsity=s, max_work=8)
+        evaluator = EventEvaluator(net, sparsity=s, max_work=8, max_dense_lookup=0)
     d1, d0 = net.widths[1], net.widths[0]
     assert len(evaluator._lookup.blocks) == -(-d1 // max(1, limit // d0))
     batch = _all_inputs(net.m, s)
     _same(evaluator.evaluate(batch), net.evaluate(batch), f"limit={limit}")
+
+
+@examples(40)
+@given(seed=seeds, d=st.integers(1, 30), d0=st.integers(1, 30),
+       density=st.floats(0.0, 1.0), scale=st.sampled_from([1, 100, 40_000, 2 ** 40]))
+def test_weight_lookups_read_the_same_weights_dense_or_by_binary_search(seed, d, d0, density,
+                                                                        scale):
+    rng = np.random.default_rng(seed)
+    dense = (rng.integers(-3, 4, (d, d0)) * (rng.random((d, d0)) < density)) * scale
+    dense[0, 0] = scale  # at least one stored weight
+    w = sp.csr_matrix(dense.astype(np.int64))
+    units, p = rng.integers(0, d, 200), rng.integers(0, d0, 200)
+    with pytest.MonkeyPatch.context() as patch:  # a dense copy however few weights are stored
+        patch.setitem(WeightLookup.__init__.__globals__, "DENSE_OVER_SPARSE", 10 ** 9)
+        by_copy = WeightLookup(np, w)
+    by_search = WeightLookup(np, w, max_dense_bytes=0)
+    assert by_copy.dense is not None and by_search.dense is None
+    assert by_copy(units, p).tolist() == dense[units, p].tolist()
+    assert by_search(units, p).tolist() == dense[units, p].tolist()
+
+
+def test_a_weight_lookup_keeps_a_mostly_empty_layer_sparse():
+    # an identity layer: a dense copy would be d times its d stored weights
+    lookup = WeightLookup(np, sp.identity(1000, dtype=np.int64, format="csr"))
+    assert lookup.dense is None and lookup(np.array([5, 5]), np.array([5, 6])).tolist() == [1, 0]
 
 
 def test_gains_too_large_to_pack_beside_the_keys_are_sorted_unpacked():
