@@ -143,7 +143,9 @@ def _cmd_fuzz(args) -> int:
               f"positive, {report.false_negatives} false negative) on {report.wrong_inputs} of "
               f"{report.inputs_checked} inputs ({notion}, s={report.sparsity}"
               + ("" if args.exhaustive else f", seed {args.seed}") + f") "
-              f"in {report.seconds:.2f}s")
+              f"in {report.seconds:.2f}s: {report.inputs_per_second():,.0f} inputs/s"
+              + (f" after a one-time gain table of {report.setup_seconds:.2f}s"
+                 if report.setup_seconds >= 0.01 else ""))
         if report.by_strategy:
             print("  wrong inputs by strategy: " + ", ".join(
                 f"{k} {v}" for k, v in report.by_strategy.items()))

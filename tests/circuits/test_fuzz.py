@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import (PAD, Circuit, Counterexample, Layer, ThresholdNetwork, adversarial_inputs,
-                      count_sparse_inputs, exhaustive, fuzz, shrink)
+from circuits import (PAD, Circuit, CorrectnessReport, Counterexample, Layer, ThresholdNetwork,
+                      adversarial_inputs, count_sparse_inputs, exhaustive, fuzz, shrink)
 from tests.strategies import (as_batch, both_ends_inputs, built, describe, examples,
                               leak_inputs, neighbour_inputs, reference_outputs, reference_truth,
                               seeds, sparse_inputs, uniform_inputs)
@@ -109,7 +109,8 @@ def test_fuzz_finds_no_wrong_output_on_a_correct_circuit(problem, family, constr
 def test_same_seed_gives_the_same_fuzz_report(seed, samples):
     circuit = _set_theta(built("and2", 100, "random", 0, 2, 0, "naive"), 1, slice(0, 10), 1)
     first, second = fuzz(circuit, samples, seed).as_dict(), fuzz(circuit, samples, seed).as_dict()
-    first.pop("seconds"), second.pop("seconds")
+    for timing in ("seconds", "setup_seconds", "inputs_per_second"):
+        first.pop(timing), second.pop(timing)
     assert first == second
 
 
@@ -299,3 +300,10 @@ def test_exhaustive_rejects_a_sparsity_above_m_and_honours_a_smaller_one():
     report = exhaustive(circuit, sparsity=1)
     assert report.inputs_checked == 1 + circuit.m and report.sparsity == 1
 
+
+
+def test_the_rate_of_a_report_leaves_out_the_one_time_setup():
+    report = CorrectnessReport("fuzz", 2, 1000, 10 ** 6, seconds=3.0, setup_seconds=2.0)
+    assert report.inputs_per_second() == 1000.0
+    assert report.as_dict()["setup_seconds"] == 2.0
+    assert CorrectnessReport("fuzz", 2, 0, 1).inputs_per_second() == 0.0
