@@ -19,7 +19,8 @@ from circuits._export import (EXPORT_FORMATS, MAX_DENSE_WEIGHTS, ONNX_OPSET, Exp
 from circuits._families import AND2_FAMILIES, PERM_FAMILIES, and2_instance, perm_instance
 from circuits._format import FORMAT, VERSION, circuit_arrays, load_circuit, save_circuit
 from circuits._fuzz import (Counterexample, CorrectnessReport, adversarial_inputs, compare,
-                            evaluate_input, exhaustive, fuzz, output_sources, replays, shrink)
+                            evaluate_input, exhaustive, fuzz, gain_filter_pays, output_sources,
+                            replays, shrink)
 from circuits._inputs import (PAD, active_matrix, count_sparse_inputs, enumerate_sparse_inputs,
                               normalize_active, random_sparse_inputs)
 from circuits._naive import naive
@@ -45,7 +46,7 @@ __all__ = [
     "bloom_represent", "build", "check_sparsity", "circuit_arrays", "compare", "construct",
     "count_sparse_inputs", "dense_weights", "enumerate_sparse_inputs", "evaluate_dense",
     "evaluate_input", "event_evaluator", "exhaustive", "export_inputs", "export_plan",
-    "find_construction", "fuzz",
+    "find_construction", "fuzz", "gain_filter_pays",
     "identity_code",
     "load_circuit", "make_problem", "naive", "normalize_active", "output_sources",
     "perm_instance", "random_sparse_inputs", "random_subsets", "random_support_code", "replays", "require",

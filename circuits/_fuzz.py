@@ -30,15 +30,15 @@ from circuits._validate import check_int, check_shard
 from theory.errors import InvalidArgument
 
 __all__ = ["Counterexample", "CorrectnessReport", "compare", "evaluate_input", "exhaustive", "fuzz",
-           "replays", "shrink",
+           "gain_filter_pays", "replays", "shrink",
            "adversarial_inputs", "output_sources"]
 
 MAX_EXAMPLES = 5
 CHUNK = 2048
-#: From this many inputs on, a check builds the gain-filtered first layer (a one-time table,
-#: about 20 s at m' = 10^5, then about 70x faster per input; break-even about 17,000 inputs
-#: there, benchmarks/README.md); shorter runs use the plain event path.
-GAIN_FILTER_MIN_INPUTS = 100_000
+#: What the plain event path pays per W_1^T entry it reads, over what the gain table pays per
+#: multiply-add of its build (about 7 ns against 0.3 to 0.5 ns on the machine of
+#: benchmarks/README.md); ``gain_filter_pays`` weighs the two with it.
+FILTER_COST_RATIO = 16
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,9 @@ def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | 
     start = time.perf_counter()
     space = count_sparse_inputs(circuit.m, s)
     report = CorrectnessReport("exhaustive", s, 0, (space - index + count - 1) // count)
-    filtered = report.input_space >= GAIN_FILTER_MIN_INPUTS
-    report.setup_seconds = _prepare(circuit, max(s, circuit.sparsity) if filtered else None)
+    width = max(s, circuit.sparsity)
+    filtered = gain_filter_pays(circuit.network, width, report.input_space)
+    report.setup_seconds = _prepare(circuit, width if filtered else None)
     offset = 0
     for chunk in enumerate_sparse_inputs(circuit.m, s, CHUNK):
         if deadline is not None and time.perf_counter() > deadline:
@@ -160,6 +161,24 @@ def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | 
             break
     report.seconds = time.perf_counter() - start
     return report
+
+
+def gain_filter_pays(network, sparsity: int, inputs: int) -> bool:
+    """Whether a check of ``inputs`` inputs should build the gain-filtered first layer.
+
+    The table costs about d_1 (nnz(P) + m) multiply-adds once (circuits/_gains.py); without
+    it, an input of s features reads about s (nnz(P) / m) (nnz(W_1) / d_0) entries of W_1^T
+    (its supports' columns), each ``FILTER_COST_RATIO`` times as dear, and with it almost
+    none. The filter pays when the second cost, over every input, reaches the first. Either
+    way the verdicts are the same; only the time differs.
+    """
+    if not network.layers:
+        return False
+    code, weights = network.input_code, network.layers[0].weights
+    d1, d0 = weights.shape
+    m, nnz_p = code.n_rows, len(code.indices)
+    per_input = sparsity * (nnz_p / max(m, 1)) * (weights.nnz / max(d0, 1))
+    return inputs * per_input * FILTER_COST_RATIO >= d1 * (nnz_p + m)
 
 
 def _prepare(circuit: Circuit, sparsity: int | None) -> float:
@@ -272,7 +291,7 @@ def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
     start = time.perf_counter()
     s = circuit.sparsity
     report = CorrectnessReport("fuzz", s, 0, count_sparse_inputs(circuit.m, s), seed=seed)
-    filtered = samples >= GAIN_FILTER_MIN_INPUTS
+    filtered = gain_filter_pays(circuit.network, s, samples)
     report.setup_seconds = _prepare(circuit, s if filtered else None)
     batches = adversarial_inputs(circuit, samples, np.random.default_rng(seed))
     for name, batch in batches.items():

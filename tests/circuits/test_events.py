@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from circuits import (AND2_FAMILIES, EventEvaluator, Layer, SupportCode, ThresholdNetwork,
                       array_backend,
-                      enumerate_sparse_inputs, event_evaluator, exhaustive, fuzz, identity_code,
-                      random_sparse_inputs)
+                      enumerate_sparse_inputs, event_evaluator, exhaustive, fuzz,
+                      gain_filter_pays, identity_code, random_sparse_inputs)
 from tests.strategies import (as_batch, built, dense, examples, networks, random_circuits,
                               reference_activations, reference_outputs, seeds,
                               uniform_inputs)
@@ -306,7 +306,7 @@ def test_the_evaluator_is_cached_per_network_object_and_released_with_it():
 
 
 def test_exhaustive_and_fuzz_evaluate_through_the_cached_event_evaluator(monkeypatch):
-    """Short runs use the plain event path; from GAIN_FILTER_MIN_INPUTS inputs on, the
+    """Runs for which the gain table does not pay use the plain event path; the others the
     gain-filtered one for the circuit's sparsity."""
     circuit = built("and2", 30, "random", 0, 2, 0)
     seen = []
@@ -318,14 +318,24 @@ def test_exhaustive_and_fuzz_evaluate_through_the_cached_event_evaluator(monkeyp
 
     # the module exhaustive really runs in (pytest may import circuits/_fuzz.py twice)
     monkeypatch.setitem(exhaustive.__globals__, "event_evaluator", spy)
+    monkeypatch.setitem(exhaustive.__globals__, "gain_filter_pays", lambda *args: False)
     report = exhaustive(circuit)
     assert report.complete and report.wrong_outputs == 0
     assert seen and all(net is circuit.network and s is None for net, s in seen)
     assert fuzz.__globals__["event_evaluator"] is spy
     seen.clear()
-    monkeypatch.setitem(fuzz.__globals__, "GAIN_FILTER_MIN_INPUTS", 40)
+    monkeypatch.setitem(fuzz.__globals__, "gain_filter_pays", lambda *args: True)
     assert fuzz(circuit, samples=50, seed=1).wrong_outputs == 0
     assert seen and all(s == circuit.sparsity for _, s in seen)
+
+
+def test_the_gain_table_is_built_for_long_runs_and_not_for_short_ones_or_no_layers():
+    # and2 at m' = 10^4: the table's d_1 (nnz(P) + m) against s |P| fan-out W_1^T per input
+    network = built("and2", 2000, "random", 0, 2, 0).network
+    assert gain_filter_pays(network, 2, 10 ** 6)
+    assert not gain_filter_pays(network, 2, 1)
+    assert not gain_filter_pays(ThresholdNetwork(identity_code(3), (), identity_code(3)), 2,
+                                10 ** 9)
 
 
 def test_the_numpy_backend_is_always_there_and_auto_falls_back_to_it(monkeypatch):
