@@ -59,6 +59,7 @@ import scipy
 REPO = Path(__file__).resolve().parents[1]
 EVALUATORS = ("event", "event-no-filter", "plain", "dense-numpy", "scipy-csr", "torch-cpu")
 EVENT_KINDS = {"event": "gains", "event-no-filter": "events"}
+MIXES = ("random", "fuzz")
 STREAM_N = 1 << 23
 
 
@@ -94,6 +95,12 @@ def parse_args(argv):
     parser.add_argument("--sparsity", type=_positive, default=2)
     parser.add_argument("--inputs", type=_positive, default=2000,
                         help="random s-sparse inputs per evaluator (default 2000)")
+    parser.add_argument("--mix", choices=MIXES, default="random",
+                        help="the evaluators' inputs: uniform random ones, or fuzz's "
+                             "adversarial mix (circuits.adversarial_inputs; default random)")
+    parser.add_argument("--fuzz-samples", type=_nonnegative, default=0,
+                        help="also time 'superpose fuzz FILE --samples N' end to end, in its "
+                             "own process (default 0: not run)")
     parser.add_argument("--seed", type=_nonnegative, default=0,
                         help="seed of the circuit and of the input batch")
     parser.add_argument("--batch", type=_positive, default=1024,
@@ -261,8 +268,13 @@ def worker_evaluate(args, path: Path) -> dict:
     start = time.perf_counter()
     circuit = circuits.load_circuit(path)
     load_s = time.perf_counter() - start
-    batch = circuits.random_sparse_inputs(circuit.m, args.sparsity, args.inputs,
-                                          np.random.default_rng(args.seed))
+    rng = np.random.default_rng(args.seed)
+    if args.mix == "fuzz":  # fuzz's strategies in fuzz's shares, in one shuffled batch
+        batch = np.concatenate(list(circuits.adversarial_inputs(circuit, args.inputs,
+                                                                rng).values()))
+        batch = batch[rng.permutation(len(batch))]
+    else:
+        batch = circuits.random_sparse_inputs(circuit.m, args.sparsity, args.inputs, rng)
     truth = circuit.problem.truth(batch)
     start = time.perf_counter()
     transposes = [layer.weights_t for layer in circuit.network.layers]  # cached on each layer
@@ -322,6 +334,29 @@ def _worker_main(argv) -> int:
     return 0
 
 
+def run_fuzz_command(path: Path, samples: int, seed: int) -> dict:
+    """``superpose fuzz FILE --samples N --seed S --json -q`` in a fresh process (the package
+    from this checkout): its JSON report, the process's wall time and its peak RSS."""
+    cmd = [sys.executable, "-m", "checks.cli", "fuzz", str(path), "--samples", str(samples),
+           "--seed", str(seed), "--json", "-q"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=REPO)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage
+        wall = time.perf_counter() - start
+        child.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if code not in (0, 1):  # 1: it found wrong outputs, which the report shows
+            sys.stderr.write(err.read())
+            raise SystemExit(code)
+        report = json.loads(out.read())
+    return {"command": " ".join(["superpose"] + cmd[3:]), "exit_code": code,
+            "wall_seconds": wall, "peak_rss_bytes": usage.ru_maxrss * 1024, "report": report}
+
+
 def _run_worker(kind: str, path: Path, size: int, argv) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "_worker", kind, str(path), str(size),
            *argv]
@@ -358,6 +393,15 @@ def summarise(size_result: dict, bandwidth: float) -> None:
             res["over_floor"] = measured / floor if floor > 0 else None
     size_result["event_speedup_over"] = ratios
     size_result["rate_over_scipy_csr"] = over_csr
+    fuzzed = size_result.get("fuzz_command")
+    if fuzzed is not None and scipy_csr.get("status") == "ok":
+        csr_rate = scipy_csr["inputs_per_second"]
+        rep = fuzzed["report"]
+        fuzzed["rate_over_scipy_csr"] = rep["inputs_per_second"] / csr_rate
+        fuzzed["end_to_end_over_scipy_csr"] = (rep["inputs_checked"] / rep["seconds"]
+                                               / csr_rate if rep["seconds"] > 0 else None)
+        fuzzed["wall_over_scipy_csr"] = (rep["inputs_checked"] / fuzzed["wall_seconds"]
+                                         / csr_rate)
     if event.get("status") == "ok" and scipy_csr.get("status") == "ok":
         saved = 1 / scipy_csr["inputs_per_second"] - 1 / event["inputs_per_second"]
         size_result["event_break_even_inputs"] = (event["setup_seconds"] / saved
@@ -412,6 +456,27 @@ def tables(report: dict) -> str:
                      + (f"{unfiltered['setup_seconds']:.2f}"
                         if unfiltered.get("status") == "ok" else "")
                      + f" | {'' if even is None else f'{even:,.0f}'} |")
+    fuzz_rows = [res for res in report["sizes"] if "fuzz_command" in res]
+    if fuzz_rows:
+        lines += ["", ("| m' | `superpose fuzz` inputs | wrong outputs | gain table s | "
+                       "checking s | inputs/s after the table | vs scipy-csr | "
+                       "with the table | process wall s | with start-up and load | "
+                       "peak RSS MB |"),
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for res in fuzz_rows:
+        fz = res["fuzz_command"]
+        rep = fz["report"]
+
+        def times(key):
+            return "" if fz.get(key) is None else f"{fz[key]:.1f}x"
+
+        lines.append(f"| {res['m_prime']:,} | {rep['inputs_checked']:,} | "
+                     f"{rep['wrong_outputs']} | {rep['setup_seconds']:.2f} | "
+                     f"{rep['seconds'] - rep['setup_seconds']:.2f} | "
+                     f"{_fmt(float(rep['inputs_per_second']))} | "
+                     f"{times('rate_over_scipy_csr')} | {times('end_to_end_over_scipy_csr')} | "
+                     f"{fz['wall_seconds']:.1f} | {times('wall_over_scipy_csr')} | "
+                     f"{fz['peak_rss_bytes'] / 1e6:,.0f} |")
     bw = report["bandwidth"]["bytes_per_second"]
     lines += ["", f"Memory bandwidth (triad, best of 5): {bw / 1e9:.2f} GB/s", "",
               "| m' | evaluator | bytes/input | floor us/input | us/input | over floor |",
@@ -448,6 +513,12 @@ def main(argv=None) -> int:
             measured = _run_worker("evaluate", path, size, argv) \
                 if args.evaluators and build["file_bytes"] is not None else {"evaluators": {}}
             result = {"m_prime": size, "build": build, **measured}
+            if args.fuzz_samples and build["file_bytes"] is not None:
+                result["fuzz_command"] = run_fuzz_command(path, args.fuzz_samples, args.seed)
+                fuzzed = result["fuzz_command"]["report"]
+                print(f"m'={size}: superpose fuzz: {fuzzed['inputs_per_second']:,.0f} "
+                      f"inputs/s after a {fuzzed['setup_seconds']:.1f} s table, "
+                      f"{fuzzed['wrong_outputs']} wrong", file=sys.stderr)
         summarise(result, report["bandwidth"]["bytes_per_second"])
         report["sizes"].append(result)
         for name, ev in result["evaluators"].items():
@@ -464,6 +535,8 @@ def main(argv=None) -> int:
         print(json.dumps(report, indent=2))
     wrong = sum(ev.get("wrong_outputs", 0) for res in report["sizes"]
                 for ev in res["evaluators"].values())
+    wrong += sum(res["fuzz_command"]["report"]["wrong_outputs"] for res in report["sizes"]
+                 if "fuzz_command" in res)
     return 1 if wrong else 0
 
 
