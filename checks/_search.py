@@ -73,7 +73,7 @@ class ConeIndex:
         self.s = sparsity
         self.holders = net.input_code.matrix_t().tocsr()
         self.depth = len(net.layers)
-        self.evaluator = event_evaluator(net, sparsity)
+        self.evaluator = event_evaluator(net, sparsity, deadline)
         self.lookups = [self.evaluator.weight_lookup(l) for l in range(1, self.depth + 1)]
         self.pos = self.neg = None
         if self.depth:

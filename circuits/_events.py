@@ -85,6 +85,7 @@ host. :func:`circuits.array_backend` picks the module.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 import types
 import weakref
@@ -257,13 +258,15 @@ class EventEvaluator:
     units have W_1^T entries reads those columns instead (W_1^T is then built, once; both are
     exact; ``lookup_cost=0`` never does). ``max_dense_lookup``: the most bytes a dense copy of
     a layer's weights may take for :class:`WeightLookup` (0: always binary search).
+    ``deadline`` (a ``time.perf_counter()`` value): the gain table stops there with
+    :class:`circuits._gains.TableTimeout` (the evaluator is then not built).
     """
 
     def __init__(self, network: ThresholdNetwork, xp=np, max_work: int = MAX_WORK,
                  max_rows: int = MAX_ROWS, grouping: str = "auto", sparsity: int | None = None,
                  first_layer: str = "auto", max_table_bytes: int = MAX_TABLE_BYTES,
                  table_divisor: int = TABLE_DIVISOR, lookup_cost: int = LOOKUP_COST,
-                 max_dense_lookup: int = MAX_DENSE_BYTES):
+                 max_dense_lookup: int = MAX_DENSE_BYTES, deadline: float = math.inf):
         if not isinstance(network, ThresholdNetwork):
             raise InvalidArgument(f"network={type(network).__name__} must be a ThresholdNetwork; "
                                   "pass circuit.network")
@@ -298,7 +301,7 @@ class EventEvaluator:
             z0 = layer.weights @ a0
             if gains and l == 0:
                 fan = None  # layer 1 is reached through the gain table, never through W_1^T
-                self._build_table(layer, code)
+                self._build_table(layer, code, deadline)
             else:
                 fan = _columns(xp, layer)
             a0 = (z0 >= layer.theta).astype(np.int64)
@@ -309,14 +312,14 @@ class EventEvaluator:
                                      self._repeater)
         self.baseline_outputs = self._decoder.baseline_outputs
 
-    def _build_table(self, layer, code) -> None:
+    def _build_table(self, layer, code, deadline: float) -> None:
         """The gain table of layer 1 and the weight lookup of its exact sums, on the backend;
         ``table_seconds`` is the time both took (paid once per evaluator)."""
         start = time.perf_counter()
         xp = self.xp
         table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices,
                                 code.width, self.sparsity, self._max_table_bytes,
-                                self._table_divisor)
+                                self._table_divisor, deadline)
         self.table_entries = table.entries
         self._table = types.SimpleNamespace(
             ptr=xp.asarray(table.indptr), level_ends=xp.asarray(table.level_ends),
@@ -806,16 +809,18 @@ def _host(xp, array) -> np.ndarray:
 _CACHE: weakref.WeakKeyDictionary[ThresholdNetwork, dict] = weakref.WeakKeyDictionary()
 
 
-def event_evaluator(network: ThresholdNetwork, sparsity: int | None = None) -> EventEvaluator:
+def event_evaluator(network: ThresholdNetwork, sparsity: int | None = None,
+                    deadline: float = math.inf) -> EventEvaluator:
     """The NumPy :class:`EventEvaluator` of ``network`` for inputs of at most ``sparsity``
     features (gain-filtered first layer when given), built once and cached per (network
-    object, sparsity) (weakly: it goes when the network goes)."""
+    object, sparsity) (weakly: it goes when the network goes). A build that passes
+    ``deadline`` raises :class:`circuits._gains.TableTimeout` and caches nothing."""
     per_network = _CACHE.get(network)
     if per_network is None:
         per_network = {}
         _CACHE[network] = per_network
     evaluator = per_network.get(sparsity)
     if evaluator is None:
-        evaluator = EventEvaluator(network, sparsity=sparsity)
+        evaluator = EventEvaluator(network, sparsity=sparsity, deadline=deadline)
         per_network[sparsity] = evaluator
     return evaluator

@@ -346,11 +346,14 @@ class FirstLayerGains:
     of level <= j end at ``level_ends[f, j - 1]``); ``need`` (N_u), ``cutoff`` (c_u),
     ``leak`` (h_u), ``top`` (t_u), ``off`` (theta > 0: off at baseline); ``dropped`` (entries
     above the cutoff left out for a level > s); and ``seconds``, the time the build took.
+    A block of units that would start after ``deadline`` (a ``time.perf_counter()`` value)
+    raises :class:`TableTimeout` instead.
     """
 
     def __init__(self, weights: sp.csr_matrix, theta: np.ndarray, indptr: np.ndarray,
                  indices: np.ndarray, width: int, sparsity: int,
-                 max_bytes: int = MAX_TABLE_BYTES, divisor: int = 1):
+                 max_bytes: int = MAX_TABLE_BYTES, divisor: int = 1,
+                 deadline: float = math.inf):
         start = time.perf_counter()
         w = sp.csr_matrix(weights, dtype=np.int64)
         if not w.has_canonical_format:  # (a copy: the caller's arrays stay as they are)
@@ -392,7 +395,7 @@ class FirstLayerGains:
             return (f[kept].astype(np.int64), unit[kept], gain[kept], level[kept],
                     int(gain.size - kept.size))
 
-        parts = map_blocks(block, d, max(m * item, d0 * 8), max_bytes)
+        parts = map_blocks(block, d, max(m * item, d0 * 8), max_bytes, deadline=deadline)
         self.dropped = sum(p[4] for p in parts)
         feats, units, gains, levels = (np.concatenate([p[i] for p in parts]) if parts
                                        else np.zeros(0, np.int64) for i in range(4))

@@ -32,6 +32,7 @@ from circuits import (
     ThresholdNetwork,
     count_sparse_inputs,
     enumerate_sparse_inputs,
+    event_evaluator,
     exhaustive,
     replays,
 )
@@ -420,6 +421,15 @@ def test_a_timeout_is_unknown_never_proved(method):
     assert "timed out" in cert.reason
     assert cert.counterexample is None
     assert cert.inputs_covered < cert.input_space
+
+
+def test_the_search_stops_in_the_evaluators_gain_table_at_its_timeout():
+    # a fresh circuit object: no cached evaluator, so the search must build the table itself;
+    # stopped at the deadline, it leaves no evaluator behind (a finished build is cached)
+    circuit = built("and2", 3000, "random", 0, 2, 0)
+    cert = certify(circuit, timeout=1e-9, method="search")
+    assert cert.verdict is Verdict.UNKNOWN and "timed out" in cert.reason
+    assert 2 not in event_evaluator.__globals__["_CACHE"].get(circuit.network, {})
 
 
 @examples(10)

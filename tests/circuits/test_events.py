@@ -23,7 +23,7 @@ from tests.strategies import (as_batch, built, dense, examples, networks, random
                               uniform_inputs)
 from circuits._decode import PivotDecoder
 from circuits._events import LOOKUP_COST, WeightLookup
-from circuits._gains import FirstLayerGains
+from circuits._gains import FirstLayerGains, TableTimeout
 from theory.errors import InvalidArgument
 
 
@@ -327,6 +327,16 @@ def test_exhaustive_and_fuzz_evaluate_through_the_cached_event_evaluator(monkeyp
     monkeypatch.setitem(fuzz.__globals__, "gain_filter_pays", lambda *args: True)
     assert fuzz(circuit, samples=50, seed=1).wrong_outputs == 0
     assert seen and all(s == circuit.sparsity for _, s in seen)
+
+
+def test_a_gain_table_past_its_deadline_raises_and_caches_nothing():
+    net = built("and2", 300, "random", 0, 2, 0).network
+    with pytest.raises(TableTimeout):
+        EventEvaluator(net, sparsity=2, deadline=0.0)
+    with pytest.raises(TableTimeout):
+        event_evaluator(net, 2, deadline=0.0)
+    evaluator = event_evaluator(net, 2)  # built now, without a deadline, and kept
+    assert evaluator.first_layer == "gains" and event_evaluator(net, 2) is evaluator
 
 
 def test_the_gain_table_is_built_for_long_runs_and_not_for_short_ones_or_no_layers():
