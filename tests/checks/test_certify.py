@@ -424,9 +424,10 @@ def test_a_timeout_is_unknown_never_proved(method):
 
 
 def test_the_search_stops_in_the_evaluators_gain_table_at_its_timeout():
-    # a fresh circuit object: no cached evaluator, so the search must build the table itself;
-    # stopped at the deadline, it leaves no evaluator behind (a finished build is cached)
-    circuit = built("and2", 3000, "random", 0, 2, 0)
+    # a network object of its own (``built`` is shared): no cached evaluator, so the search
+    # must build the table itself; stopped at the deadline, it leaves no evaluator behind
+    shared = built("and2", 3000, "random", 0, 2, 0)
+    circuit = dataclasses.replace(shared, network=dataclasses.replace(shared.network))
     cert = certify(circuit, timeout=1e-9, method="search")
     assert cert.verdict is Verdict.UNKNOWN and "timed out" in cert.reason
     assert 2 not in event_evaluator.__globals__["_CACHE"].get(circuit.network, {})
