@@ -27,7 +27,7 @@ from circuits._naive import naive
 from circuits._optional import require
 from circuits._network import Counts, Layer, ThresholdNetwork, threshold_to_relus
 from circuits._perm import PermConstants, bloom_permutation
-from circuits._problems import And2, Permutation, Problem, Represent
+from circuits._problems import And2, Permutation, Problem, Represent, source_set_weights
 from circuits._registry import (ENTRY_POINT_GROUP, PROBLEM_NAMES, BrokenPlugin, broken_plugins,
                                 problem_names, problem_spec, problem_specs, reload_problems)
 from circuits._repair import Veto, append_detector, veto, veto_candidates
@@ -50,7 +50,8 @@ __all__ = [
     "identity_code",
     "load_circuit", "make_problem", "naive", "normalize_active", "output_sources",
     "perm_instance", "random_sparse_inputs", "random_subsets", "random_support_code", "replays", "require",
-    "run_export", "save_circuit", "save_export", "seeded_rng", "shrink", "three_channel_and2",
+    "run_export", "save_circuit", "save_export", "seeded_rng", "shrink", "source_set_weights",
+    "three_channel_and2",
     "threshold_to_relus", "veto",
     "veto_candidates",
     # the problem registry and plugin API (paper_notes/problems.md)

@@ -24,7 +24,7 @@ from circuits._inputs import PAD, active_matrix
 from circuits._validate import check_int
 from theory.errors import InvalidArgument
 
-__all__ = ["Problem", "And2", "Permutation", "Represent"]
+__all__ = ["Problem", "And2", "Permutation", "Represent", "source_set_weights"]
 
 
 class Problem:
@@ -61,6 +61,10 @@ class Problem:
                                       "source_field")
         return np.asarray(getattr(self, self.source_field), dtype=np.int64)
 
+    def source_matrix(self) -> sp.csr_matrix:
+        """The m' x m 0/1 matrix with a one at (k, f) for every source f of output k."""
+        return _incidence(self.sources(), self.m)
+
     def truth(self, active: np.ndarray) -> sp.csr_matrix:
         """The exact outputs of a batch of s-sparse inputs, as a B x m' CSR matrix of ones.
 
@@ -68,7 +72,7 @@ class Problem:
         if self.naive_theta is None:
             raise NotImplementedError(f"{type(self).__name__} must define truth() or naive_theta")
         x = active_matrix(active, self.m)
-        hits = (x @ _incidence(self.sources(), self.m).T).tocsr()
+        hits = (x @ self.source_matrix().T).tocsr()
         hits.data = (hits.data >= self.naive_theta).astype(np.int64)
         hits.eliminate_zeros()
         return hits
@@ -102,6 +106,17 @@ class Problem:
         if cls.source_field is None:
             raise NotImplementedError(f"{cls.__name__} does not define from_arrays")
         return cls(m, arrays[cls.source_field])
+
+
+def source_set_weights(problem: Problem, in_code, out_code) -> sp.csr_matrix:
+    """Weights of a one-layer construction that reads sources through support codes: unit q of
+    ``out_code``'s layer gets W[q, p] = |{f in T_q : p in P_f}|, where T_q is the set of the
+    sources of every output k with q in Q_k (each feature once) and P_f the ``in_code``
+    support of feature f. As matrices: W = [Q^T R > 0] P, with Q, R (``source_matrix``) and P
+    the incidences."""
+    t_sets = (out_code.matrix().T @ problem.source_matrix()).tocsr()
+    t_sets.data[:] = 1  # T_q as a set
+    return (t_sets @ in_code.matrix()).tocsr()
 
 
 def _incidence(sources: np.ndarray, m: int) -> sp.csr_matrix:

@@ -25,7 +25,6 @@ import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from circuits import (
     Construction,
@@ -36,6 +35,7 @@ from circuits import (
     VerifyPlan,
     naive,
     random_support_code,
+    source_set_weights,
 )
 from theory import Claim, InvalidArgument
 
@@ -116,13 +116,8 @@ def shared_and3(problem: And3, sparsity: int, rngs, constants: And3Constants):
     d_out = max(r, math.ceil(constants.c_shared * s * root * r))
     in_code = random_support_code(m, d0, t, rngs[0])
     out_code = random_support_code(m_prime, d_out, r, rngs[1])
-    rows = np.repeat(np.arange(m_prime), 3)
-    reads = sp.csr_matrix((np.ones(rows.size, np.int64), (rows, problem.triples.ravel())),
-                          shape=(m_prime, m))
-    t_sets = (out_code.matrix().T @ reads).tocsr()
-    t_sets.data[:] = 1
-    w = (t_sets @ in_code.matrix()).tocsr()
-    layer = Layer(w, np.full(d_out, 3 * t, dtype=np.int64))
+    layer = Layer(source_set_weights(problem, in_code, out_code),
+                  np.full(d_out, 3 * t, dtype=np.int64))
     resolved = {**asdict(constants), "c_r": c_r, "r_min": r_min, "t": t, "r": r, "d0": d0,
                 "d_out": d_out}
     return ThresholdNetwork(in_code, (layer,), out_code), resolved

@@ -26,7 +26,6 @@ import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from circuits import (
     AND2_FAMILIES,
@@ -39,6 +38,7 @@ from circuits import (
     VerifyPlan,
     naive,
     random_support_code,
+    source_set_weights,
 )
 from theory import Claim, InvalidArgument
 
@@ -86,21 +86,9 @@ def bloom_or(problem: Or2, sparsity: int, rngs, constants: OrConstants):
     d = max(t, math.ceil(constants.c_d * math.sqrt(2 * sparsity * max(m_prime, sparsity)) * t))
     in_code = random_support_code(m, d, t, rngs[0])
     out_code = random_support_code(m_prime, d, t, rngs[1])
-    q_of_k = out_code.matrix()  # m' x d
-    reads = _incidence(problem.pairs, m)  # m' x m: the sources of each output
-    t_sets = (q_of_k.T @ reads).tocsr()  # d x m: how many outputs of q read feature f
-    t_sets.data[:] = 1  # T_q as a set: each feature once
-    w = (t_sets @ in_code.matrix()).tocsr()
+    w = source_set_weights(problem, in_code, out_code)
     network = ThresholdNetwork(in_code, (Layer(w, np.full(d, t, dtype=np.int64)),), out_code)
     return network, {**asdict(constants), "t_min": t_min, "t": t, "d": d}
-
-
-def _incidence(pairs: np.ndarray, m: int) -> sp.csr_matrix:
-    rows = np.repeat(np.arange(len(pairs)), 2)
-    mat = sp.csr_matrix((np.ones(rows.size, np.int64), (rows, pairs.ravel())),
-                        shape=(len(pairs), m))
-    mat.sum_duplicates()
-    return mat
 
 
 def _family(name: str):

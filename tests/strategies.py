@@ -365,3 +365,16 @@ def built(problem: str, m_prime: int, family: str | None = None, instance_seed: 
           sparsity: int = 2, seed: int = 0, construction: str | None = None):
     """A cached :func:`circuits.build` (circuits are immutable; never modify the result)."""
     return circuits.build(problem, m_prime, family, instance_seed, sparsity, seed, construction)
+
+
+def hide_module(monkeypatch, module: str) -> None:
+    """Make ``circuits.require`` (``circuits._optional``) see ``module`` as not installed, as
+    a machine without that extra would."""
+    real = circuits._optional.importlib.import_module
+
+    def without(name, *args):
+        if name == module:
+            raise ImportError(f"No module named {name!r}")
+        return real(name, *args)
+
+    monkeypatch.setattr(circuits._optional.importlib, "import_module", without)

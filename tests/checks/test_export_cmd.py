@@ -14,6 +14,7 @@ import circuits
 from checks import _export_cmd
 from circuits import evaluate_dense, export_inputs, run_export, save_circuit
 from tests.cli import run
+from tests.strategies import hide_module
 
 
 @pytest.fixture(scope="module")
@@ -140,14 +141,7 @@ def test_an_unwritable_output_exits_2_with_one_line(capsys, tmp_path, circuit_fi
 @pytest.mark.parametrize("fmt,module", [("onnx", "onnx"), ("torch", "torch")])
 def test_a_missing_extra_exits_4_with_the_pip_line(capsys, tmp_path, circuit_file, monkeypatch,
                                                    fmt, module):
-    real = circuits._optional.importlib.import_module
-
-    def without(name, *args):
-        if name == module:
-            raise ImportError(f"No module named {name!r}")
-        return real(name, *args)
-
-    monkeypatch.setattr(circuits._optional.importlib, "import_module", without)
+    hide_module(monkeypatch, module)
     code, stdout, stderr = run(capsys, "export", str(circuit_file), "--format", fmt, "-o",
                                str(tmp_path / "m"))
     assert code == 4 and not stdout and stderr.count("\n") == 1

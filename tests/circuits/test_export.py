@@ -16,8 +16,8 @@ from circuits import (EXPORT_FORMATS, MAX_DENSE_WEIGHTS, Layer, ThresholdNetwork
                       evaluate_dense, export_inputs, export_plan, identity_code, run_export,
                       save_export)
 from circuits._export import EXACT_LIMIT
-from tests.strategies import (as_batch, dense, describe, examples, input_batches, layers,
-                              random_circuits, reference_outputs, support_codes)
+from tests.strategies import (as_batch, dense, describe, examples, hide_module, input_batches,
+                              layers, random_circuits, reference_outputs, support_codes)
 from theory.errors import InvalidArgument, MissingExtra
 
 CONSTRUCTIONS = [("and2", "random"), ("perm", "random"), ("represent", None)]
@@ -247,14 +247,7 @@ def test_the_torch_export_agrees_on_random_circuits(tmp_path_factory, circuit, d
 
 @pytest.mark.parametrize("fmt,module", [("onnx", "onnx"), ("torch", "torch")])
 def test_a_missing_extra_names_the_pip_line(tmp_path, monkeypatch, fmt, module):
-    real = circuits._optional.importlib.import_module
-
-    def without(name, *args):
-        if name == module:
-            raise ImportError(f"No module named {name!r}")
-        return real(name, *args)
-
-    monkeypatch.setattr(circuits._optional.importlib, "import_module", without)
+    hide_module(monkeypatch, module)
     with pytest.raises(MissingExtra, match="pip install") as err:
         save_export(circuits.build("represent", 20, None, sparsity=2, seed=0),
                     tmp_path / "m", fmt)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import And2, Permutation, Represent
-from tests.strategies import as_batch, examples, pair_lists, permutations
+from circuits import And2, Permutation, Represent, source_set_weights
+from tests.strategies import as_batch, examples, pair_lists, permutations, support_codes
 from theory.errors import InvalidArgument
 
 
@@ -120,3 +120,21 @@ def test_permutation_rejects_anything_but_a_permutation(perm):
 def test_represent_rejects_a_bad_size(m):
     with pytest.raises(InvalidArgument):
         Represent(m)
+
+
+@examples(40)
+@given(data=st.data(), pairs=pair_lists(max_m=10, max_pairs=12))
+def test_source_set_weights_count_each_feature_of_t_q_once_per_input_unit(data, pairs):
+    m, pair_array = pairs
+    problem = And2(m, pair_array)
+    in_code = data.draw(support_codes(m, 6))
+    out_code = data.draw(support_codes(problem.m_prime, 5))
+    got = source_set_weights(problem, in_code, out_code).toarray()
+    want = np.zeros((out_code.width, in_code.width), dtype=np.int64)
+    for q in range(out_code.width):
+        t_q = {int(f) for k in range(problem.m_prime) if q in out_code.row(k)
+               for f in pair_array[k]}
+        for f in t_q:
+            want[q, in_code.row(f)] += 1
+    assert got.tolist() == want.tolist()
+
