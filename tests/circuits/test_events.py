@@ -342,7 +342,7 @@ def test_a_gain_table_past_its_deadline_raises_and_caches_nothing():
 
 
 def test_the_gain_table_is_built_for_long_runs_and_not_for_short_ones_or_no_layers():
-    # and2 at m' = 10^4: the table's d_1 (nnz(P) + m) against s |P| fan-out W_1^T per input
+    # and2 at m' = 2000: the table's d_1 (nnz(P) + m) against s |P| fan-out W_1^T per input
     network = built("and2", 2000, "random", 0, 2, 0).network
     assert gain_filter_pays(network, 2, 10 ** 6)
     assert not gain_filter_pays(network, 2, 1)
