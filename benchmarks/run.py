@@ -17,10 +17,10 @@ plus the build's peak; ``ru_maxrss`` is not used on Linux because it keeps the p
 across fork and exec) and saved with ``circuits.save_circuit``;
 a second fresh subprocess loads that file with ``circuits.load_circuit`` and runs every
 evaluator on the same batch of ``--inputs`` random s-sparse inputs
-(``circuits.random_sparse_inputs`` with ``--seed``), decoding every output and comparing it
+(``circuits.model.random_sparse_inputs`` with ``--seed``), decoding every output and comparing it
 with ``circuit.problem.truth`` (the count of wrong outputs must be 0). Evaluators:
 
-* ``event``: ``circuits.EventEvaluator(network, sparsity=s)``, the package's event-driven
+* ``event``: ``circuits.engine.EventEvaluator(network, sparsity=s)``, the package's event-driven
   evaluator with its gain-filtered first layer (its gain table is built once per circuit and
   timed apart: ``table_seconds``);
 * ``event-no-filter``: the same evaluator with ``first_layer="events"`` (every W_1^T column of
@@ -97,7 +97,7 @@ def parse_args(argv):
                         help="random s-sparse inputs per evaluator (default 2000)")
     parser.add_argument("--mix", choices=MIXES, default="random",
                         help="the evaluators' inputs: uniform random ones, or fuzz's "
-                             "adversarial mix (circuits.adversarial_inputs; default random)")
+                             "adversarial mix (circuits.fuzz.adversarial_inputs; default random)")
     parser.add_argument("--fuzz-samples", type=_nonnegative, default=0,
                         help="also time 'superpose fuzz FILE --samples N' end to end, in its "
                              "own process (default 0: not run)")
@@ -194,7 +194,7 @@ def _peak_rss() -> tuple[int, str]:
 
 
 def worker_build(args, size: int, path: Path) -> dict:
-    import circuits
+    from superpose import circuits
     imports_rss = _proc_status("VmRSS") or _peak_rss()[0]
     reset = _reset_peak()
     start = time.perf_counter()
@@ -261,7 +261,7 @@ def _measure(evaluate, batch, truth, chunk: int, dense_truth: bool, args) -> dic
 
 
 def worker_evaluate(args, path: Path) -> dict:
-    import circuits
+    from superpose import circuits
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import baselines
 
@@ -270,11 +270,11 @@ def worker_evaluate(args, path: Path) -> dict:
     load_s = time.perf_counter() - start
     rng = np.random.default_rng(args.seed)
     if args.mix == "fuzz":  # fuzz's strategies in fuzz's shares, in one shuffled batch
-        batch = np.concatenate(list(circuits.adversarial_inputs(circuit, args.inputs,
+        batch = np.concatenate(list(circuits.fuzz.adversarial_inputs(circuit, args.inputs,
                                                                 rng).values()))
         batch = batch[rng.permutation(len(batch))]
     else:
-        batch = circuits.random_sparse_inputs(circuit.m, args.sparsity, args.inputs, rng)
+        batch = circuits.model.random_sparse_inputs(circuit.m, args.sparsity, args.inputs, rng)
     truth = circuit.problem.truth(batch)
     start = time.perf_counter()
     transposes = [layer.weights_t for layer in circuit.network.layers]  # cached on each layer
@@ -289,7 +289,7 @@ def worker_evaluate(args, path: Path) -> dict:
         start = time.perf_counter()
         try:
             if name in EVENT_KINDS:
-                evaluator = circuits.EventEvaluator(circuit.network, sparsity=args.sparsity,
+                evaluator = circuits.engine.EventEvaluator(circuit.network, sparsity=args.sparsity,
                                                     first_layer=EVENT_KINDS[name])
                 evaluate, chunk, dense = evaluator.evaluate, args.batch, False
             elif name == "plain":
@@ -323,7 +323,7 @@ def _worker_main(argv) -> int:
     path = Path(rest[0])
     args = parse_args(rest[2:])
     sys.path.insert(0, str(REPO))
-    from theory.errors import SuperposeError
+    from superpose.theory.errors import SuperposeError
     try:
         out = worker_build(args, int(rest[1]), path) if kind == "build" \
             else worker_evaluate(args, path)
@@ -337,7 +337,7 @@ def _worker_main(argv) -> int:
 def run_fuzz_command(path: Path, samples: int, seed: int) -> dict:
     """``superpose fuzz FILE --samples N --seed S --json -q`` in a fresh process (the package
     from this checkout): its JSON report, the process's wall time and its peak RSS."""
-    cmd = [sys.executable, "-m", "checks.cli", "fuzz", str(path), "--samples", str(samples),
+    cmd = [sys.executable, "-m", "superpose", "fuzz", str(path), "--samples", str(samples),
            "--seed", str(seed), "--json", "-q"]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))

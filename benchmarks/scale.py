@@ -15,7 +15,7 @@ import platform
 import resource
 import time
 
-import circuits
+from superpose import circuits
 
 
 def _peak_gib() -> float:

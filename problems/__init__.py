@@ -9,8 +9,8 @@
 See ``paper_notes/problems.md``.
 """
 
-from problems._and3 import SPEC as AND3
-from problems._or import SPEC as OR2
-from problems._uand import SPEC as UAND
+from superpose.problems._and3 import SPEC as AND3
+from superpose.problems._or import SPEC as OR2
+from superpose.problems._uand import SPEC as UAND
 
 __all__ = ["AND3", "OR2", "UAND"]

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from circuits import (
+from superpose.circuits import (
     Construction,
     Layer,
     Problem,
@@ -37,7 +37,7 @@ from circuits import (
     random_support_code,
     source_set_weights,
 )
-from theory import Claim, InvalidArgument
+from superpose.theory import Claim, InvalidArgument
 
 __all__ = ["And3", "And3Constants", "shared_and3", "SPEC"]
 

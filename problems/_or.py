@@ -27,8 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from circuits import (
-    AND2_FAMILIES,
+from superpose.circuits import (
     And2,
     Construction,
     Layer,
@@ -40,7 +39,8 @@ from circuits import (
     random_support_code,
     source_set_weights,
 )
-from theory import Claim, InvalidArgument
+from superpose.circuits.constructions import AND2_FAMILIES
+from superpose.theory import Claim, InvalidArgument
 
 __all__ = ["Or2", "OrConstants", "bloom_or", "SPEC"]
 

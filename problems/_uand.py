@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from circuits import (
+from superpose.circuits import (
     And2,
     And2Constants,
     Construction,
@@ -49,7 +49,7 @@ from circuits import (
     naive,
     three_channel_and2,
 )
-from theory import Claim, InvalidArgument
+from superpose.theory import Claim, InvalidArgument
 
 __all__ = ["AllPairs", "UAndConstants", "hanni_uand", "linear_readout", "SPEC"]
 

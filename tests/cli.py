@@ -5,7 +5,7 @@ sys.path)."""
 
 from __future__ import annotations
 
-from checks.cli import main
+from superpose.checks.cli._main import main
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from circuits import ENTRY_POINT_GROUP, reload_problems
+from superpose.circuits.registry import ENTRY_POINT_GROUP, reload_problems
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

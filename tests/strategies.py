@@ -35,9 +35,17 @@ import scipy.sparse as sp
 from hypothesis import settings
 from hypothesis import strategies as st
 
-import circuits
-from circuits import (And2, Circuit, Layer, Permutation, Represent, SupportCode,
-                      ThresholdNetwork)
+import superpose.circuits.io._optional
+from superpose import circuits
+from superpose.circuits import (
+    And2,
+    Circuit,
+    Layer,
+    Permutation,
+    Represent,
+    SupportCode,
+    ThresholdNetwork,
+)
 
 THOROUGH = os.environ.get("HYPOTHESIS_PROFILE", "ci") == "thorough"
 #: How far the slow sweeps go in m' (10^5 under the thorough profile).
@@ -57,8 +65,8 @@ seeds = st.integers(min_value=0, max_value=2**32 - 1)
 instance_seeds = st.integers(min_value=0, max_value=2**16)
 sparsities = st.integers(min_value=1, max_value=4)
 design_sparsities = st.sampled_from([2, 3])
-and2_families = st.sampled_from(sorted(circuits.AND2_FAMILIES))
-perm_families = st.sampled_from(sorted(circuits.PERM_FAMILIES))
+and2_families = st.sampled_from(sorted(circuits.constructions.AND2_FAMILIES))
+perm_families = st.sampled_from(sorted(circuits.constructions.PERM_FAMILIES))
 
 
 def m_primes(lo: int = 1, hi: int = 300) -> st.SearchStrategy[int]:
@@ -368,13 +376,13 @@ def built(problem: str, m_prime: int, family: str | None = None, instance_seed: 
 
 
 def hide_module(monkeypatch, module: str) -> None:
-    """Make ``circuits.require`` (``circuits._optional``) see ``module`` as not installed, as
+    """Make ``circuits.io.require`` (``superpose.circuits.io._optional``) see ``module`` as not installed, as
     a machine without that extra would."""
-    real = circuits._optional.importlib.import_module
+    real = superpose.circuits.io._optional.importlib.import_module
 
     def without(name, *args):
         if name == module:
             raise ImportError(f"No module named {name!r}")
         return real(name, *args)
 
-    monkeypatch.setattr(circuits._optional.importlib, "import_module", without)
+    monkeypatch.setattr(superpose.circuits.io._optional.importlib, "import_module", without)

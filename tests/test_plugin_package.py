@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from checks import SweepSettings, VerifyConfig, verify
-from circuits import problem_spec
+from superpose.checks import SweepSettings, VerifyConfig, verify
+from superpose.circuits import problem_spec
+from superpose.theory import Verdict
 from tests.cli import run
 from tests.plugins import REPO_ROOT, installed
-from theory import Verdict
 
 
 @pytest.fixture

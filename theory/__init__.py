@@ -5,20 +5,32 @@ Asymptotic relations are decided by limits of ratios at infinity (``limit`` and 
 cross-checked, confirmed numerically), never by SymPy's ``O()``.
 """
 
-from theory._bounds import Bound
-from theory._asymptotic import RatioLimit, is_big_o, is_big_omega, is_theta, ratio_limit, relation
-from theory._claimfile import ClaimSpec, load_claim_file, parse_claims
-from theory._claims import CLAIMS, Claim, claim_by_id
-from theory._derivations import Step, derivations
-from theory._expr import parse_bound
-from theory._symbols import SYMBOLS
-from theory._verdict import Evidence, Verdict, combine
-from theory.errors import (CircuitFormatError, ClaimFileError, InvalidArgument, MissingExtra,
-                           SuperposeError)
+from superpose.theory._asymptotic import (
+                           RatioLimit,
+                           is_big_o,
+                           is_big_omega,
+                           is_theta,
+                           ratio_limit,
+                           relation,
+)
+from superpose.theory._bounds import Bound
+from superpose.theory._claimfile import ClaimSpec, load_claim_file, parse_claims
+from superpose.theory._claims import CLAIMS, Claim, claim_by_id
+from superpose.theory._derivations import Step, derivations
+from superpose.theory._expr import parse_bound
+from superpose.theory._symbols import MP, SYMBOLS
+from superpose.theory._verdict import Evidence, Verdict, combine
+from superpose.theory.errors import (
+                           CircuitFormatError,
+                           ClaimFileError,
+                           InvalidArgument,
+                           MissingExtra,
+                           SuperposeError,
+)
 
 __all__ = [
     "Bound", "CLAIMS", "Claim", "ClaimFileError", "ClaimSpec", "CircuitFormatError", "Evidence",
-    "InvalidArgument", "MissingExtra", "RatioLimit", "SYMBOLS", "Step", "SuperposeError", "Verdict",
+    "InvalidArgument", "MP", "MissingExtra", "RatioLimit", "SYMBOLS", "Step", "SuperposeError", "Verdict",
     "claim_by_id", "combine", "derivations", "is_big_o", "is_big_omega", "is_theta",
     "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation",
 ]

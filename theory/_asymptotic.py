@@ -11,7 +11,7 @@ SymPy's ``O()`` is never used: it expands at ``x -> 0`` unless told otherwise, w
 Functions are assumed positive for large ``x``; a negative or complex limit is UNKNOWN with its
 reason. ``log(x, 2)`` is SymPy's ``log(x)/log(2)`` and needs no special care.
 
->>> from theory._symbols import MP
+>>> from superpose.theory._symbols import MP
 >>> is_big_o(MP, MP * sympy.log(MP, 2))[0]
 <Verdict.PROVED: 'PROVED'>
 >>> relation(MP**2, MP)
@@ -30,8 +30,8 @@ import mpmath
 import sympy
 from sympy.series.gruntz import gruntz
 
-from theory._symbols import MP
-from theory._verdict import Verdict
+from superpose.theory._symbols import MP
+from superpose.theory._verdict import Verdict
 
 __all__ = [
     "SAMPLE_POINTS",
@@ -183,7 +183,7 @@ def ratio_limit(f: Any, g: Any, var: sympy.Symbol = MP,
 
     ``timeout`` is the wall-clock budget, in seconds, of each symbolic method.
 
-    >>> from theory._symbols import MP
+    >>> from superpose.theory._symbols import MP
     >>> ratio_limit(MP * sympy.log(MP, 2), MP * sympy.log(MP)).value
     1/log(2)
     >>> ratio_limit(2 + sympy.sin(MP), 1).value is None

@@ -1,9 +1,9 @@
 """Asymptotic bounds as objects: Omega(f), O(f) or Theta(f) of one quantity of one claim.
 
-Expressions are SymPy over the positive symbols of :mod:`theory._symbols`. Relations between
+Expressions are SymPy over the positive symbols of :mod:`superpose.theory._symbols`. Relations between
 bounds are decided by :func:`theory.is_big_o` (limits of ratios), never by SymPy's ``O()``.
 
->>> from theory._symbols import MP
+>>> from superpose.theory._symbols import MP
 >>> Bound("X", ("and2",), "params", "lower", MP**2, "mp^2").display
 'Omega(mp^2)'
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from theory._symbols import B, M, MP, S
+from superpose.theory._symbols import MP, B, M, S
 
 __all__ = ["Bound"]
 

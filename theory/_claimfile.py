@@ -7,15 +7,15 @@ Example::
     problem = "and2"
     quantity = "neurons"          # neurons | params | bits | features
     kind = "upper"                # lower | upper | theta
-    bound = "sqrt(mp) * log(mp)"  # see theory._expr for the grammar; log is base 2
+    bound = "sqrt(mp) * log(mp)"  # see superpose.theory._expr for the grammar; log is base 2
     assumptions = ["constant sparsity s"]   # optional
     source = "my notes, Thm 2"              # optional
     constant = 4.0                          # optional: count <= 4.0 * bound (>= for lower)
 
 Keys ``id``, ``problem``, ``quantity``, ``kind`` and ``bound`` are required; any other key is
 an error, and so is any top-level key other than ``claim``. Bounds are parsed by
-:func:`theory._expr.parse_bound`, which never runs the text. Every problem raises
-:class:`theory.errors.ClaimFileError` with one line naming the file, the claim (its id, or its
+:func:`superpose.theory._expr.parse_bound`, which never runs the text. Every problem raises
+:class:`superpose.theory.errors.ClaimFileError` with one line naming the file, the claim (its id, or its
 position ``#k`` when the id is missing) and the offending key or value.
 """
 
@@ -30,8 +30,8 @@ from typing import Any
 
 import sympy
 
-from theory._expr import parse_bound
-from theory.errors import ClaimFileError
+from superpose.theory._expr import parse_bound
+from superpose.theory.errors import ClaimFileError
 
 __all__ = ["KINDS", "QUANTITIES", "ClaimSpec", "load_claim_file", "parse_claims"]
 
@@ -48,7 +48,7 @@ class ClaimSpec:
     """One claim read from a claim file.
 
     ``bound`` is the parsed SymPy expression of ``bound_text`` (in the symbols of
-    ``theory._symbols``). ``constant`` is None for a purely asymptotic claim; otherwise the claim
+    ``superpose.theory._symbols``). ``constant`` is None for a purely asymptotic claim; otherwise the claim
     is the finite inequality ``count <= constant * bound`` (upper) or ``count >= constant *
     bound`` (lower). ``origin`` is the file (or source label) the claim came from.
     """

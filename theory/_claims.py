@@ -3,7 +3,7 @@
 Ids are the stable ids of the claims sheet, used unchanged in code, reports and paper_notes/.
 ``checks`` names the checks (in the ``checks`` package) that bear on a claim today; a claim
 whose tuple is empty is reported as UNKNOWN ("not yet checked"), never as passed. Names
-``derive:<ID>`` are the symbolic derivation steps of ``theory._derivations`` for that id.
+``derive:<ID>`` are the symbolic derivation steps of ``superpose.theory._derivations`` for that id.
 ``bounds`` gives the claim's asymptotic bound per quantity in the claim-file grammar (``mp`` is
 m', log is base 2), for the consistency check against every other claim. ``planned`` says what
 is still to come.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from theory.errors import InvalidArgument
+from superpose.theory.errors import InvalidArgument
 
 __all__ = ["Claim", "CLAIMS", "claim_by_id"]
 

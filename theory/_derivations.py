@@ -1,7 +1,7 @@
 """The symbolic derivations behind the counting claims, as checked steps with visible premises.
 
 Each :class:`Step` states one asymptotic fact, names the earlier steps and assumptions it rests
-on, and carries a verdict computed by :mod:`theory._asymptotic` (limits of ratios, cross-checked
+on, and carries a verdict computed by :mod:`superpose.theory._asymptotic` (limits of ratios, cross-checked
 numerically), never written in by hand. Statements that fail on purpose (a regime where the
 bound does not apply, a capacity beyond the bound) are stated as their negation, so that every
 step of a sound derivation reads PROVED; a step that SymPy could not decide reads UNKNOWN.
@@ -20,9 +20,9 @@ from typing import Any
 
 import sympy
 
-from theory._asymptotic import RatioLimit, is_big_o, is_big_omega, is_theta, ratio_limit
-from theory._symbols import MP, B, M, N
-from theory._verdict import Verdict
+from superpose.theory._asymptotic import RatioLimit, is_big_o, is_big_omega, is_theta, ratio_limit
+from superpose.theory._symbols import MP, B, M, N
+from superpose.theory._verdict import Verdict
 
 __all__ = ["Step", "derivations", "log2_binomial", "log2_factorial"]
 

@@ -2,7 +2,7 @@
 
 The text is never evaluated: it is parsed with ``ast.parse(..., mode="eval")`` (which runs no
 code) and the tree is walked node by node; anything not named below is rejected with
-:class:`theory.errors.ClaimFileError`. No ``eval``, ``exec``, ``sympify`` or SymPy string parser
+:class:`superpose.theory.errors.ClaimFileError`. No ``eval``, ``exec``, ``sympify`` or SymPy string parser
 ever sees the text.
 
 Grammar (``^`` is power, as in mathematics, and means exactly ``**``)::
@@ -37,8 +37,8 @@ from fractions import Fraction
 
 import sympy
 
-from theory._symbols import SYMBOLS
-from theory.errors import ClaimFileError
+from superpose.theory._symbols import SYMBOLS
+from superpose.theory.errors import ClaimFileError
 
 __all__ = [
     "FUNCTIONS",

@@ -17,25 +17,26 @@ from hypothesis import event, given, note
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-import checks._certify as certify_module
-import circuits
-from checks._certify import EXHAUSTIVE_LIMIT, METHODS, Certificate, certify
-from checks._gains import GainTable, expand_ranges
-from checks._search import search
-from checks._z3cone import z3_output
-from circuits import (
+import superpose.checks.certification._certify as certify_module
+from superpose import circuits
+from superpose.checks.certification._certify import EXHAUSTIVE_LIMIT, METHODS, Certificate, certify
+from superpose.checks.certification._search import search
+from superpose.checks.certification._z3cone import z3_output
+from superpose.circuits import (
     And2,
     Circuit,
     Layer,
     Permutation,
     SupportCode,
     ThresholdNetwork,
-    count_sparse_inputs,
-    enumerate_sparse_inputs,
-    event_evaluator,
     exhaustive,
     replays,
 )
+from superpose.circuits.engine import event_evaluator
+from superpose.circuits.engine._gains import GainTable, expand_ranges
+from superpose.circuits.model import count_sparse_inputs, enumerate_sparse_inputs
+from superpose.theory import Verdict
+from superpose.theory.errors import InvalidArgument
 from tests.strategies import (
     SLOW_M_PRIME_MAX,
     built,
@@ -49,8 +50,6 @@ from tests.strategies import (
     reference_truth,
     support_codes,
 )
-from theory import Verdict
-from theory.errors import InvalidArgument
 
 PERTURBED_KINDS = [("and2", "random"), ("and2", "nearcut"), ("and2", "star"),
                    ("and2", "disjoint"), ("perm", "random"), ("represent", None)]
@@ -346,9 +345,9 @@ def test_every_refutation_of_a_perturbed_construction_is_minimal(circuit):
 # --- default constructions --------------------------------------------------------------------
 
 DEFAULT_GRID = (
-    [("and2", fam, 300, 2) for fam in sorted(circuits.AND2_FAMILIES)]
-    + [("and2", fam, 150, 3) for fam in sorted(circuits.AND2_FAMILIES)]
-    + [("perm", fam, 300, s) for fam in sorted(circuits.PERM_FAMILIES) for s in (2, 3)]
+    [("and2", fam, 300, 2) for fam in sorted(circuits.constructions.AND2_FAMILIES)]
+    + [("and2", fam, 150, 3) for fam in sorted(circuits.constructions.AND2_FAMILIES)]
+    + [("perm", fam, 300, s) for fam in sorted(circuits.constructions.PERM_FAMILIES) for s in (2, 3)]
     + [("represent", None, 300, s) for s in (2, 3)]
 )
 
@@ -363,7 +362,7 @@ def test_default_constructions_are_proved_at_small_sizes(problem, family, m_prim
 
 
 SLOW_GRID = (
-    [("and2", fam, 1000, 2) for fam in sorted(circuits.AND2_FAMILIES)]
+    [("and2", fam, 1000, 2) for fam in sorted(circuits.constructions.AND2_FAMILIES)]
     + [("and2", fam, 1000, 3) for fam in ("complete", "disjoint", "nearcut", "random")]
     + [("and2", fam, 3000, 2) for fam in ("complete", "disjoint", "nearcut", "random")]
     + [(p, f, mp, s) for p, f in (("perm", "random"), ("represent", None))
@@ -508,7 +507,7 @@ def test_as_dict_has_the_keys_the_cli_promises(args, method):
         assert d["inputs_covered"] == d["input_space"]
 
 
-# --- the bound tables (checks._gains) ---------------------------------------------------------
+# --- the bound tables (superpose.circuits.engine._gains) ---------------------------------------------------------
 
 @pytest.mark.parametrize("starts, ends, owner, position", [
     ([5, 0], [7, 1], [0, 0, 1], [5, 6, 0]),
@@ -637,7 +636,7 @@ def test_features_already_on_add_nothing_again_to_a_first_layer_unit(circuit, da
     assert np.all(dz >= (np.minimum(w, 0) @ supports.T).sum(axis=1))
 
 
-# --- the per-output Z3 query (checks._z3cone) ---------------------------------------------------
+# --- the per-output Z3 query (superpose.checks.certification._z3cone) ---------------------------------------------------
 
 def _assert_z3_matches(circuit: Circuit, s: int, outputs) -> None:
     wrong = _wrong_outputs_by_enumeration(circuit, s)

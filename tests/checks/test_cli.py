@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from checks.cli import main
-from circuits import load_circuit
+from superpose.checks.cli._main import main
+from superpose.circuits import load_circuit
 from tests.cli import run
 
 
@@ -115,7 +115,7 @@ def test_corrupt_or_foreign_files_give_one_line_and_exit_code_two(content, named
 
 
 def test_the_installed_entry_point_prints_no_traceback_on_bad_input(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "checks.cli", "build", "perm", "--m-prime",
+    proc = subprocess.run([sys.executable, "-m", "superpose", "build", "perm", "--m-prime",
                            "-3", "-o", str(tmp_path / "x.npz")], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("superpose: error: m_prime=-3")

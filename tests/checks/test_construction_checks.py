@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from checks import SweepSettings, measure, slope
-from checks._construction_checks import correctness_checks, size_check
-from theory import Verdict
+from superpose.checks import SweepSettings, measure, slope
+from superpose.checks.verification._construction_checks import correctness_checks, size_check
+from superpose.theory import Verdict
 
 FAST = SweepSettings(samples=200)
 

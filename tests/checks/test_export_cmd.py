@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import circuits
-from checks import _export_cmd
-from circuits import evaluate_dense, export_inputs, run_export, save_circuit
+from superpose import circuits
+from superpose.checks.cli import export as _export_cmd
+from superpose.circuits import save_circuit
+from superpose.circuits.io import evaluate_dense, export_inputs, run_export
 from tests.cli import run
 from tests.strategies import hide_module
 

@@ -15,14 +15,23 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-import checks._minimal_z3 as minimal_z3
-from checks._minimal import (DEFAULT_TABLE, Instance, exact_minimum, family_minimum,
-                             fixed_output_code, minimal_evidence, params_counting_bound,
-                             sperner_width, units_counting_bound, values_only_bound)
-from circuits import (PAD, count_sparse_inputs, enumerate_sparse_inputs, exhaustive,
-                      identity_code, load_circuit)
+import superpose.checks.minimal._z3 as minimal_z3
+from superpose.checks.minimal._minimum import (
+    DEFAULT_TABLE,
+    Instance,
+    exact_minimum,
+    family_minimum,
+    fixed_output_code,
+    minimal_evidence,
+    params_counting_bound,
+    sperner_width,
+    units_counting_bound,
+    values_only_bound,
+)
+from superpose.circuits import PAD, exhaustive, identity_code, load_circuit
+from superpose.circuits.model import count_sparse_inputs, enumerate_sparse_inputs
+from superpose.theory import Verdict
 from tests.cli import run
-from theory import Verdict
 
 
 @pytest.fixture(scope="module")

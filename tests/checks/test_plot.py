@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks import SweepSettings, measure
-from checks._plot import PlotData, draw, plot_data, plot_plan
-from circuits import build
+from superpose.checks import SweepSettings, measure
+from superpose.checks.report._plot import PlotData, draw, plot_data, plot_plan
+from superpose.circuits import build
+from superpose.theory import CLAIMS, Claim
 from tests.cli import run
-from theory import CLAIMS, Claim
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SETTINGS = SweepSettings(seed=3, instance_seed=1, samples=300)

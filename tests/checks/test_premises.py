@@ -10,11 +10,17 @@ import time
 import numpy as np
 import pytest
 
-from checks._premises import (distinguishability, distinguishability_evidence,
-                              function_count_evidence, function_counts, premise_evidence,
-                              signed_values)
-from circuits import Permutation, enumerate_sparse_inputs
-from theory import InvalidArgument, Verdict
+from superpose.checks.premises._evidence import (
+    distinguishability,
+    distinguishability_evidence,
+    function_count_evidence,
+    function_counts,
+    premise_evidence,
+    signed_values,
+)
+from superpose.circuits import Permutation
+from superpose.circuits.model import enumerate_sparse_inputs
+from superpose.theory import InvalidArgument, Verdict
 
 
 @pytest.fixture(scope="module")

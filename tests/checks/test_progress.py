@@ -7,10 +7,11 @@ from typing import ClassVar
 
 import pytest
 
-from checks import _progress, certify
-from circuits import build, exhaustive, fuzz
+from superpose.checks import certify
+from superpose.checks.cli import _progress
+from superpose.circuits import build, exhaustive, fuzz
+from superpose.theory import InvalidArgument, Verdict
 from tests.cli import run
-from theory import InvalidArgument, Verdict
 
 
 class _Terminal:

@@ -23,12 +23,18 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import checks._verify
-import theory
-from checks._construction_checks import CHECKS
-from checks._pytest_plugin import _KEY, _by_key, _Session
-from checks._verify import ClaimResult, VerifyConfig, VerifyReport, problem_claims
-from theory import CLAIMS, Claim, Evidence, Verdict
+import superpose.checks.verification
+import superpose.checks.verification._verify
+from superpose import theory
+from superpose.checks.pytest_plugin import _KEY, _by_key, _Session
+from superpose.checks.verification._construction_checks import CHECKS
+from superpose.checks.verification._verify import (
+    ClaimResult,
+    VerifyConfig,
+    VerifyReport,
+    problem_claims,
+)
+from superpose.theory import CLAIMS, Claim, Evidence, Verdict
 
 pytest_plugins = ["pytester"]
 
@@ -53,7 +59,7 @@ def _canned(name: str) -> list[Evidence]:
 @pytest.fixture
 def fixed_costs_canned(monkeypatch):
     """Canned evidence for the fixed-cost checks; everything else in verify stays real."""
-    monkeypatch.setattr(checks._verify, "derivation_evidence",
+    monkeypatch.setattr(superpose.checks.verification._verify, "derivation_evidence",
                         lambda claim_id: _canned(f"derive:{claim_id}"))
     for name in ("selftest", "minimal-sizes", "premises"):
         monkeypatch.setitem(CHECKS, name, lambda run, name=name: _canned(name))
@@ -71,7 +77,8 @@ def small_ledger(monkeypatch):
               "O(1)", planned="a later issue"),
     )
     monkeypatch.setattr(theory, "CLAIMS", ledger)
-    monkeypatch.setattr(checks._verify, "problem_claims", lambda: ())
+    for module in (superpose.checks.verification, superpose.checks.verification._verify):
+        monkeypatch.setattr(module, "problem_claims", lambda: ())
     return ledger
 
 
@@ -138,7 +145,7 @@ def test_strict_fails_an_unknown_claim_instead_of_skipping_it(pytester, small_le
 
 
 def test_without_superpose_nothing_is_collected_and_verify_never_runs(pytester, monkeypatch):
-    monkeypatch.setattr(checks._verify, "verify", _must_not_run)
+    monkeypatch.setattr(superpose.checks.verification, "verify", _must_not_run)
     pytester.makepyfile(test_plain="def test_plain():\n    assert 1 + 1 == 2\n")
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     assert list(_outcomes(result)) == ["test_plain.py::test_plain"]
@@ -157,7 +164,7 @@ def test_a_crash_in_verify_is_an_error_of_every_claim_never_a_pass(pytester, mon
     def broken(*args, **kwargs):
         calls.append(args)
         raise RuntimeError("boom")
-    monkeypatch.setattr(checks._verify, "verify", broken)
+    monkeypatch.setattr(superpose.checks.verification, "verify", broken)
     result = pytester.runpytest_inprocess("--superpose", *QUICK)
     result.assert_outcomes(errors=len(small_ledger))
     assert len(calls) == 1 and "RuntimeError: boom" in result.stdout.str()

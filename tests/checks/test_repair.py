@@ -11,13 +11,19 @@ import numpy as np
 import pytest
 from hypothesis import given, note
 
-from checks import SweepSettings, measure, repair
-from checks._mutants import plant_false_positive
-from circuits import (Layer, ThresholdNetwork, build, exhaustive, load_circuit,
-                      save_circuit)
+from superpose.checks import SweepSettings, measure, repair
+from superpose.checks.selftest._mutants import plant_false_positive
+from superpose.circuits import (
+    Layer,
+    ThresholdNetwork,
+    build,
+    exhaustive,
+    load_circuit,
+    save_circuit,
+)
+from superpose.theory import Verdict
 from tests.cli import run
 from tests.strategies import built, describe, examples, random_circuits
-from theory import Verdict
 
 KNOWN_BAD_DRAWS = [
     # (problem, family, m', instance_seed, s, seed): the default constants give a circuit with
@@ -135,7 +141,7 @@ def test_a_bad_max_vetoes_is_one_line_with_exit_two(tmp_path, capsys):
 
 
 def test_an_undecided_trial_returns_the_circuit_before_it_with_its_own_certificate(monkeypatch):
-    import checks._repair as repair_module
+    import superpose.checks.certification._repair as repair_module
 
     raw = built("and2", 200, "nearcut", 0, 2, 11)
     real, calls = repair_module.certify, []

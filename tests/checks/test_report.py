@@ -15,13 +15,13 @@ from dataclasses import replace
 
 import pytest
 
-import checks.cli
-from checks import SweepSettings, VerifyConfig, verify
-from checks._report import claim_sizes, report_json, verify_replay
-from checks._report_formats import render_junit, render_markdown
-from checks._verify import ClaimResult, VerifyReport, problem_claims
+import superpose.checks.cli._main
+from superpose.checks import SweepSettings, VerifyConfig, verify
+from superpose.checks.report._formats import render_junit, render_markdown
+from superpose.checks.report._report import claim_sizes, report_json, verify_replay
+from superpose.checks.verification._verify import ClaimResult, VerifyReport, problem_claims
+from superpose.theory import Claim, Evidence, Verdict, parse_claims
 from tests.cli import run
-from theory import Claim, Evidence, Verdict, parse_claims
 
 TINY = VerifyConfig(max_m_prime=316, max_m_prime_s3=100, max_m_prime_represent=316,
                     sparsities=(2,), and2_families=("disjoint",), perm_families=("random",),
@@ -193,7 +193,7 @@ def _captured_config(monkeypatch, capsys, argv: list[str]) -> VerifyConfig:
     def fake_verify(config, progress, claim_specs):
         seen.append(config)
         return VerifyReport([], [], config, 0.0)
-    monkeypatch.setattr(checks.cli, "verify", fake_verify)
+    monkeypatch.setattr(superpose.checks.cli._main, "verify", fake_verify)
     code, _, err = run(capsys, *argv)
     assert code == 0, err
     return seen[0]
@@ -225,7 +225,7 @@ def cli_with(monkeypatch, report):
     def fake_verify(config, progress, claim_specs):
         calls.append(config)
         return report
-    monkeypatch.setattr(checks.cli, "verify", fake_verify)
+    monkeypatch.setattr(superpose.checks.cli._main, "verify", fake_verify)
     return calls
 
 
@@ -258,7 +258,7 @@ def test_verify_without_report_prints_the_text_table_as_before(cli_with, capsys)
 
 def test_verify_json_reports_the_exit_code_of_strict(monkeypatch, capsys, report):
     unchecked = replace(report, results=report.results[1:], extra_claims=[])
-    monkeypatch.setattr(checks.cli, "verify", lambda config, progress, claim_specs: unchecked)
+    monkeypatch.setattr(superpose.checks.cli._main, "verify", lambda config, progress, claim_specs: unchecked)
     for argv, expected in ((["--json"], 0), (["--json", "--strict"], 3)):
         code, out, _ = run(capsys, "verify", *argv)
         assert code == expected and json.loads(out)["exit_code"] == expected

@@ -10,18 +10,33 @@ import json
 import numpy as np
 import pytest
 
-import checks._certify as certify_module
-import checks._selftest as selftest_module
-import checks._selftest_cmd as selftest_cmd
-from checks._certify import Certificate, certify
-from checks._mutants import (EQUIVALENT_KINDS, KINDS, dead_unit_added, identity_layer_appended,
-                             scaled_unit, threshold_within_slack, unit_dropped)
-from checks._selftest import (BASES, STATEMENT, BaseSpec, _check_bases, build_mutant,
-                              run_selftest, selftest_evidence)
-from circuits import (Counterexample, circuit_arrays, count_sparse_inputs,
-                      enumerate_sparse_inputs, exhaustive, replays)
+import superpose.checks.certification as certify_module
+import superpose.checks.cli.selftest as selftest_cmd
+import superpose.checks.selftest._selftest as selftest_module
+from superpose.checks.certification._certify import Certificate, certify
+from superpose.checks.selftest._mutants import (
+    EQUIVALENT_KINDS,
+    KINDS,
+    dead_unit_added,
+    identity_layer_appended,
+    scaled_unit,
+    threshold_within_slack,
+    unit_dropped,
+)
+from superpose.checks.selftest._selftest import (
+    BASES,
+    STATEMENT,
+    BaseSpec,
+    _check_bases,
+    build_mutant,
+    run_selftest,
+    selftest_evidence,
+)
+from superpose.circuits import Counterexample, exhaustive, replays
+from superpose.circuits.io import circuit_arrays
+from superpose.circuits.model import count_sparse_inputs, enumerate_sparse_inputs
+from superpose.theory import Verdict
 from tests.cli import run
-from theory import Verdict
 
 PLANTED = ("planted-rare-false-positive", "s3-only")
 RANDOM_EDITS = ("weight-changed", "threshold-lowered", "unit-dropped")

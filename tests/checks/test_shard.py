@@ -9,13 +9,14 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from checks import certify
-from checks._shard import certificate_from_dict, merge_shards, parse_shard
-from circuits import count_sparse_inputs, exhaustive, replays, save_circuit
+from superpose.checks import certify
+from superpose.checks.certification._shard import certificate_from_dict, merge_shards, parse_shard
+from superpose.circuits import exhaustive, replays, save_circuit
+from superpose.circuits.model import count_sparse_inputs
+from superpose.theory import Verdict
+from superpose.theory.errors import InvalidArgument
 from tests.cli import run
 from tests.strategies import built, examples, random_circuits
-from theory import Verdict
-from theory.errors import InvalidArgument
 
 
 @examples(120)

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from checks import SweepSettings, geometric_sizes, measure
-from circuits import build
+from superpose.checks import SweepSettings, geometric_sizes, measure
+from superpose.circuits import build
 
 FAST = SweepSettings(samples=200)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from checks import SweepSettings, VerifyConfig, verify
-from checks.cli import main
-from theory import CLAIMS, Claim, Verdict
-from theory._claimfile import load_claim_file, parse_claims
+from superpose.checks import SweepSettings, VerifyConfig, verify
+from superpose.checks.cli._main import main
+from superpose.theory import CLAIMS, Claim, Verdict
+from superpose.theory._claimfile import load_claim_file, parse_claims
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "claims"
 SMALL = VerifyConfig(max_m_prime=1000, max_m_prime_s3=100, max_m_prime_represent=1000,

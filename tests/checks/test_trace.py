@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from checks._trace import EventTrace
-from circuits import EventEvaluator
+from superpose.checks.certification._trace import EventTrace
+from superpose.circuits.engine import EventEvaluator
 from tests.strategies import as_batch, input_batches, random_circuits
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from checks import SweepSettings, VerifyConfig, verify
-from checks._report import render_text, report_json
-from checks._verify import ClaimResult, VerifyReport, problem_claims
-from theory import CLAIMS, Evidence, Verdict, combine
+from superpose.checks import SweepSettings, VerifyConfig, verify
+from superpose.checks.report._report import render_text, report_json
+from superpose.checks.verification._verify import ClaimResult, VerifyReport, problem_claims
+from superpose.theory import CLAIMS, Evidence, Verdict, combine
 
 SMALL = VerifyConfig(max_m_prime=316, max_m_prime_s3=100, max_m_prime_represent=1000,
                      sparsities=(2,), and2_families=("disjoint", "nearcut"),

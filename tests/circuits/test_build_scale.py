@@ -16,13 +16,19 @@ import scipy.sparse as sp
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-import circuits
-from circuits import And2, And2Constants, construct, fuzz, random_subsets, seeded_rng
-from circuits._and2 import _floyd_by_group
-from circuits._network import _value_stats
-from circuits._sparse import pattern_from_keys, sorted_unique, support_sum, transpose_pattern
+from superpose import circuits
+from superpose.circuits import And2, And2Constants, construct, fuzz
+from superpose.circuits.constructions._and2 import _floyd_by_group
+from superpose.circuits.model import random_subsets, seeded_rng
+from superpose.circuits.model._network import _value_stats
+from superpose.circuits.model._sparse import (
+    pattern_from_keys,
+    sorted_unique,
+    support_sum,
+    transpose_pattern,
+)
+from superpose.theory.errors import InvalidArgument
 from tests.strategies import describe, examples, pair_lists, seeds
-from theory.errors import InvalidArgument
 
 # --- references --------------------------------------------------------------------------------
 
@@ -247,12 +253,12 @@ def test_three_channel_builds_the_same_layers_as_the_per_owner_loop_reference(
     _assert_same_as_reference(And2(m, pairs), min(s, m), seed, constants)
 
 
-@pytest.mark.parametrize("family", sorted(circuits.AND2_FAMILIES))
+@pytest.mark.parametrize("family", sorted(circuits.constructions.AND2_FAMILIES))
 @pytest.mark.parametrize("s", [2, 3])
 def test_three_channel_with_random_owner_groups_equals_the_reference_on_every_family(family, s):
     """Small r (r_min = 2, c_r = 0.1) makes g_h < o_h for the heavy owners, so the groups'
     R_k are drawn at random (the vectorised Floyd draw), not one exact unit per pair."""
-    problem = circuits.make_problem("and2", 300, family, instance_seed=1)
+    problem = circuits.registry.make_problem("and2", 300, family, instance_seed=1)
     constants = {"heavy_factor": 0.5, "r_min": 2, "c_r": 0.1}
     circuit = _assert_same_as_reference(problem, s, 5, constants)
     if family in ("star", "mixed", "complete"):

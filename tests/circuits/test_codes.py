@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import SupportCode, identity_code, random_subsets, random_support_code
+from superpose.circuits import SupportCode, identity_code, random_support_code
+from superpose.circuits.model import random_subsets
+from superpose.theory.errors import InvalidArgument
 from tests.strategies import examples, seeds
-from theory.errors import InvalidArgument
 
 
 @st.composite

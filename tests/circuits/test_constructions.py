@@ -11,14 +11,30 @@ import pytest
 from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 
-import circuits
-from circuits import (AND2_FAMILIES, And2, Permutation, Represent, build, construct,
-                      count_sparse_inputs, exhaustive, find_construction, fuzz, make_problem)
-from tests.strategies import (EXHAUSTIVE_LIMIT, SLOW_M_PRIME_MAX, and2_families, as_batch, built,
-                              describe, examples, input_batches, instance_seeds, m_primes,
-                              pair_lists, perm_families, permutations, reference_mismatches,
-                              reference_truth, seeds)
-from theory.errors import InvalidArgument
+from superpose import circuits
+from superpose.circuits import And2, Permutation, Represent, build, construct, exhaustive, fuzz
+from superpose.circuits.constructions import AND2_FAMILIES
+from superpose.circuits.model import count_sparse_inputs
+from superpose.circuits.registry import find_construction, make_problem
+from superpose.theory.errors import InvalidArgument
+from tests.strategies import (
+    EXHAUSTIVE_LIMIT,
+    SLOW_M_PRIME_MAX,
+    and2_families,
+    as_batch,
+    built,
+    describe,
+    examples,
+    input_batches,
+    instance_seeds,
+    m_primes,
+    pair_lists,
+    perm_families,
+    permutations,
+    reference_mismatches,
+    reference_truth,
+    seeds,
+)
 
 
 def _assert_correct(circuit, data, batch: int = 120) -> None:
@@ -368,7 +384,7 @@ def test_build_rejects_bad_arguments_with_a_one_line_invalid_argument(kwargs):
 
 def test_make_problem_uses_the_first_listed_family_by_default():
     problem = make_problem("and2", 30)
-    m, pairs = circuits.and2_instance(circuits.FAMILIES["and2"][0], 30, 0)
+    m, pairs = circuits.constructions.and2_instance(circuits.FAMILIES["and2"][0], 30, 0)
     assert problem.m == m and np.array_equal(problem.pairs, pairs)
 
 

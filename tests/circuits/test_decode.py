@@ -1,4 +1,4 @@
-"""The pivot decoder (circuits/_decode.py) against the definition y_k = AND_{q in Q_k} a[q]."""
+"""The pivot decoder (circuits/engine/_decode.py) against the definition y_k = AND_{q in Q_k} a[q]."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from circuits._decode import PivotDecoder
+from superpose.circuits.engine._decode import PivotDecoder
 from tests.strategies import examples, support_codes
 
 

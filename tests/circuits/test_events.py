@@ -15,17 +15,27 @@ import scipy.sparse as sp
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import (AND2_FAMILIES, EventEvaluator, Layer, SupportCode, ThresholdNetwork,
-                      array_backend,
-                      enumerate_sparse_inputs, event_evaluator, exhaustive, fuzz,
-                      gain_filter_pays, identity_code, random_sparse_inputs)
-from tests.strategies import (as_batch, built, dense, examples, networks, random_circuits,
-                              reference_activations, reference_outputs, seeds,
-                              uniform_inputs)
-from circuits._decode import PivotDecoder
-from circuits._events import LOOKUP_COST, WeightLookup
-from circuits._gains import FirstLayerGains, TableTimeout
-from theory.errors import InvalidArgument
+from superpose.circuits import Layer, SupportCode, ThresholdNetwork, exhaustive, fuzz, identity_code
+from superpose.circuits.constructions import AND2_FAMILIES
+from superpose.circuits.engine import EventEvaluator, array_backend, event_evaluator
+from superpose.circuits.engine._decode import PivotDecoder
+from superpose.circuits.engine._events import LOOKUP_COST, WeightLookup
+from superpose.circuits.engine._gains import FirstLayerGains, TableTimeout
+from superpose.circuits.fuzz import gain_filter_pays
+from superpose.circuits.model import enumerate_sparse_inputs, random_sparse_inputs
+from superpose.theory.errors import InvalidArgument
+from tests.strategies import (
+    as_batch,
+    built,
+    dense,
+    examples,
+    networks,
+    random_circuits,
+    reference_activations,
+    reference_outputs,
+    seeds,
+    uniform_inputs,
+)
 
 
 class _PortableNumpy:
@@ -116,7 +126,7 @@ def test_the_cached_evaluator_decides_every_input_of_a_small_and2_like_the_plain
 
 
 def _decode_reads(net, a_last, a0_last) -> int:
-    """The index entries the pivot decoder reads (circuits/_decode.py), input by input: the
+    """The index entries the pivot decoder reads (circuits/engine/_decode.py), input by input: the
     pivot entry and the second pivot of each candidate (an output off at baseline whose pivot
     turned on), Q_k of each candidate whose second pivot is absent or turned on too, and for
     each unit that turned off, the outputs on at baseline that hold it."""
@@ -317,7 +327,7 @@ def test_exhaustive_and_fuzz_evaluate_through_the_cached_event_evaluator(monkeyp
         seen.append((network, sparsity))
         return real(network, sparsity)
 
-    # the module exhaustive really runs in (pytest may import circuits/_fuzz.py twice)
+    # the module exhaustive really runs in (pytest may import circuits/fuzz/_fuzz.py twice)
     monkeypatch.setitem(exhaustive.__globals__, "event_evaluator", spy)
     monkeypatch.setitem(exhaustive.__globals__, "gain_filter_pays", lambda *args: False)
     report = exhaustive(circuit)

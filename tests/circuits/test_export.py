@@ -11,14 +11,32 @@ import scipy.sparse as sp
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-import circuits
-from circuits import (EXPORT_FORMATS, MAX_DENSE_WEIGHTS, Layer, ThresholdNetwork, dense_weights,
-                      evaluate_dense, export_inputs, export_plan, identity_code, run_export,
-                      save_export)
-from circuits._export import EXACT_LIMIT
-from tests.strategies import (as_batch, dense, describe, examples, hide_module, input_batches,
-                              layers, random_circuits, reference_outputs, support_codes)
-from theory.errors import InvalidArgument, MissingExtra
+from superpose import circuits
+from superpose.circuits import Layer, ThresholdNetwork, identity_code
+from superpose.circuits.io import (
+    EXPORT_FORMATS,
+    MAX_DENSE_WEIGHTS,
+    dense_weights,
+    evaluate_dense,
+    export_inputs,
+    export_plan,
+    run_export,
+    save_export,
+)
+from superpose.circuits.io._export import EXACT_LIMIT
+from superpose.theory.errors import InvalidArgument, MissingExtra
+from tests.strategies import (
+    as_batch,
+    dense,
+    describe,
+    examples,
+    hide_module,
+    input_batches,
+    layers,
+    random_circuits,
+    reference_outputs,
+    support_codes,
+)
 
 CONSTRUCTIONS = [("and2", "random"), ("perm", "random"), ("represent", None)]
 
@@ -92,7 +110,7 @@ def test_the_plan_agrees_with_the_evaluator_on_real_constructions(problem, famil
     circuit = circuits.build(problem, 200, family, sparsity=2, seed=1)
     plan = export_plan(circuit.network)
     rng = np.random.default_rng(5)
-    active = circuits.random_sparse_inputs(circuit.m, 2, 400, rng)
+    active = circuits.model.random_sparse_inputs(circuit.m, 2, 400, rng)
     x = _x([[int(i) for i in row if i >= 0] for row in active], circuit.m)
     want = circuit.network.evaluate(active).toarray().astype(np.float32)
     assert not _first_mismatch(plan.forward(x), want, x), describe(circuit)
@@ -222,7 +240,7 @@ def test_the_onnx_model_is_valid_with_a_dynamic_batch_and_basic_operators(tmp_pa
     model = onnx.load(str(path))
     onnx.checker.check_model(model, full_check=True)
     assert {n.op_type for n in model.graph.node} == {"MatMul", "Add", "Relu", "Sub"}
-    assert [o.version for o in model.opset_import] == [circuits.ONNX_OPSET]
+    assert [o.version for o in model.opset_import] == [circuits.io.ONNX_OPSET]
     (inp,), (out,) = model.graph.input, model.graph.output
     assert [d.dim_param or d.dim_value for d in inp.type.tensor_type.shape.dim] == ["batch", 200]
     assert [d.dim_param or d.dim_value for d in out.type.tensor_type.shape.dim] == ["batch", 200]

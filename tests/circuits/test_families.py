@@ -8,9 +8,15 @@ import numpy as np
 import pytest
 from hypothesis import given, note
 
-from circuits import AND2_FAMILIES, PERM_FAMILIES, And2, and2_instance, perm_instance
+from superpose.circuits import And2
+from superpose.circuits.constructions import (
+    AND2_FAMILIES,
+    PERM_FAMILIES,
+    and2_instance,
+    perm_instance,
+)
+from superpose.theory.errors import InvalidArgument
 from tests.strategies import and2_families, examples, instance_seeds, m_primes, perm_families
-from theory.errors import InvalidArgument
 
 
 def _degrees(m: int, pairs: np.ndarray) -> np.ndarray:

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-import circuits
-from circuits import FORMAT, VERSION, build, circuit_arrays, load_circuit, save_circuit
+from superpose import circuits
+from superpose.circuits import FORMAT, VERSION, build, load_circuit, save_circuit
+from superpose.circuits.io import circuit_arrays
+from superpose.theory.errors import CircuitFormatError
 from tests.strategies import as_batch, built, describe, examples, input_batches, seeds
-from theory.errors import CircuitFormatError
 
 BUILDS = [
     ("and2", "three-channel", "star"), ("and2", "three-channel", "nearcut"),

@@ -11,13 +11,34 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import (PAD, Circuit, CorrectnessReport, Counterexample, Layer, ThresholdNetwork,
-                      adversarial_inputs, count_sparse_inputs, exhaustive, fuzz, shrink)
-from tests.strategies import (as_batch, both_ends_inputs, built, describe, examples,
-                              leak_inputs, neighbour_inputs, reference_outputs, reference_truth,
-                              seeds, sparse_inputs, uniform_inputs)
-from theory.errors import InvalidArgument
-
+from superpose.circuits import (
+    PAD,
+    Circuit,
+    CorrectnessReport,
+    Counterexample,
+    Layer,
+    ThresholdNetwork,
+    exhaustive,
+    fuzz,
+    shrink,
+)
+from superpose.circuits.fuzz import adversarial_inputs
+from superpose.circuits.model import count_sparse_inputs
+from superpose.theory.errors import InvalidArgument
+from tests.strategies import (
+    as_batch,
+    both_ends_inputs,
+    built,
+    describe,
+    examples,
+    leak_inputs,
+    neighbour_inputs,
+    reference_outputs,
+    reference_truth,
+    seeds,
+    sparse_inputs,
+    uniform_inputs,
+)
 
 # --- planting bugs ----------------------------------------------------------------------------
 

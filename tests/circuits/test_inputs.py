@@ -9,10 +9,16 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import (PAD, active_matrix, count_sparse_inputs, enumerate_sparse_inputs,
-                      normalize_active, random_sparse_inputs)
+from superpose.circuits import PAD
+from superpose.circuits.model import (
+    active_matrix,
+    count_sparse_inputs,
+    enumerate_sparse_inputs,
+    normalize_active,
+    random_sparse_inputs,
+)
+from superpose.theory.errors import InvalidArgument
 from tests.strategies import examples, seeds
-from theory.errors import InvalidArgument
 
 
 @examples(60)

@@ -10,9 +10,17 @@ import scipy.sparse as sp
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import Layer, SupportCode, ThresholdNetwork, identity_code, threshold_to_relus
-from tests.strategies import (as_batch, dense, examples, networks, reference_activations,
-                              reference_outputs, uniform_inputs)
+from superpose.circuits import Layer, SupportCode, ThresholdNetwork, identity_code
+from superpose.circuits.model import threshold_to_relus
+from tests.strategies import (
+    as_batch,
+    dense,
+    examples,
+    networks,
+    reference_activations,
+    reference_outputs,
+    uniform_inputs,
+)
 
 big_ints = st.integers(min_value=-10**12, max_value=10**12)
 

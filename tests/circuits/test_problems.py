@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import And2, Permutation, Represent, source_set_weights
+from superpose.circuits import And2, Permutation, Represent, source_set_weights
+from superpose.theory.errors import InvalidArgument
 from tests.strategies import as_batch, examples, pair_lists, permutations, support_codes
-from theory.errors import InvalidArgument
 
 
 def _inputs(m: int, s: int):

@@ -12,29 +12,29 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import circuits
-from circuits import (
+import superpose.circuits.registry._spec
+from superpose import circuits
+from superpose.circuits import (
     CONSTRUCTIONS,
     FAMILIES,
     PROBLEM_NAMES,
     And2,
     Permutation,
     ProblemSpec,
-    and2_instance,
     broken_plugins,
     build,
     exhaustive,
     load_circuit,
-    make_problem,
-    output_sources,
-    perm_instance,
     problem_names,
     problem_spec,
     save_circuit,
 )
+from superpose.circuits.constructions import and2_instance, perm_instance
+from superpose.circuits.fuzz import output_sources
+from superpose.circuits.registry import make_problem
+from superpose.theory.errors import CircuitFormatError, InvalidArgument
 from tests.plugins import REPO_ROOT, installed
 from tests.strategies import as_batch, examples
-from theory.errors import CircuitFormatError, InvalidArgument
 
 
 @pytest.fixture
@@ -46,8 +46,8 @@ def plugins(tmp_path, monkeypatch):
 TWO_OF_FOUR = '''
 from dataclasses import dataclass, field
 import numpy as np
-from circuits import Construction, Problem, ProblemSpec, VerifyPlan, naive
-from theory import Claim
+from superpose.circuits import Construction, Problem, ProblemSpec, VerifyPlan, naive
+from superpose.theory import Claim
 
 @dataclass(frozen=True, eq=False)
 class TwoOfFour(Problem):
@@ -107,7 +107,7 @@ def test_this_repository_registers_its_three_problems_through_the_entry_point_gr
 
 
 def test_importing_circuits_reads_no_entry_point():
-    code = ("import circuits, circuits._registry as r; assert not r._CACHE; "
+    code = ("import circuits, superpose.circuits.registry._registry as r; assert not r._CACHE; "
             "circuits.problem_names(); assert r._CACHE")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
 
@@ -178,7 +178,7 @@ def test_a_file_of_a_problem_that_is_not_installed_names_it_and_the_fix(plugins,
     plugins("two-of-four", {"two4": "two4_mod:SPEC"}, {"two4_mod": _module()})
     path = save_circuit(build("two4", 5, sparsity=2), tmp_path / "c.npz")
     plugins.monkeypatch.undo()  # uninstall: the folder leaves sys.path
-    circuits.reload_problems()
+    circuits.registry.reload_problems()
     with pytest.raises(CircuitFormatError) as info:
         load_circuit(path)
     message = str(info.value)
@@ -247,9 +247,9 @@ def test_the_naive_construction_is_exact_for_any_threshold_problem():
 
 def test_a_spec_is_checked_before_it_is_registered():
     spec = problem_spec("and2")
-    assert circuits._spec.check_spec(spec, {"and2"}, set()) == \
+    assert superpose.circuits.registry._spec.check_spec(spec, {"and2"}, set()) == \
         "problem name 'and2' is already registered"
-    assert circuits._spec.check_spec(spec, set(), set()) is None
-    assert "lower-case" in circuits._spec.check_spec(
+    assert superpose.circuits.registry._spec.check_spec(spec, set(), set()) is None
+    assert "lower-case" in superpose.circuits.registry._spec.check_spec(
         ProblemSpec("Bad Name", "", And2, spec.families, spec.constructions), set(), set())
     assert isinstance(Permutation(np.arange(3)).sources(), np.ndarray)

@@ -9,11 +9,17 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from circuits import (Veto, enumerate_sparse_inputs, load_circuit, save_circuit, veto,
-                      veto_candidates)
-from tests.strategies import (built, examples, random_circuits, reference_activations,
-                              reference_outputs)
-from theory.errors import InvalidArgument
+from superpose.circuits import load_circuit, save_circuit
+from superpose.circuits.constructions import Veto, veto, veto_candidates
+from superpose.circuits.model import enumerate_sparse_inputs
+from superpose.theory.errors import InvalidArgument
+from tests.strategies import (
+    built,
+    examples,
+    random_circuits,
+    reference_activations,
+    reference_outputs,
+)
 
 
 @examples(150)

@@ -9,12 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks import certify
-from circuits import build, exhaustive, make_problem
-from problems._and3 import And3
+from superpose.checks import certify
+from superpose.circuits import build, exhaustive
+from superpose.circuits.registry import make_problem
+from superpose.problems._and3 import And3
+from superpose.theory import Verdict
+from superpose.theory.errors import InvalidArgument
 from tests.strategies import as_batch, examples
-from theory import Verdict
-from theory.errors import InvalidArgument
 
 
 @examples(30)

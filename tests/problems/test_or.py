@@ -10,12 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks import certify
-from circuits import build, construct, load_circuit, make_problem, save_circuit
-from problems._or import Or2
+from superpose.checks import certify
+from superpose.circuits import build, construct, load_circuit, save_circuit
+from superpose.circuits.registry import make_problem
+from superpose.problems._or import Or2
+from superpose.theory import Verdict
+from superpose.theory.errors import InvalidArgument
 from tests.strategies import as_batch, examples, pair_lists
-from theory import Verdict
-from theory.errors import InvalidArgument
 
 
 @examples(40)

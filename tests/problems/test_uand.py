@@ -10,20 +10,14 @@ import math
 import numpy as np
 import pytest
 
-from checks import SweepSettings, VerifyConfig, measure, verify
-from checks._problem_checks import error_evidence
-from circuits import (
-    build,
-    error_rates,
-    load_circuit,
-    make_problem,
-    problem_spec,
-    save_circuit,
-)
-from problems._uand import AllPairs, linear_readout
+from superpose.checks import SweepSettings, VerifyConfig, measure, verify
+from superpose.checks.verification._problem_checks import error_evidence
+from superpose.circuits import build, error_rates, load_circuit, problem_spec, save_circuit
+from superpose.circuits.registry import make_problem
+from superpose.problems._uand import AllPairs, linear_readout
+from superpose.theory import Verdict
+from superpose.theory.errors import InvalidArgument
 from tests.strategies import as_batch
-from theory import Verdict
-from theory.errors import InvalidArgument
 
 
 def test_uand_is_every_pair_of_m_features_and_rounds_m_prime_up_to_c_m_2():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from theory._asymptotic import (
+from superpose.theory._asymptotic import (
     SAMPLE_POINTS,
     RatioLimit,
     is_big_o,
@@ -16,8 +16,8 @@ from theory._asymptotic import (
     ratio_limit,
     relation,
 )
-from theory._symbols import MP as mp
-from theory._verdict import Verdict
+from superpose.theory._symbols import MP as mp
+from superpose.theory._verdict import Verdict
 
 P, R, U = Verdict.PROVED, Verdict.REFUTED, Verdict.UNKNOWN
 log = sympy.log
@@ -64,7 +64,7 @@ def test_sympy_O_at_its_default_point_zero_would_mislead_so_the_api_does_not_use
     assert verdict is R
     assert lim.value is sympy.oo
     assert is_big_o(mp, mp**2)[0] is P
-    import theory._asymptotic as module
+    import superpose.theory._asymptotic as module
     source = Path(module.__file__).read_text(encoding="utf-8")
     assert "sympy.O(" not in source and "Order(" not in source
 

@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 import sympy
 
-from theory._claimfile import ClaimSpec, load_claim_file, parse_claims
-from theory._symbols import MP
-from theory.errors import ClaimFileError, InvalidArgument
+from superpose.theory._claimfile import ClaimSpec, load_claim_file, parse_claims
+from superpose.theory._symbols import MP
+from superpose.theory.errors import ClaimFileError, InvalidArgument
 
 VALID = """\
 [[claim]]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import circuits
-from theory import CLAIMS, Claim, claim_by_id
-from theory.errors import InvalidArgument
+from superpose import circuits
+from superpose.theory import CLAIMS, Claim, claim_by_id
+from superpose.theory.errors import InvalidArgument
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLAIMS_SHEET = REPO_ROOT.parent / "shared" / "paper" / "claims.md"

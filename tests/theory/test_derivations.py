@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from theory._claims import CLAIMS
-from theory._derivations import Step, derivations, log2_binomial, log2_factorial
-from theory._verdict import Verdict
+from superpose.theory._claims import CLAIMS
+from superpose.theory._derivations import Step, derivations, log2_binomial, log2_factorial
+from superpose.theory._verdict import Verdict
 
 HELPERS = {"STIRLING", "FAMILY-SIZE"}
 

@@ -9,9 +9,9 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from theory._expr import parse_bound
-from theory._symbols import MP, B, M, N, S
-from theory.errors import ClaimFileError
+from superpose.theory._expr import parse_bound
+from superpose.theory._symbols import MP, B, M, N, S
+from superpose.theory.errors import ClaimFileError
 
 
 def log2(x):

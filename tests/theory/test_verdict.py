@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from theory import Evidence, Verdict, combine
+from superpose.theory import Evidence, Verdict, combine
 from tests.strategies import examples
 
 verdicts = st.sampled_from(list(Verdict))

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from circuits import Construction, Problem, ProblemSpec, VerifyPlan, naive
-from theory import Claim
+from superpose.circuits import Construction, Problem, ProblemSpec, VerifyPlan, naive
+from superpose.theory import Claim
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,113 @@
+"""Certification split into shards, run apart (processes, machines) and merged.
+
+``certify(circuit, shard=(i, n))`` decides one of n parts that together cover everything
+(:func:`checks.certify`). :func:`merge_shards` combines the n certificates into the verdict one
+run would give:
+
+* REFUTED if some shard is REFUTED (its counterexample, replayed by that shard; the CLI replays
+  it again against the file before it reports);
+* otherwise UNKNOWN if some shard is UNKNOWN, with the reasons;
+* otherwise PROVED, and only when the shards are exactly 0..n-1 of one n, for one sparsity and
+  one method, so that their parts cover the whole input space.
+
+:func:`certify_in_processes` runs the n shards of a circuit file in a process pool and merges
+them; each worker loads the file itself, so nothing large is pickled.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+from superpose.checks.certification._certify import Certificate, certify
+from superpose.circuits import Counterexample, load_circuit
+from superpose.circuits.validate import check_shard
+from superpose.theory import Verdict
+from superpose.theory.errors import InvalidArgument
+
+__all__ = ["certificate_from_dict", "certify_in_processes", "merge_shards", "parse_shard"]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` as (i, n), or InvalidArgument naming the rule.
+
+    >>> parse_shard("2/8")
+    (2, 8)
+    """
+    index, sep, count = str(text).partition("/")
+    if not sep or not index.strip().isdigit() or not count.strip().isdigit():
+        raise InvalidArgument(f"shard={text!r} must look like i/n with whole numbers, e.g. 0/4")
+    return check_shard((int(index), int(count)))
+
+
+def merge_shards(certificates: list[Certificate]) -> Certificate:
+    """The verdict of one run, from the certificates of shards 0..n-1 (module docstring)."""
+    if not certificates:
+        raise InvalidArgument("no shard certificates to merge; pass the n files of one run")
+    first = certificates[0]
+    n = first.shard[1]
+    for cert in certificates:
+        if (cert.shard[1], cert.sparsity, cert.method) != (n, first.sparsity, first.method):
+            raise InvalidArgument(
+                f"shard {cert.shard[0]}/{cert.shard[1]} (s={cert.sparsity}, {cert.method}) does "
+                f"not belong with shard {first.shard[0]}/{n} (s={first.sparsity}, "
+                f"{first.method}); merge the shards of one run only")
+    indices = sorted(c.shard[0] for c in certificates)
+    seconds = sum(c.seconds for c in certificates)
+    stats = {"shards": n, "shard_seconds": [round(c.seconds, 3) for c in
+                                            sorted(certificates, key=lambda c: c.shard)]}
+    covered = sum(c.inputs_covered for c in certificates)
+    space = first.input_space
+    refuted = sorted((c for c in certificates if c.verdict is Verdict.REFUTED),
+                     key=lambda c: c.shard)
+    if refuted:
+        return Certificate(Verdict.REFUTED, first.sparsity, space, covered, seconds,
+                           first.method, refuted[0].counterexample, stats=stats,
+                           shard=(0, 1))
+    reasons = [f"shard {c.shard[0]}/{n}: {c.reason}" for c in
+               sorted(certificates, key=lambda c: c.shard) if c.verdict is Verdict.UNKNOWN]
+    if len(set(indices)) != len(indices):
+        reasons.append(f"shards {sorted({i for i in indices if indices.count(i) > 1})} of {n} "
+                       "were given twice")
+    missing = sorted(set(range(n)) - set(indices))
+    if missing:
+        reasons.append(f"shards {missing} of {n} are missing")
+    if reasons:
+        return Certificate(Verdict.UNKNOWN, first.sparsity, space, covered, seconds,
+                           first.method, reason="; ".join(reasons), stats=stats, shard=(0, 1))
+    return Certificate(Verdict.PROVED, first.sparsity, space, space, seconds, first.method,
+                       stats=stats, shard=(0, 1))
+
+
+def certificate_from_dict(doc: dict) -> Certificate:
+    """A certificate back from ``Certificate.as_dict()`` (a shard's ``--json`` output)."""
+    try:
+        ex = None
+        if doc.get("counterexample") is not None:
+            wrong = doc["wrong_output"]
+            ex = Counterexample(tuple(int(f) for f in doc["counterexample"]),
+                                int(wrong["output"]), int(wrong["expected"]), int(wrong["got"]))
+        return Certificate(Verdict(doc["verdict"]), int(doc["sparsity"]),
+                           int(doc["input_space"]), int(doc["inputs_covered"]),
+                           float(doc["seconds"]), str(doc["method"]), ex,
+                           str(doc.get("reason", "")), dict(doc.get("stats", {})),
+                           parse_shard(doc.get("shard", "0/1")))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidArgument(f"a shard certificate is malformed ({exc!s}); pass the --json "
+                              "output of 'superpose certify FILE --shard i/n'") from None
+
+
+def _run_shard(path: str, sparsity, timeout, method: str, shard: tuple[int, int]) -> dict:
+    return certify(load_circuit(path), sparsity, timeout, method, shard).as_dict()
+
+
+def certify_in_processes(path, jobs: int, sparsity: int | None = None,
+                         timeout: float | None = None, method: str = "auto") -> Certificate:
+    """Certify the circuit file ``path`` as ``jobs`` shards in a process pool, then merge.
+
+    ``method="auto"`` resolves from the whole circuit, so every shard picks the same method;
+    ``timeout`` applies to each shard.
+    """
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_run_shard, str(path), sparsity, timeout, method, (i, jobs))
+                   for i in range(jobs)]
+        return merge_shards([certificate_from_dict(f.result()) for f in futures])

@@ -1,0 +1,243 @@
+"""``superpose verify``: every claim of the ledger with the evidence gathered for it.
+
+The run measures each problem's default construction over its sizes, families and
+sparsities once (lazily, shared by every check that needs it), runs the checks the ledger names
+for each claim, and combines their evidence into one verdict per claim. Claims with no check
+yet are UNKNOWN ("not yet checked"). Nothing here prints: :mod:`superpose.checks.report._report` renders.
+
+Every registered problem that is not built in (``circuits.problem_specs()``: this repository's
+``problems`` package and any installed plugin) brings its own claims; they are checked by the
+generic checks of :mod:`superpose.checks.verification._problem_checks`, on the sizes of the problem's ``VerifyPlan``
+(capped by ``max_m_prime``), and reported after the ledger (in ``VerifyReport.extra_claims``,
+before the claim-file claims). A broken plugin stops the run with a one-line error (exit 2).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from superpose.checks.exit_codes import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED
+from superpose.checks.sweep import Measurement, SweepSettings, geometric_sizes, measure
+from superpose.checks.verification._construction_checks import CHECKS
+from superpose.checks.verification._problem_checks import generic_evidence
+from superpose.checks.verification._theory_checks import (
+    MEASURED_PROBLEMS,
+    consistency_evidence,
+    derivation_evidence,
+    implied_evidence,
+    ledger_bounds,
+    measured_evidence,
+)
+from superpose.circuits import broken_plugins, problem_spec, problem_specs
+from superpose.circuits.constructions import AND2_FAMILIES
+from superpose.theory import CLAIMS, Bound, Claim, Evidence, InvalidArgument, Verdict, combine
+
+__all__ = ["VerifyConfig", "ClaimResult", "VerifyReport", "verify", "EXIT_OK", "EXIT_REFUTED",
+           "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE"]
+
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """What a verify run measures. Defaults finish in under two minutes on two cores."""
+
+    max_m_prime: int = 10_000
+    max_m_prime_s3: int = 1_000
+    max_m_prime_represent: int = 100_000
+    sparsities: tuple[int, ...] = (2, 3)
+    and2_families: tuple[str, ...] = tuple(AND2_FAMILIES)
+    perm_families: tuple[str, ...] = ("random", "shift")
+    settings: SweepSettings = SweepSettings()
+    slope_tolerance: float = 0.1
+    solver_timeout: float = 30.0
+    problems: tuple[str, ...] | None = None  # None: every registered problem
+
+    def sizes(self, problem: str, sparsity: int) -> tuple[int, ...]:
+        """The m' measured: the built-ins' geometric ranges, or a registered problem's plan
+        (capped by ``max_m_prime``)."""
+        if problem not in _BUILTIN:
+            return tuple(m for m in problem_spec(problem).plan.sizes if m <= self.max_m_prime)
+        if problem == "represent":
+            return geometric_sizes(100, self.max_m_prime_represent, per_decade=1)
+        top = self.max_m_prime if sparsity == 2 else min(self.max_m_prime, self.max_m_prime_s3)
+        return geometric_sizes(100, top)
+
+    def families(self, problem: str) -> tuple[str, ...]:
+        if problem not in _BUILTIN:
+            spec = problem_spec(problem)
+            return spec.plan.families or tuple(spec.families)
+        return {"and2": self.and2_families, "perm": self.perm_families}.get(problem, ("all",))
+
+    def sparsities_for(self, problem: str) -> tuple[int, ...]:
+        """The built-ins' ``sparsities``, or a registered problem's own (its plan)."""
+        return self.sparsities if problem in _BUILTIN else problem_spec(problem).plan.sparsities
+
+    def selects(self, problems: tuple[str, ...]) -> bool:
+        """Whether a claim about ``problems`` is checked under the ``problems`` filter."""
+        return self.problems is None or bool(set(problems) & set(self.problems))
+
+
+_BUILTIN = ("and2", "perm", "represent")
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A claim of the ledger, its verdict, the reason and the evidence behind it."""
+
+    claim: Claim
+    verdict: Verdict
+    reason: str
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of a verify run, for rendering as text or JSON."""
+
+    results: list[ClaimResult]
+    measurements: list[Measurement]
+    config: VerifyConfig
+    seconds: float
+    extra_claims: list[ClaimResult] = field(default_factory=list)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """1 if a claim is refuted; 3 if a check that ran was inconclusive (or, with
+        ``strict``, if any claim is UNKNOWN, "not yet checked" included); else 0."""
+        results = self.results + self.extra_claims
+        if any(r.verdict is Verdict.REFUTED for r in results):
+            return EXIT_REFUTED
+        ran_open = any(e.decisive and e.verdict is Verdict.UNKNOWN
+                       for r in results for e in r.evidence)
+        if ran_open or (strict and any(r.verdict is Verdict.UNKNOWN for r in results)):
+            return EXIT_INCONCLUSIVE
+        return EXIT_OK
+
+
+class _Run:
+    """Lazy, shared measurements and check results of one verify run."""
+
+    def __init__(self, config: VerifyConfig, progress: Callable[[str], None]):
+        self.config = config
+        self.progress = progress
+        self._measured: dict[str, list[Measurement]] = {}
+        self._checked: dict[str, list[Evidence]] = {}
+
+    def measurements(self, problem: str, construction: str | None = None) -> list[Measurement]:
+        """The problem's circuits (its default construction, or ``construction``) over the
+        configured sparsities, families and sizes, measured once per run."""
+        key = problem if construction is None else f"{problem}/{construction}"
+        if key not in self._measured:
+            out = []
+            for s in self.config.sparsities_for(problem):
+                for family in self.config.families(problem):
+                    for m_prime in self.config.sizes(problem, s):
+                        self.progress(f"{key}/{family} s={s} m'={m_prime}")
+                        out.append(measure(problem, family, s, m_prime, self.config.settings,
+                                           construction))
+            self._measured[key] = out
+        return self._measured[key]
+
+    def check(self, name: str) -> list[Evidence]:
+        if name not in self._checked:
+            if name.startswith("derive:"):
+                self._checked[name] = derivation_evidence(name.removeprefix("derive:"))
+            else:
+                self._checked[name] = CHECKS[name](self)
+        return self._checked[name]
+
+    def all_measurements(self) -> list[Measurement]:
+        return [m for ms in self._measured.values() for m in ms]
+
+
+def _generic(name: str, claim: Claim, run: _Run) -> list[Evidence]:
+    """A problem's own claim's check: a generic one, evaluated once per (check, claim) where
+    it depends on the claim (``measured``) and once per run otherwise."""
+    if name == "measured":
+        return generic_evidence(name, claim, run)
+    if name not in run._checked:
+        run._checked[name] = generic_evidence(name, claim, run)
+    return run._checked[name]
+
+
+def _result(claim: Claim, evidence: tuple[Evidence, ...]) -> ClaimResult:
+    verdict, reason = combine(evidence)
+    if not evidence and claim.planned:
+        reason = f"not yet checked (planned: {claim.planned})"
+    return ClaimResult(claim, verdict, reason, evidence)
+
+
+def _file_claim(spec) -> tuple[Claim, Bound]:
+    """A claim-file record as a ledger-style Claim (for the report) and its bound."""
+    problems = tuple(p.strip() for p in spec.problem.split(","))
+    bound = Bound(spec.id, problems, spec.quantity, spec.kind, spec.bound, spec.bound_text,
+                       constant=spec.constant)
+    statement = f"{spec.problem} needs/uses {spec.quantity} = {bound.display}" + (
+        f", with constant {spec.constant:g}" if spec.constant is not None else "")
+    claim = Claim(spec.id, statement, spec.source or spec.origin, spec.kind, spec.quantity,
+                  spec.problem, bound.display, tuple(spec.assumptions))
+    return claim, bound
+
+
+def problem_claims() -> tuple[Claim, ...]:
+    """The claims of every registered problem that is not built in, in registry order."""
+    return tuple(c for spec in problem_specs() if spec.provider != "built-in"
+                 for c in spec.claims)
+
+
+def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CLAIMS,
+           progress: Callable[[str], None] = lambda _msg: None,
+           claim_specs: tuple = (), own_claims: tuple[Claim, ...] | None = None
+           ) -> VerifyReport:
+    """Check every claim in ``claims``, every registered problem's own claim (``own_claims``;
+    by default :func:`problem_claims` when ``claims`` is the whole ledger, none when the caller
+    chose its own ``claims``) and every claim-file record in ``claim_specs``.
+
+    Ledger claims get the checks they name plus a consistency check of their bounds against
+    the rest of the ledger; a problem's own claims get their generic checks
+    (:mod:`superpose.checks.verification._problem_checks`) and the same consistency check; file claims get
+    consistency against the ledger and the file, implication by a proved bound, and the
+    measured counts of the matching construction (so a contradiction between a file and the
+    ledger is charged to the file claim). ``config.problems`` keeps only the claims about those
+    problems. A broken plugin raises InvalidArgument. Returns the report; prints nothing.
+    """
+    broken = broken_plugins()
+    if broken:
+        raise InvalidArgument(f"{broken[0].message()} ('superpose problems' lists it); verify "
+                              "checks every installed problem")
+    for name in config.problems or ():
+        problem_spec(name)
+    start = time.perf_counter()
+    run = _Run(config, progress)
+    if own_claims is None:
+        own_claims = problem_claims() if tuple(claims) == CLAIMS else ()
+    claims = tuple(c for c in claims if config.selects(c.problems))
+    own = tuple(c for c in own_claims if config.selects(c.problems))
+    evidence = {c.id: tuple(e for name in c.checks for e in run.check(name)) for c in claims}
+    evidence |= {c.id: tuple(e for name in c.checks for e in _generic(name, c, run))
+                 for c in own}
+    everyone = claims + own
+    proved = {c.id for c in everyone if combine(evidence[c.id])[0] is Verdict.PROVED}
+    bounds = ledger_bounds(everyone, proved)
+    files = [_file_claim(spec) for spec in claim_specs]
+    everything = bounds + [b for _, b in files]
+    results = []
+    for claim in claims:
+        extra = tuple(consistency_evidence(b, bounds) for b in bounds if b.claim_id == claim.id)
+        results.append(_result(claim, evidence[claim.id] + extra))
+    extra_claims = []
+    for claim in own:
+        extra = tuple(consistency_evidence(b, bounds) for b in bounds if b.claim_id == claim.id)
+        extra_claims.append(_result(claim, evidence[claim.id] + extra))
+    for claim, bound in files:
+        found = [consistency_evidence(bound, everything)]
+        implied = implied_evidence(bound, everything)
+        if implied is not None:
+            found.append(implied)
+        problems = [p for p in bound.problems if p in MEASURED_PROBLEMS]
+        ms = [m for p in problems for m in run.measurements(p)]
+        found.append(measured_evidence(bound, ms, config.slope_tolerance))
+        extra_claims.append(_result(claim, tuple(found)))
+    return VerifyReport(results, run.all_measurements(), config, time.perf_counter() - start,
+                        extra_claims)

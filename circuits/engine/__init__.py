@@ -1,0 +1,9 @@
+"""The evaluation engine: the event evaluator (only what changes from the all-zero baseline), its
+gain tables and pivot decoder, and the array backends (NumPy, optional CuPy)."""
+
+from superpose.circuits.engine._backend import BACKENDS, array_backend
+from superpose.circuits.engine._events import EventEvaluator, event_evaluator
+from superpose.circuits.engine._gains import GainTable, TableTimeout, expand_ranges
+
+__all__ = ["array_backend", "BACKENDS", "event_evaluator", "EventEvaluator", "expand_ranges",
+    "GainTable", "TableTimeout"]

@@ -1,0 +1,179 @@
+"""Decoding the outputs from the events of the last layer, by pivots.
+
+Notation of circuits/engine/_events.py: the last layer's baseline a0 (the empty input's trace), its
+events E (units whose state differs from a0 on an input, so a[q] = a0[q] xor [q in E]), and
+the output code Q (y_k = AND_{q in Q_k} a[q]; an empty Q_k reads 1). Baseline outputs
+y0_k = AND_{q in Q_k} a0[q].
+
+Summing every event into every output that holds it costs the fan-out of the events through
+Q^T, which is large when a unit sits in many supports (an AND output of m' features over
+d_L units has about m' |Q_k| / d_L outputs per unit). Most of those sums cannot flip an
+output, and two exact facts say which can:
+
+* **Off-flips** (y0_k = 1, so every q in Q_k is on at baseline): y_k = 0 iff some q in Q_k is
+  an event (necessarily a negative one). They are the distinct (input, k) reached from the
+  negative events through Q^T restricted to the outputs on at baseline.
+* **On-flips** (y0_k = 0, so R_k = {q in Q_k : a0[q] = 0} is not empty): y_k = 1 iff every q
+  in R_k is an event (each a positive one) and no q in Q_k \\ R_k is. So y_k = 1 needs the
+  *pivot* r_k in R_k to be an event of the input. Each output off at baseline has one pivot;
+  the positive events reach their candidates through the pivot table (unit -> the outputs it
+  is the pivot of), about m' / d_L entries per unit instead of m' |Q_k| / d_L. A candidate
+  whose *second pivot* (another unit of R_k, if |R_k| >= 2) is not an event is dropped; the
+  few that remain are checked on all of Q_k: y_k = 1 iff a[q] = 1 for every q in Q_k.
+
+Both are exact for any output code and any baseline; the pivots only decide the order of
+work. Pivot and second pivot are R_k's units at ranks h(k) mod |R_k| and h(k) + 1 mod |R_k|
+(h a fixed multiplicative hash), so pivots are spread over the units whatever their
+numbering. Event membership is a binary search in the sorted keys row * d_L + unit; for the
+second pivots it is first tried in a table of flags indexed by key mod 2^22, set for the
+block's positive events and cleared after, which can only err towards "maybe", so only the
+few candidates it passes are searched.
+
+Cost per input: the positive events' pivot entries, one search per candidate, |Q_k| searches
+per candidate that keeps its second pivot, and the negative events' entries among the
+outputs on at baseline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["PivotDecoder"]
+
+_HASH = 2654435761  # Knuth's multiplicative constant, 2^32 / golden ratio
+_FILTER_SIZE = 1 << 22  # flags of event keys modulo this size (a power of two)
+
+
+class PivotDecoder:
+    """Outputs y from last-layer events (module docstring), on the array module ``xp``.
+
+    ``indptr``, ``indices``: the output code Q (row k = Q_k, sorted) over a layer of
+    ``width`` units; ``a0``: that layer's baseline states (bool, host). ``repeater(lens)``
+    is the evaluator's (rep, total) helper: rep(v) repeats v[i] lens[i] times.
+    """
+
+    def __init__(self, xp, indptr: np.ndarray, indices: np.ndarray, width: int,
+                 a0: np.ndarray, repeater):
+        self.xp, self.width, self._repeater = xp, int(width), repeater
+        indptr = np.asarray(indptr, dtype=np.int64)
+        indices = np.asarray(indices, dtype=np.int64)
+        a0 = np.asarray(a0, dtype=bool)
+        n = len(indptr) - 1
+        self.m_prime = n
+        owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        off_entry = ~a0[indices]
+        r_count = np.bincount(owner[off_entry], minlength=n)
+        y0 = r_count == 0
+        self.baseline_outputs = np.flatnonzero(y0)
+        off_unit = indices[off_entry]  # R_k, row by row
+        r_start = np.concatenate([[0], np.cumsum(r_count)[:-1]])
+        pick = (np.arange(n, dtype=np.int64) * _HASH) % np.maximum(r_count, 1)
+        first = off_unit[r_start[~y0] + pick[~y0]]
+        second = np.full(n, -1, dtype=np.int64)
+        two = np.flatnonzero(r_count >= 2)
+        second[two] = off_unit[r_start[two] + (pick[two] + 1) % r_count[two]]
+        pivot_outputs = np.flatnonzero(~y0)
+        #: per output, its pivot and second pivot (host, int64; -1 where there is none)
+        self.pivots = np.full(n, -1, dtype=np.int64), second
+        self.pivots[0][pivot_outputs] = first
+        order = np.argsort(first, kind="stable")
+        self._pivot = _csr(xp, first[order], pivot_outputs[order], width)
+        self._second = xp.asarray(_narrow_index(second))
+        on_entry = y0[owner]
+        order = np.argsort(indices[on_entry], kind="stable")
+        self._on = _csr(xp, indices[on_entry][order], owner[on_entry][order], width)
+        self._q_ptr, self._q_idx = xp.asarray(indptr), xp.asarray(_narrow_index(indices))
+        #: bytes of a pointer and of an index entry read (for ``EventEvaluator.bytes_read``)
+        self.pointer_bytes = 8
+        self.index_bytes = max(a.itemsize for a in (self._pivot[1], self._second, self._q_idx,
+                                                    self._on[1]))
+        self._a0 = xp.asarray(a0)
+        self._on0 = xp.asarray(self.baseline_outputs)
+        self._filter = xp.zeros(_FILTER_SIZE, dtype=bool)  # all False between calls
+
+    def decode(self, rows, units, deltas, batch: int, stats: dict | None = None):
+        """(rows, columns) of the ones of y for a block of ``batch`` inputs whose last-layer
+        events are (rows, units, deltas) sorted by (row, unit) (deltas None: all +1), sorted
+        by row then column. ``stats["gathered"][-1]`` gets the index entries read and
+        ``stats["flips"]`` the outputs that differ from y0."""
+        xp, width, m_prime = self.xp, self.width, self.m_prime
+        keys = rows * width + units
+        positive = xp.ones(units.size, dtype=bool) if deltas is None else deltas > 0
+        on_rows, on_outs, read = self._on_flips(keys, rows[positive], units[positive],
+                                                keys[positive])
+        off_keys, read_off = self._off_flips(rows[~positive], units[~positive])
+        if stats is not None:
+            stats["gathered"][-1] += read + read_off
+            stats["flips"] += int(on_rows.size + off_keys.size)
+        flips = on_rows * m_prime + on_outs
+        if self._on0.size:
+            on0 = (xp.arange(batch, dtype=xp.int64)[:, None] * m_prime
+                   + self._on0[None, :]).ravel()
+            keep = xp.ones(on0.size, dtype=bool)
+            if off_keys.size:
+                keep[xp.searchsorted(on0, off_keys)] = False
+            flips = xp.concatenate([on0[keep], flips])
+        flips = xp.sort(flips)
+        return flips // m_prime, flips % m_prime
+
+    def _on_flips(self, keys, rows, units, positive_keys):
+        xp, width = self.xp, self.width
+        cand_rows, cand_outs, read = self._gather(self._pivot, rows, units)
+        second = self._second[cand_outs]
+        read += int(second.size)
+        has = second >= 0
+        keep = ~has
+        probes = cand_rows[has] * width + second[has]
+        if probes.size:  # a filter first (it may err only towards keeping), then exactly
+            mask = self._filter.size - 1
+            self._filter[positive_keys & mask] = True
+            maybe = self._filter[probes & mask]
+            self._filter[positive_keys & mask] = False
+            maybe[maybe] = _member(xp, positive_keys, probes[maybe])
+            keep[has] = maybe
+        cand_rows, cand_outs = cand_rows[keep], cand_outs[keep]
+        lens = self._q_ptr[cand_outs + 1] - self._q_ptr[cand_outs]
+        rep, total = self._repeater(lens)
+        ends = xp.cumsum(lens)
+        pos = rep(self._q_ptr[cand_outs] - (ends - lens)) + xp.arange(total)
+        q = self._q_idx[pos]
+        off = (self._a0[q] == _member(xp, keys, rep(cand_rows) * width + q)).astype(xp.int64)
+        cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(off)])
+        all_on = cumulative[ends] == cumulative[ends - lens]
+        return cand_rows[all_on], cand_outs[all_on], read + int(total)
+
+    def _off_flips(self, rows, units):
+        xp = self.xp
+        hit_rows, hit_outs, read = self._gather(self._on, rows, units)
+        keys = xp.unique(hit_rows * self.m_prime + hit_outs)
+        return keys, read
+
+    def _gather(self, table, rows, units):
+        """(rows, targets, entries read): table's row of every unit, tagged with its row."""
+        xp = self.xp
+        ptr, idx = table
+        lens = ptr[units + 1] - ptr[units]
+        rep, total = self._repeater(lens)
+        pos = rep(ptr[units] - (xp.cumsum(lens) - lens)) + xp.arange(total)
+        return rep(rows), idx[pos].astype(xp.int64), int(total)
+
+
+def _csr(xp, sources: np.ndarray, targets: np.ndarray, width: int):
+    """(ptr, idx) on ``xp``: source v reaches targets[ptr[v]:ptr[v+1]] (``sources`` sorted)."""
+    ptr = np.zeros(width + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sources, minlength=width), out=ptr[1:])
+    return xp.asarray(ptr), xp.asarray(_narrow_index(targets))
+
+
+def _narrow_index(values: np.ndarray) -> np.ndarray:
+    """Indices (>= -1) as int32 when they fit, else int64."""
+    fits = values.size == 0 or int(values.max()) < 2 ** 31
+    return values.astype(np.int32 if fits else np.int64)
+
+
+def _member(xp, sorted_keys, probes):
+    """[probe in sorted_keys] for each probe (binary search)."""
+    if not sorted_keys.size or not probes.size:
+        return xp.zeros(probes.size, dtype=bool)
+    at = xp.minimum(xp.searchsorted(sorted_keys, probes), sorted_keys.size - 1)
+    return sorted_keys[at] == probes

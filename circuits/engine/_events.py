@@ -1,0 +1,825 @@
+"""Event-driven evaluation: an input as the change it makes to the trace of the empty input.
+
+Notation (the model of paper_notes/model.md, section 4): input code P (P_i over layer 0),
+layers W_l (d_l x d_{l-1}, integer, any sign) with integer thresholds theta_l (any sign),
+output code Q (Q_k over layer L, possibly empty). On an input with active set A:
+
+    a_0[p] = OR_{i in A} [p in P_i],   z_l = W_l a_{l-1},   a_l = [z_l >= theta_l],
+    y_k = AND_{q in Q_k} a_L[q]   (an empty Q_k reads 1).
+
+**Baseline.** Once per network, the trace of the empty input (A = {}):
+
+    a0_0 = 0,   z0_l = W_l a0_{l-1},   a0_l = [z0_l >= theta_l],
+    c0_k = sum_{q in Q_k} a0_L[q],     y0_k = [c0_k = |Q_k|].
+
+**Events.** For an input, the events of layer l are the units whose activation differs from
+baseline, E_l = {u : a_l[u] != a0_l[u]}, each with its sign delta_u = a_l[u] - a0_l[u] in
+{+1, -1}. Layer 0: E_0 = union_{i in A} P_i, all with delta = +1 (a0_0 = 0). By linearity,
+
+    z_l[u] = z0_l[u] + sum_{v in E_{l-1}} W_l[u, v] delta_v,
+
+so z_l[u] = z0_l[u] unless u is reached from an event through a stored nonzero weight (a
+column v of W_l is row v of W_l^T, kept in CSR), and a unit whose sum is 0 keeps its baseline
+activation. Only reached units with a nonzero sum are re-evaluated; those with
+[z_l[u] >= theta_l[u]] != a0_l[u] form E_l. Decoding: a_L[q] = a0_L[q] xor [q in E_L], and
+only outputs k with Q_k meeting E_L can differ from y0_k; circuits/engine/_decode.py
+(:class:`PivotDecoder`) finds those that do without summing E_L into every output that holds
+an event: an output off at baseline is tried only from its pivot, one unit of Q_k off at
+baseline that must be an event for y_k to turn on.
+
+**Grouping.** The contributions (input b, unit u, W[u, v] delta_v) of a piece of inputs
+b0..b1 are summed per key (b - b0) d_l + u, exactly in int64, in one of two ways:
+
+* sorted (any backend): sort the keys, difference a cumulative sum at the group boundaries,
+  keep the nonzero sums and compare only those units;
+* dense (NumPy, only when the piece's key range (b1 - b0 + 1) d_l is at most 8 times its
+  number of contributions): ``add.at`` into a zeroed buffer, then compare every unit of the
+  range at once (a unit not reached has sum 0, so it keeps its baseline state and makes no
+  event) and zero the range again.
+
+Either way one input costs O(|A| t + the fan-out of its events in each layer + the decode's
+work, circuits/engine/_decode.py), times log of that for sorting, never O(m), O(m') or
+O(d_l): the dense range is bounded by 8 times the work it replaces. Only the baseline (once
+per network) and the outputs that read 1 at baseline (B |y0| ones, part of the answer) cost
+more. Sums are exact while they fit in int64 (the plain evaluator has the same range).
+
+**Gain-filtered first layer** (``first_layer="gains"``, the default when the evaluator is told
+the sparsity s). The step to layer 1 above reads every W_1^T column of every active input unit,
+although almost none of those small contributions can reach a threshold. With s known, a
+table built once per evaluator (:class:`superpose.circuits.engine._gains.FirstLayerGains`, whose docstring has
+the math and the proofs) bounds, per input b and unit u of layer 1, how far the active features
+F_b (|F_b| <= s) can move z_u away from its baseline 0: u changes state only if the bound
+U_u reaches its need N_u (theta_u if off at baseline, 1 - theta_u if on), and only units that
+some active feature stores can. For each *candidate* (b, u) the exact
+
+    z_1[u] = sum_{p in A_b} W_1[u, p],   A_b = union_{i in F_b} P_i = E_0 of input b (a set),
+
+is summed from at most s t weights looked up in W_1's own row-major order (keys
+(u - u_lo) d_0 + p, int32, binary search), except where no look-up is needed: if u is off at
+baseline, its row of W_1 has no negative weight (so the stored gain is G_u(f) = g_u(f) =
+sum_{p in P_f} W_1[u, p]), every active feature of b has a stored entry for u, and the
+supports of b's features do not overlap (|A_b| = sum_f |P_f|), then A_b is their disjoint
+union and z_1[u] = sum_{f in F_b} G_u(f), the sum the bound already formed. E_1 = the
+candidates with
+[z_1[u] >= theta_1[u]] != a0_1[u]. From there the stages are the ones above. One input costs
+O(|A| t + its features' table entries of level <= |F_b| + (candidates) s t log nnz(W_1)) for
+layer 1, instead of the fan-out of A in W_1^T; the table costs O(d_1 (nnz(P) + m)) time once
+(``table_seconds``) and replaces W_1^T in memory. A look-up (a binary search) costs several
+times a W_1^T entry read in sequence, so where the candidates are many (circuits whose layer-1
+units fire on most inputs, such as a permutation's), a block whose look-ups would exceed
+1 / ``lookup_cost`` of its active units' W_1^T entries reads those columns as above instead
+(W_1^T is then built, once): both give the same E_1. Rows with more than s distinct features
+are refused; rows with fewer are exact too (the bound sums over the features present).
+
+Work is cut into pieces of whole inputs with about ``max_work`` contributions each, and the
+batch into blocks of ``max_rows`` inputs, so intermediate arrays stay small. The baseline is
+computed when the evaluator is built: networks are immutable, and one changed in place
+afterwards is not seen consistently (build a new network instead).
+
+The array code is written against a module ``xp`` (NumPy by default) with functions NumPy and
+CuPy share (cumsum, argsort, flatnonzero, searchsorted, concatenate, fancy indexing), so
+``EventEvaluator(network, xp=cupy)`` runs on a GPU; the result is always a SciPy CSR on the
+host. :func:`circuits.engine.array_backend` picks the module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+import types
+import weakref
+
+import numpy as np
+import scipy.sparse as sp
+
+from superpose.circuits.engine._decode import PivotDecoder
+from superpose.circuits.engine._gains import MAX_TABLE_BYTES, FirstLayerGains
+from superpose.circuits.model import PAD, ThresholdNetwork
+from superpose.circuits.validate import check_choice, check_int
+from superpose.theory.errors import InvalidArgument
+
+__all__ = ["EventEvaluator", "WeightLookup", "event_evaluator"]
+
+MAX_WORK = 1 << 18
+MAX_ROWS = 1 << 14
+GROUPINGS = ("auto", "sort")
+FIRST_LAYERS = ("auto", "gains", "events")
+TABLE_DIVISOR = 2
+LOOKUP_COST = 8
+_DENSE_FACTOR = 8
+
+
+class _Fanout:
+    """A CSR adjacency on the backend: source v reaches ``idx[ptr[v]:ptr[v+1]]`` with weights
+    ``val[...]`` (``val`` is None when every weight is 1). Indices are int32 when the width
+    allows and weights the narrowest signed integer type that holds them, so gathers move
+    fewer bytes; sums are always taken in int64."""
+
+    def __init__(self, xp, indptr: np.ndarray, indices: np.ndarray, values, width: int):
+        self.ptr = xp.asarray(np.asarray(indptr, dtype=np.int64))
+        narrow = width < 2 ** 31 and np.asarray(indices).dtype != np.int32
+        self.idx = xp.asarray(np.asarray(indices, dtype=np.int32) if narrow else indices)
+        ones = values is None or bool(np.all(values == 1))
+        self.val = None if ones else xp.asarray(_narrowest(np.asarray(values, dtype=np.int64)))
+        self.width = int(width)
+
+
+def _columns(xp, layer) -> _Fanout:
+    """W_l^T of ``layer`` (its stored nonzero weights) as a :class:`_Fanout` on ``xp``."""
+    wt = layer.weights_t
+    if wt.nnz and not np.all(wt.data != 0):
+        wt = wt.copy()
+        wt.eliminate_zeros()
+    return _Fanout(xp, wt.indptr, wt.indices, wt.data, layer.width)
+
+
+def _narrowest(values: np.ndarray) -> np.ndarray:
+    """``values`` in the narrowest of int8, int16, int32, int64 that holds them exactly."""
+    low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return values.astype(dtype)
+    return values
+
+
+#: a weight look-up reads a dense copy of W up to this size (and DENSE_OVER_SPARSE times the
+#: sparse keys and weights); above it, it binary-searches the sparse keys
+MAX_DENSE_BYTES = 1 << 29
+DENSE_OVER_SPARSE = 4
+_DENSE_BLOCK = 1 << 23
+_KEY_LIMIT = 2 ** 31 - 1
+_KEY_CHUNK = 1 << 22
+
+
+class WeightLookup:
+    """W[u, p] for many (u, p) pairs at once: read from a dense copy of W when that is small,
+    else by binary search in W's own row-major order.
+
+    *Dense*: when d x d_0 weights of the narrowest type that holds them take at most
+    ``max_dense_bytes`` and at most ``DENSE_OVER_SPARSE`` times the bytes of the sparse keys
+    and weights, W is copied into a dense d x d_0 array once and a pair costs one read (a
+    binary search costs a dozen or more, most of them cache misses).
+
+    *Sparse*: the stored nonzero weights of units [u_lo, u_hi) get the keys
+    (u - u_lo) d_0 + p, which increase along the CSR arrays (sorted indices); each block of
+    units is as large as keeps its keys below 2^31, so the keys are int32 (4 bytes per
+    weight; one block unless d_1 d_0 >= 2^31). A pair whose key is not stored has weight 0.
+    ``bytes_per_lookup`` is what one pair reads at least (the value; plus its key if sparse).
+    """
+
+    def __init__(self, xp, weights: sp.csr_matrix, max_dense_bytes: int = MAX_DENSE_BYTES):
+        w = weights
+        if not w.has_sorted_indices:
+            w = w.sorted_indices()
+        if w.nnz and not np.all(w.data != 0):
+            w = w.copy()
+            w.eliminate_zeros()
+        d, d0 = w.shape
+        self.xp, self.d0 = xp, int(d0)
+        narrow = _narrowest(w.data.astype(np.int64))
+        dense_bytes = d * d0 * narrow.itemsize
+        self.dense = None
+        if dense_bytes <= min(max_dense_bytes,
+                              DENSE_OVER_SPARSE * w.nnz * (4 + narrow.itemsize)):
+            self.dense = xp.asarray(_dense_rows(w, narrow.dtype))
+            self.keys = self.vals = None
+            self.bytes_per_lookup = narrow.itemsize
+            return
+        self.bytes_per_lookup = 4 + narrow.itemsize
+        ptr = w.indptr.astype(np.int64)
+        per = max(1, _KEY_LIMIT // max(1, d0))
+        keys = np.empty(w.nnz, dtype=np.int32)
+        self.blocks = []
+        for u_lo in range(0, d, per):
+            u_hi = min(u_lo + per, d)
+            e_lo, e_hi = int(ptr[u_lo]), int(ptr[u_hi])
+            for a in range(e_lo, e_hi, _KEY_CHUNK):
+                b = min(a + _KEY_CHUNK, e_hi)
+                rows = np.searchsorted(ptr, np.arange(a, b), side="right") - 1
+                keys[a:b] = (rows - u_lo) * d0 + w.indices[a:b]
+            self.blocks.append((u_lo, u_hi, e_lo, e_hi))
+        self.keys = xp.asarray(keys)
+        self.vals = xp.asarray(narrow)
+
+    def __call__(self, units, p):
+        """The int64 weights W[units[i], p[i]]."""
+        xp = self.xp
+        if self.dense is not None:
+            return self.dense[units, p].astype(xp.int64)
+        out = xp.zeros(units.size, dtype=xp.int64)
+        for u_lo, u_hi, e_lo, e_hi in self.blocks:
+            if e_hi == e_lo:
+                continue
+            if len(self.blocks) == 1:
+                sel, u, q = None, units, p
+            else:
+                sel = xp.flatnonzero((units >= u_lo) & (units < u_hi))
+                u, q = units[sel], p[sel]
+            key = ((u - u_lo) * self.d0 + q).astype(xp.int32)
+            keys = self.keys[e_lo:e_hi]
+            found = xp.minimum(xp.searchsorted(keys, key), e_hi - e_lo - 1)
+            weight = xp.where(keys[found] == key, self.vals[e_lo + found].astype(xp.int64), 0)
+            if sel is None:
+                out = weight
+            else:
+                out[sel] = weight
+        return out
+
+
+def _dense_rows(w: sp.csr_matrix, dtype) -> np.ndarray:
+    """W (CSR) as a dense array of ``dtype``, converted a block of rows at a time."""
+    d, d0 = w.shape
+    out = np.zeros((d, d0), dtype=dtype)
+    step = max(1, _DENSE_BLOCK // max(1, d0))
+    for lo in range(0, d, step):
+        out[lo:lo + step] = w[lo:lo + step].toarray()
+    return out
+
+
+class EventEvaluator:
+    """Evaluates a :class:`ThresholdNetwork` on batches by events from the empty input's trace.
+
+    ``evaluate(active)`` returns the same B x m' CSR of ones as ``network.evaluate(active)``
+    (module docstring: the math and the cost). ``xp`` is the array module (numpy or cupy),
+    ``max_work`` the contributions handled at once, ``max_rows`` the inputs per block, and
+    ``grouping`` "auto" (dense accumulator where it pays, NumPy only) or "sort".
+
+    ``sparsity`` (s) is the most active features an input may have: rows with more distinct
+    features are refused. ``first_layer`` picks how layer 1 is reached: "gains" (the
+    gain-filtered first layer of the module docstring; needs ``sparsity``; its table, with
+    cutoffs ceil(N_u / (s ``table_divisor``)), is built here, in ``table_seconds``, with
+    blocks of at most ``max_table_bytes``), "events" (every W_1^T column of every active input
+    unit), or "auto": "gains" when a sparsity is given and the network has a layer, else
+    "events". ``first_layer`` then holds the one in use. With "gains", a block of inputs whose
+    candidates need more than 1 / ``lookup_cost`` as many weight look-ups as its active input
+    units have W_1^T entries reads those columns instead (W_1^T is then built, once; both are
+    exact; ``lookup_cost=0`` never does). ``max_dense_lookup``: the most bytes a dense copy of
+    a layer's weights may take for :class:`WeightLookup` (0: always binary search).
+    ``deadline`` (a ``time.perf_counter()`` value): the gain table stops there with
+    :class:`superpose.circuits.engine._gains.TableTimeout` (the evaluator is then not built).
+    """
+
+    def __init__(self, network: ThresholdNetwork, xp=np, max_work: int = MAX_WORK,
+                 max_rows: int = MAX_ROWS, grouping: str = "auto", sparsity: int | None = None,
+                 first_layer: str = "auto", max_table_bytes: int = MAX_TABLE_BYTES,
+                 table_divisor: int = TABLE_DIVISOR, lookup_cost: int = LOOKUP_COST,
+                 max_dense_lookup: int = MAX_DENSE_BYTES, deadline: float = math.inf):
+        if not isinstance(network, ThresholdNetwork):
+            raise InvalidArgument(f"network={type(network).__name__} must be a ThresholdNetwork; "
+                                  "pass circuit.network")
+        self.xp = xp
+        self.max_work = check_int("max_work", max_work, minimum=1)
+        self.max_rows = check_int("max_rows", max_rows, minimum=1)
+        grouping = check_choice("grouping", grouping, GROUPINGS)
+        first_layer = check_choice("first_layer", first_layer, FIRST_LAYERS)
+        self.sparsity = None if sparsity is None else check_int("sparsity", sparsity, minimum=1)
+        self._max_table_bytes = check_int("max_table_bytes", max_table_bytes, minimum=1)
+        self._table_divisor = check_int("table_divisor", table_divisor, minimum=1)
+        self._lookup_cost = check_int("lookup_cost", lookup_cost, minimum=0)
+        self._max_dense_lookup = check_int("max_dense_lookup", max_dense_lookup, minimum=0)
+        if first_layer == "gains" and self.sparsity is None:
+            raise InvalidArgument("first_layer='gains' needs sparsity=s (the most active "
+                                  "features of an input); pass it, or use first_layer='events'")
+        gains = first_layer != "events" and self.sparsity is not None and bool(network.layers)
+        self.first_layer = "gains" if gains else "events"
+        self._dense = grouping == "auto" and xp is np
+        self._buffer = None
+        self.m, self.m_prime = network.m, network.m_prime
+        code = network.input_code
+        self.input_width = int(code.width)
+        self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
+        self._layers = []
+        self._table = self._lookup = self._first_fan = None
+        # the weights, not the network: the cache is keyed weakly by the network object
+        self._weights, self._lookups = [layer.weights for layer in network.layers], {}
+        self.table_seconds = 0.0
+        a0 = np.zeros(code.width, dtype=np.int64)
+        for l, layer in enumerate(network.layers):
+            z0 = layer.weights @ a0
+            if gains and l == 0:
+                fan = None  # layer 1 is reached through the gain table, never through W_1^T
+                self._build_table(layer, code, deadline)
+            else:
+                fan = _columns(xp, layer)
+            a0 = (z0 >= layer.theta).astype(np.int64)
+            self._layers.append((fan, xp.asarray(z0), xp.asarray(layer.theta),
+                                 xp.asarray(a0.astype(bool))))
+        out = network.output_code
+        self._decoder = PivotDecoder(xp, out.indptr, out.indices, out.width, a0.astype(bool),
+                                     self._repeater)
+        self.baseline_outputs = self._decoder.baseline_outputs
+
+    def _build_table(self, layer, code, deadline: float) -> None:
+        """The gain table of layer 1 and the weight lookup of its exact sums, on the backend;
+        ``table_seconds`` is the time both took (paid once per evaluator)."""
+        start = time.perf_counter()
+        xp = self.xp
+        table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices,
+                                code.width, self.sparsity, self._max_table_bytes,
+                                self._table_divisor, deadline)
+        self.table_entries = table.entries
+        self._table = types.SimpleNamespace(
+            ptr=xp.asarray(table.indptr), level_ends=xp.asarray(table.level_ends),
+            units=xp.asarray(table.units),
+            gain_bits=int(table.gains.max(initial=0)).bit_length(),
+            gains=xp.asarray(table.gains), leak=xp.asarray(table.leak),
+            need=xp.asarray(table.need), theta=xp.asarray(layer.theta),
+            on0=xp.asarray(~table.off), width=layer.width, entry_bytes=(
+                table.units.itemsize + table.gains.itemsize))
+        # entries packed as unit * 2^b + gain (b bits hold every gain) when the largest
+        # input-tagged key, batch * d_1 * 2^b, fits int64 for a block of one input at least
+        bits, width = self._table.gain_bits, layer.width
+        self._table.packed = None
+        if (width << bits) < 2 ** 62:
+            packed = (table.units.astype(np.int64) << bits) | table.gains.astype(np.int64)
+            self._table.packed = xp.asarray(
+                packed.astype(np.int32 if (width << bits) < 2 ** 31 else np.int64))
+        self._lookup = WeightLookup(xp, layer.weights, self._max_dense_lookup)
+        w = layer.weights
+        self._table.fanout = xp.asarray(np.bincount(w.indices[w.data != 0],
+                                                    minlength=w.shape[1]))
+        # a unit off at baseline whose row has no negative weight: its stored gains are the
+        # full g_u(f), so on supports that do not overlap z_u is their sum (no look-ups)
+        negative = np.zeros(w.shape[0], dtype=bool)
+        negative[np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))[w.data < 0]] = True
+        self._table.summable = xp.asarray(table.off & ~negative)
+        self._table.support_len = xp.asarray(np.diff(code.indptr).astype(np.int64))
+        self._layer1 = layer
+        self.table_seconds = time.perf_counter() - start
+
+    # --- public -----------------------------------------------------------------------------
+
+    def evaluate(self, active, stats: dict | None = None) -> sp.csr_matrix:
+        """Decoded outputs y (B x m' SciPy CSR of ones) for a (B, s) batch padded with -1.
+
+        With a dict ``stats``, also adds up the work done (for cost models): ``features``
+        (active features, sum |A|), ``supports`` (input-code entries read, sum_{i in A} |P_i|),
+        ``events`` (per layer l = 0..L, sum |E_l|), ``gathered`` (per stage l = 1..L and the
+        decode, the CSR entries read for the events of the stage before: W_l^T columns, then
+        the index entries the decoder read; 0 for layer 1 with the gain filter) and ``flips`` (outputs that differ from
+        y0). With the gain filter also ``gain_entries`` (table entries read), ``candidates``
+        ((input, unit) pairs of layer 1 whose bound allows a change) and ``lookups`` (weights
+        W_1[u, p] looked up for their exact sums), and ``fallback_columns`` (active input units
+        whose W_1^T columns were read instead, in blocks where that was cheaper; their entries
+        are in ``gathered[0]``).
+        """
+        active = self._checked(active)
+        batch = active.shape[0]
+        if stats is not None:
+            stages = len(self._layers) + 1
+            for key, value in (("features", 0), ("supports", 0), ("events", [0] * stages),
+                               ("gathered", [0] * stages), ("flips", 0)):
+                stats.setdefault(key, value)
+            if self._table is not None:
+                for key in ("gain_entries", "candidates", "lookups", "fallback_columns"):
+                    stats.setdefault(key, 0)
+        rows, cols = [], []
+        step = self._block_rows()
+        for lo in range(0, batch, step):
+            r, c = self._block(active[lo:lo + step], stats)
+            rows.append(_host(self.xp, r) + lo)
+            cols.append(_host(self.xp, c))
+        rows = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        cols = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+        indptr = np.zeros(batch + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=batch), out=indptr[1:])
+        return sp.csr_matrix((np.ones(len(cols), dtype=np.int64), cols, indptr),
+                             shape=(batch, self.m_prime))
+
+    def candidates(self, active) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, units): the layer-1 candidates of the gain filter for a batch, sorted; every
+        unit of layer 1 that differs from its baseline state on an input is among them (the
+        others are left at baseline without exact work). Needs first_layer == "gains"."""
+        if self._table is None:
+            raise InvalidArgument("candidates need the gain-filtered first layer; build the "
+                                  "evaluator with sparsity=s and first_layer='gains'")
+        active = self._checked(active)
+        xp = self.xp
+        b, j = np.nonzero(active != PAD)
+        bounds = self._gain_bounds(xp.asarray(b), xp.asarray(active[b, j]), active.shape[0],
+                                   None)
+        return _host(xp, bounds.rows), _host(xp, bounds.units)
+
+    def trace_events(self, active) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The events of every layer for a batch: [E_0, ..., E_L], each (rows, units, deltas)
+        as host arrays sorted by (row, unit), with a_l[row, u] = a0_l[u] + delta for the listed
+        pairs and a_l[row, u] = a0_l[u] for every other (module docstring). E_0 holds the
+        active input units (deltas all +1). ``baseline(l)`` gives (z0_l, a0_l)."""
+        active = self._checked(active)
+        parts = [([], [], []) for _ in range(len(self._layers) + 1)]
+        step = self._block_rows()
+        for lo in range(0, active.shape[0], step):
+            for part, (rows, units, deltas) in zip(
+                    parts, self._layer_events(active[lo:lo + step], None)):
+                rows = _host(self.xp, rows)
+                part[0].append(rows + lo)
+                part[1].append(_host(self.xp, units))
+                part[2].append(np.ones(rows.size, np.int64) if deltas is None
+                               else _host(self.xp, deltas))
+        empty = np.zeros(0, np.int64)
+        return [tuple(np.concatenate(p).astype(np.int64) if p else empty for p in part)
+                for part in parts]
+
+    def weight_lookup(self, layer: int) -> "WeightLookup":
+        """W_l[u, v] for pairs, l = 1..L (:class:`WeightLookup`, built once per layer; layer 1
+        shares the gain filter's own)."""
+        if not 1 <= layer <= len(self._layers):
+            raise InvalidArgument(f"layer={layer!r} must lie in [1, {len(self._layers)}]")
+        if layer == 1 and self._lookup is not None:
+            return self._lookup
+        found = self._lookups.get(layer)
+        if found is None:
+            found = self._lookups[layer] = WeightLookup(self.xp, self._weights[layer - 1],
+                                                        self._max_dense_lookup)
+        return found
+
+    def baseline(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """(z0_l, a0_l) of the empty input for layer l = 1..L (host arrays, int64 and bool)."""
+        if not 1 <= layer <= len(self._layers):
+            raise InvalidArgument(f"layer={layer!r} must lie in [1, {len(self._layers)}]")
+        _, z0, _, a0 = self._layers[layer - 1]
+        return _host(self.xp, z0), _host(self.xp, a0)
+
+    def bytes_read(self, stats: dict) -> int:
+        """The circuit bytes an evaluation that filled ``stats`` had to read, at least:
+
+        sum over active features i of (2 pointers + |P_i| indices) of the input code, plus, for
+        each stage (layers 1..L, then the decode), sum over the events v of the layer before of
+        (2 pointers + fan-out(v) (index + weight)) of W_l^T, and for the decode 2 pointers per
+        event of layer L and one index per entry it read (``PivotDecoder``: pivot-table entries,
+        second pivots, the rows of Q of the candidates that keep them, and the rows of Q^T
+        among outputs on at baseline). With the gain filter, layer 1 reads instead, per active
+        feature, 2 pointers and its stored entries (unit index + gain) of the table, per
+        lookup one key and one weight of W_1, and in blocks that read W_1^T instead
+        (``fallback_columns``) those columns as above. Bytes are those of the arrays the
+        evaluator reads (pointers int64, indices int32 unless a width needs int64, weights in
+        the narrowest integer type that holds them). Intermediate arrays, thresholds, leak caps
+        and baselines are not counted, and a lookup's binary search reads more than one key, so
+        this is a floor on the memory traffic of the evaluation.
+        """
+        fans = [self._input] + [layer[0] for layer in self._layers]
+        total = stats["features"] * 2 * fans[0].ptr.itemsize
+        total += stats["supports"] * fans[0].idx.itemsize
+        decoder = self._decoder
+        total += (stats["events"][-1] * 2 * decoder.pointer_bytes
+                  + stats["gathered"][-1] * decoder.index_bytes)
+        for fan, events, gathered in zip(fans[1:], stats["events"], stats["gathered"]):
+            if fan is None:  # layer 1 through the gain table
+                table, lookup = self._table, self._lookup
+                total += stats["features"] * 2 * table.ptr.itemsize
+                total += stats["gain_entries"] * table.entry_bytes
+                total += stats["lookups"] * lookup.bytes_per_lookup
+                fan, events = self._first_fan, stats["fallback_columns"]
+                if fan is None:
+                    continue
+            entry = fan.idx.itemsize + (0 if fan.val is None else fan.val.itemsize)
+            total += events * 2 * fan.ptr.itemsize + gathered * entry
+        return int(total)
+
+    # --- one block of inputs ----------------------------------------------------------------
+
+    def _checked(self, active) -> np.ndarray:
+        arr = np.asarray(active)
+        if arr.ndim != 2 or not (np.issubdtype(arr.dtype, np.integer) or arr.size == 0):
+            raise InvalidArgument(f"active of shape {arr.shape} and dtype {arr.dtype} must be a "
+                                  "2-d integer array (B, s); pad rows with -1")
+        arr = arr.astype(np.int64, copy=False)
+        if arr.size and (arr.min() < PAD or arr.max() >= self.m):
+            bad = arr[(arr < PAD) | (arr >= self.m)][0]
+            raise InvalidArgument(f"active feature {int(bad)} must lie in [0, m={self.m}) or "
+                                  f"be {PAD} padding; drop it")
+        s = self.sparsity
+        if s is not None and arr.shape[1] > s and arr.shape[0]:
+            ordered = np.sort(arr, axis=1)
+            new = np.ones(ordered.shape, dtype=bool)
+            new[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+            count = ((ordered != PAD) & new).sum(axis=1)
+            over = np.flatnonzero(count > s)
+            if over.size:
+                b = int(over[0])
+                raise InvalidArgument(f"row {b} of active has {int(count[b])} distinct features "
+                                      f"but sparsity={s}; pass at most {s} per row or build "
+                                      "the evaluator with a larger sparsity")
+        return arr
+
+    def _block(self, active: np.ndarray, stats: dict | None):
+        """(rows, columns) of the ones of y for one block, sorted by row then column."""
+        rows, units, deltas = self._layer_events(active, stats)[-1]
+        if stats is not None:
+            stats["events"][-1] += int(units.size)
+        return self._decoder.decode(rows, units, deltas, active.shape[0], stats)
+
+    def _layer_events(self, active: np.ndarray, stats: dict | None) -> list:
+        """[E_0, E_1, ..., E_L] of one block, each as (rows, units, deltas) sorted by (row,
+        unit); E_0's deltas are None (all +1)."""
+        xp = self.xp
+        b, j = np.nonzero(active != PAD)
+        feature_rows = xp.asarray(b)
+        features = xp.asarray(active[b, j])
+        events = [self._input_events(feature_rows, features)]
+        if stats is not None:
+            ptr = self._input.ptr
+            stats["features"] += int(features.size)
+            stats["supports"] += int((ptr[features + 1] - ptr[features]).sum())
+        for stage, (fan, base, limit, ref) in enumerate(self._layers):
+            rows, units, deltas = events[-1]
+            if stats is not None:
+                stats["events"][stage] += int(units.size)
+            if stage == 0 and self._table is not None:
+                events.append(self._gain_events(feature_rows, features, rows, units,
+                                                active.shape[0], stats))
+                continue
+            if stats is not None:
+                stats["gathered"][stage] += int((fan.ptr[units + 1] - fan.ptr[units]).sum())
+            events.append(self._step(rows, units, deltas, fan, base, limit, ref))
+        return events
+
+    def _gain_bounds(self, feature_rows, features, batch: int, stats: dict | None):
+        """The gain filter of layer 1 (module docstring) for active ``features`` of inputs
+        ``feature_rows`` (sorted): the candidates, the (input, unit) pairs whose bound U_u
+        reaches the need N_u, sorted by (row, unit), as ``rows`` and ``units``; with
+        ``sums`` (their stored gains summed), ``complete`` (every active feature of the input
+        had a stored entry for the unit) and ``support_total`` (per input, sum of |P_f| over
+        its distinct active features)."""
+        xp, table = self.xp, self._table
+        width, m = table.width, self.m
+        empty = xp.zeros(0, dtype=xp.int64)
+
+        def result(rows, units, sums, complete, support_total):
+            return types.SimpleNamespace(rows=rows, units=units, sums=sums, complete=complete,
+                                         support_total=support_total)
+
+        if not feature_rows.size:
+            return result(empty, empty, empty, xp.zeros(0, dtype=bool),
+                          xp.zeros(batch, dtype=xp.int64))
+        keys = self._distinct(feature_rows * m + features, batch * m)  # a set per input
+        feature_rows, features = keys // m, keys % m
+        span = xp.arange(batch, dtype=xp.int64)
+        first = xp.searchsorted(feature_rows, span, side="left")
+        after = xp.searchsorted(feature_rows, span, side="right")
+        counts = after - first
+        lengths = xp.concatenate([xp.zeros(1, dtype=xp.int64),
+                                  xp.cumsum(table.support_len[features])])
+        support_total = lengths[after] - lengths[first]
+        # a feature of an input with j features reads its entries of level <= j
+        starts = table.ptr[features]
+        lens = table.level_ends[features, counts[feature_rows] - 1] - starts
+        rep, total = self._repeater(lens)
+        if stats is not None:
+            stats["gain_entries"] += int(total)
+        if not total:
+            return result(empty, empty, empty, xp.zeros(0, dtype=bool), support_total)
+        pos = rep(starts - (xp.cumsum(lens) - lens)) + xp.arange(total)
+        keys, gains = self._sorted_by_key(rep(feature_rows), pos, batch)
+        heads = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), keys[1:] != keys[:-1]]))
+        ends = xp.concatenate([heads[1:], xp.asarray([total], dtype=heads.dtype)])
+        cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(gains)])
+        sums = cumulative[ends] - cumulative[heads]
+        keys = keys[heads]
+        rows, units = xp.divmod(keys, width)
+        missing = counts[rows] - (ends - heads)
+        bound = sums + missing * table.leak[units]
+        keep = xp.flatnonzero(bound >= table.need[units])
+        if stats is not None:
+            stats["candidates"] += int(keep.size)
+        return result(rows[keep], units[keep], sums[keep], missing[keep] == 0, support_total)
+
+    def _sorted_by_key(self, rows, pos, batch: int):
+        """The keys row * d_1 + unit of table entries ``pos`` read for inputs ``rows``, sorted,
+        with their gains carried along (int64 both). One sort of row * (d_1 2^b) + the
+        entry's packed unit * 2^b + gain (b bits hold every gain; ``packed`` is stored so),
+        in int32 when that fits (``_block_rows`` keeps blocks that small), else int64; an
+        argsort of the keys alone when even int64 cannot hold the packing."""
+        xp, table = self.xp, self._table
+        bits, width = table.gain_bits, table.width
+        if table.packed is None:
+            keys = rows * width + table.units[pos]
+            order = xp.argsort(keys)
+            return keys[order], table.gains[pos][order].astype(xp.int64)
+        stride = width << bits
+        kind = xp.int32 if batch * stride < 2 ** 31 else xp.int64
+        packed = xp.sort(rows.astype(kind) * stride + table.packed[pos].astype(kind))
+        return ((packed >> bits).astype(xp.int64),
+                (packed & ((1 << bits) - 1)).astype(xp.int64))
+
+    def _block_rows(self) -> int:
+        """Inputs per block: ``max_rows``, and with the gain filter at most as many as keep
+        its packed sort keys in int32 (when one input's fit), else in int64."""
+        table = self._table
+        if table is None or table.packed is None:
+            return self.max_rows
+        stride = table.width << table.gain_bits
+        limit = 2 ** 31 - 1 if stride < 2 ** 31 else 2 ** 63 - 1
+        return min(self.max_rows, max(1, limit // stride))
+
+    def _gain_events(self, feature_rows, features, rows0, units0, batch: int,
+                     stats: dict | None):
+        """E_1 through the gain filter: the candidates' exact sums z_u = sum_{p in A_b} W_1[u, p]
+        over the distinct active input units A_b (E_0 = (rows0, units0), sorted), compared with
+        theta_u; the events are those whose state differs from baseline, as (rows, units,
+        deltas) sorted by (row, unit)."""
+        xp, table = self.xp, self._table
+        bounds = self._gain_bounds(feature_rows, features, batch, stats)
+        rows, units = bounds.rows, bounds.units
+        span = xp.arange(batch, dtype=xp.int64)
+        starts = xp.searchsorted(rows0, span, side="left")
+        sizes = xp.searchsorted(rows0, span, side="right") - starts
+        # exact without look-ups: every active feature's gain stored, a row without negative
+        # weights, and supports that do not overlap (|A_b| = sum_f |P_f|), so z_u = sum G_u(f)
+        summed = (bounds.complete & table.summable[units]
+                  & (bounds.support_total[rows] == sizes[rows]))
+        z_all = xp.where(summed, bounds.sums, 0)
+        look = xp.flatnonzero(~summed)
+        work = sizes[rows[look]]
+        if self._lookup_cost and rows.size:
+            columns = int(table.fanout[units0].sum())
+            if self._lookup_cost * int(work.sum()) > columns:  # W_1^T is cheaper here
+                if self._first_fan is None:
+                    self._first_fan = _columns(xp, self._layer1)
+                if stats is not None:
+                    stats["fallback_columns"] += int(units0.size)
+                    stats["gathered"][0] += columns
+                _, z0, theta, a0 = self._layers[0]
+                return self._step(rows0, units0, None, self._first_fan, z0, theta, a0)
+        look_rows, look_units = rows[look], units[look]
+        for lo, hi in self._pieces(look_rows, work):
+            r, u, w = look_rows[lo:hi], look_units[lo:hi], work[lo:hi]
+            rep, total = self._repeater(w)
+            ends = xp.cumsum(w)
+            pos = rep(starts[r] - (ends - w)) + xp.arange(total)
+            weights = self._lookup(rep(u), units0[pos])
+            cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(weights)])
+            z_all[look[lo:hi]] = cumulative[ends] - cumulative[ends - w]
+            if stats is not None:
+                stats["lookups"] += int(total)
+        on = z_all >= table.theta[units]
+        changed = xp.flatnonzero(on != table.on0[units])
+        return rows[changed], units[changed], on[changed].astype(xp.int64) * 2 - 1
+
+    def _input_events(self, rows, features):
+        """E_0 for inputs ``rows`` (sorted) with active ``features``: the union of their
+        supports, as (rows, units, None); None stands for deltas that are all +1."""
+        xp, fan = self.xp, self._input
+        width = fan.width
+        if not rows.size:
+            empty = xp.zeros(0, dtype=xp.int64)
+            return empty, empty, None
+        lens = fan.ptr[features + 1] - fan.ptr[features]
+        rep, total = self._repeater(lens)
+        pos = rep(fan.ptr[features] - (xp.cumsum(lens) - lens)) + xp.arange(total)
+        first = int(rows[0])
+        keys = self._distinct(rep((rows - first) * width) + fan.idx[pos],
+                              (int(rows[-1]) - first + 1) * width)
+        return keys // width + first, keys % width, None
+
+    def _step(self, rows, units, deltas, fan: _Fanout, base, limit, ref):
+        """The events one stage on: events (rows, units, deltas; deltas None = all +1), sorted
+        by row, reach targets t through ``fan``; value_t = base[t] + sum of weight * delta;
+        on_t = [value_t >= limit[t]]; the events are
+        the (row, t) with on_t != ref[t] (ref = on at baseline), with delta = on_t - ref[t],
+        sorted by (row, t)."""
+        xp = self.xp
+        width = fan.width
+        work = fan.ptr[units + 1] - fan.ptr[units]
+        out_rows, out_units, out_deltas = [], [], []
+        for lo, hi in self._pieces(rows, work):
+            r, u, w = rows[lo:hi], units[lo:hi], work[lo:hi]
+            rep, total = self._repeater(w)
+            first = int(r[0])
+            span = int(r[-1]) - first + 1
+            pos = rep(fan.ptr[u] - (xp.cumsum(w) - w)) + xp.arange(total)
+            keys = rep((r - first) * width) + fan.idx[pos]
+            vals = None if fan.val is None else fan.val[pos].astype(xp.int64)
+            if deltas is not None:
+                d = rep(deltas[lo:hi])
+                vals = d if vals is None else vals * d
+            if self._dense and span * width <= _DENSE_FACTOR * total:
+                hit, delta = self._react_dense(keys, vals, span, base, limit, ref)
+                t = hit % width
+            else:
+                hit, sums = self._group(keys, vals)
+                t = hit % width
+                value = base[t] + sums
+                on = value >= limit[t]
+                changed = xp.flatnonzero(on != ref[t])
+                hit, t = hit[changed], t[changed]
+                delta = on[changed].astype(xp.int64) * 2 - 1
+            out_rows.append(hit // width + first)
+            out_units.append(t)
+            out_deltas.append(delta)
+        if not out_rows:
+            empty = xp.zeros(0, dtype=xp.int64)
+            return empty, empty, empty
+        return (xp.concatenate(out_rows), xp.concatenate(out_units),
+                xp.concatenate(out_deltas))
+
+    def _react_dense(self, keys, vals, span: int, base, limit, ref):
+        """``_step`` for one piece in a dense (span x width) accumulator (NumPy): every unit of
+        the span is compared, those not reached keep value = base and so their baseline state.
+        Returns the flat indices row * width + t of the events and their deltas."""
+        size = span * base.size
+        if self._buffer is None or self._buffer.size < size:
+            self._buffer = np.zeros(1 << (size - 1).bit_length(), dtype=np.int64)
+        acc = self._buffer[:size]
+        if vals is None:
+            np.add.at(acc, keys, 1)
+        else:
+            np.add.at(acc, keys, vals)
+        value = acc.reshape(span, base.size)
+        value += base
+        on = value >= limit
+        hit = np.flatnonzero(on != ref)
+        acc[:] = 0
+        return hit, on.ravel()[hit].astype(np.int64) * 2 - 1
+
+    # --- array helpers ----------------------------------------------------------------------
+
+    def _pieces(self, rows, work) -> list[tuple[int, int]]:
+        """Event ranges [lo, hi) made of whole rows, each with about ``max_work``
+        contributions (more only when one row alone has more)."""
+        xp = self.xp
+        n = int(rows.size)
+        if not n:
+            return []
+        cumulative = xp.cumsum(work)
+        if int(cumulative[-1]) <= self.max_work:
+            return [(0, n)]
+        bucket = (cumulative - work) // self.max_work
+        starts = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), rows[1:] != rows[:-1]]))
+        row_bucket = bucket[starts]
+        cuts = starts[xp.flatnonzero(row_bucket[1:] != row_bucket[:-1]) + 1]
+        bounds = [0] + [int(c) for c in _host(xp, cuts)] + [n]
+        return list(itertools.pairwise(bounds))
+
+    def _repeater(self, lens):
+        """(rep, total): rep(v) repeats v[i] lens[i] times (np.repeat; portable otherwise)."""
+        xp = self.xp
+        total = int(lens.sum()) if lens.size else 0
+        if xp is np:
+            return (lambda values: np.repeat(values, lens)), total
+        ends = xp.cumsum(lens)
+        nonempty = xp.flatnonzero(lens)
+        flags = xp.zeros(total, dtype=xp.int64)
+        flags[(ends - lens)[nonempty]] = 1
+        segment = nonempty[xp.cumsum(flags) - 1]
+        return (lambda values: values[segment]), total
+
+    def _distinct(self, keys, key_range: int):
+        """The distinct ``keys`` (in [0, key_range)), sorted: marked in a dense flag array
+        when key_range <= 8 len(keys) (NumPy), else sorted and deduplicated."""
+        xp = self.xp
+        if self._dense and key_range <= _DENSE_FACTOR * keys.size:
+            seen = np.zeros(key_range, dtype=bool)
+            seen[keys] = True
+            return np.flatnonzero(seen)
+        keys = xp.sort(keys)
+        if keys.size < 2:
+            return keys
+        return keys[xp.concatenate([xp.ones(1, dtype=bool), keys[1:] != keys[:-1]])]
+
+    def _group(self, keys, vals):
+        """Distinct ``keys`` (sorted) whose ``vals`` (None = all 1) sum to nonzero, and the
+        exact int64 sums: sort, then difference a cumulative sum at the group boundaries."""
+        xp = self.xp
+        n = int(keys.size)
+        if not n:
+            return keys.astype(xp.int64), xp.zeros(0, dtype=xp.int64)
+        order = xp.argsort(keys)
+        keys = keys[order]
+        heads = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), keys[1:] != keys[:-1]]))
+        ends = xp.concatenate([heads[1:], xp.asarray([n], dtype=heads.dtype)])
+        if vals is None:
+            sums = (ends - heads).astype(xp.int64)
+        else:
+            cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64),
+                                         xp.cumsum(vals[order].astype(xp.int64))])
+            sums = cumulative[ends] - cumulative[heads]
+        nonzero = xp.flatnonzero(sums)
+        return keys[heads][nonzero].astype(xp.int64), sums[nonzero]
+
+
+def _host(xp, array) -> np.ndarray:
+    """``array`` as a NumPy array on the host."""
+    return array if xp is np else xp.asnumpy(array)
+
+
+_CACHE: weakref.WeakKeyDictionary[ThresholdNetwork, dict] = weakref.WeakKeyDictionary()
+
+
+def event_evaluator(network: ThresholdNetwork, sparsity: int | None = None,
+                    deadline: float = math.inf) -> EventEvaluator:
+    """The NumPy :class:`EventEvaluator` of ``network`` for inputs of at most ``sparsity``
+    features (gain-filtered first layer when given), built once and cached per (network
+    object, sparsity) (weakly: it goes when the network goes). A build that passes
+    ``deadline`` raises :class:`superpose.circuits.engine._gains.TableTimeout` and caches nothing."""
+    per_network = _CACHE.get(network)
+    if per_network is None:
+        per_network = {}
+        _CACHE[network] = per_network
+    evaluator = per_network.get(sparsity)
+    if evaluator is None:
+        evaluator = EventEvaluator(network, sparsity=sparsity, deadline=deadline)
+        per_network[sparsity] = evaluator
+    return evaluator

@@ -1,0 +1,26 @@
+"""Correctness against the exact truth: fuzzing, exhaustive enumeration, shrinking, replay, and
+the error rates of approximate constructions."""
+
+from superpose.circuits.fuzz._error import (
+                                            ErrorRate,
+                                            clopper_pearson_upper,
+                                            error_rates,
+                                            kl_upper_bound,
+)
+from superpose.circuits.fuzz._fuzz import (
+                                            CorrectnessReport,
+                                            Counterexample,
+                                            adversarial_inputs,
+                                            compare,
+                                            evaluate_input,
+                                            exhaustive,
+                                            fuzz,
+                                            gain_filter_pays,
+                                            output_sources,
+                                            replays,
+                                            shrink,
+)
+
+__all__ = ["adversarial_inputs", "clopper_pearson_upper", "compare", "CorrectnessReport",
+    "Counterexample", "error_rates", "ErrorRate", "evaluate_input", "exhaustive", "fuzz",
+    "gain_filter_pays", "kl_upper_bound", "output_sources", "replays", "shrink"]

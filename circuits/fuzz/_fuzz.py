@@ -1,0 +1,359 @@
+"""Comparing a circuit with its problem's ground truth: exhaustively, or on sampled inputs.
+
+``exhaustive`` decides correctness on every s-sparse input (the *certified* notion) when the
+input space is small enough to enumerate; ``fuzz`` samples random and adversarial s-sparse
+inputs and can only ever refute. Both return a :class:`CorrectnessReport`; neither prints.
+
+Adversarial inputs (each a share of the samples):
+
+* ``random``: 1..s uniform distinct features;
+* ``sources``: every source feature of a random output (both ends of a pair), filled up;
+* ``near-miss``: a random output's sources but one, plus features whose input supports share
+  units with the missing one (the leak a threshold must resist);
+* ``neighbours``: a feature with random neighbours in the pair graph, or its neighbours alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from superpose.circuits.engine import event_evaluator
+from superpose.circuits.model import (
+    PAD,
+    Circuit,
+    count_sparse_inputs,
+    enumerate_sparse_inputs,
+    normalize_active,
+    random_sparse_inputs,
+)
+from superpose.circuits.validate import check_int, check_shard
+from superpose.theory.errors import InvalidArgument
+
+__all__ = ["Counterexample", "CorrectnessReport", "compare", "evaluate_input", "exhaustive", "fuzz",
+           "gain_filter_pays", "replays", "shrink",
+           "adversarial_inputs", "output_sources"]
+
+MAX_EXAMPLES = 5
+CHUNK = 2048
+#: What the plain event path pays per W_1^T entry it reads, over what the gain table pays per
+#: multiply-add of its build (about 7 ns against 0.3 to 0.5 ns on the machine of
+#: benchmarks/README.md); ``gain_filter_pays`` weighs the two with it.
+FILTER_COST_RATIO = 16
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """An input (its active features) on which output ``output`` reads ``got``, not ``expected``."""
+
+    active: tuple[int, ...]
+    output: int
+    expected: int
+    got: int
+
+    def as_dict(self) -> dict:
+        return {"active": list(self.active), "output": self.output,
+                "expected": self.expected, "got": self.got}
+
+
+@dataclass
+class CorrectnessReport:
+    """Outcome of comparing a circuit with its ground truth on a set of inputs."""
+
+    method: str  # "exhaustive" or "fuzz"
+    sparsity: int
+    inputs_checked: int
+    input_space: int
+    wrong_inputs: int = 0
+    false_positives: int = 0
+    false_negatives: int = 0
+    examples: list[Counterexample] = field(default_factory=list)
+    seed: int | None = None
+    seconds: float = 0.0
+    setup_seconds: float = 0.0  # of ``seconds``: building the evaluator's gain table (once)
+    by_strategy: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def wrong_outputs(self) -> int:
+        return self.false_positives + self.false_negatives
+
+    def inputs_per_second(self) -> float:
+        """Inputs checked per second after the one-time setup (0.0 when nothing was timed)."""
+        checking = self.seconds - self.setup_seconds
+        return self.inputs_checked / checking if checking > 0 else 0.0
+
+    @property
+    def complete(self) -> bool:
+        """True when every s-sparse input was checked."""
+        return self.method == "exhaustive" and self.inputs_checked == self.input_space
+
+    def as_dict(self) -> dict:
+        return {"method": self.method, "sparsity": self.sparsity,
+                "inputs_checked": self.inputs_checked, "input_space": self.input_space,
+                "complete": self.complete, "wrong_inputs": self.wrong_inputs,
+                "wrong_outputs": self.wrong_outputs, "false_positives": self.false_positives,
+                "false_negatives": self.false_negatives, "seed": self.seed,
+                "seconds": round(self.seconds, 3),
+                "setup_seconds": round(self.setup_seconds, 3),
+                "inputs_per_second": round(self.inputs_per_second(), 1),
+                "by_strategy": self.by_strategy,
+                "counterexamples": [e.as_dict() for e in self.examples]}
+
+
+def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport,
+            filtered: bool = False) -> None:
+    """Evaluate one batch (with the event evaluator) and add its mismatches to ``report``.
+
+    ``filtered``: use the gain-filtered first layer (the cached evaluator for the circuit's
+    sparsity, or the batch's width when that is larger), which costs a table build once per
+    circuit and then far less per input; otherwise the plain event path."""
+    if filtered:
+        sparsity = max(circuit.sparsity, np.shape(active)[1] if np.ndim(active) == 2 else 0)
+        evaluator = event_evaluator(circuit.network, sparsity)
+    else:
+        evaluator = event_evaluator(circuit.network)
+    got = evaluator.evaluate(active)
+    want = circuit.problem.truth(active)
+    diff = (got - want).tocoo()
+    mask = diff.data != 0
+    rows, cols, vals = diff.row[mask], diff.col[mask], diff.data[mask]
+    report.inputs_checked += len(active)
+    report.false_positives += int(np.count_nonzero(vals > 0))
+    report.false_negatives += int(np.count_nonzero(vals < 0))
+    report.wrong_inputs += len(np.unique(rows))
+    for b, k, v in zip(rows, cols, vals, strict=True):
+        if len(report.examples) >= MAX_EXAMPLES:
+            break
+        row = tuple(int(i) for i in active[b] if i != PAD)
+        report.examples.append(Counterexample(row, int(k), int(v < 0), int(v > 0)))
+
+
+def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | None = None,
+               stop_at_first: bool = False, shard: tuple[int, int] = (0, 1),
+               progress: Callable[[int, int], None] | None = None) -> CorrectnessReport:
+    """Check every input with at most ``sparsity`` (default: the circuit's) active features.
+
+    With a ``deadline`` (a ``time.perf_counter()`` value) or ``stop_at_first`` the enumeration
+    may end early; the report is then not ``complete``. ``shard = (i, n)`` checks only the
+    inputs whose position j in the enumeration order has j mod n = i, so the n shards
+    partition the input space. ``progress(done, total)``, if given, is called after each chunk
+    with the inputs checked so far and the size of the (shard's) input space.
+    """
+    s = circuit.sparsity if sparsity is None else check_int("sparsity", sparsity, minimum=1,
+                                                             maximum=circuit.m)
+    index, count = check_shard(shard)
+    start = time.perf_counter()
+    space = count_sparse_inputs(circuit.m, s)
+    report = CorrectnessReport("exhaustive", s, 0, (space - index + count - 1) // count)
+    width = max(s, circuit.sparsity)
+    filtered = gain_filter_pays(circuit.network, width, report.input_space)
+    report.setup_seconds = _prepare(circuit, width if filtered else None)
+    offset = 0
+    for chunk in enumerate_sparse_inputs(circuit.m, s, CHUNK):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        mine = chunk if count == 1 else chunk[(offset + np.arange(len(chunk))) % count == index]
+        offset += len(chunk)
+        if len(mine):
+            compare(circuit, mine, report, filtered)
+        if progress is not None:
+            progress(report.inputs_checked, report.input_space)
+        if stop_at_first and report.examples:
+            break
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def gain_filter_pays(network, sparsity: int, inputs: int) -> bool:
+    """Whether a check of ``inputs`` inputs should build the gain-filtered first layer.
+
+    The table costs about d_1 (nnz(P) + m) multiply-adds once (circuits/engine/_gains.py); without
+    it, an input of s features reads about s (nnz(P) / m) (nnz(W_1) / d_0) entries of W_1^T
+    (its supports' columns), each ``FILTER_COST_RATIO`` times as dear, and with it almost
+    none. The filter pays when the second cost, over every input, reaches the first. Either
+    way the verdicts are the same; only the time differs.
+    """
+    if not network.layers:
+        return False
+    code, weights = network.input_code, network.layers[0].weights
+    d1, d0 = weights.shape
+    m, nnz_p = code.n_rows, len(code.indices)
+    per_input = sparsity * (nnz_p / max(m, 1)) * (weights.nnz / max(d0, 1))
+    return inputs * per_input * FILTER_COST_RATIO >= d1 * (nnz_p + m)
+
+
+def _prepare(circuit: Circuit, sparsity: int | None) -> float:
+    """Seconds taken to get the cached event evaluator that ``compare`` will use (its gain
+    table, for a ``sparsity``; about 0 once cached)."""
+    start = time.perf_counter()
+    event_evaluator(circuit.network, sparsity)
+    return time.perf_counter() - start
+
+
+def output_sources(circuit: Circuit) -> np.ndarray:
+    """For each output k, the input features its ground truth reads: row k of an m' x w int64
+    array, padded with PAD (``circuit.problem.sources()``)."""
+    return np.asarray(circuit.problem.sources(), dtype=np.int64)
+
+
+def adversarial_inputs(circuit: Circuit, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """``n`` inputs split between the strategies of the module docstring, by name."""
+    s, m = circuit.sparsity, circuit.m
+    shares = {"random": n - 3 * (n // 4), "sources": n // 4, "near-miss": n // 4,
+              "neighbours": n // 4}
+    sources = output_sources(circuit)
+    out = {"random": random_sparse_inputs(m, s, shares["random"], rng)}
+    out["sources"] = _with_fill(sources[rng.integers(0, len(sources), shares["sources"])], m, s,
+                                None, rng)
+    out["near-miss"] = _near_misses(circuit, sources, shares["near-miss"], rng)
+    out["neighbours"] = _neighbours(circuit, shares["neighbours"], rng)
+    return out
+
+
+def _with_fill(base: np.ndarray, m: int, s: int, draw, rng) -> np.ndarray:
+    """Rows of ``base`` (PAD allowed) filled up to a random size <= s.
+
+    ``draw(rows)`` proposes one feature for each row index in ``rows`` (PAD where a row has no
+    candidate, which then gets a uniform feature); a proposal the row already holds is
+    dropped and the row asks again, up to 8 s times, after which uniform features fill it.
+    Every round is one vectorised step over the rows still short.
+    """
+    rows = np.full((len(base), s), PAD, dtype=np.int64)
+    width = min(base.shape[1], s)
+    rows[:, :width] = base[:, :width]
+    rows = normalize_active(rows, m, s)  # padding last
+    have = np.count_nonzero(rows != PAD, axis=1)
+    want = np.minimum(rng.integers(have, s + 1), m)
+    for tries in itertools.count():
+        short = np.flatnonzero(have < want)
+        if not short.size:
+            break
+        uniform = rng.integers(0, m, short.size)
+        proposal = draw(short) if draw is not None and tries < 8 * s else uniform
+        proposal = np.where(proposal == PAD, uniform, proposal)
+        new = ~(rows[short] == proposal[:, None]).any(axis=1)
+        taken = short[new]
+        rows[taken, have[taken]] = proposal[new]
+        have[taken] += 1
+    return normalize_active(rows, m, s)
+
+
+def _pick(indptr: np.ndarray, indices: np.ndarray, owners: np.ndarray, rng) -> np.ndarray:
+    """One uniform entry of CSR row ``owners[j]`` for each j (PAD for an empty row or a PAD
+    owner)."""
+    owners = np.asarray(owners, dtype=np.int64)
+    valid = owners != PAD
+    safe = np.where(valid, owners, 0)
+    lens = np.where(valid, indptr[safe + 1] - indptr[safe], 0)
+    offset = (rng.random(owners.size) * lens).astype(np.int64)
+    picked = indices[np.minimum(indptr[safe] + offset, max(len(indices) - 1, 0))] \
+        if len(indices) else np.zeros(owners.size, dtype=np.int64)
+    return np.where(lens > 0, picked, PAD).astype(np.int64)
+
+
+def _near_misses(circuit: Circuit, sources, n: int, rng) -> np.ndarray:
+    """Sources of an output but one, plus features that share input units with the missing one:
+    a random unit of the missing feature's support, then a random feature whose support holds it.
+    """
+    code = circuit.network.input_code
+    holders = code.matrix_t()
+    ks = rng.integers(0, len(sources), n)
+    drop = rng.integers(0, sources.shape[1], n)
+    base = sources[ks].copy()
+    missing = base[np.arange(n), drop]
+    base[np.arange(n), drop] = PAD
+
+    def draw(rows):
+        units = _pick(code.indptr, code.indices, missing[rows], rng)
+        return _pick(holders.indptr, holders.indices, units, rng)
+
+    return _with_fill(base, circuit.m, circuit.sparsity, draw, rng)
+
+
+def _neighbours(circuit: Circuit, n: int, rng) -> np.ndarray:
+    """A feature with random neighbours in the pair graph, or (half the time) without it."""
+    graph = circuit.problem.related_features().tocsr()
+    centres = rng.integers(0, circuit.m, n)
+    keep_centre = rng.random(n) < 0.5
+    base = np.where(keep_centre, centres, PAD)[:, None]
+
+    def draw(rows):
+        return _pick(graph.indptr, graph.indices, centres[rows], rng)
+
+    return _with_fill(base, circuit.m, circuit.sparsity, draw, rng)
+
+
+def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
+         progress: Callable[[int, int], None] | None = None) -> CorrectnessReport:
+    """Compare on ``samples`` random and adversarial inputs drawn from ``seed``;
+    ``progress(done, samples)``, if given, is called after each batch evaluated."""
+    samples = check_int("samples", samples, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    start = time.perf_counter()
+    s = circuit.sparsity
+    report = CorrectnessReport("fuzz", s, 0, count_sparse_inputs(circuit.m, s), seed=seed)
+    filtered = gain_filter_pays(circuit.network, s, samples)
+    report.setup_seconds = _prepare(circuit, s if filtered else None)
+    batches = adversarial_inputs(circuit, samples, np.random.default_rng(seed))
+    for name, batch in batches.items():
+        before = report.wrong_inputs
+        for lo in range(0, len(batch), CHUNK):
+            compare(circuit, batch[lo:lo + CHUNK], report, filtered)
+            if progress is not None:
+                progress(report.inputs_checked, samples)
+        report.by_strategy[name] = report.wrong_inputs - before
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def evaluate_input(circuit: Circuit, active) -> tuple[set[int], set[int]]:
+    """One input, given as its active features: (outputs that read 1, outputs that should).
+
+    Evaluated by the plain ``network.evaluate``, not the event evaluator that ``compare``
+    uses: the plain evaluator is the reference every counterexample is replayed through
+    (``replays``, ``shrink``), so a bug in the faster one cannot confirm itself.
+
+    Raises InvalidArgument for more than s features, a repeated one, or one outside [0, m).
+    """
+    active = [int(i) for i in active]
+    if len(active) > circuit.sparsity:
+        raise InvalidArgument(f"active has {len(active)} features but the circuit's sparsity "
+                              f"is {circuit.sparsity}; pass at most that many")
+    bad = [i for i in active if not 0 <= i < circuit.m]
+    if bad:
+        raise InvalidArgument(f"active feature {bad[0]} must lie in [0, m={circuit.m})")
+    if len(set(active)) != len(active):
+        raise InvalidArgument(f"active={active} repeats a feature; list each once")
+    row = normalize_active([active + [PAD] * (circuit.sparsity - len(active))], circuit.m,
+                           circuit.sparsity)
+    return (set(circuit.network.evaluate(row).indices.tolist()),
+            set(circuit.problem.truth(row).indices.tolist()))
+
+
+def replays(circuit: Circuit, example: Counterexample) -> bool:
+    """True when evaluating ``example.active`` alone really gives the reported wrong output."""
+    got, want = evaluate_input(circuit, example.active)
+    k = example.output
+    return (k in got) == bool(example.got) and (k in want) == bool(example.expected) \
+        and example.got != example.expected
+
+
+def shrink(circuit: Circuit, example: Counterexample) -> Counterexample:
+    """Drop active features one at a time while output ``example.output`` stays wrong."""
+    k = example.output
+    changed = True
+    while changed and example.active:
+        changed = False
+        for f in example.active:
+            trial = tuple(g for g in example.active if g != f)
+            got, want = evaluate_input(circuit, trial)
+            if (k in got) != (k in want):
+                example = Counterexample(trial, k, int(k in want), int(k in got))
+                changed = True
+                break
+    return example
+

@@ -1,0 +1,267 @@
+"""The "superpose-circuit" file format, version 1: an .npz any NumPy/SciPy program can read.
+
+Documented in paper_notes/format.md. Files are written byte-reproducibly: entries in a fixed
+order, fixed zip timestamps, no compression metadata that depends on time, so the same circuit
+gives the same bytes. Reading never unpickles (``allow_pickle=False``) and checks every
+required field, shape and index range before building anything.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from superpose.circuits.io._atomic import write_atomically
+from superpose.circuits.model import Circuit, Layer, SupportCode, ThresholdNetwork
+from superpose.circuits.registry import broken_plugins, problem_names, problem_spec
+from superpose.theory.errors import CircuitFormatError, InvalidArgument, SuperposeError
+
+__all__ = ["FORMAT", "VERSION", "save_circuit", "load_circuit", "circuit_arrays"]
+
+FORMAT = "superpose-circuit"
+VERSION = 1
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+_RESERVED = frozenset({"format", "version", "problem", "sparsity", "seed", "m", "m_prime",
+                       "n_layers", "construction", "constants_json", "family",
+                       "instance_seed"})
+
+
+def circuit_arrays(circuit: Circuit) -> dict[str, np.ndarray]:
+    """The file's fields, in the order they are written (every integer field as int64)."""
+    return {name: np.asarray(array, dtype=dtype) if dtype else np.asarray(array)
+            for name, array, dtype in _fields(circuit)}
+
+
+def _fields(circuit: Circuit):
+    """(name, array, dtype) in file order; ``dtype`` is what the file stores (None: as is).
+    Arrays are left in their own dtype so that a large one is converted chunk by chunk."""
+    net = circuit.network
+    i8 = np.int64
+    yield "format", np.array(FORMAT), None
+    yield "version", VERSION, i8
+    yield "problem", np.array(circuit.problem.name), None
+    yield "sparsity", circuit.sparsity, i8
+    yield "seed", circuit.seed, i8
+    yield "m", circuit.m, i8
+    yield "m_prime", circuit.m_prime, i8
+    for name, array in circuit.problem.to_arrays().items():
+        if name in _RESERVED or name.startswith(("layer", "input_code", "output_code")) \
+                or not name.isidentifier():
+            raise InvalidArgument(f"problem {circuit.problem.name!r} stores a field named "
+                                  f"{name!r}, which the format reserves or cannot store; "
+                                  "rename it in its to_arrays()")
+        yield name, array, i8
+    yield from _code_fields("input_code", net.input_code)
+    yield "input_code_width", net.input_code.width, i8
+    yield "n_layers", len(net.layers), i8
+    for l, layer in enumerate(net.layers, start=1):
+        w = layer.weights
+        if not w.has_sorted_indices:
+            w = w.copy()
+            w.sort_indices()
+        yield f"layer{l}_indptr", w.indptr, i8
+        yield f"layer{l}_indices", w.indices, i8
+        yield f"layer{l}_data", w.data, i8
+        yield f"layer{l}_shape", w.shape, i8
+        yield f"layer{l}_theta", layer.theta, i8
+    yield from _code_fields("output_code", net.output_code)
+    yield "construction", np.array(circuit.construction), None
+    yield "constants_json", np.array(json.dumps(circuit.constants, sort_keys=True)), None
+    yield "family", np.array(circuit.family), None
+    yield "instance_seed", circuit.instance_seed, np.int64
+
+
+def _code_fields(prefix: str, code: SupportCode):
+    yield f"{prefix}_indptr", code.indptr, np.int64
+    yield f"{prefix}_indices", code.indices, np.int64
+
+
+_STREAM_CHUNK = 1 << 22
+
+
+def save_circuit(circuit: Circuit, path) -> Path:
+    """Write ``circuit`` to ``path`` (byte-identical for identical circuits).
+
+    Each field is streamed into the zip archive, a large one converted to the stored dtype
+    chunk by chunk, so writing needs little memory beyond the circuit itself. The archive is
+    written next to ``path`` and renamed into place, so a failed write leaves no partial file.
+    """
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, array, dtype in _fields(circuit):
+                _write_field(zf, name, np.asarray(array), dtype)
+
+    path = write_atomically(path, write, CircuitFormatError)
+    return path
+
+
+def _write_field(zf: zipfile.ZipFile, name: str, array: np.ndarray, dtype) -> None:
+    """One ``.npy`` member, as ``np.lib.format.write_array`` of the converted array writes it
+    (a version 1.0 header, C order), with the member's size set up front as
+    ``ZipFile.writestr`` does, so the archive's bytes do not depend on the chunking."""
+    info = zipfile.ZipInfo(name + ".npy", date_time=_EPOCH)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    stored = np.dtype(dtype) if dtype is not None else array.dtype
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": np.lib.format.dtype_to_descr(stored), "fortran_order": False,
+                 "shape": array.shape})
+    info.file_size = header.tell() + array.size * stored.itemsize
+    flat = array.reshape(-1)
+    with zf.open(info, "w") as member:
+        member.write(header.getvalue())
+        for lo in range(0, max(flat.size, 1), _STREAM_CHUNK):
+            member.write(np.ascontiguousarray(flat[lo:lo + _STREAM_CHUNK], dtype=stored)
+                         .tobytes())
+
+
+def load_circuit(path) -> Circuit:
+    """Read and validate a circuit file; CircuitFormatError names what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise CircuitFormatError(f"circuit file {str(path)!r} does not exist; "
+                                 "write one with 'superpose build'")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            data = {name: npz[name] for name in npz.files}
+    except Exception as exc:  # numpy raises many types for a damaged archive
+        raise CircuitFormatError(f"{str(path)!r} is not a readable .npz circuit file "
+                                 f"({type(exc).__name__}); rebuild it with 'superpose build'"
+                                 ) from None
+    try:
+        return _from_arrays(data, str(path))
+    except CircuitFormatError:
+        raise
+    except (SuperposeError, ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
+        raise CircuitFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
+
+
+def _get(data, name, where):
+    if name not in data:
+        raise CircuitFormatError(f"{where!r} lacks required field {name!r}; "
+                                 f"it is not a complete {FORMAT} v{VERSION} file")
+    return data[name]
+
+
+def _scalar_int(data, name, where) -> int:
+    value = _get(data, name, where)
+    if value.shape != () or value.dtype.kind not in "iu":
+        raise CircuitFormatError(f"{where!r}: field {name!r} must be an integer scalar")
+    return int(value)
+
+
+def _scalar_str(data, name, where) -> str:
+    value = _get(data, name, where)
+    if value.shape != () or value.dtype.kind != "U":
+        raise CircuitFormatError(f"{where!r}: field {name!r} must be a string scalar")
+    return str(value)
+
+
+def _int_array(data, name, where, ndim=1) -> np.ndarray:
+    value = _get(data, name, where)
+    if value.ndim != ndim or (value.size and value.dtype.kind not in "iu"):
+        raise CircuitFormatError(f"{where!r}: field {name!r} must be a {ndim}-d integer array")
+    return value.astype(np.int64)
+
+
+class _ProblemFields:
+    """What ``Problem.from_arrays`` reads: ``fields[name]`` is a stored integer array as
+    int64, 1-d or 2-d; a missing field is the one-line error of a missing required field."""
+
+    def __init__(self, data: dict, where: str):
+        self._data, self._where = data, where
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        value = _get(self._data, name, self._where)
+        return _int_array(self._data, name, self._where, ndim=max(1, min(value.ndim, 2)))
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._data
+
+
+def _code(data, prefix, n_rows, width, where) -> SupportCode:
+    indptr = _int_array(data, f"{prefix}_indptr", where)
+    indices = _int_array(data, f"{prefix}_indices", where)
+    _check_csr(indptr, indices, n_rows, width, prefix, where)
+    return SupportCode(indptr, indices, width)
+
+
+def _check_csr(indptr, indices, n_rows, n_cols, name, where) -> None:
+    if len(indptr) != n_rows + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0) \
+            or indptr[-1] != len(indices):
+        raise CircuitFormatError(f"{where!r}: {name} indptr must be non-decreasing from 0 to "
+                                 f"nnz with {n_rows} rows")
+    if indices.size and (indices.min() < 0 or indices.max() >= n_cols):
+        raise CircuitFormatError(f"{where!r}: {name} indices must lie in [0, {n_cols})")
+
+
+def _from_arrays(data: dict, where: str) -> Circuit:
+    fmt = _scalar_str(data, "format", where)
+    if fmt != FORMAT:
+        raise CircuitFormatError(f"{where!r} has format={fmt!r}, expected {FORMAT!r}")
+    version = _scalar_int(data, "version", where)
+    if version != VERSION:
+        raise CircuitFormatError(f"{where!r} has version={version}, this superpose reads "
+                                 f"version {VERSION}; rebuild it or upgrade superpose")
+    problem_name = _scalar_str(data, "problem", where)
+    if problem_name not in problem_names():
+        broken = [p for p in broken_plugins() if p.entry_point == problem_name]
+        reason = f" ({broken[0].message()})" if broken else ""
+        raise CircuitFormatError(f"{where!r} has problem={problem_name!r}, which is not "
+                                 f"installed here{reason}; install the package that provides "
+                                 f"it (known: {', '.join(problem_names())})")
+    spec = problem_spec(problem_name)
+    m = _scalar_int(data, "m", where)
+    m_prime = _scalar_int(data, "m_prime", where)
+    problem = spec.problem_type.from_arrays(m, _ProblemFields(data, where))
+    if (problem.m, problem.m_prime) != (m, m_prime):
+        raise CircuitFormatError(f"{where!r}: m={m}, m_prime={m_prime} disagree with the "
+                                 f"instance (m={problem.m}, m'={problem.m_prime})")
+    width = _scalar_int(data, "input_code_width", where)
+    if width < 1:
+        raise CircuitFormatError(f"{where!r}: input_code_width={width} must be >= 1")
+    in_code = _code(data, "input_code", m, width, where)
+    n_layers = _scalar_int(data, "n_layers", where)
+    if n_layers < 0:
+        raise CircuitFormatError(f"{where!r}: n_layers={n_layers} must be >= 0")
+    layers, prev = [], width
+    for l in range(1, n_layers + 1):
+        shape = _int_array(data, f"layer{l}_shape", where)
+        if shape.shape != (2,) or shape[1] != prev or shape[0] < 1:
+            raise CircuitFormatError(f"{where!r}: layer{l}_shape must be (d_{l} >= 1, "
+                                     f"d_{l - 1}={prev})")
+        indptr = _int_array(data, f"layer{l}_indptr", where)
+        indices = _int_array(data, f"layer{l}_indices", where)
+        values = _int_array(data, f"layer{l}_data", where)
+        _check_csr(indptr, indices, int(shape[0]), int(shape[1]), f"layer{l}", where)
+        if len(values) != len(indices):
+            raise CircuitFormatError(f"{where!r}: layer{l}_data and layer{l}_indices differ "
+                                     "in length")
+        theta = _int_array(data, f"layer{l}_theta", where)
+        if theta.shape != (shape[0],):
+            raise CircuitFormatError(f"{where!r}: layer{l}_theta must hold {shape[0]} values")
+        w = sp.csr_matrix((values, indices, indptr), shape=tuple(int(x) for x in shape))
+        layers.append(Layer(w, theta))
+        prev = int(shape[0])
+    out_code = _code(data, "output_code", m_prime, prev, where)
+    sparsity = _scalar_int(data, "sparsity", where)
+    seed = _scalar_int(data, "seed", where)
+    if seed < 0:
+        raise CircuitFormatError(f"{where!r}: seed={seed} must be >= 0")
+    construction = _scalar_str(data, "construction", where) if "construction" in data \
+        else "unknown"
+    constants = json.loads(_scalar_str(data, "constants_json", where)) \
+        if "constants_json" in data else {}
+    if not isinstance(constants, dict):
+        raise CircuitFormatError(f"{where!r}: constants_json must hold a JSON object")
+    family = _scalar_str(data, "family", where) if "family" in data else ""
+    instance_seed = _scalar_int(data, "instance_seed", where) if "instance_seed" in data else -1
+    network = ThresholdNetwork(in_code, tuple(layers), out_code)
+    return Circuit(problem, network, construction, sparsity, seed, constants, family,
+                   instance_seed)

@@ -1,0 +1,267 @@
+"""A sparse layered threshold network read through fixed support codes.
+
+Semantics (the model of paper_notes/model.md, section "Network"):
+
+* a_0[p] = 1 iff some active input feature i has p in its input support P_i;
+* a_l = [W_l a_{l-1} >= theta_l] for l = 1..L, with integer W_l (d_l x d_{l-1}) and theta_l;
+* output k is read as 1 iff every unit of its output support Q_k (in layer L) is 1.
+
+Evaluation is exact integer arithmetic on SciPy CSR matrices, for any integer weights and
+thresholds (negative weights, and thresholds <= 0 that fire on a zero pre-activation, included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+from superpose.circuits.model._codes import SupportCode
+from superpose.circuits.model._inputs import active_matrix
+
+__all__ = ["Layer", "ThresholdNetwork", "Counts", "threshold_to_relus"]
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """Integer weights (d_l x d_{l-1} CSR) and integer thresholds (d_l) of one layer."""
+
+    weights: sp.csr_matrix
+    theta: np.ndarray
+
+    def __post_init__(self) -> None:
+        """Canonical CSR: duplicate (row, column) entries are summed, as evaluation reads them,
+        so counts see the effective weights."""
+        w = sp.csr_matrix(self.weights, dtype=np.int64)
+        w.sum_duplicates()
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "theta", np.asarray(self.theta, dtype=np.int64))
+
+    @property
+    def width(self) -> int:
+        return self.weights.shape[0]
+
+    @cached_property
+    def weights_t(self) -> sp.csr_matrix:
+        """W^T as CSR, so a batch (B x d_{l-1}) times it is a CSR x CSR product."""
+        return self.weights.T.tocsr()
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Exact resource counts read off a network (never from a formula).
+
+    neurons counts every unit of every layer, the input layer included (it is in
+    superposition too); threshold_units counts the computing layers 1..L only; relus counts
+    the exact pure-ReLU form, two ReLUs per threshold unit plus the input layer. params counts
+    nonzero weights plus nonzero thresholds; relu_params the same in the ReLU form; bits sums,
+    over every nonzero parameter v, 1 + bit_length(|v|) (sign and magnitude).
+    """
+
+    widths: tuple[int, ...]
+    neurons: int
+    neurons_without_input: int
+    threshold_units: int
+    relus: int
+    relus_without_input: int
+    params: int
+    nonzero_weights: int
+    nonzero_thresholds: int
+    relu_params: int
+    bits: int
+    max_abs_weight: int
+
+    def as_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def threshold_to_relus(z: np.ndarray, theta) -> np.ndarray:
+    """The exact two-ReLU form of a threshold unit on integer pre-activations.
+
+    [z >= theta] = ReLU(z - theta + 1) - ReLU(z - theta) for every integer z and theta.
+
+    >>> threshold_to_relus(np.array([-1, 0, 1, 2]), 1).tolist()
+    [0, 0, 1, 1]
+    """
+    z = np.asarray(z, dtype=np.int64)
+    return np.maximum(z - theta + 1, 0) - np.maximum(z - theta, 0)
+
+
+@dataclass(frozen=True, eq=False)
+class ThresholdNetwork:
+    """Input code (m rows over layer 0), layers 1..L, output code (m' rows over layer L)."""
+
+    input_code: SupportCode
+    layers: tuple[Layer, ...]
+    output_code: SupportCode
+
+    def __post_init__(self) -> None:
+        widths = self.widths
+        for l, layer in enumerate(self.layers, start=1):
+            if layer.weights.shape != (widths[l], widths[l - 1]):
+                raise ValueError(f"layer {l} has shape {layer.weights.shape}, expected "
+                                 f"({widths[l]}, {widths[l - 1]})")
+            if layer.theta.shape != (widths[l],):
+                raise ValueError(f"layer {l} has {layer.theta.shape} thresholds, expected "
+                                 f"{widths[l]}")
+        if self.output_code.width != widths[-1]:
+            raise ValueError(f"output code width {self.output_code.width} must equal the last "
+                             f"layer's width {widths[-1]}")
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return (self.input_code.width,) + tuple(layer.width for layer in self.layers)
+
+    @property
+    def m(self) -> int:
+        return self.input_code.n_rows
+
+    @property
+    def m_prime(self) -> int:
+        return self.output_code.n_rows
+
+    def input_layer(self, active: np.ndarray) -> sp.csr_matrix:
+        """a_0 for a batch: B x d_0, 1 where some active feature's support holds the unit."""
+        a0 = active_matrix(active, self.m) @ self.input_code.matrix()
+        return _as_bool(a0)
+
+    def forward(self, active: np.ndarray) -> list[sp.csr_matrix]:
+        """[a_0, a_1, ..., a_L] for a batch of padded active-index rows."""
+        return self.trace(active)[1]
+
+    def trace(self, active: np.ndarray) -> tuple[list[sp.csr_matrix], list[sp.csr_matrix]]:
+        """Pre-activations [z_1, ..., z_L] (z_l = W_l a_{l-1}, B x d_l) and activations
+        [a_0, ..., a_L] for a batch of padded active-index rows."""
+        acts, pre = [self.input_layer(active)], []
+        for layer in self.layers:
+            pre.append((acts[-1] @ layer.weights_t).tocsr())
+            acts.append(_fire(pre[-1], layer.theta))
+        return pre, acts
+
+    def decode(self, a_last: sp.csr_matrix) -> sp.csr_matrix:
+        """y (B x m', 0/1): y_k = 1 iff every unit of Q_k is 1 in a_L."""
+        hits = (a_last @ self.output_code.matrix_t()).tocsr()
+        sizes = self.output_code.sizes()
+        hits.data = (hits.data == sizes[hits.indices]).astype(np.int64)
+        y = _as_bool(hits)
+        empty = np.flatnonzero(sizes == 0)
+        if empty.size:
+            always = sp.csr_matrix(np.ones((a_last.shape[0], empty.size), dtype=np.int64))
+            y = y.maximum(_scatter_columns(always, empty, self.m_prime))
+        return y
+
+    def evaluate(self, active: np.ndarray) -> sp.csr_matrix:
+        """Decoded outputs y (B x m' CSR of ones) for a batch of inputs."""
+        return self.decode(self.forward(active)[-1])
+
+    def counts(self) -> Counts:
+        """Exact counts from the stored arrays (see :class:`Counts`), read in chunks so that
+        no copy of a layer's weights is made."""
+        widths = self.widths
+        computing = sum(widths[1:])
+        nz_w = nz_t = bits = top = 0
+        for layer in self.layers:
+            w_nonzero, w_bits, w_max = _value_stats(layer.weights.data)
+            t_nonzero, t_bits, t_max = _value_stats(layer.theta)
+            nz_w += w_nonzero
+            nz_t += t_nonzero
+            bits += w_bits + t_bits
+            top = max(top, w_max, t_max)
+        return Counts(
+            widths=tuple(int(w) for w in widths),
+            neurons=int(sum(widths)),
+            neurons_without_input=int(computing),
+            threshold_units=int(computing),
+            relus=int(widths[0] + 2 * computing),
+            relus_without_input=int(2 * computing),
+            params=int(nz_w + nz_t),
+            nonzero_weights=int(nz_w),
+            nonzero_thresholds=int(nz_t),
+            relu_params=self._relu_params(),
+            bits=int(bits),
+            max_abs_weight=int(top),
+        )
+
+    def _relu_params(self) -> int:
+        """Nonzero parameters of the exact ReLU form.
+
+        Unit j of layer l becomes ReLU(w_j . a - theta_j + 1) and ReLU(w_j . a - theta_j);
+        for l >= 2 the input a_{l-1} is itself a difference h+ - h-, which doubles every weight
+        once more. Biases 1 - theta_j and -theta_j count where nonzero.
+        """
+        total = 0
+        for l, layer in enumerate(self.layers, start=1):
+            nz = int(np.count_nonzero(layer.weights.data))
+            total += nz * (2 if l == 1 else 4)
+            total += int(np.count_nonzero(1 - layer.theta) + np.count_nonzero(layer.theta))
+        return total
+
+
+def _as_bool(mat) -> sp.csr_matrix:
+    mat = sp.csr_matrix(mat)
+    mat.data = (mat.data != 0).astype(np.int64)
+    mat.eliminate_zeros()
+    return mat
+
+
+def _fire(z: sp.csr_matrix, theta: np.ndarray) -> sp.csr_matrix:
+    """[z >= theta] elementwise, implicit zeros included (units with theta <= 0 fire on 0).
+
+    ``z`` is a CSR x CSR product, which never stores a (row, column) twice.
+    """
+    fired = z.copy()
+    fired.data = (z.data >= theta[z.indices]).astype(np.int64)
+    fired.eliminate_zeros()
+    nonpositive = np.flatnonzero(theta <= 0)
+    if nonpositive.size:
+        dense = (z[:, nonpositive].toarray() >= theta[nonpositive]).astype(np.int64)
+        fired = fired.maximum(_scatter_columns(sp.csr_matrix(dense), nonpositive, z.shape[1]))
+    return fired
+
+
+def _scatter_columns(block: sp.csr_matrix, columns: np.ndarray, width: int) -> sp.csr_matrix:
+    coo = block.tocoo()
+    return sp.csr_matrix((coo.data, (coo.row, columns[coo.col])), shape=(block.shape[0], width))
+
+
+_STATS_CHUNK = 1 << 22
+_HISTOGRAM_LIMIT = 1 << 20
+
+
+def _value_stats(values: np.ndarray) -> tuple[int, int, int]:
+    """(#{v != 0}, sum over v != 0 of 1 + bit_length(|v|), max |v|) of an integer array,
+    exactly, in chunks of ``_STATS_CHUNK`` values. A chunk of values in [0, 2^20) is counted
+    by its histogram h: sum_v h[v] (1 + bit_length(v)) over v >= 1."""
+    nonzero = bits = top = 0
+    for lo in range(0, len(values), _STATS_CHUNK):
+        chunk = values[lo:lo + _STATS_CHUNK].astype(np.int64, copy=False)
+        if not len(chunk):
+            continue
+        if chunk.min() >= 0 and chunk.max() < _HISTOGRAM_LIMIT:
+            hist = np.bincount(chunk)[1:]
+            present = np.flatnonzero(hist)
+            nonzero += int(hist.sum())
+            bits += int(hist[present] @ (1 + _bit_length(present + 1)))
+            top = max(top, len(hist))
+            continue
+        magnitude = np.abs(chunk).astype(np.uint64)
+        magnitude = magnitude[magnitude != 0]
+        nonzero += len(magnitude)
+        bits += len(magnitude) + int(_bit_length(magnitude).sum())
+        top = max(top, int(magnitude.max()) if len(magnitude) else 0)
+    return nonzero, bits, top
+
+
+def _bit_length(values: np.ndarray) -> np.ndarray:
+    """bit_length of non-negative integer values (int64 or uint64), exactly.
+
+    frexp gives v = f 2^e with 1/2 <= f < 1, so e = bit_length(v) when the float64 of v is
+    exact (v < 2^53); above, rounding can carry v up to 2^bit_length(v), one too many, which
+    the check v >> (e - 1) == 0 undoes. 0 has bit_length 0.
+    """
+    v = np.asarray(values).astype(np.uint64)
+    e = np.frexp(v.astype(np.float64))[1].astype(np.int64)
+    shift = np.maximum(e - 1, 0).astype(np.uint64)
+    return e - ((e > 0) & ((v >> shift) == 0))

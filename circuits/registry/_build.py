@@ -1,0 +1,104 @@
+"""One entry point that turns (problem, m', family, seeds, sparsity, constants) into a Circuit.
+
+Problems, their families and constructions come from the registry (:mod:`superpose.circuits.registry._registry`:
+the built-ins and every installed plugin); the first family and construction listed are the
+defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+
+from superpose.circuits.model import Circuit, Problem, check_sparsity, seeded_rng
+from superpose.circuits.registry._registry import CONSTRUCTIONS, FAMILIES, problem_spec
+from superpose.circuits.registry._spec import Construction
+from superpose.circuits.validate import check_choice, check_int
+from superpose.theory.errors import InvalidArgument, SuperposeError
+
+__all__ = ["Construction", "CONSTRUCTIONS", "FAMILIES", "build", "construct", "find_construction",
+           "make_problem"]
+
+
+def make_problem(problem: str, m_prime: int, family: str | None = None,
+                 instance_seed: int = 0) -> Problem:
+    """The problem instance of ``family`` (default: the first listed) with m' outputs, drawn
+    from ``np.random.default_rng(instance_seed)``."""
+    spec = problem_spec(problem)
+    family = family or spec.default_family
+    check_choice("family", family, tuple(spec.families))
+    m_prime = check_int("m_prime", m_prime, minimum=1, fix="build at least one output")
+    instance_seed = check_int("instance_seed", instance_seed, minimum=0)
+    instance = spec.families[family](m_prime, np.random.default_rng(instance_seed))
+    if not isinstance(instance, spec.problem_type) or instance.name != spec.name:
+        raise InvalidArgument(f"family {family!r} of {spec.name} ({spec.provider}) returned "
+                              f"{type(instance).__name__} named {getattr(instance, 'name', None)!r}"
+                              f", not a {spec.problem_type.__name__} named {spec.name!r}; "
+                              "fix the family function")
+    return instance
+
+
+def find_construction(problem: str, construction: str | None = None) -> Construction:
+    """The registered construction of that name for ``problem`` (default: the first)."""
+    options = problem_spec(problem).constructions
+    if construction is None:
+        return options[0]
+    for option in options:
+        if option.name == construction:
+            return option
+    names = ", ".join(o.name for o in options)
+    raise InvalidArgument(f"construction={construction!r} is not known for {problem}; "
+                          f"use one of: {names}")
+
+
+def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
+              construction: str | None = None, constants: dict[str, Any] | None = None,
+              family: str = "", instance_seed: int = -1) -> Circuit:
+    """Build a circuit for an existing problem instance (any pair list or permutation)."""
+    sparsity = check_sparsity(sparsity, problem.m)
+    seed = check_int("seed", seed, minimum=0)
+    chosen = find_construction(problem.name, construction)
+    rngs = tuple(seeded_rng(seed, stream) for stream in range(3))
+    if chosen.constants is None:
+        if constants:
+            raise InvalidArgument(f"construction {chosen.name!r} takes no constants, "
+                                  f"got {sorted(constants)}")
+        const = None
+    else:
+        allowed = {f.name for f in fields(chosen.constants)}
+        unknown = sorted(set(constants or {}) - allowed)
+        if unknown:
+            raise InvalidArgument(f"constant {unknown[0]!r} is not one of "
+                                  f"{chosen.name}'s: {', '.join(sorted(allowed))}")
+        const = chosen.constants(**(constants or {}))
+    spec = problem_spec(problem.name)
+    if spec.provider == "built-in":
+        network, resolved = chosen.build(problem, sparsity, rngs, const)
+        return Circuit(problem, network, chosen.name, sparsity, seed, resolved, family,
+                       instance_seed)
+    try:  # a plugin's bug is reported in one line naming the plugin, not as a traceback
+        network, resolved = chosen.build(problem, sparsity, rngs, const)
+        return Circuit(problem, network, chosen.name, sparsity, seed, dict(resolved), family,
+                       instance_seed)
+    except SuperposeError:
+        raise
+    except Exception as exc:
+        raise InvalidArgument(f"construction {chosen.name!r} of {spec.name} ({spec.provider}) "
+                              f"failed: {type(exc).__name__}: {' '.join(str(exc).split())}; "
+                              "fix the plugin") from None
+
+
+def build(problem: str, m_prime: int, family: str | None = None, instance_seed: int = 0,
+          sparsity: int = 2, seed: int = 0, construction: str | None = None,
+          constants: dict[str, Any] | None = None) -> Circuit:
+    """Draw an instance of ``family`` and build the named construction for it.
+
+    >>> c = build("and2", 100, "disjoint", sparsity=2, seed=1)
+    >>> c.m, c.m_prime, c.counts().neurons > 0
+    (200, 100, True)
+    """
+    inst = make_problem(problem, m_prime, family, instance_seed)
+    family = family or problem_spec(problem).default_family
+    return construct(inst, sparsity, seed, construction, constants, family, instance_seed)

@@ -1,0 +1,59 @@
+"""Argument checks that raise one-line InvalidArgument errors naming value, rule and fix."""
+
+from __future__ import annotations
+
+import numbers
+
+from superpose.theory.errors import InvalidArgument
+
+
+def check_int(name: str, value: object, *, minimum: int, maximum: int | None = None,
+              fix: str = "") -> int:
+    """``value`` as an int, or InvalidArgument if it is not an integer in [minimum, maximum].
+
+    >>> check_int("m_prime", 5, minimum=1)
+    5
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidArgument(f"{name}={value!r} must be an integer{_hint(fix)}")
+    value = int(value)
+    if value < minimum:
+        raise InvalidArgument(f"{name}={value!r} must be >= {minimum}{_hint(fix)}")
+    if maximum is not None and value > maximum:
+        raise InvalidArgument(f"{name}={value!r} must be <= {maximum}{_hint(fix)}")
+    return value
+
+
+def check_positive(name: str, value: object, fix: str = "") -> float:
+    """``value`` as a float, or InvalidArgument if it is not a finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidArgument(f"{name}={value!r} must be a number{_hint(fix)}")
+    value = float(value)
+    if not value > 0 or value == float("inf"):
+        raise InvalidArgument(f"{name}={value!r} must be a finite number > 0{_hint(fix)}")
+    return value
+
+
+def check_choice(name: str, value: object, choices) -> str:
+    """``value`` if it is one of ``choices``, else InvalidArgument listing them."""
+    if value not in choices:
+        raise InvalidArgument(f"{name}={value!r} is not known; use one of: {', '.join(choices)}")
+    return value
+
+
+def _hint(fix: str) -> str:
+    return f"; {fix}" if fix else ""
+
+
+def check_shard(shard: object) -> tuple[int, int]:
+    """``shard`` as (i, n) with n >= 1 and 0 <= i < n, or InvalidArgument.
+
+    >>> check_shard((1, 4))
+    (1, 4)
+    """
+    if not isinstance(shard, tuple) or len(shard) != 2:
+        raise InvalidArgument(f"shard={shard!r} must be a pair (i, n); write i/n, e.g. 0/4")
+    n = check_int("shard count", shard[1], minimum=1, fix="write i/n with n >= 1, e.g. 0/4")
+    i = check_int("shard index", shard[0], minimum=0, maximum=n - 1,
+                  fix=f"shards are numbered 0..{n - 1}")
+    return i, n

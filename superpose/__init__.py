@@ -1,0 +1,1 @@
+"""superpose: proof checks and property tests for neural computation in superposition."""
