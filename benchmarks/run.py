@@ -289,8 +289,8 @@ def worker_evaluate(args, path: Path) -> dict:
         start = time.perf_counter()
         try:
             if name in EVENT_KINDS:
-                evaluator = circuits.engine.EventEvaluator(circuit.network, sparsity=args.sparsity,
-                                                    first_layer=EVENT_KINDS[name])
+                options = circuits.engine.EvaluatorOptions(first_layer=EVENT_KINDS[name])
+                evaluator = circuits.engine.EventEvaluator(circuit.network, args.sparsity, options)
                 evaluate, chunk, dense = evaluator.evaluate, args.batch, False
             elif name == "plain":
                 evaluate, chunk, dense = circuit.network.evaluate, args.batch, False

@@ -11,17 +11,20 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "superpose.checks.cli._args": ("EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_OK", "EXIT_REFUTED", "exit_for"),
-    "superpose.checks.certification._certify": ("METHODS", "Certificate", "certify"),
-    "superpose.checks.verification._construction_checks": ("CHECKS", "slope"),
-    "superpose.checks.minimal._minimum": ("MinimalResult", "exact_minimum", "minimal_evidence", "minimal_table"),
-    "superpose.checks.premises._evidence": ("distinguishability", "function_counts", "premise_evidence"),
-    "superpose.checks.certification._repair": ("MAX_VETOES", "Repair", "repair"),
-    "superpose.checks.certification._shard": ("certificate_from_dict", "certify_in_processes", "merge_shards"),
-    "superpose.checks.selftest._selftest": ("SelftestReport", "run_selftest", "selftest_evidence"),
-    "superpose.checks.sweep._sweep": ("Measurement", "SweepSettings", "geometric_sizes", "measure"),
-    "superpose.checks.verification._problem_checks": ("error_evidence", "generic_evidence", "peers_evidence"),
-    "superpose.checks.verification._verify": ("ClaimResult", "VerifyConfig", "VerifyReport", "problem_claims", "verify"),
+    "superpose.checks.exit_codes": ("EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_OK",
+                                    "EXIT_REFUTED", "exit_for"),
+    "superpose.checks.certification": ("METHODS", "Certificate", "certify", "MAX_VETOES",
+                                       "Repair", "repair", "certificate_from_dict",
+                                       "certify_in_processes", "merge_shards"),
+    "superpose.checks.minimal": ("MinimalResult", "exact_minimum", "minimal_evidence",
+                                 "minimal_table"),
+    "superpose.checks.premises": ("distinguishability", "function_counts", "premise_evidence"),
+    "superpose.checks.selftest": ("SelftestReport", "run_selftest", "selftest_evidence"),
+    "superpose.checks.sweep": ("Measurement", "SweepSettings", "geometric_sizes", "measure",
+                               "slope"),
+    "superpose.checks.verification": ("CHECKS", "ClaimResult", "VerifyConfig", "VerifyReport",
+                                      "problem_claims", "verify", "error_evidence",
+                                      "generic_evidence", "peers_evidence"),
 }
 _SOURCE = {name: module for module, names in _EXPORTS.items() for name in names}
 

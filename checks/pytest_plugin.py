@@ -20,19 +20,19 @@ claim id under the classname ``superpose.claims``. Without ``--superpose`` (or
 
 from __future__ import annotations
 
-import argparse
 import shlex
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from superpose.checks.cli import MIN_M_PRIME, integer, verify_config
 
 __all__ = ["pytest_addoption", "pytest_configure", "pytest_collection_modifyitems",
            "pytest_report_header", "pytest_terminal_summary", "ClaimItem", "ClaimsCollector"]
 
 LEDGER_NODE = "superpose.claims"
 FILE_NODE = "superpose.claims.file"
-_MIN_M_PRIME = 100  # the smallest size a sweep measures
 
 
 @dataclass
@@ -55,18 +55,6 @@ class _Session:
 _KEY = pytest.StashKey[_Session]()
 
 
-def _int_option(name: str, minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text, 10)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}={text!r} must be an integer") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{name}={value} must be >= {minimum}")
-        return value
-    return parse
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("superpose", "superpose: the claims ledger as test items")
     group.addoption("--superpose", action="store_true",
@@ -76,15 +64,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--superpose-claims", metavar="FILE", type=Path,
                     help="also collect the claims of this TOML claim file (implies --superpose)")
     group.addoption("--superpose-max-m-prime", metavar="N", default=None,
-                    type=_int_option("--superpose-max-m-prime", _MIN_M_PRIME),
+                    type=integer("--superpose-max-m-prime", MIN_M_PRIME),
                     help="largest m' measured for every problem and sparsity (default: verify's "
                          "sizes, up to m' = 10^4, 10^3 at s = 3, 10^5 for represent, a "
                          "registered problem's own plan); a small N makes the run quick")
     group.addoption("--superpose-sparsity", metavar="S", action="append",
-                    type=_int_option("--superpose-sparsity", 1),
+                    type=integer("--superpose-sparsity", 1),
                     help="sparsity to sweep for the built-in problems (repeatable); default 2 "
                          "and 3")
-    group.addoption("--superpose-seed", metavar="K", type=_int_option("--superpose-seed", 0),
+    group.addoption("--superpose-seed", metavar="K", type=integer("--superpose-seed", 0),
                     default=0, help="seed of the codes and weights (default 0)")
     group.addoption("--superpose-strict", action="store_true",
                     help="an UNKNOWN claim fails instead of being skipped")
@@ -116,29 +104,22 @@ def pytest_configure(config: pytest.Config) -> None:
     if not _active(config):
         return
     from superpose.checks.sweep import SweepSettings
-    from superpose.checks.verification import VerifyConfig, problem_claims
+    from superpose.checks.verification import problem_claims
     from superpose.theory import CLAIMS, load_claim_file
     from superpose.theory.errors import SuperposeError
 
     config.addinivalue_line("markers", "superpose: a claim of the superpose ledger, of a "
                                        "registered problem or of a claim file")
-    base = VerifyConfig()
-    verify_config = replace(base, settings=SweepSettings(seed=config.getoption("superpose_seed")))
-    top = config.getoption("superpose_max_m_prime")
-    if top is not None:
-        verify_config = replace(verify_config, max_m_prime=top,
-                                max_m_prime_s3=min(base.max_m_prime_s3, top),
-                                max_m_prime_represent=min(base.max_m_prime_represent, top))
-    sparsities = config.getoption("superpose_sparsity")
-    if sparsities:
-        verify_config = replace(verify_config, sparsities=tuple(sorted(set(sparsities))))
+    settings = SweepSettings(seed=config.getoption("superpose_seed"))
+    run = verify_config(settings=settings, max_m_prime=config.getoption("superpose_max_m_prime"),
+                        sparsities=config.getoption("superpose_sparsity"), cap_every_size=True)
     path = config.getoption("superpose_claims")
     try:
         specs = tuple(load_claim_file(path)) if path is not None else ()
         own = problem_claims()
     except SuperposeError as exc:
         raise pytest.UsageError(f"superpose: {exc}") from None
-    config.stash[_KEY] = _Session(verify_config, tuple(CLAIMS), own, specs,
+    config.stash[_KEY] = _Session(run, tuple(CLAIMS), own, specs,
                                   bool(config.getoption("superpose_strict")), _replay(config))
 
 

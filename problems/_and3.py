@@ -143,13 +143,16 @@ SPEC = ProblemSpec(
         Construction("naive", "and3", naive, None, "certified"),
     ),
     claims=(
-        Claim("AND3-NEURONS", "m' 3-ANDs (features of bounded degree) can be computed with "
-              "O(sqrt(m') log m') neurons (one shared channel, theta = 3t)", _SOURCE, "upper",
-              "neurons", "and3", "O(sqrt(m') log m')", _ASSUME,
+        Claim(id="AND3-NEURONS",
+              statement="m' 3-ANDs (features of bounded degree) can be computed with "
+              "O(sqrt(m') log m') neurons (one shared channel, theta = 3t)", source=_SOURCE,
+              kind="upper", quantity="neurons", problem="and3", bound="O(sqrt(m') log m')",
+              assumptions=_ASSUME,
               checks=("and3-neurons", "and3-correct", "measured"),
               bounds=(("neurons", "sqrt(mp)*log(mp)"),)),
-        Claim("AND3-PARAMS", "... with O(m' log^2 m') parameters", _SOURCE, "upper", "params",
-              "and3", "O(m' log^2 m')", _ASSUME,
+        Claim(id="AND3-PARAMS", statement="... with O(m' log^2 m') parameters", source=_SOURCE,
+              kind="upper", quantity="params", problem="and3", bound="O(m' log^2 m')",
+              assumptions=_ASSUME,
               checks=("and3-params", "and3-correct", "measured"),
               bounds=(("params", "mp*log(mp)^2"),)),
     ),

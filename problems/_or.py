@@ -118,15 +118,16 @@ SPEC = ProblemSpec(
         Construction("naive", "or2", naive, None, "certified"),
     ),
     claims=(
-        Claim("OR-NEURONS", "m' pairwise ORs can be computed with O(sqrt(m') log m') neurons "
+        Claim(id="OR-NEURONS",
+              statement="m' pairwise ORs can be computed with O(sqrt(m') log m') neurons "
               "(bloom OR: the permutation construction with two sources per output)",
-              _SOURCE, "upper", "neurons", "or2", "O(sqrt(m') log m')",
-              _ASSUME,
+              source=_SOURCE, kind="upper", quantity="neurons", problem="or2",
+              bound="O(sqrt(m') log m')", assumptions=_ASSUME,
               checks=("or2-neurons", "or2-correct", "measured"),
               bounds=(("neurons", "sqrt(mp)*log(mp)"),)),
-        Claim("OR-PARAMS", "... with O(m' log^2 m') parameters", _SOURCE, "upper", "params",
-              "or2", "O(m' log^2 m')",
-              _ASSUME,
+        Claim(id="OR-PARAMS", statement="... with O(m' log^2 m') parameters", source=_SOURCE,
+              kind="upper", quantity="params", problem="or2", bound="O(m' log^2 m')",
+              assumptions=_ASSUME,
               checks=("or2-params", "or2-correct", "measured"),
               bounds=(("params", "mp*log(mp)^2"),)),
     ),

@@ -160,13 +160,17 @@ SPEC = ProblemSpec(
         Construction("naive", "uand", naive, None, "certified"),
     ),
     claims=(
-        Claim("UAND-ERROR", f"hanni-uand decodes at most a fraction {EPSILON:g} of the m' "
+        Claim(id="UAND-ERROR",
+              statement=f"hanni-uand decodes at most a fraction {EPSILON:g} of the m' "
               "output bits wrong, with both readouts (AND of Gamma_ij; mean >= 1/2), on random "
-              "inputs with s active features", _SOURCE, "upper", "error", "uand",
-              f"error <= {EPSILON:g}", _ASSUME, checks=("uand-error", "uand-peers")),
-        Claim("UAND-NEURONS", "hanni-uand uses O(sqrt(m')) neurons (the m input units; the "
-              "detector layer is O(log m'))", _SOURCE, "upper", "neurons", "uand",
-              "O(sqrt(m'))", _ASSUME, checks=("measured", "uand-peers"),
+              "inputs with s active features", source=_SOURCE, kind="upper", quantity="error",
+              problem="uand", bound=f"error <= {EPSILON:g}", assumptions=_ASSUME,
+              checks=("uand-error", "uand-peers")),
+        Claim(id="UAND-NEURONS",
+              statement="hanni-uand uses O(sqrt(m')) neurons (the m input units; the "
+              "detector layer is O(log m'))", source=_SOURCE, kind="upper", quantity="neurons",
+              problem="uand", bound="O(sqrt(m'))", assumptions=_ASSUME,
+              checks=("measured", "uand-peers"),
               bounds=(("neurons", "sqrt(mp)"),)),
     ),
     plan=VerifyPlan(sizes=(120, 276, 496), sparsities=(2, 3), peers=("three-channel",)),

@@ -5,7 +5,7 @@ sys.path)."""
 
 from __future__ import annotations
 
-from superpose.checks.cli._main import main
+from superpose.checks.cli import main
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:

@@ -376,8 +376,8 @@ def built(problem: str, m_prime: int, family: str | None = None, instance_seed: 
 
 
 def hide_module(monkeypatch, module: str) -> None:
-    """Make ``circuits.io.require`` (``superpose.circuits.io._optional``) see ``module`` as not installed, as
-    a machine without that extra would."""
+    """Make ``circuits.io.require`` (``superpose.circuits.io._optional``) see ``module`` as not
+    installed, as a machine without that extra would."""
     real = superpose.circuits.io._optional.importlib.import_module
 
     def without(name, *args):

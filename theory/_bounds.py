@@ -1,7 +1,7 @@
 """Asymptotic bounds as objects: Omega(f), O(f) or Theta(f) of one quantity of one claim.
 
-Expressions are SymPy over the positive symbols of :mod:`superpose.theory._symbols`. Relations between
-bounds are decided by :func:`theory.is_big_o` (limits of ratios), never by SymPy's ``O()``.
+Expressions are SymPy over the positive symbols of :mod:`superpose.theory._symbols`. Relations
+between bounds are decided by :func:`theory.is_big_o` (limits of ratios), never by SymPy's ``O()``.
 
 >>> from superpose.theory._symbols import MP
 >>> Bound("X", ("and2",), "params", "lower", MP**2, "mp^2").display

@@ -15,8 +15,8 @@ Example::
 Keys ``id``, ``problem``, ``quantity``, ``kind`` and ``bound`` are required; any other key is
 an error, and so is any top-level key other than ``claim``. Bounds are parsed by
 :func:`superpose.theory._expr.parse_bound`, which never runs the text. Every problem raises
-:class:`superpose.theory.errors.ClaimFileError` with one line naming the file, the claim (its id, or its
-position ``#k`` when the id is missing) and the offending key or value.
+:class:`superpose.theory.errors.ClaimFileError` with one line naming the file, the claim (its
+id, or its position ``#k`` when the id is missing) and the offending key or value.
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ class ClaimSpec:
     """One claim read from a claim file.
 
     ``bound`` is the parsed SymPy expression of ``bound_text`` (in the symbols of
-    ``superpose.theory._symbols``). ``constant`` is None for a purely asymptotic claim; otherwise the claim
-    is the finite inequality ``count <= constant * bound`` (upper) or ``count >= constant *
-    bound`` (lower). ``origin`` is the file (or source label) the claim came from.
+    ``superpose.theory._symbols``). ``constant`` is None for a purely asymptotic claim; otherwise
+    the claim is the finite inequality ``count <= constant * bound`` (upper) or ``count >= constant
+    * bound`` (lower). ``origin`` is the file (or source label) the claim came from.
     """
 
     id: str

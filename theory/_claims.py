@@ -11,21 +11,41 @@ is still to come.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["Claim", "CLAIMS", "claim_by_id"]
+__all__ = ["Claim", "CLAIMS", "Kind", "claim_by_id"]
 
 
-@dataclass(frozen=True)
+class Kind(enum.StrEnum):
+    """What a claim's bound says: a lower bound (Omega), an upper bound (O), both (Theta), or a
+    corollary of other claims. A member is its string (``Kind.LOWER == "lower"``), so JSON,
+    f-strings and comparisons with plain strings see ``"lower"`` as before."""
+
+    LOWER = "lower"
+    UPPER = "upper"
+    THETA = "theta"
+    COROLLARY = "corollary"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Claim:
-    """One claim: what it says, where it comes from, and what bears on it."""
+    """One claim: what it says, where it comes from, and what bears on it.
+
+    Every field is a keyword. ``kind`` may be given as a :class:`Kind` or its string
+    (``"upper"``); it is stored as the :class:`Kind`.
+
+    >>> Claim(id="MY-UB", statement="s", source="me", kind="upper", quantity="neurons",
+    ...       problem="and2", bound="O(m')").kind
+    <Kind.UPPER: 'upper'>
+    """
 
     id: str
     statement: str
     source: str
-    kind: str  # "lower" | "upper" | "theta" | "corollary"
+    kind: Kind
     quantity: str  # "neurons" | "params" | "bits" | "features"
     problem: str
     bound: str
@@ -33,6 +53,15 @@ class Claim:
     checks: tuple[str, ...] = ()
     planned: str = ""
     bounds: tuple[tuple[str, str], ...] = ()  # (quantity, bound in the claim-file grammar)
+
+    def __post_init__(self) -> None:
+        try:
+            kind = Kind(self.kind)
+        except ValueError:
+            kinds = ", ".join(k.value for k in Kind)
+            raise InvalidArgument(f"claim {self.id!r}: kind={self.kind!r} must be one of "
+                                  f"{kinds}") from None
+        object.__setattr__(self, "kind", kind)
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -45,106 +74,144 @@ _SPARSE = "constant sparsity s"
 
 CLAIMS: tuple[Claim, ...] = (
     Claim(
-        "LB-PARAMS",
-        "computing m' features in superposition (permutation, pairwise AND, ...) needs "
-        "Omega(m' log m') parameters",
-        "abstract v1-v3",
-        "lower", "params", "and2, perm", "Omega(m' log m')",
-        (_FIXED, _SPARSE, "b bits per parameter, b constant", "m >= m'^(1/2+eps) for and2",
-         "s >= 2 for and2 (at s = 1 every AND instance is the zero function)",
-         "parameter positions fixed by the architecture, or charged log2 C(slots, P) bits"),
+        id="LB-PARAMS",
+        statement="computing m' features in superposition (permutation, pairwise AND, ...) needs "
+                  "Omega(m' log m') parameters",
+        source="abstract v1-v3",
+        kind=Kind.LOWER,
+        quantity="params",
+        problem="and2, perm",
+        bound="Omega(m' log m')",
+        assumptions=(_FIXED, _SPARSE, "b bits per parameter, b constant",
+                     "m >= m'^(1/2+eps) for and2",
+                     "s >= 2 for and2 (at s = 1 every AND instance is the zero function)",
+                     "parameter positions fixed by the architecture, or charged log2 C(slots, P) "
+                     "bits"),
         checks=("derive:STIRLING", "derive:FAMILY-SIZE", "derive:LB-PARAMS", "premises",
                 "minimal-sizes"),
         bounds=(("params", "mp*log(mp)"),),
     ),
     Claim(
-        "LB-NEURONS",
-        "... and Omega(sqrt(m' log m')) neurons",
-        "abstract",
-        "lower", "neurons", "and2, perm", "Omega(sqrt(m' log m'))",
-        (_FIXED, _SPARSE, "P <= n^2 for layered networks, input layer counted"),
+        id="LB-NEURONS",
+        statement="... and Omega(sqrt(m' log m')) neurons",
+        source="abstract",
+        kind=Kind.LOWER,
+        quantity="neurons",
+        problem="and2, perm",
+        bound="Omega(sqrt(m' log m'))",
+        assumptions=(_FIXED, _SPARSE, "P <= n^2 for layered networks, input layer counted"),
         checks=("derive:LB-NEURONS", "minimal-sizes"),
         bounds=(("neurons", "sqrt(mp*log(mp))"),),
     ),
     Claim(
-        "CAPACITY",
-        "a network with n neurons computes at most O(n^2 / log n) such features",
-        "abstract v2/v3",
-        "upper", "features", "and2, perm", "O(n^2 / log n)",
-        (_FIXED, _SPARSE, "P <= n^2"),
+        id="CAPACITY",
+        statement="a network with n neurons computes at most O(n^2 / log n) such features",
+        source="abstract v2/v3",
+        kind=Kind.UPPER,
+        quantity="features",
+        problem="and2, perm",
+        bound="O(n^2 / log n)",
+        assumptions=(_FIXED, _SPARSE, "P <= n^2"),
         checks=("derive:CAPACITY",),
     ),
     Claim(
-        "UB-AND-NEURONS",
-        "m' pairwise ANDs can be computed with O(sqrt(m') log m') neurons",
-        "abstract",
-        "upper", "neurons", "and2", "O(sqrt(m') log m')",
-        (_FIXED, _SPARSE, "neurons counted with the input layer", "certified correctness"),
+        id="UB-AND-NEURONS",
+        statement="m' pairwise ANDs can be computed with O(sqrt(m') log m') neurons",
+        source="abstract",
+        kind=Kind.UPPER,
+        quantity="neurons",
+        problem="and2",
+        bound="O(sqrt(m') log m')",
+        assumptions=(_FIXED, _SPARSE, "neurons counted with the input layer",
+                     "certified correctness"),
         checks=("and2-neurons", "and2-correct", "selftest"),
         bounds=(("neurons", "sqrt(mp)*log(mp)"),),
     ),
     Claim(
-        "UB-AND-PARAMS",
-        "... with O(m' log^2 m') parameters",
-        "abstract",
-        "upper", "params", "and2", "O(m' log^2 m')",
-        (_FIXED, _SPARSE, "nonzero weights plus nonzero thresholds", "certified correctness"),
+        id="UB-AND-PARAMS",
+        statement="... with O(m' log^2 m') parameters",
+        source="abstract",
+        kind=Kind.UPPER,
+        quantity="params",
+        problem="and2",
+        bound="O(m' log^2 m')",
+        assumptions=(_FIXED, _SPARSE, "nonzero weights plus nonzero thresholds",
+                     "certified correctness"),
         checks=("and2-params", "and2-correct", "selftest"),
         bounds=(("params", "mp*log(mp)^2"),),
     ),
     Claim(
-        "TIGHTNESS",
-        "upper and lower bounds are within a polylog factor (neurons: sqrt(log m'), "
-        "parameters: log m')",
-        "abstract",
-        "theta", "neurons", "and2", "ratio sqrt(log m') and log m'",
-        (_FIXED, _SPARSE),
+        id="TIGHTNESS",
+        statement="upper and lower bounds are within a polylog factor (neurons: sqrt(log m'), "
+                  "parameters: log m')",
+        source="abstract",
+        kind=Kind.THETA,
+        quantity="neurons",
+        problem="and2",
+        bound="ratio sqrt(log m') and log m'",
+        assumptions=(_FIXED, _SPARSE),
         checks=("derive:TIGHTNESS",),
     ),
     Claim(
-        "REPRESENT",
-        "merely representing m' sparse features needs as little as O(log m') neurons",
-        "abstract",
-        "upper", "neurons", "represent", "O(log m')",
-        (_SPARSE, "support (Bloom) code decoded exactly by thresholds"),
+        id="REPRESENT",
+        statement="merely representing m' sparse features needs as little as O(log m') neurons",
+        source="abstract",
+        kind=Kind.UPPER,
+        quantity="neurons",
+        problem="represent",
+        bound="O(log m')",
+        assumptions=(_SPARSE, "support (Bloom) code decoded exactly by thresholds"),
         checks=("represent-width", "represent-correct", "selftest"),
         bounds=(("neurons", "log(mp)"),),
     ),
     Claim(
-        "EXP-GAP",
-        "n neurons represent 2^Omega(n) sparse features but compute only O(n^2 / log n)",
-        "abstract",
-        "corollary", "features", "represent, and2", "2^Omega(n) vs O(n^2 / log n)",
-        (_FIXED, _SPARSE),
+        id="EXP-GAP",
+        statement="n neurons represent 2^Omega(n) sparse features but compute only O(n^2 / log n)",
+        source="abstract",
+        kind=Kind.COROLLARY,
+        quantity="features",
+        problem="represent, and2",
+        bound="2^Omega(n) vs O(n^2 / log n)",
+        assumptions=(_FIXED, _SPARSE),
         checks=("derive:EXP-GAP",),
     ),
     Claim(
-        "COMPRESSION",
-        "any sparse sub-network still computing the m' features keeps Omega(m' log m') "
-        "parameters, whatever the size of the dense network",
-        "abstract v1, v3",
-        "lower", "params", "and2, perm", "Omega(m' log m')",
-        (_FIXED, _SPARSE, "b bits per parameter"),
+        id="COMPRESSION",
+        statement="any sparse sub-network still computing the m' features keeps Omega(m' log m') "
+                  "parameters, whatever the size of the dense network",
+        source="abstract v1, v3",
+        kind=Kind.LOWER,
+        quantity="params",
+        problem="and2, perm",
+        bound="Omega(m' log m')",
+        assumptions=(_FIXED, _SPARSE, "b bits per parameter"),
         checks=("derive:COMPRESSION",),
         planned="a pruning experiment on a construction",
         bounds=(("params", "mp*log(mp)"),),
     ),
     Claim(
-        "PARAMS-ESTIMATE",
-        "the parameter count estimates the number of features computed, within log factors",
-        "abstract v3",
-        "theta", "params", "and2, perm", "m' log m' <~ P <~ m' log^2 m'",
-        (_FIXED, _SPARSE),
+        id="PARAMS-ESTIMATE",
+        statement="the parameter count estimates the number of features computed, within log "
+                  "factors",
+        source="abstract v3",
+        kind=Kind.THETA,
+        quantity="params",
+        problem="and2, perm",
+        bound="m' log m' <~ P <~ m' log^2 m'",
+        assumptions=(_FIXED, _SPARSE),
         checks=("derive:PARAMS-ESTIMATE",),
         planned="against the constructions' measured counts",
     ),
     Claim(
-        "UB-PERM",
-        "neural permutation with inputs and outputs in superposition fits in "
-        "O(sqrt(m') log m') neurons and O(m' log^2 m') parameters",
-        "reconstruction (this project's, not the paper's headline)",
-        "upper", "neurons", "perm", "O(sqrt(m') log m') neurons, O(m' log^2 m') params",
-        (_FIXED, _SPARSE, "certified correctness"),
+        id="UB-PERM",
+        statement="neural permutation with inputs and outputs in superposition fits in "
+                  "O(sqrt(m') log m') neurons and O(m' log^2 m') parameters",
+        source="reconstruction (this project's, not the paper's headline)",
+        kind=Kind.UPPER,
+        quantity="neurons",
+        problem="perm",
+        bound="O(sqrt(m') log m') neurons, O(m' log^2 m') params",
+        assumptions=(_FIXED, _SPARSE, "certified correctness"),
         checks=("perm-neurons", "perm-params", "perm-correct", "selftest"),
         bounds=(("neurons", "sqrt(mp)*log(mp)"), ("params", "mp*log(mp)^2")),
     ),

@@ -1,10 +1,10 @@
 """The symbolic derivations behind the counting claims, as checked steps with visible premises.
 
-Each :class:`Step` states one asymptotic fact, names the earlier steps and assumptions it rests
-on, and carries a verdict computed by :mod:`superpose.theory._asymptotic` (limits of ratios, cross-checked
-numerically), never written in by hand. Statements that fail on purpose (a regime where the
-bound does not apply, a capacity beyond the bound) are stated as their negation, so that every
-step of a sound derivation reads PROVED; a step that SymPy could not decide reads UNKNOWN.
+Each :class:`Step` states one asymptotic fact, names the earlier steps and assumptions it rests on,
+and carries a verdict computed by :mod:`superpose.theory._asymptotic` (limits of ratios,
+cross-checked numerically), never written in by hand. Statements that fail on purpose (a regime
+where the bound does not apply, a capacity beyond the bound) are stated as their negation, so that
+every step of a sound derivation reads PROVED; a step that SymPy could not decide reads UNKNOWN.
 
 All logarithms written ``log2`` are base 2; ``loggamma`` stands for ``ln Gamma`` so that
 ``log2 k! = loggamma(k+1)/ln 2`` and ``log C(N, k) = loggamma(N+1) - loggamma(k+1) -

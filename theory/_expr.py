@@ -2,8 +2,8 @@
 
 The text is never evaluated: it is parsed with ``ast.parse(..., mode="eval")`` (which runs no
 code) and the tree is walked node by node; anything not named below is rejected with
-:class:`superpose.theory.errors.ClaimFileError`. No ``eval``, ``exec``, ``sympify`` or SymPy string parser
-ever sees the text.
+:class:`superpose.theory.errors.ClaimFileError`. No ``eval``, ``exec``, ``sympify`` or SymPy
+string parser ever sees the text.
 
 Grammar (``^`` is power, as in mathematics, and means exactly ``**``)::
 

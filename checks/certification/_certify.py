@@ -3,15 +3,18 @@
 Three exact methods, one verdict object:
 
 * ``exhaustive``: evaluate every input with at most s active features (cheap when m is small);
-* ``search``: the pruned structural search of :mod:`superpose.checks.certification._search` from every (output, subset
-  of its sources), with Z3 (:mod:`superpose.checks.certification._z3cone`) deciding any output whose search grew past a
+* ``search``: the pruned structural search of :mod:`superpose.checks.certification._search`
+  from every (output, subset of its sources), with Z3
+  (:mod:`superpose.checks.certification._z3cone`) deciding any output whose search grew past a
   cap;
 * ``z3``: one Z3 query per output over the cone of units that can reach it.
 
 ``auto`` enumerates when the input space has at most ``EXHAUSTIVE_LIMIT`` inputs, or not much
-more than the search has roots, and searches otherwise. Any circuit file is accepted: weights of any sign, thresholds <= 0, any depth. A
-counterexample is shrunk (no active feature can be dropped) and replayed through the plain
-evaluator before REFUTED is reported; a timeout or a solver ``unknown`` is UNKNOWN, never PROVED.
+more than the search has roots, and searches otherwise. Any circuit file is accepted: weights
+of any sign, thresholds <= 0, any depth. A counterexample is shrunk (no active feature can be
+dropped) and replayed through the plain evaluator before REFUTED is reported; a timeout or a
+solver ``unknown`` is UNKNOWN, never PROVED. ``Certificate._repr_markdown_`` shows a
+certificate as a table in Jupyter.
 """
 
 from __future__ import annotations
@@ -68,6 +71,31 @@ class Certificate:
                 "input_space": self.input_space, "seconds": round(self.seconds, 3),
                 "method": self.method, "reason": self.reason, "stats": self.stats,
                 "shard": f"{self.shard[0]}/{self.shard[1]}"}
+
+    def _repr_markdown_(self) -> str:
+        """The certificate as a two-column Markdown table (how Jupyter shows it)."""
+        ex = self.counterexample
+        rows = [("verdict", f"**{self.verdict.value}**"), ("sparsity", str(self.sparsity)),
+                ("inputs", f"{self.inputs_covered:,} covered of {self.input_space:,}"),
+                ("method", self.method), ("seconds", f"{self.seconds:.3g}")]
+        if ex is not None:
+            rows.append(("counterexample", f"active {list(ex.active)}: output {ex.output} "
+                                           f"reads {ex.got}, expected {ex.expected}"))
+        if self.reason:
+            rows.append(("reason", self.reason))
+        if self.shard != (0, 1):
+            rows.append(("shard", f"{self.shard[0]}/{self.shard[1]}"))
+        return _markdown_table("certify", rows)
+
+
+def _markdown_table(title: str, rows: list[tuple[str, str]]) -> str:
+    """A two-column Markdown table, ``|`` and line breaks in the cells escaped."""
+    def cell(text: str) -> str:
+        return " ".join(str(text).split()).replace("|", "\\|")
+
+    lines = [f"| {title} | |", "|---|---|"]
+    lines += [f"| {cell(key)} | {cell(value)} |" for key, value in rows]
+    return "\n".join(lines) + "\n"
 
 
 def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None = None,

@@ -3,10 +3,11 @@
 The loop (a Las Vegas completion of a random construction):
 
 1. certify the circuit; PROVED or UNKNOWN ends the loop;
-2. REFUTED by a false positive (output k reads 1 on the shrunk input A, and should not): for
-   each unit q of Q_k, fewest readers first, add the veto (A, q) of :mod:`superpose.circuits.constructions._repair` and
-   certify the result; keep the first trial that is PROVED or whose counterexample is again a
-   false positive (so the veto added no false negative that certify found first), and go to 2;
+2. REFUTED by a false positive (output k reads 1 on the shrunk input A, and should not): for each
+   unit q of Q_k, fewest readers first, add the veto (A, q) of
+   :func:`superpose.circuits.constructions.veto` and certify the result; keep the first trial that
+   is PROVED or whose counterexample is again a false positive (so the veto added no false negative
+   that certify found first), and go to 2;
 3. a false negative, a trial that only swaps the false positive for a false negative on every
    q, or more than ``max_vetoes`` vetoes ends the loop REFUTED, with the last counterexample.
 

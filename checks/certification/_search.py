@@ -19,8 +19,9 @@ Triggers (every completion that changes unit u contains one, so pruning to them 
 
 * layer 0: to turn input unit p on, a feature whose support holds p; it never turns off;
 * layer 1: to turn u on, a feature with g+_u(e) >= ceil((theta_u - z_u(y)) / b); to turn it
-  off, one with -g-_u(e) >= ceil((z_u(y) - theta_u + 1) / b) (:mod:`superpose.circuits.engine._gains`); and u
-  cannot change at all unless the b largest gains cover the gap;
+  off, one with -g-_u(e) >= ceil((z_u(y) - theta_u + 1) / b)
+  (:mod:`superpose.circuits.engine._gains`); and u cannot change at all unless the b largest
+  gains cover the gap;
 * layer l >= 2: u changes only if fan-in units v change in the helping direction (on, if
   W[u, v] > 0 and u must rise), each only through one of its own triggers; a feature can add
   at most the |W[u, v]| of the units it triggers, so with b features one of them adds at least
@@ -142,8 +143,8 @@ class ConeIndex:
         sub_dir = np.sign(weight) * dirs[qi]
         on = trace.act(layer - 1, rows[qi], v) > 0
         helpful = np.flatnonzero((sub_dir > 0) != on)
-        sq, sf, sub_possible = shared_triggers(self, layer - 1, rows[qi[helpful]], v[helpful],
-                                               sub_dir[helpful], b[qi[helpful]], trace)
+        sq, sf, _ = shared_triggers(self, layer - 1, rows[qi[helpful]], v[helpful],
+                                    sub_dir[helpful], b[qi[helpful]], trace)
         # a feature's most help to u: the weights of every fan-in unit it triggers; b
         # features must together cover the gap, so one of them covers ceil(gap / b)
         parent = qi[helpful][sq]

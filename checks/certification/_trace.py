@@ -1,10 +1,11 @@
 """The trace of a batch of inputs as events, read one (input, unit) pair at a time.
 
-The search (:mod:`superpose.checks.certification._search`) asks, for a few units of each evaluated input, whether the
-unit is on and what its pre-activation is. A dense trace answers that with B x d_l arrays per
-layer, most of which nobody reads. Here the batch is evaluated by events from the empty input's
-trace (:meth:`circuits.engine.EventEvaluator.trace_events`, the math in :mod:`superpose.circuits.engine._events`):
-layer l's events E_l are the units whose activation differs from baseline, so
+The search (:mod:`superpose.checks.certification._search`) asks, for a few units of each
+evaluated input, whether the unit is on and what its pre-activation is. A dense trace answers
+that with B x d_l arrays per layer, most of which nobody reads. Here the batch is evaluated by
+events from the empty input's trace (:meth:`circuits.engine.EventEvaluator.trace_events`, the
+math in :mod:`superpose.circuits.engine._events`): layer l's events E_l are the units whose
+activation differs from baseline, so
 
     a_l[b, u] = a0_l[u] + delta_{b, u}  (delta = 0 unless (b, u) in E_l),
     z_l[b, u] = z0_l[u] + sum_{v in E_{l-1}(b)} W_l[u, v] delta_{b, v}     (l >= 1),

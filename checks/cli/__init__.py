@@ -1,10 +1,15 @@
-"""The ``superpose`` command line: one module per command, the argument helpers they share in
-``_args``. ``main`` loads the commands on first call, so that importing this package (the
-pytest plugin does) costs nothing."""
+"""The ``superpose`` command line: one module per command (``build``, ``info``, ``fuzz``,
+``eval``, ``certify``, ``verify``, ``claims``, ``sweep``, ``minimal``, ``repair``, ``selftest``,
+``export``, ``plot``, ``problems``), each with ``add_parser(sub)`` and ``run(args)``; the
+argument helpers they and the pytest plugin share in ``_args``. ``main`` loads the commands on
+first call, so that importing this package (the pytest plugin does) costs nothing but argparse.
+"""
 
 from __future__ import annotations
 
-__all__ = ["main"]
+from superpose.checks.cli._args import MIN_M_PRIME, integer, verify_config
+
+__all__ = ["MIN_M_PRIME", "integer", "main", "verify_config"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from superpose.checks.cli._args import integer
+from superpose.checks.cli._args import add_file, add_int, add_json
 from superpose.checks.exit_codes import EXIT_OK, EXIT_REFUTED
 from superpose.circuits import load_circuit
 from superpose.circuits.io import (
@@ -28,7 +28,7 @@ from superpose.circuits.io import (
 )
 from superpose.circuits.validate import check_int
 
-__all__ = ["add_parser", "load_line"]
+__all__ = ["add_parser", "load_line", "run"]
 
 
 def load_line(path: Path, fmt: str) -> str:
@@ -56,7 +56,7 @@ def _check(circuit, path: Path, fmt: str, samples: int, seed: int) -> dict:
     return out
 
 
-def _run(args) -> int:
+def run(args) -> int:
     check_int("check", args.check, minimum=0, fix="use 0 to skip the check")
     circuit = load_circuit(args.file)
     plan = save_export(circuit, args.output, args.format)
@@ -93,13 +93,13 @@ def _run(args) -> int:
 def add_parser(sub) -> None:
     p = sub.add_parser("export", help="write a circuit as an ONNX or PyTorch model of x -> y "
                        "(exit 0 written and agreeing, 1 a disagreement)")
-    p.add_argument("file", type=Path)
+    add_file(p)
     p.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     p.add_argument("-o", "--output", type=Path, required=True,
                    help="the file to write (e.g. model.onnx, model.pt2)")
-    p.add_argument("--check", type=integer("check"), default=256, metavar="N",
-                   help="run the written file on N seeded random inputs plus the all-zero one "
-                   "and compare with the evaluator (default 256; 0 skips)")
-    p.add_argument("--seed", type=integer("seed"), default=0, help="seed of the check's inputs")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(run=_run)
+    add_int(p, "--check", 256, metavar="N",
+            help="run the written file on N seeded random inputs plus the all-zero one and "
+            "compare with the evaluator (default 256; 0 skips)")
+    add_int(p, "--seed", 0, help="seed of the check's inputs")
+    add_json(p)
+    p.set_defaults(run=run)

@@ -12,28 +12,15 @@ fails or a witness fails replay, 2 bad input, 3 a row is UNKNOWN (a timeout).
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
-from superpose.checks.cli._args import integer, positive_float
+from superpose.checks.cli._args import add_int, add_json, index_list, positive_float
 from superpose.checks.exit_codes import exit_for
 from superpose.theory import Verdict
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["add_parser", "render_rows"]
-
-
-
-def _index_list(name: str):
-    def parse(text: str) -> tuple[int, ...]:
-        parts = [p for p in text.replace(" ", "").split(",") if p]
-        try:
-            return tuple(int(p, 10) for p in parts)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{name}={text!r} must be comma-separated indices, e.g. 2,0,1") from None
-    return parse
+__all__ = ["add_parser", "render_rows", "run"]
 
 
 def add_parser(sub) -> None:
@@ -47,19 +34,19 @@ def add_parser(sub) -> None:
     p.add_argument("problem", choices=("and2", "perm", "table"),
                    help="and2: all pairs of m inputs; perm: a permutation of m; table: the "
                    "default table of `superpose verify` (with --heavy: the heavier rows too)")
-    p.add_argument("--m", type=integer("m"), help="number of input features (3..8)")
-    p.add_argument("--sparsity", type=integer("sparsity"), default=2)
-    p.add_argument("--perm", type=_index_list("perm"),
+    add_int(p, "--m", help="number of input features (3..8)")
+    add_int(p, "--sparsity", 2)
+    p.add_argument("--perm", type=index_list("perm"),
                    help="perm: the permutation, e.g. 2,0,1 (default shift: k+1 mod m)")
     p.add_argument("--all-perms", action="store_true",
                    help="perm: every permutation of m (m <= 5); report the maximum")
-    p.add_argument("--order", type=_index_list("order"),
+    p.add_argument("--order", type=index_list("order"),
                    help="and2: which lexicographic pair output k computes (default 0,1,2,...)")
     p.add_argument("--all-orders", action="store_true",
                    help="and2: one pair order per orbit of input relabelling (m <= 4); report "
                    "the maximum")
-    p.add_argument("--max-weight", type=integer("max_weight"), default=3, metavar="B",
-                   help="weights are integers in [-B, B] (default 3); thresholds are free")
+    add_int(p, "--max-weight", 3, metavar="B",
+            help="weights are integers in [-B, B] (default 3); thresholds are free")
     p.add_argument("--timeout", type=positive_float("timeout"), default=60.0, metavar="SEC",
                    help="budget per row in seconds (default 60); running out is UNKNOWN")
     p.add_argument("--witness-out", type=Path, metavar="FILE",
@@ -68,8 +55,8 @@ def add_parser(sub) -> None:
     p.add_argument("--heavy", action="store_true", help="table: add the heavier rows")
     p.add_argument("--strict-chain", action="store_true",
                    help="make every link of the chain decisive, construction <= naive included")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(run=_run)
+    add_json(p)
+    p.set_defaults(run=run)
 
 
 def _instances(args):
@@ -101,7 +88,7 @@ def _instances(args):
     return [Instance(args.problem, args.m, args.sparsity, order, every)]
 
 
-def _run(args) -> int:
+def run(args) -> int:
     from superpose.checks.minimal import MAX_WEIGHT_LIMIT, family_minimum
 
     if not 1 <= args.max_weight <= MAX_WEIGHT_LIMIT:

@@ -1,6 +1,6 @@
 """``superpose plot [-o FILE]``: measure each problem's default construction over m' and draw
-its exact neurons and parameters on log-log axes beside the claimed bounds (:mod:`superpose.checks.report._plot`,
-``paper_notes/plots.md``).
+its exact neurons and parameters on log-log axes beside the claimed bounds
+(:mod:`superpose.checks.report`, ``paper_notes/plots.md``).
 
 Exit codes: 0 written; 1 written, but a circuit of a construction that claims exact correctness
 decoded an output wrong (its replay command is printed); 2 bad input (a suffix other than .png
@@ -10,13 +10,20 @@ or .svg, an unknown problem or family, ...); 4 matplotlib missing (``pip install
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from superpose import circuits
 from superpose.checks.cli import _progress
-from superpose.checks.cli._args import integer
+from superpose.checks.cli._args import (
+    add_int,
+    add_no_repair,
+    add_quiet,
+    add_seeds,
+    check_sweep,
+    check_writable,
+    sweep_settings,
+)
 from superpose.checks.exit_codes import EXIT_OK, EXIT_REFUTED
 from superpose.checks.report import (
     draw,
@@ -26,13 +33,13 @@ from superpose.checks.report import (
     plot_sizes,
     write_data,
 )
-from superpose.checks.sweep import SweepSettings, measure
+from superpose.checks.sweep import measure
 from superpose.circuits.io import require
 from superpose.circuits.registry import find_construction
 from superpose.circuits.validate import check_choice, check_int
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["add_parser"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(sub) -> None:
@@ -46,36 +53,20 @@ def add_parser(sub) -> None:
                    help="families to measure, each kept for the problems that have it (a "
                         "problem with none of them keeps its default); default: every "
                         "family of a built-in problem, the planned ones of a plugin")
-    p.add_argument("--max-m-prime", type=integer("max_m_prime"), default=10_000,
-                   help="largest m' (built-ins: 100 to this, two sizes per decade; plugins: "
-                        "their planned sizes up to this); default 10000")
-    p.add_argument("--sparsity", type=integer("sparsity"),
-                   help="sparsity s of every problem (default: 2, or a plugin's planned one)")
-    p.add_argument("--seed", type=integer("seed"), default=0,
-                   help="seed of the codes and weights of every circuit")
-    p.add_argument("--instance-seed", type=integer("instance_seed"), default=0)
-    p.add_argument("--samples", type=integer("samples"), default=2000,
-                   help="fuzzing inputs per circuit too large to enumerate")
-    p.add_argument("--no-repair", action="store_true",
-                   help="plot the raw random draw: do not veto the false positives of a "
-                        "circuit found wrong (by default it is repaired, as in sweep)")
+    add_int(p, "--max-m-prime", 10_000,
+            help="largest m' (built-ins: 100 to this, two sizes per decade; plugins: their "
+            "planned sizes up to this); default 10000")
+    add_int(p, "--sparsity",
+            help="sparsity s of every problem (default: 2, or a plugin's planned one)")
+    add_seeds(p, seed_help="seed of the codes and weights of every circuit")
+    add_int(p, "--samples", 2000, help="fuzzing inputs per circuit too large to enumerate")
+    add_no_repair(p, help="plot the raw random draw: do not veto the false positives of a "
+                  "circuit found wrong (by default it is repaired, as in sweep)")
     p.add_argument("--data", type=Path, metavar="FILE.json",
                    help="also write the plotted numbers (counts, fitted constants, curves) "
                         "as JSON")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(run=_run)
-
-
-def _writable(flag: str, path: Path) -> None:
-    """Fail before measuring, not after, when ``path`` cannot be written."""
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise InvalidArgument(f"{flag} {str(path)!r} is a directory; name a file")
-    if not parent.is_dir():
-        raise InvalidArgument(f"{flag} {str(path)!r}: the folder {str(parent)!r} does not "
-                              "exist; create it or choose another path")
-    if not os.access(path if path.exists() else parent, os.W_OK):
-        raise InvalidArgument(f"{flag} {str(path)!r} is not writable; choose a writable file")
+    add_quiet(p)
+    p.set_defaults(run=run)
 
 
 def _names(text: str | None, flag: str) -> tuple[str, ...] | None:
@@ -87,15 +78,13 @@ def _names(text: str | None, flag: str) -> tuple[str, ...] | None:
     return names
 
 
-def _run(args) -> int:
+def run(args) -> int:
     output_format(args.output)
-    _writable("-o", args.output)
+    check_writable("-o", args.output)
     if args.data is not None:
-        _writable("--data", args.data)
+        check_writable("--data", args.data)
     require("matplotlib", "plot", "superpose plot")
-    check_int("max_m_prime", args.max_m_prime, minimum=100,
-              fix="the smallest size a plot measures is 100")
-    check_int("samples", args.samples, minimum=1)
+    check_sweep(args, "a plot measures")
     if args.sparsity is not None:
         check_int("sparsity", args.sparsity, minimum=1)
     problems = _names(args.problem, "--problem")
@@ -110,8 +99,7 @@ def _run(args) -> int:
         problems = tuple(p for p in problems if plot_sizes(p, args.max_m_prime))
     plan = plot_plan(problems, _names(args.families, "--families"), args.sparsity,
                      args.max_m_prime)
-    settings = SweepSettings(seed=args.seed, instance_seed=args.instance_seed,
-                             samples=args.samples, repair=not args.no_repair)
+    settings = sweep_settings(args)
     ms = []
     with _progress.steps("plot: measuring", len(plan), "circuit", args.quiet) as step:
         for problem, family, s, m_prime in plan:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+from superpose.checks.cli._args import add_json
 from superpose.checks.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from superpose.circuits import (
     ProblemSpec,
@@ -27,7 +28,7 @@ from superpose.circuits.model import count_sparse_inputs
 from superpose.circuits.registry import ENTRY_POINT_GROUP
 from superpose.theory import CLAIMS
 
-__all__ = ["add_parser", "problem_rows"]
+__all__ = ["add_parser", "problem_rows", "run"]
 
 
 def add_parser(sub) -> None:
@@ -36,8 +37,8 @@ def add_parser(sub) -> None:
     p.add_argument("--peers", action="store_true",
                    help="build each problem's default construction beside its peer "
                         "constructions at its smallest verify size: counts and errors")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(run=_cmd_problems)
+    add_json(p)
+    p.set_defaults(run=run)
 
 
 def problem_rows(peers: bool = False) -> list[dict]:
@@ -92,7 +93,7 @@ def _peers(spec: ProblemSpec) -> list[dict]:
     return out
 
 
-def _cmd_problems(args) -> int:
+def run(args) -> int:
     rows = problem_rows(args.peers)
     broken = any(r["status"] == "broken" for r in rows)
     if args.json:

@@ -10,13 +10,12 @@ import json
 from pathlib import Path
 
 from superpose.checks.certification import MAX_VETOES, Repair, repair
-from superpose.checks.cli._args import integer as _integer
-from superpose.checks.cli._args import positive_float as _positive_float
+from superpose.checks.cli._args import add_file, add_int, add_json, positive_float
 from superpose.checks.exit_codes import exit_for
 from superpose.circuits import Circuit, load_circuit, save_circuit
 from superpose.theory import Verdict
 
-__all__ = ["add_parser", "add_repair_options", "describe", "repair_and_save"]
+__all__ = ["add_parser", "add_repair_options", "describe", "repair_and_save", "run"]
 
 
 def repair_and_save(circuit: Circuit, output: Path, timeout: float | None,
@@ -48,7 +47,7 @@ def describe(outcome: Repair, output: Path) -> str:
     return "\n".join(lines)
 
 
-def _run(args) -> int:
+def run(args) -> int:
     outcome = repair_and_save(load_circuit(args.file), args.output, args.timeout,
                               args.max_vetoes)
     if args.json:
@@ -61,17 +60,17 @@ def _run(args) -> int:
 
 def add_repair_options(p) -> None:
     """--repair-timeout and --max-vetoes, shared by ``repair`` and ``build --repair``."""
-    p.add_argument("--timeout", type=_positive_float("timeout"), default=None,
+    p.add_argument("--timeout", type=positive_float("timeout"), default=None,
                    help="seconds for the whole repair, certification included (default: none)")
-    p.add_argument("--max-vetoes", type=_integer("max_vetoes"), default=MAX_VETOES,
-                   help=f"give up after this many vetoes (default {MAX_VETOES})")
+    add_int(p, "--max-vetoes", MAX_VETOES,
+            help=f"give up after this many vetoes (default {MAX_VETOES})")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("repair", help="certify a circuit and veto its false positives until "
                        "PROVED (exit 0 PROVED, 1 REFUTED, 3 UNKNOWN)")
-    p.add_argument("file", type=Path)
+    add_file(p)
     p.add_argument("-o", "--output", type=Path, required=True)
     add_repair_options(p)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(run=_run)
+    add_json(p)
+    p.set_defaults(run=run)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 
-from superpose.checks.cli._args import integer as _integer
-from superpose.checks.cli._args import positive_float as _positive_float
+from superpose.checks.cli._args import add_int, add_json, positive_float
 from superpose.checks.selftest import (
     DEFAULT_MUTANTS,
     DEFAULT_SAMPLES,
@@ -28,7 +27,7 @@ from superpose.circuits import save_circuit
 from superpose.circuits.validate import check_int
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["add_parser", "render_selftest"]
+__all__ = ["add_parser", "render_selftest", "run"]
 
 _HEADER = ("KIND", "MUTANTS", "REALLY WRONG", "CERTIFIER CAUGHT",
            "CERTIFIER REFUTED-EQUIVALENT", "UNDECIDED", "FUZZER CAUGHT (RATE)", "SECONDS")
@@ -129,7 +128,7 @@ def _undecided(s: KindSummary) -> int:
     return s.certifier_unknown + s.certifier_errors + s.generator_mismatches
 
 
-def _run(args) -> int:
+def run(args) -> int:
     check_int("seed", args.seed, minimum=0)
     check_int("mutants", args.mutants, minimum=1)
     check_int("samples", args.samples, minimum=1)
@@ -157,18 +156,17 @@ def _run(args) -> int:
 def add_parser(sub) -> None:
     p = sub.add_parser("selftest", help="plant bugs in correct circuits; report whether the "
                        "certifier (and the fuzzer) catch them")
-    p.add_argument("--seed", type=_integer("seed"), default=0,
-                   help="run seed: every mutant is a function of it, its kind and its index")
-    p.add_argument("--mutants", type=_integer("mutants"), default=DEFAULT_MUTANTS,
-                   help=f"mutants per kind (default {DEFAULT_MUTANTS})")
-    p.add_argument("--samples", type=_integer("samples"), default=DEFAULT_SAMPLES,
-                   help=f"fuzzer inputs per mutant (default {DEFAULT_SAMPLES})")
-    p.add_argument("--timeout", type=_positive_float("timeout"), default=DEFAULT_TIMEOUT,
+    add_int(p, "--seed", 0,
+            help="run seed: every mutant is a function of it, its kind and its index")
+    add_int(p, "--mutants", DEFAULT_MUTANTS, help=f"mutants per kind (default {DEFAULT_MUTANTS})")
+    add_int(p, "--samples", DEFAULT_SAMPLES,
+            help=f"fuzzer inputs per mutant (default {DEFAULT_SAMPLES})")
+    p.add_argument("--timeout", type=positive_float("timeout"), default=DEFAULT_TIMEOUT,
                    help=f"certifier timeout per run, seconds (default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--only", metavar="KIND:INDEX",
                    help="run one mutant (as a row's replay command does)")
     p.add_argument("--save", metavar="FILE",
                    help="with --only: write the mutant circuit, for 'superpose eval'")
     p.add_argument("-v", "--verbose", action="store_true", help="list every mutant")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(run=_run)
+    add_json(p)
+    p.set_defaults(run=run)

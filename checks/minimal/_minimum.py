@@ -252,6 +252,133 @@ def _derived_path(base: Path, tag: str) -> Path:
     return base.with_name(f"{base.stem}-{tag}{base.suffix or '.npz'}")
 
 
+@dataclass
+class _Searches:
+    """The Z3 searches of one row, one per instance in ``inst.orders()`` order (stopped at the
+    first that runs out of time), with every witness replayed (``replays``, keyed by
+    (instance, objective)).
+
+    ``worst_units``/``worst_params``: (instance index, search) of the largest ``units_min`` and
+    ``params_min``, set only when every instance was decided; ``witness_units`` and
+    ``witness_params`` are their replays (written to ``witness_out`` when given).
+    """
+
+    runs: list[tuple[Problem, _Search]]
+    replays: dict[tuple[int, str], dict]
+    unknown: str
+    decided: list[tuple[int, _Search]]
+    worst_units: tuple[int, _Search] | None
+    worst_params: tuple[int, _Search] | None
+    witness_units: dict | None
+    witness_params: dict | None
+
+    @property
+    def complete(self) -> bool:
+        """Every instance decided, none out of time."""
+        return self.worst_units is not None and not self.unknown
+
+    def all_replays(self) -> list[dict]:
+        return list(self.replays.values()) + [w for w in (self.witness_units,
+                                                          self.witness_params) if w is not None]
+
+
+def _search_instances(inst: Instance, max_weight: int, clock: _Clock,
+                      witness_out: str | Path | None) -> _Searches:
+    """Search every instance of the row (sharing ``clock``), replay each witness from a
+    temporary folder, and pick and replay the worst instance's witnesses."""
+    family = inst.family()
+    runs: list[tuple[Problem, _Search]] = []
+    replays: dict[tuple[int, str], dict] = {}
+    unknown = ""
+    with tempfile.TemporaryDirectory(prefix="superpose-minimal-") as tmp:
+        for n, order in enumerate(inst.orders()):
+            problem = inst.problem_of(order)
+            found = _search(problem, order, inst.sparsity, max_weight, clock)
+            runs.append((problem, found))
+            for objective, wit in found.witnesses.items():
+                replays[(n, objective)] = _replay(problem, inst.sparsity, max_weight, wit,
+                                                  family, Path(tmp) / f"w{n}-{objective}.npz")
+            if found.unknown:
+                unknown = f"{inst.label()} order {list(order)}: {found.unknown}"
+                break
+    decided = [(n, s) for n, (_, s) in enumerate(runs)
+               if s.units_min is not None and s.params_min is not None and not s.unknown]
+    every = len(decided) == len(runs)
+    worst_u = max(decided, key=lambda x: x[1].units_min, default=None) if every else None
+    worst_p = max(decided, key=lambda x: x[1].params_min, default=None) if every else None
+    wit_u = wit_p = None
+    if worst_u is not None and worst_p is not None:
+        if witness_out is not None:
+            base = Path(witness_out)
+            wit_u = _replay(runs[worst_u[0]][0], inst.sparsity, max_weight,
+                            worst_u[1].witnesses["units"], family, base)
+            wit_p = _replay(runs[worst_p[0]][0], inst.sparsity, max_weight,
+                            worst_p[1].witnesses["params"], family,
+                            _derived_path(base, "params"))
+        else:
+            wit_u = dict(replays[(worst_u[0], "units")], path=None)
+            wit_p = dict(replays[(worst_p[0], "params")], path=None)
+    return _Searches(runs, replays, unknown, decided, worst_u, worst_p, wit_u, wit_p)
+
+
+def _counting_bound(inst: Instance, max_weight: int) -> dict:
+    """The counting lower bounds of the row's family (``units_counting_bound``,
+    ``params_counting_bound``, ``values_only_bound``) and which instance they are about."""
+    n_family = inst.family_size()
+    return {"units": units_counting_bound(n_family, inst.m, inst.sparsity, max_weight),
+            "params": params_counting_bound(n_family, inst.m, inst.sparsity, max_weight,
+                                            inst.m_prime),
+            "params_values_only": values_only_bound(n_family, max_weight),
+            "family_size": n_family,
+            "applies_to": ("every instance (all permutations have the same minima)"
+                           if inst.problem == "perm" else
+                           "the worst order" + (" (this row)" if inst.all_instances else
+                                                ", not this one"))}
+
+
+def _row_verdict(found: _Searches, links: list[dict], construction: dict, naive: dict,
+                 strict_chain: bool) -> tuple[Verdict, str]:
+    """The row's verdict and reason, first rule that applies: REFUTED if a witness fails
+    replay, a decisive link fails, the naive network is wrong, or Z3 found no network at any
+    width (the naive one is in the model); UNKNOWN if the search did not finish, one less was
+    not shown impossible, or (``strict_chain``) the construction is wrong; else PROVED."""
+    failed = [r for r in found.all_replays() if not r["replayed"]]
+    complete = found.complete
+    units_below = complete and found.worst_units[1].units_below in ("sperner", "z3")
+    params_below = complete and found.worst_params[1].params_below
+    broken = [lk for lk in links if lk["decisive"] and lk["holds"] is False]
+    if not naive["correct"]:  # the naive network is exact by construction: a bug if not
+        broken.append({"quantity": "units", "link": "naive network correct", "left": None,
+                       "right": None})
+    if failed:
+        return Verdict.REFUTED, (
+            f"{len(failed)} witness(es) failed replay: {failed[0]['path'] or 'witness'} "
+            f"(in model {failed[0]['in_model']}, counts agree "
+            f"{failed[0]['counts_agree']}, wrong outputs {failed[0]['wrong_outputs']})")
+    if broken:
+        return Verdict.REFUTED, "; ".join(
+            f"{lk['quantity']}: {lk['link']} fails ({lk['left']} > {lk['right']})"
+            if lk["left"] is not None else f"{lk['link']} fails" for lk in broken)
+    if any(s.units_min is None and not s.unknown for _, s in found.runs):
+        return Verdict.REFUTED, ("z3 found no network at any width up to m', but the naive "
+                                 "network is in the model (an encoding error)")
+    if not complete:
+        return Verdict.UNKNOWN, found.unknown or "the search did not finish"
+    if not (units_below and params_below):
+        return Verdict.UNKNOWN, "one less was not shown impossible"
+    if strict_chain and not construction["correct"]:
+        return Verdict.UNKNOWN, (f"the {construction['name']} circuit (seed 0) is wrong on some "
+                                 "s-sparse input, so its counts cannot enter the chain")
+    fails = [lk for lk in links if lk["holds"] is False]
+    reason = "every decisive link holds" + (
+        "; not decisive and failing: " + "; ".join(
+            f"{lk['quantity']} {lk['link']} ({lk['left']} > {lk['right']})" for lk in fails)
+        if fails else "")
+    if not construction["correct"]:
+        reason += f"; the {construction['name']} circuit (seed 0) is wrong on some input"
+    return Verdict.PROVED, reason
+
+
 def family_minimum(inst: Instance, max_weight: int = DEFAULT_MAX_WEIGHT, timeout: float = 60.0,
                    witness_out: str | Path | None = None,
                    strict_chain: bool = False) -> MinimalResult:
@@ -268,118 +395,41 @@ def family_minimum(inst: Instance, max_weight: int = DEFAULT_MAX_WEIGHT, timeout
     timeout = check_positive("timeout", timeout)
     start = time.perf_counter()
     clock = _Clock(timeout)
-    family = inst.family()
-    searches: list[tuple[Problem, _Search]] = []
-    replays: dict[tuple[int, str], dict] = {}
-    unknown = ""
-    with tempfile.TemporaryDirectory(prefix="superpose-minimal-") as tmp:
-        for n, order in enumerate(inst.orders()):
-            problem = inst.problem_of(order)
-            found = _search(problem, order, inst.sparsity, max_weight, clock)
-            searches.append((problem, found))
-            for objective, wit in found.witnesses.items():
-                replays[(n, objective)] = _replay(problem, inst.sparsity, max_weight, wit,
-                                                  family, Path(tmp) / f"w{n}-{objective}.npz")
-            if found.unknown:
-                unknown = f"{inst.label()} order {list(order)}: {found.unknown}"
-                break
-        decided = [(n, s) for n, (_, s) in enumerate(searches)
-                   if s.units_min is not None and s.params_min is not None and not s.unknown]
-        worst_u = max(decided, key=lambda x: x[1].units_min, default=None) \
-            if len(decided) == len(searches) else None
-        worst_p = max(decided, key=lambda x: x[1].params_min, default=None) \
-            if len(decided) == len(searches) else None
-        wit_u = wit_p = None
-        if worst_u is not None and worst_p is not None:
-            if witness_out is not None:
-                base = Path(witness_out)
-                nu, np_ = worst_u[0], worst_p[0]
-                wit_u = _replay(searches[nu][0], inst.sparsity, max_weight,
-                                worst_u[1].witnesses["units"], family, base)
-                wit_p = _replay(searches[np_][0], inst.sparsity, max_weight,
-                                worst_p[1].witnesses["params"], family,
-                                _derived_path(base, "params"))
-            else:
-                wit_u = dict(replays[(worst_u[0], "units")], path=None)
-                wit_p = dict(replays[(worst_p[0], "params")], path=None)
-    all_replays = list(replays.values()) + [w for w in (wit_u, wit_p) if w is not None]
-    failed = [r for r in all_replays if not r["replayed"]]
-    refs_con = [_reference_counts(p, inst.sparsity, None) for p, _ in searches]
-    refs_naive = [_reference_counts(p, inst.sparsity, "naive") for p, _ in searches]
-    construction, naive = _max_reference(refs_con), _max_reference(refs_naive)
-    n_family = inst.family_size()
-    bound = {"units": units_counting_bound(n_family, inst.m, inst.sparsity, max_weight),
-             "params": params_counting_bound(n_family, inst.m, inst.sparsity, max_weight,
-                                             inst.m_prime),
-             "params_values_only": values_only_bound(n_family, max_weight),
-             "family_size": n_family,
-             "applies_to": ("every instance (all permutations have the same minima)"
-                            if inst.problem == "perm" else
-                            "the worst order" + (" (this row)" if inst.all_instances else
-                                                 ", not this one"))}
-    complete = worst_u is not None and not unknown
+    found = _search_instances(inst, max_weight, clock, witness_out)
+    construction = _max_reference([_reference_counts(p, inst.sparsity, None)
+                                   for p, _ in found.runs])
+    naive = _max_reference([_reference_counts(p, inst.sparsity, "naive") for p, _ in found.runs])
+    bound = _counting_bound(inst, max_weight)
+    complete = found.complete
+    worst_u, worst_p = found.worst_units, found.worst_params
     units = worst_u[1].units_min if complete else None
     params = worst_p[1].params_min if complete else None
     links = _links(inst, units, params, bound, construction, naive, strict_chain)
-    units_below = complete and worst_u[1].units_below in ("sperner", "z3")
-    params_below = complete and worst_p[1].params_below
-    broken = [lk for lk in links if lk["decisive"] and lk["holds"] is False]
-    if not naive["correct"]:  # the naive network is exact by construction: a bug if not
-        broken.append({"quantity": "units", "link": "naive network correct", "left": None,
-                       "right": None})
-    if failed:
-        verdict = Verdict.REFUTED
-        reason = (f"{len(failed)} witness(es) failed replay: {failed[0]['path'] or 'witness'} "
-                  f"(in model {failed[0]['in_model']}, counts agree "
-                  f"{failed[0]['counts_agree']}, wrong outputs {failed[0]['wrong_outputs']})")
-    elif broken:
-        verdict = Verdict.REFUTED
-        reason = "; ".join(f"{lk['quantity']}: {lk['link']} fails ({lk['left']} > {lk['right']})"
-                           if lk["left"] is not None else f"{lk['link']} fails" for lk in broken)
-    elif any(s.units_min is None and not s.unknown for _, s in searches):
-        verdict = Verdict.REFUTED
-        reason = ("z3 found no network at any width up to m', but the naive network is in the "
-                  "model (an encoding error)")
-    elif not complete:
-        verdict = Verdict.UNKNOWN
-        reason = unknown or "the search did not finish"
-    elif not (units_below and params_below):
-        verdict = Verdict.UNKNOWN
-        reason = "one less was not shown impossible"
-    elif strict_chain and not construction["correct"]:
-        verdict = Verdict.UNKNOWN
-        reason = (f"the {construction['name']} circuit (seed 0) is wrong on some s-sparse input, "
-                  "so its counts cannot enter the chain")
-    else:
-        verdict = Verdict.PROVED
-        fails = [lk for lk in links if lk["holds"] is False]
-        reason = "every decisive link holds" + (
-            "; not decisive and failing: " + "; ".join(
-                f"{lk['quantity']} {lk['link']} ({lk['left']} > {lk['right']})" for lk in fails)
-            if fails else "")
-        if not construction["correct"]:
-            reason += f"; the {construction['name']} circuit (seed 0) is wrong on some input"
-    last = searches[-1][1] if searches else None
+    verdict, reason = _row_verdict(found, links, construction, naive, strict_chain)
+    all_replays = found.all_replays()
+    failed = sum(not r["replayed"] for r in all_replays)
+    last = found.runs[-1][1] if found.runs else None
     worst_instance = {}
     if complete:
-        worst_instance = {"units": _instance_json(searches[worst_u[0]][0]),
-                          "params": _instance_json(searches[worst_p[0]][0])}
+        worst_instance = {"units": _instance_json(found.runs[worst_u[0]][0]),
+                          "params": _instance_json(found.runs[worst_p[0]][0])}
     return MinimalResult(
         problem=inst.problem, label=inst.label(), command=inst.command(max_weight, strict_chain),
         m=inst.m, m_prime=inst.m_prime, sparsity=inst.sparsity, max_weight=max_weight,
-        family_size=n_family, instances=len(searches), worst_instance=worst_instance,
-        units_min=units, params_min=params,
-        units_min_best=min(s.units_min for _, s in decided) if complete else None,
-        params_min_best=min(s.params_min for _, s in decided) if complete else None,
+        family_size=bound["family_size"], instances=len(found.runs),
+        worst_instance=worst_instance, units_min=units, params_min=params,
+        units_min_best=min(s.units_min for _, s in found.decided) if complete else None,
+        params_min_best=min(s.params_min for _, s in found.decided) if complete else None,
         params_at_units_min=(next(w["params_min"] for w in worst_u[1].widths
                                   if w["d"] == worst_u[1].units_min) if complete else None),
-        units_unsat_below=bool(units_below), params_unsat_below=bool(params_below),
+        units_unsat_below=bool(complete and worst_u[1].units_below in ("sperner", "z3")),
+        params_unsat_below=bool(complete and worst_p[1].params_below),
         units_below_reason=(worst_u[1].units_below if complete else ""),
         sperner_bound=sperner_width(inst.m_prime), counting_bound=bound,
-        witness_units=wit_u, witness_params=wit_p,
-        witnesses_replayed=len(all_replays) - len(failed), witnesses_failed=len(failed),
+        witness_units=found.witness_units, witness_params=found.witness_params,
+        witnesses_replayed=len(all_replays) - failed, witnesses_failed=failed,
         construction=construction, naive=naive, links=tuple(links),
-        widths=tuple(last.widths) if last is not None and len(searches) == 1 else (),
+        widths=tuple(last.widths) if last is not None and len(found.runs) == 1 else (),
         solver_calls=clock.calls, seconds=time.perf_counter() - start, verdict=verdict,
         reason=reason)
 

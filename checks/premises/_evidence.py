@@ -32,8 +32,9 @@ stride of assignments. A mismatch makes the check UNKNOWN (the enumeration canno
 never PROVED.
 
 Where it lives: the enumeration of instances and their truth tables in
-``superpose.checks.premises._distinct``, the enumeration of tiny architectures and their functions in
-``superpose.checks.premises._count``; the two Evidence records and ``premise_evidence`` here.
+``superpose.checks.premises._distinct``, the enumeration of tiny architectures and their
+functions in ``superpose.checks.premises._count``; the two Evidence records and
+``premise_evidence`` here.
 """
 
 from __future__ import annotations
@@ -181,11 +182,6 @@ def _span(values: Sequence[int]) -> str:
 
 def _vals(values: Sequence[int]) -> str:
     return "{" + ",".join(str(v) for v in values) + "}"
-
-
-def _b(fc: FunctionCount) -> str:
-    b = fc.bits_per_param
-    return str(int(b)) if b == int(b) else f"log2 {len(fc.values)}"
 
 
 def function_count_evidence(results: Sequence[FunctionCount]) -> Evidence:

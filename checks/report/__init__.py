@@ -1,4 +1,5 @@
-"""Reports of a verify run (text, JSON, Markdown, JUnit) and the log-log plots of measured counts."""
+"""Reports of a verify run (text, JSON, Markdown, JUnit) and the log-log plots of measured
+counts."""
 
 from superpose.checks.report._formats import render_junit, render_markdown
 from superpose.checks.report._plot import (

@@ -34,8 +34,7 @@ from pathlib import Path
 import sympy
 
 from superpose import circuits
-from superpose.checks.sweep import Measurement, geometric_sizes
-from superpose.checks.verification import slope
+from superpose.checks.sweep import Measurement, geometric_sizes, slope
 from superpose.circuits.io import require
 from superpose.theory import CLAIMS, MP, Bound, parse_bound
 from superpose.theory.errors import InvalidArgument

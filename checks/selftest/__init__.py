@@ -1,4 +1,5 @@
-"""The planted-bug self-test: mutants of correct circuits, and whether fuzz and certify catch them."""
+"""The planted-bug self-test: mutants of correct circuits, and whether fuzz and certify catch
+them."""
 
 from superpose.checks.selftest._bases import build_mutant
 from superpose.checks.selftest._report import (

@@ -1,9 +1,9 @@
 """Running the self-test: decide every mutant by ground truth, certify it, fuzz it.
 
 For each mutant: ``circuits.exhaustive`` on every s-sparse input says whether it is really
-wrong; ``superpose.checks.certification._certify.certify`` is judged against that (caught only with a counterexample
-that replays through the plain evaluator); ``circuits.fuzz`` runs beside it and decides
-nothing. ``s3-only`` mutants are also certified at s = 2, where they must be PROVED.
+wrong; ``superpose.checks.certification.certify`` is judged against that (caught only with a
+counterexample that replays through the plain evaluator); ``circuits.fuzz`` runs beside it and
+decides nothing. ``s3-only`` mutants are also certified at s = 2, where they must be PROVED.
 """
 
 from __future__ import annotations
@@ -72,17 +72,28 @@ def _certify_outcome(circuit: Circuit, sparsity: int, timeout: float, really_wro
     return record
 
 
-def _decide(kind: str, index: int, seed: int, spec: BaseSpec, mutation: Mutation,
-            truth: CorrectnessReport | None, note: str, samples: int,
-            timeout: float) -> MutantRow:
-    circuit = mutation.circuit
-    s = circuit.sparsity
+@dataclasses.dataclass(frozen=True)
+class _Judged:
+    """The ground truth of one mutant and the certifier judged against it: ``truth`` at the
+    mutant's sparsity, ``main`` its certify record there (:func:`_certify_outcome`), and for
+    an ``s3-only`` mutant ``lower``, the record at s = 2 with its ``wrong_inputs``.
+    ``ground_truth_seconds`` is the time the exhaustive runs took (0 for a truth given)."""
+
+    truth: CorrectnessReport
+    ground_truth_seconds: float
+    main: dict
+    lower: dict | None
+
+
+def _judge(kind: str, circuit: Circuit, truth: CorrectnessReport | None,
+           timeout: float) -> _Judged:
+    """Decide the mutant on every s-sparse input (unless ``truth`` is known) and certify it;
+    an ``s3-only`` mutant also at s = 2."""
     start = time.perf_counter()
     if truth is None:
         truth = exhaustive(circuit)
     gt_seconds = time.perf_counter() - start
-    really_wrong = truth.wrong_outputs > 0
-    main = _certify_outcome(circuit, s, timeout, really_wrong)
+    main = _certify_outcome(circuit, circuit.sparsity, timeout, truth.wrong_outputs > 0)
     lower = None
     if kind == "s3-only":
         start = time.perf_counter()
@@ -90,24 +101,35 @@ def _decide(kind: str, index: int, seed: int, spec: BaseSpec, mutation: Mutation
         gt_seconds += time.perf_counter() - start
         lower = _certify_outcome(circuit, 2, timeout, low_truth.wrong_outputs > 0)
         lower["wrong_inputs"] = low_truth.wrong_inputs
-    fz_seed = mutant_seed(seed, kind, index) % (2 ** 31)
+    return _Judged(truth, gt_seconds, main, lower)
+
+
+def _decide(kind: str, index: int, seed: int, spec: BaseSpec, mutation: Mutation,
+            truth: CorrectnessReport | None, note: str, samples: int,
+            timeout: float) -> MutantRow:
+    """One row: the mutant judged by ground truth and certify (:func:`_judge`), fuzzed with
+    its own seed beside them, and checked to be what its kind promises."""
+    circuit = mutation.circuit
+    judged = _judge(kind, circuit, truth, timeout)
+    truth, main, lower = judged.truth, judged.main, judged.lower
+    mseed = mutant_seed(seed, kind, index)
+    fz_seed = mseed % (2 ** 31)
     fz = fuzz(circuit, samples, fz_seed)
+    generator_ok = _as_intended(kind, truth, lower, mutation)
     reasons = [r for r in (note, main["reason"]) if r]
     if lower is not None and lower["reason"]:
         reasons.append(f"s=2: {lower['reason']}")
-    mseed = mutant_seed(seed, kind, index)
-    generator_ok = _as_intended(kind, truth, lower, mutation)
     if not generator_ok:
         reasons.append(f"the mutant is not what {kind} promises (see notes)")
     return MutantRow(
         kind=kind, index=index, base=spec.name, seed=seed, mutant_seed=mseed,
-        intent=INTENT[kind], description=mutation.description, sparsity=s,
-        input_space=truth.input_space, really_wrong=really_wrong,
+        intent=INTENT[kind], description=mutation.description, sparsity=circuit.sparsity,
+        input_space=truth.input_space, really_wrong=truth.wrong_outputs > 0,
         wrong_inputs=truth.wrong_inputs, wrong_outputs=truth.wrong_outputs,
         certifier=main["verdict"], certifier_seconds=main["seconds"],
         certifier_method=main["method"], outcome=main["outcome"],
         fuzzer_caught=fz.wrong_outputs > 0, fuzzer_wrong_inputs=fz.wrong_inputs,
-        fuzzer_seconds=fz.seconds, ground_truth_seconds=gt_seconds,
+        fuzzer_seconds=fz.seconds, ground_truth_seconds=judged.ground_truth_seconds,
         replay=_row_replay(seed, kind, index, samples, timeout, main["counterexample"]),
         counterexample=main["counterexample"], counterexample_replays=main["replays"],
         reason="; ".join(reasons), lower=lower,

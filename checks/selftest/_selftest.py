@@ -1,17 +1,17 @@
 """A planted-bug self-test of the certifier, in the manner of soundness benchmarks.
 
 Small correct circuits (the *bases*, each checked correct on every s-sparse input first) are
-mutated (``superpose.checks.selftest._mutants``): random edits that may or may not break them, planted false
-positives that fire on exactly one s-sparse input, a bug that needs three active features, and
-rewrites that keep the function. For every mutant:
+mutated (``superpose.checks.selftest._mutants``): random edits that may or may not break them,
+planted false positives that fire on exactly one s-sparse input, a bug that needs three active
+features, and rewrites that keep the function. For every mutant:
 
 * **ground truth**: ``circuits.exhaustive`` on every s-sparse input; the mutant is *really
   wrong* iff some output is wrong on some input, *equivalent* otherwise, whatever its kind
   intended (a random edit that does not matter is equivalent);
-* **certifier**: ``superpose.checks.certification._certify.certify(mutant, s, timeout)``. A really-wrong mutant is
-  *caught* when the verdict is REFUTED and the counterexample replays through the plain
-  evaluator; PROVED on it is a *miss* (completeness failure). REFUTED on an equivalent mutant
-  is *unsound*. UNKNOWN is inconclusive; a crash is a failure;
+* **certifier**: ``superpose.checks.certification.certify(mutant, s, timeout)``. A
+  really-wrong mutant is *caught* when the verdict is REFUTED and the counterexample replays
+  through the plain evaluator; PROVED on it is a *miss* (completeness failure). REFUTED on an
+  equivalent mutant is *unsound*. UNKNOWN is inconclusive; a crash is a failure;
 * **fuzzer**: ``circuits.fuzz(mutant, samples, seed)`` catches a mutant when it finds any wrong
   output; its catch rate is reported beside the certifier's and never decides anything.
 
@@ -24,9 +24,10 @@ Every mutant is a deterministic function of (base, kind, run seed, index): its g
 ``eligible[index % len(eligible)]``. ``superpose selftest --seed S --only KIND:INDEX`` rebuilds
 one mutant (``--save FILE`` writes it for ``superpose eval``).
 
-Where it lives: the rows, summaries, report and replay commands in ``superpose.checks.selftest._report``,
-the bases and mutant building in ``superpose.checks.selftest._bases``, deciding and running in
-``superpose.checks.selftest._run``; the Evidence for ``superpose verify`` here.
+Where it lives: the rows, summaries, report and replay commands in
+``superpose.checks.selftest._report``, the bases and mutant building in
+``superpose.checks.selftest._bases``, deciding and running in ``superpose.checks.selftest._run``;
+the Evidence for ``superpose verify`` here.
 """
 
 from __future__ import annotations

@@ -14,47 +14,28 @@ ledger uses (``theory.CLAIMS[...].checks``). ``run`` gives the measurements of o
 * ``<problem>-correct``: two records. ``certified`` (decisive): every circuit whose s-sparse
   input space was enumerated decodes every output correctly. ``fuzzed`` (refute-only): larger
   circuits sampled on random and adversarial inputs; silence is UNKNOWN, never PROVED.
+* ``premises``, ``minimal-sizes``, ``selftest``: checks of other sub-packages
+  (superpose.checks.premises, .minimal, .selftest), registered by module and function name
+  (:class:`DeferredCheck`) and imported only when a run calls them.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
+import operator
+from dataclasses import dataclass
 from typing import Callable
 
-from superpose.checks.minimal import minimal_evidence
-from superpose.checks.premises import premise_evidence
-from superpose.checks.selftest import selftest_evidence
-from superpose.checks.sweep import Measurement
+from superpose.checks.sweep import Measurement, slope, top_decade
 from superpose.circuits.registry import find_construction
 from superpose.theory import Evidence, Verdict
 
-__all__ = ["CHECKS", "slope", "top_decade"]
+__all__ = ["CHECKS", "DeferredCheck", "certified_check", "correctness_checks", "fuzzed_check",
+           "size_check"]
 
 _LABEL = {"neurons": "neurons / (sqrt(m') log2 m')", "params": "params / (m' log2^2 m')",
           "width": "width / log2 m'"}
-
-
-def slope(points: list[tuple[int, float]]) -> float:
-    """Least-squares slope of log(ratio) against log(m').
-
-    >>> round(slope([(100, 1.0), (1000, 10.0)]), 6)
-    1.0
-    """
-    xs = [math.log(m) for m, _ in points]
-    ys = [math.log(r) for _, r in points]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    den = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den
-
-
-def top_decade(rows: list[tuple]) -> list[tuple]:
-    """The rows (m', ...) whose m' lies within a factor ten of the largest.
-
-    >>> top_decade([(100, 'a'), (316, 'b'), (1000, 'c')])
-    [(100, 'a'), (316, 'b'), (1000, 'c')]
-    """
-    largest = max(row[0] for row in rows)
-    return [row for row in rows if row[0] * 10 >= largest]
 
 
 def _sizes_text(ms: list[Measurement]) -> str:
@@ -177,8 +158,8 @@ def certified_check(name: str, ms: list[Measurement]) -> Evidence:
                      f"{sum(m.vetoes for m in repaired)} veto(es), counted in their sizes"
                      if repaired else ""))
     replay = (refuted or open_ or [None])[0]
-    return Evidence(f"{name}/certified", verdict, statement, method_text + f" ({', '.join(methods)})",
-                    _sizes_text(group), detail,
+    return Evidence(f"{name}/certified", verdict, statement,
+                    method_text + f" ({', '.join(methods)})", _sizes_text(group), detail,
                     data={"circuits": [_decided_row(m, v, covered, meth)
                                        for m, v, covered, meth in decided]},
                     replay=replay.replay_command() if replay is not None else None)
@@ -241,16 +222,29 @@ def _correct(problem: str) -> Callable:
     return lambda run: correctness_checks(f"{problem}-correct", run.measurements(problem))
 
 
-def _premises(run) -> list[Evidence]:
-    return premise_evidence()
+@dataclass(frozen=True)
+class DeferredCheck:
+    """A check that lives in another sub-package, named rather than imported: calling it with
+    a run imports ``module`` (on first use only) and returns ``module.function(**kwargs)``,
+    where each keyword in ``options`` takes the value of the dotted attribute path of
+    ``run.config`` paired with it. So the registry costs nothing to import: Z3, the minimal
+    search and the mutants load only when verify runs their check.
 
+    >>> DeferredCheck("math", "dist", ()).target().__name__
+    'dist'
+    """
 
-def _minimal_sizes(run) -> list[Evidence]:
-    return minimal_evidence(timeout=run.config.solver_timeout)
+    module: str
+    function: str
+    options: tuple[tuple[str, str], ...] = ()
 
+    def target(self) -> Callable[..., list[Evidence]]:
+        """The check function itself, imported now."""
+        return getattr(importlib.import_module(self.module), self.function)
 
-def _selftest(run) -> list[Evidence]:
-    return selftest_evidence(seed=run.config.settings.seed)
+    def __call__(self, run) -> list[Evidence]:
+        kwargs = {name: operator.attrgetter(path)(run.config) for name, path in self.options}
+        return self.target()(**kwargs)
 
 
 CHECKS: dict[str, Callable] = {
@@ -262,7 +256,9 @@ CHECKS: dict[str, Callable] = {
     "perm-correct": _correct("perm"),
     "represent-width": _size("represent", "width"),
     "represent-correct": _correct("represent"),
-    "premises": _premises,
-    "minimal-sizes": _minimal_sizes,
-    "selftest": _selftest,
+    "premises": DeferredCheck("superpose.checks.premises", "premise_evidence"),
+    "minimal-sizes": DeferredCheck("superpose.checks.minimal", "minimal_evidence",
+                                   (("timeout", "solver_timeout"),)),
+    "selftest": DeferredCheck("superpose.checks.selftest", "selftest_evidence",
+                              (("seed", "settings.seed"),)),
 }

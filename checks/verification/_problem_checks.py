@@ -1,15 +1,19 @@
-"""The generic checks a registered problem's own claims may name (``circuits.registry.GENERIC_CHECKS``).
+"""The generic checks a registered problem's own claims may name
+(``circuits.registry.GENERIC_CHECKS``).
 
 A plugin's claim is data: a ``theory.Claim`` whose ``checks`` come from this list, measured the
 same way as the built-ins' (exact counts read off the circuits, correctness by enumeration,
 certify and fuzzing, growth by slope fits):
 
-* ``<problem>-correct``: :func:`superpose.checks.verification._construction_checks.correctness_checks` over the
+* ``<problem>-correct``:
+  :func:`superpose.checks.verification._construction_checks.correctness_checks` over the
   problem's measured circuits (certified: decisive; fuzzed: refute-only);
-* ``<problem>-neurons`` / ``-params``: :func:`superpose.checks.verification._construction_checks.size_check` against
-  the default construction's stated constants (``Construction.stated``);
+* ``<problem>-neurons`` / ``-params``:
+  :func:`superpose.checks.verification._construction_checks.size_check` against the default
+  construction's stated constants (``Construction.stated``);
 * ``measured``: each of the claim's ``bounds`` (claim-file grammar) against the counts, by
-  :func:`superpose.checks.verification._theory_checks.measured_evidence` (top-decade slope; decisive for upper bounds);
+  :func:`superpose.checks.verification._theory_checks.measured_evidence` (top-decade slope;
+  decisive for upper bounds);
 * ``<problem>-error``: an approximate construction's error rates against its stated epsilon
   (:func:`error_evidence`);
 * ``<problem>-peers``: the default construction beside the plan's peer constructions at the

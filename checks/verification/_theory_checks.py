@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import sympy
 
-from superpose.checks.sweep import Measurement
-from superpose.checks.verification._construction_checks import slope, top_decade
+from superpose.checks.sweep import Measurement, slope, top_decade
 from superpose.circuits import PROBLEM_NAMES
 from superpose.theory import MP, Bound, Evidence, Verdict, derivations, is_big_o, parse_bound
 
@@ -106,26 +105,34 @@ def consistency_evidence(bound: Bound, everything: list[Bound]) -> Evidence:
                     decisive=False)
 
 
+def implication(bound: Bound, other: Bound):
+    """The limit of the ratio that makes ``other``, once proved, imply ``bound``, or None.
+
+    ``other`` implies ``bound`` when both bound the same quantity, ``bound``'s problems are among
+    ``other``'s, and ``bound`` is a lower bound with ``bound = O(other)`` (``other`` a lower or
+    theta bound) or an upper bound with ``other = O(bound)`` (``other`` an upper or theta bound).
+    """
+    if other.quantity != bound.quantity or not set(bound.problems) <= set(other.problems):
+        return None
+    mine, theirs = bound.in_mp(), other.in_mp()
+    if mine is None or theirs is None:
+        return None
+    if bound.kind == "lower" and other.kind in ("lower", "theta"):
+        verdict, witness = is_big_o(mine, theirs)
+    elif bound.kind == "upper" and other.kind in ("upper", "theta"):
+        verdict, witness = is_big_o(theirs, mine)
+    else:
+        return None
+    return witness if verdict is Verdict.PROVED else None
+
+
 def implied_evidence(bound: Bound, everything: list[Bound]) -> Evidence | None:
     """PROVED when a proved bound of the same kind implies this one, else None."""
-    mine = bound.in_mp()
-    if mine is None:
-        return None
     for other in everything:
-        if other is bound or not other.proved or other.quantity != bound.quantity:
+        if other is bound or not other.proved:
             continue
-        if not set(bound.problems) <= set(other.problems):
-            continue
-        theirs = other.in_mp()
-        if theirs is None:
-            continue
-        if bound.kind == "lower" and other.kind in ("lower", "theta"):
-            verdict, witness = is_big_o(mine, theirs)
-        elif bound.kind == "upper" and other.kind in ("upper", "theta"):
-            verdict, witness = is_big_o(theirs, mine)
-        else:
-            continue
-        if verdict is Verdict.PROVED:
+        witness = implication(bound, other)
+        if witness is not None:
             return Evidence("implied", Verdict.PROVED,
                             f"{bound.quantity} = {bound.display} follows from {other.claim_id}",
                             "symbolic: limits of ratios", "m' -> infinity",

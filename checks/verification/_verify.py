@@ -3,13 +3,15 @@
 The run measures each problem's default construction over its sizes, families and
 sparsities once (lazily, shared by every check that needs it), runs the checks the ledger names
 for each claim, and combines their evidence into one verdict per claim. Claims with no check
-yet are UNKNOWN ("not yet checked"). Nothing here prints: :mod:`superpose.checks.report._report` renders.
+yet are UNKNOWN ("not yet checked"). Nothing here prints: :mod:`superpose.checks.report`
+renders (and ``VerifyReport._repr_markdown_`` shows its Markdown in Jupyter).
 
 Every registered problem that is not built in (``circuits.problem_specs()``: this repository's
 ``problems`` package and any installed plugin) brings its own claims; they are checked by the
-generic checks of :mod:`superpose.checks.verification._problem_checks`, on the sizes of the problem's ``VerifyPlan``
-(capped by ``max_m_prime``), and reported after the ledger (in ``VerifyReport.extra_claims``,
-before the claim-file claims). A broken plugin stops the run with a one-line error (exit 2).
+generic checks of :mod:`superpose.checks.verification._problem_checks`, on the sizes of the
+problem's ``VerifyPlan`` (capped by ``max_m_prime``), and reported after the ledger (in
+``VerifyReport.extra_claims``, before the claim-file claims). A broken plugin stops the run
+with a one-line error (exit 2).
 """
 
 from __future__ import annotations
@@ -35,8 +37,7 @@ from superpose.circuits.constructions import AND2_FAMILIES
 from superpose.theory import CLAIMS, Bound, Claim, Evidence, InvalidArgument, Verdict, combine
 
 __all__ = ["VerifyConfig", "ClaimResult", "VerifyReport", "verify", "EXIT_OK", "EXIT_REFUTED",
-           "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE"]
-
+           "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "problem_claims"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,13 @@ class VerifyReport:
             return EXIT_INCONCLUSIVE
         return EXIT_OK
 
+    def _repr_markdown_(self) -> str:
+        """The Markdown report (:func:`superpose.checks.report.render_markdown`), so that a
+        report shows as tables in Jupyter."""
+        from superpose.checks.report import render_markdown  # report imports this module
+
+        return render_markdown(self)
+
 
 class _Run:
     """Lazy, shared measurements and check results of one verify run."""
@@ -175,8 +183,9 @@ def _file_claim(spec) -> tuple[Claim, Bound]:
                        constant=spec.constant)
     statement = f"{spec.problem} needs/uses {spec.quantity} = {bound.display}" + (
         f", with constant {spec.constant:g}" if spec.constant is not None else "")
-    claim = Claim(spec.id, statement, spec.source or spec.origin, spec.kind, spec.quantity,
-                  spec.problem, bound.display, tuple(spec.assumptions))
+    claim = Claim(id=spec.id, statement=statement, source=spec.source or spec.origin,
+                  kind=spec.kind, quantity=spec.quantity, problem=spec.problem,
+                  bound=bound.display, assumptions=tuple(spec.assumptions))
     return claim, bound
 
 
@@ -196,40 +205,66 @@ def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CL
 
     Ledger claims get the checks they name plus a consistency check of their bounds against
     the rest of the ledger; a problem's own claims get their generic checks
-    (:mod:`superpose.checks.verification._problem_checks`) and the same consistency check; file claims get
-    consistency against the ledger and the file, implication by a proved bound, and the
-    measured counts of the matching construction (so a contradiction between a file and the
-    ledger is charged to the file claim). ``config.problems`` keeps only the claims about those
-    problems. A broken plugin raises InvalidArgument. Returns the report; prints nothing.
+    (:mod:`superpose.checks.verification._problem_checks`) and the same consistency check;
+    file claims get consistency against the ledger and the file, implication by a proved
+    bound, and the measured counts of the matching construction (so a contradiction between a
+    file and the ledger is charged to the file claim). ``config.problems`` keeps only the
+    claims about those problems. A broken plugin raises InvalidArgument. Returns the report;
+    prints nothing.
     """
-    broken = broken_plugins()
-    if broken:
-        raise InvalidArgument(f"{broken[0].message()} ('superpose problems' lists it); verify "
-                              "checks every installed problem")
-    for name in config.problems or ():
-        problem_spec(name)
+    _check_problems(config)
     start = time.perf_counter()
     run = _Run(config, progress)
     if own_claims is None:
         own_claims = problem_claims() if tuple(claims) == CLAIMS else ()
     claims = tuple(c for c in claims if config.selects(c.problems))
     own = tuple(c for c in own_claims if config.selects(c.problems))
-    evidence = {c.id: tuple(e for name in c.checks for e in run.check(name)) for c in claims}
-    evidence |= {c.id: tuple(e for name in c.checks for e in _generic(name, c, run))
-                 for c in own}
+    evidence = _claim_evidence(run, claims, own)
     everyone = claims + own
     proved = {c.id for c in everyone if combine(evidence[c.id])[0] is Verdict.PROVED}
     bounds = ledger_bounds(everyone, proved)
-    files = [_file_claim(spec) for spec in claim_specs]
+    results = [_with_consistency(c, evidence[c.id], bounds) for c in claims]
+    extra_claims = [_with_consistency(c, evidence[c.id], bounds) for c in own]
+    extra_claims += _file_results([_file_claim(spec) for spec in claim_specs], bounds, run)
+    return VerifyReport(results, run.all_measurements(), config, time.perf_counter() - start,
+                        extra_claims)
+
+
+def _check_problems(config: VerifyConfig) -> None:
+    """Refuse a run over a broken plugin, or one that names an unknown problem
+    (InvalidArgument, exit 2)."""
+    broken = broken_plugins()
+    if broken:
+        raise InvalidArgument(f"{broken[0].message()} ('superpose problems' lists it); verify "
+                              "checks every installed problem")
+    for name in config.problems or ():
+        problem_spec(name)
+
+
+def _claim_evidence(run: _Run, claims: tuple[Claim, ...], own: tuple[Claim, ...]
+                    ) -> dict[str, tuple[Evidence, ...]]:
+    """The evidence of every check each claim names, by claim id: ledger claims through the
+    registry of checks, a problem's own claims through the generic checks."""
+    evidence = {c.id: tuple(e for name in c.checks for e in run.check(name)) for c in claims}
+    evidence |= {c.id: tuple(e for name in c.checks for e in _generic(name, c, run))
+                 for c in own}
+    return evidence
+
+
+def _with_consistency(claim: Claim, evidence: tuple[Evidence, ...],
+                      bounds: list[Bound]) -> ClaimResult:
+    """The claim's result from its evidence plus the consistency of each of its bounds with
+    every bound of the suite (ledger and registered problems)."""
+    extra = tuple(consistency_evidence(b, bounds) for b in bounds if b.claim_id == claim.id)
+    return _result(claim, evidence + extra)
+
+
+def _file_results(files: list[tuple[Claim, Bound]], bounds: list[Bound],
+                  run: _Run) -> list[ClaimResult]:
+    """Each claim-file claim decided by consistency with the suite and the file, implication
+    by a proved bound, and the measured counts of the problems it names."""
     everything = bounds + [b for _, b in files]
-    results = []
-    for claim in claims:
-        extra = tuple(consistency_evidence(b, bounds) for b in bounds if b.claim_id == claim.id)
-        results.append(_result(claim, evidence[claim.id] + extra))
-    extra_claims = []
-    for claim in own:
-        extra = tuple(consistency_evidence(b, bounds) for b in bounds if b.claim_id == claim.id)
-        extra_claims.append(_result(claim, evidence[claim.id] + extra))
+    out = []
     for claim, bound in files:
         found = [consistency_evidence(bound, everything)]
         implied = implied_evidence(bound, everything)
@@ -237,7 +272,6 @@ def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CL
             found.append(implied)
         problems = [p for p in bound.problems if p in MEASURED_PROBLEMS]
         ms = [m for p in problems for m in run.measurements(p)]
-        found.append(measured_evidence(bound, ms, config.slope_tolerance))
-        extra_claims.append(_result(claim, tuple(found)))
-    return VerifyReport(results, run.all_measurements(), config, time.perf_counter() - start,
-                        extra_claims)
+        found.append(measured_evidence(bound, ms, run.config.slope_tolerance))
+        out.append(_result(claim, tuple(found)))
+    return out

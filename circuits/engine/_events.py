@@ -45,12 +45,12 @@ more. Sums are exact while they fit in int64 (the plain evaluator has the same r
 
 **Gain-filtered first layer** (``first_layer="gains"``, the default when the evaluator is told
 the sparsity s). The step to layer 1 above reads every W_1^T column of every active input unit,
-although almost none of those small contributions can reach a threshold. With s known, a
-table built once per evaluator (:class:`superpose.circuits.engine._gains.FirstLayerGains`, whose docstring has
-the math and the proofs) bounds, per input b and unit u of layer 1, how far the active features
-F_b (|F_b| <= s) can move z_u away from its baseline 0: u changes state only if the bound
-U_u reaches its need N_u (theta_u if off at baseline, 1 - theta_u if on), and only units that
-some active feature stores can. For each *candidate* (b, u) the exact
+although almost none of those small contributions can reach a threshold. With s known, a table
+built once per evaluator (:class:`superpose.circuits.engine._gains.FirstLayerGains`, whose
+docstring has the math and the proofs) bounds, per input b and unit u of layer 1, how far the
+active features F_b (|F_b| <= s) can move z_u away from its baseline 0: u changes state only if
+the bound U_u reaches its need N_u (theta_u if off at baseline, 1 - theta_u if on), and only
+units that some active feature stores can. For each *candidate* (b, u) the exact
 
     z_1[u] = sum_{p in A_b} W_1[u, p],   A_b = union_{i in F_b} P_i = E_0 of input b (a set),
 
@@ -89,6 +89,7 @@ import math
 import time
 import types
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -99,7 +100,7 @@ from superpose.circuits.model import PAD, ThresholdNetwork
 from superpose.circuits.validate import check_choice, check_int
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["EventEvaluator", "WeightLookup", "event_evaluator"]
+__all__ = ["EvaluatorOptions", "EventEvaluator", "WeightLookup", "event_evaluator"]
 
 MAX_WORK = 1 << 18
 MAX_ROWS = 1 << 14
@@ -238,67 +239,103 @@ def _dense_rows(w: sp.csr_matrix, dtype) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class EvaluatorOptions:
+    """How an :class:`EventEvaluator` cuts and routes its work; none of it changes a result.
+
+    ``max_work``: the contributions handled at once (>= 1); ``max_rows``: the inputs per block
+    (>= 1); ``grouping``: "auto" (dense accumulator where it pays, NumPy only) or "sort".
+    ``first_layer``: how layer 1 is reached: "gains" (the gain-filtered first layer of the
+    module docstring; needs the evaluator's ``sparsity``; its table, with cutoffs
+    ceil(N_u / (s ``table_divisor``)), is built with blocks of at most ``max_table_bytes``),
+    "events" (every W_1^T column of every active input unit), or "auto": "gains" when a
+    sparsity is given and the network has a layer, else "events". With "gains", a block of
+    inputs whose candidates need more than 1 / ``lookup_cost`` as many weight look-ups as its
+    active input units have W_1^T entries reads those columns instead (W_1^T is then built,
+    once; both are exact; ``lookup_cost=0`` never does). ``max_dense_lookup``: the most bytes
+    a dense copy of a layer's weights may take for :class:`WeightLookup` (0: always binary
+    search). A bad value is refused here, in one line naming it.
+
+    >>> EvaluatorOptions(grouping="sort").max_work == MAX_WORK
+    True
+    """
+
+    max_work: int = MAX_WORK
+    max_rows: int = MAX_ROWS
+    grouping: str = "auto"
+    first_layer: str = "auto"
+    max_table_bytes: int = MAX_TABLE_BYTES
+    table_divisor: int = TABLE_DIVISOR
+    lookup_cost: int = LOOKUP_COST
+    max_dense_lookup: int = MAX_DENSE_BYTES
+
+    def __post_init__(self):
+        checked = {"max_work": check_int("max_work", self.max_work, minimum=1),
+                   "max_rows": check_int("max_rows", self.max_rows, minimum=1),
+                   "grouping": check_choice("grouping", self.grouping, GROUPINGS),
+                   "first_layer": check_choice("first_layer", self.first_layer, FIRST_LAYERS),
+                   "max_table_bytes": check_int("max_table_bytes", self.max_table_bytes,
+                                                minimum=1),
+                   "table_divisor": check_int("table_divisor", self.table_divisor, minimum=1),
+                   "lookup_cost": check_int("lookup_cost", self.lookup_cost, minimum=0),
+                   "max_dense_lookup": check_int("max_dense_lookup", self.max_dense_lookup,
+                                                 minimum=0)}
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+
 class EventEvaluator:
     """Evaluates a :class:`ThresholdNetwork` on batches by events from the empty input's trace.
 
     ``evaluate(active)`` returns the same B x m' CSR of ones as ``network.evaluate(active)``
-    (module docstring: the math and the cost). ``xp`` is the array module (numpy or cupy),
-    ``max_work`` the contributions handled at once, ``max_rows`` the inputs per block, and
-    ``grouping`` "auto" (dense accumulator where it pays, NumPy only) or "sort".
-
-    ``sparsity`` (s) is the most active features an input may have: rows with more distinct
-    features are refused. ``first_layer`` picks how layer 1 is reached: "gains" (the
-    gain-filtered first layer of the module docstring; needs ``sparsity``; its table, with
-    cutoffs ceil(N_u / (s ``table_divisor``)), is built here, in ``table_seconds``, with
-    blocks of at most ``max_table_bytes``), "events" (every W_1^T column of every active input
-    unit), or "auto": "gains" when a sparsity is given and the network has a layer, else
-    "events". ``first_layer`` then holds the one in use. With "gains", a block of inputs whose
-    candidates need more than 1 / ``lookup_cost`` as many weight look-ups as its active input
-    units have W_1^T entries reads those columns instead (W_1^T is then built, once; both are
-    exact; ``lookup_cost=0`` never does). ``max_dense_lookup``: the most bytes a dense copy of
-    a layer's weights may take for :class:`WeightLookup` (0: always binary search).
-    ``deadline`` (a ``time.perf_counter()`` value): the gain table stops there with
-    :class:`superpose.circuits.engine._gains.TableTimeout` (the evaluator is then not built).
+    (module docstring: the math and the cost). ``sparsity`` (s) is the most active features an
+    input may have: rows with more distinct features are refused. ``options``
+    (:class:`EvaluatorOptions`) cuts the work and picks how layer 1 is reached;
+    ``first_layer`` then holds the one in use ("gains" or "events"; the gain table is built
+    here, in ``table_seconds``). ``xp`` is the array module (numpy or cupy). ``deadline`` (a
+    ``time.perf_counter()`` value): the gain table stops there with
+    :class:`superpose.circuits.engine.TableTimeout` (the evaluator is then not built).
     """
 
-    def __init__(self, network: ThresholdNetwork, xp=np, max_work: int = MAX_WORK,
-                 max_rows: int = MAX_ROWS, grouping: str = "auto", sparsity: int | None = None,
-                 first_layer: str = "auto", max_table_bytes: int = MAX_TABLE_BYTES,
-                 table_divisor: int = TABLE_DIVISOR, lookup_cost: int = LOOKUP_COST,
-                 max_dense_lookup: int = MAX_DENSE_BYTES, deadline: float = math.inf):
+    def __init__(self, network: ThresholdNetwork, sparsity: int | None = None,
+                 options: EvaluatorOptions = EvaluatorOptions(), *, xp=np,
+                 deadline: float = math.inf):
         if not isinstance(network, ThresholdNetwork):
             raise InvalidArgument(f"network={type(network).__name__} must be a ThresholdNetwork; "
                                   "pass circuit.network")
         self.xp = xp
-        self.max_work = check_int("max_work", max_work, minimum=1)
-        self.max_rows = check_int("max_rows", max_rows, minimum=1)
-        grouping = check_choice("grouping", grouping, GROUPINGS)
-        first_layer = check_choice("first_layer", first_layer, FIRST_LAYERS)
+        self.options = options
+        self.max_work, self.max_rows = options.max_work, options.max_rows
         self.sparsity = None if sparsity is None else check_int("sparsity", sparsity, minimum=1)
-        self._max_table_bytes = check_int("max_table_bytes", max_table_bytes, minimum=1)
-        self._table_divisor = check_int("table_divisor", table_divisor, minimum=1)
-        self._lookup_cost = check_int("lookup_cost", lookup_cost, minimum=0)
-        self._max_dense_lookup = check_int("max_dense_lookup", max_dense_lookup, minimum=0)
-        if first_layer == "gains" and self.sparsity is None:
+        self._lookup_cost = options.lookup_cost
+        self._max_dense_lookup = options.max_dense_lookup
+        if options.first_layer == "gains" and self.sparsity is None:
             raise InvalidArgument("first_layer='gains' needs sparsity=s (the most active "
                                   "features of an input); pass it, or use first_layer='events'")
-        gains = first_layer != "events" and self.sparsity is not None and bool(network.layers)
+        gains = (options.first_layer != "events" and self.sparsity is not None
+                 and bool(network.layers))
         self.first_layer = "gains" if gains else "events"
-        self._dense = grouping == "auto" and xp is np
+        self._dense = options.grouping == "auto" and xp is np
         self._buffer = None
         self.m, self.m_prime = network.m, network.m_prime
-        code = network.input_code
-        self.input_width = int(code.width)
-        self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
-        self._layers = []
+        self.input_width = int(network.input_code.width)
         self._table = self._lookup = self._first_fan = None
         # the weights, not the network: the cache is keyed weakly by the network object
         self._weights, self._lookups = [layer.weights for layer in network.layers], {}
         self.table_seconds = 0.0
+        self._build_baseline(network, deadline)
+
+    def _build_baseline(self, network: ThresholdNetwork, deadline: float) -> None:
+        """The trace of the empty input, layer by layer (a0_0 = 0, z0_l = W_l a0_{l-1},
+        a0_l = [z0_l >= theta_l]), each layer's W_l^T fan-out (W_1's gain table instead with
+        the gain-filtered first layer) and the pivot decoder of the output code."""
+        xp, code = self.xp, network.input_code
+        self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
+        self._layers = []
         a0 = np.zeros(code.width, dtype=np.int64)
         for l, layer in enumerate(network.layers):
             z0 = layer.weights @ a0
-            if gains and l == 0:
+            if self.first_layer == "gains" and l == 0:
                 fan = None  # layer 1 is reached through the gain table, never through W_1^T
                 self._build_table(layer, code, deadline)
             else:
@@ -317,8 +354,8 @@ class EventEvaluator:
         start = time.perf_counter()
         xp = self.xp
         table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices,
-                                code.width, self.sparsity, self._max_table_bytes,
-                                self._table_divisor, deadline)
+                                code.width, self.sparsity, self.options.max_table_bytes,
+                                self.options.table_divisor, deadline)
         self.table_entries = table.entries
         self._table = types.SimpleNamespace(
             ptr=xp.asarray(table.indptr), level_ends=xp.asarray(table.level_ends),
@@ -354,16 +391,16 @@ class EventEvaluator:
     def evaluate(self, active, stats: dict | None = None) -> sp.csr_matrix:
         """Decoded outputs y (B x m' SciPy CSR of ones) for a (B, s) batch padded with -1.
 
-        With a dict ``stats``, also adds up the work done (for cost models): ``features``
-        (active features, sum |A|), ``supports`` (input-code entries read, sum_{i in A} |P_i|),
-        ``events`` (per layer l = 0..L, sum |E_l|), ``gathered`` (per stage l = 1..L and the
-        decode, the CSR entries read for the events of the stage before: W_l^T columns, then
-        the index entries the decoder read; 0 for layer 1 with the gain filter) and ``flips`` (outputs that differ from
+        With a dict ``stats``, also adds up the work done (for cost models): ``features`` (active
+        features, sum |A|), ``supports`` (input-code entries read, sum_{i in A} |P_i|), ``events``
+        (per layer l = 0..L, sum |E_l|), ``gathered`` (per stage l = 1..L and the decode, the CSR
+        entries read for the events of the stage before: W_l^T columns, then the index entries the
+        decoder read; 0 for layer 1 with the gain filter) and ``flips`` (outputs that differ from
         y0). With the gain filter also ``gain_entries`` (table entries read), ``candidates``
         ((input, unit) pairs of layer 1 whose bound allows a change) and ``lookups`` (weights
         W_1[u, p] looked up for their exact sums), and ``fallback_columns`` (active input units
-        whose W_1^T columns were read instead, in blocks where that was cheaper; their entries
-        are in ``gathered[0]``).
+        whose W_1^T columns were read instead, in blocks where that was cheaper; their entries are
+        in ``gathered[0]``).
         """
         active = self._checked(active)
         batch = active.shape[0]
@@ -813,7 +850,7 @@ def event_evaluator(network: ThresholdNetwork, sparsity: int | None = None,
     """The NumPy :class:`EventEvaluator` of ``network`` for inputs of at most ``sparsity``
     features (gain-filtered first layer when given), built once and cached per (network
     object, sparsity) (weakly: it goes when the network goes). A build that passes
-    ``deadline`` raises :class:`superpose.circuits.engine._gains.TableTimeout` and caches nothing."""
+    ``deadline`` raises :class:`superpose.circuits.engine.TableTimeout` and caches nothing."""
     per_network = _CACHE.get(network)
     if per_network is None:
         per_network = {}

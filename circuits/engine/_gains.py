@@ -1,9 +1,10 @@
 """How much one input feature can move a layer-1 unit: the gain tables.
 
-Pure NumPy/SciPy (no Z3), so that both the certifier (:mod:`superpose.checks.certification._search`, through
-:mod:`superpose.circuits.engine._gains`, which re-exports :class:`GainTable`, :class:`TableTimeout` and
-:func:`expand_ranges` from here) and the event evaluator (:mod:`superpose.circuits.engine._events`, through
-:class:`FirstLayerGains`) can use them.
+Pure NumPy/SciPy (no Z3), so that both the certifier
+(:mod:`superpose.checks.certification._search`, through :mod:`superpose.circuits.engine`, which
+exports :class:`GainTable`, :class:`TableTimeout` and :func:`expand_ranges` from here) and the
+event evaluator (:mod:`superpose.circuits.engine._events`, through :class:`FirstLayerGains`)
+can use them.
 
 **Gains.** For a unit u of layer 1 (weights W = W_1, threshold theta_u) and a feature e with
 input support P_e, write
@@ -73,14 +74,15 @@ of u was left out). Each feature's entries are sorted by level, so those of leve
 prefix.
 
 The bound over-counts a unit covered by two active supports and ignores the weights of the
-other sign, so a candidate's z_u is computed exactly, from W_1 (:mod:`superpose.circuits.engine._events`).
+other sign, so a candidate's z_u is computed exactly, from W_1
+(:mod:`superpose.circuits.engine._events`).
 
 The table is built once per (network, s) as dense blocks of units: G for units lo..hi is
 P (m x d_0, the input code's incidence, a set per row) times the magnitudes (d_0 x (hi - lo),
 dense), in the narrowest integer type that holds the largest row sum of |W| (every gain is at
-most that), with blocks of at most ``max_bytes`` in flight, built by as many threads as the process may use
-(at most 4: :func:`map_blocks`). It costs O(d_1 (nnz(P) + m)) time, whatever the sparsity of
-W, and O(m s + d_1 + stored entries) memory at the end.
+most that), with blocks of at most ``max_bytes`` in flight, built by as many threads as the
+process may use (at most 4: :func:`map_blocks`). It costs O(d_1 (nnz(P) + m)) time, whatever
+the sparsity of W, and O(m s + d_1 + stored entries) memory at the end.
 """
 
 

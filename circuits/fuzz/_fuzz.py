@@ -103,6 +103,26 @@ class CorrectnessReport:
                 "by_strategy": self.by_strategy,
                 "counterexamples": [e.as_dict() for e in self.examples]}
 
+    def _repr_markdown_(self) -> str:
+        """The report as a two-column Markdown table (how Jupyter shows it), with one row per
+        counterexample kept."""
+        outcome = (f"**{self.wrong_inputs:,} wrong inputs**" if self.wrong_inputs
+                   else "no wrong output")
+        rows = [("outcome", outcome), ("method", self.method), ("sparsity", str(self.sparsity)),
+                ("inputs", f"{self.inputs_checked:,} checked of {self.input_space:,}"
+                           + (" (every input)" if self.complete else "")),
+                ("false positives", f"{self.false_positives:,}"),
+                ("false negatives", f"{self.false_negatives:,}"),
+                ("seconds", f"{self.seconds:.3g}")]
+        if self.seed is not None:
+            rows.append(("seed", str(self.seed)))
+        for ex in self.examples:
+            rows.append(("counterexample", f"active {list(ex.active)}: output {ex.output} "
+                                           f"reads {ex.got}, expected {ex.expected}"))
+        lines = [f"| {self.method} | |", "|---|---|"]
+        lines += [f"| {key} | {value} |" for key, value in rows]
+        return "\n".join(lines) + "\n"
+
 
 def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport,
             filtered: bool = False) -> None:

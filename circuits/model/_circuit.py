@@ -47,6 +47,15 @@ class Circuit:
     family: str = ""
     instance_seed: int = -1
 
+    def __repr__(self) -> str:
+        """One short line: the problem, m, m', s, the exact neurons and params, the seed and how
+        the circuit was made (never the arrays)."""
+        counts = self.counts()
+        made = ", ".join(x for x in (self.construction, self.family) if x)
+        return (f"<Circuit {self.problem.name} m={self.m} m'={self.m_prime} s={self.sparsity} "
+                f"neurons={counts.neurons} params={counts.params} seed={self.seed}"
+                + (f" ({made})" if made else "") + ">")
+
     def __post_init__(self) -> None:
         if (self.network.m, self.network.m_prime) != (self.problem.m, self.problem.m_prime):
             raise ValueError(f"network computes m={self.network.m} -> m'={self.network.m_prime} "

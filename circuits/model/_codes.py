@@ -26,6 +26,11 @@ class SupportCode:
     indices: np.ndarray
     width: int
 
+    def __repr__(self) -> str:
+        """Rows, width and support entries, never the arrays."""
+        return (f"SupportCode(rows={self.n_rows}, width={self.width}, "
+                f"entries={len(self.indices)})")
+
     @property
     def n_rows(self) -> int:
         return len(self.indptr) - 1

@@ -39,6 +39,11 @@ class Layer:
         object.__setattr__(self, "weights", w)
         object.__setattr__(self, "theta", np.asarray(self.theta, dtype=np.int64))
 
+    def __repr__(self) -> str:
+        """Shape and nonzero weights, never the arrays."""
+        rows, cols = self.weights.shape
+        return f"Layer({rows}x{cols}, nonzero_weights={self.weights.nnz})"
+
     @property
     def width(self) -> int:
         return self.weights.shape[0]
@@ -109,6 +114,11 @@ class ThresholdNetwork:
         if self.output_code.width != widths[-1]:
             raise ValueError(f"output code width {self.output_code.width} must equal the last "
                              f"layer's width {widths[-1]}")
+
+    def __repr__(self) -> str:
+        """m, m' and the layer widths, never the arrays."""
+        return (f"ThresholdNetwork(m={self.m}, m'={self.m_prime}, "
+                f"widths={list(self.widths)})")
 
     @property
     def widths(self) -> tuple[int, ...]:

@@ -46,6 +46,17 @@ class Problem:
     copies_inputs: bool = False
     source_field: str | None = None
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        """Give every subclass the short ``__repr__`` below unless its body defines one (a
+        ``@dataclass`` decorator then keeps it rather than writing one that prints arrays)."""
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = Problem.__repr__
+
+    def __repr__(self) -> str:
+        """The name and sizes, never the arrays: ``And2(name='and2', m=200, m'=100)``."""
+        return f"{type(self).__name__}(name={self.name!r}, m={self.m}, m'={self.m_prime})"
+
     @property
     def m_prime(self) -> int:
         """m', the number of outputs: by default the rows of ``sources()``."""

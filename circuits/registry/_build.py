@@ -1,8 +1,8 @@
 """One entry point that turns (problem, m', family, seeds, sparsity, constants) into a Circuit.
 
-Problems, their families and constructions come from the registry (:mod:`superpose.circuits.registry._registry`:
-the built-ins and every installed plugin); the first family and construction listed are the
-defaults.
+Problems, their families and constructions come from the registry
+(:mod:`superpose.circuits.registry._registry`: the built-ins and every installed plugin); the first
+family and construction listed are the defaults.
 """
 
 from __future__ import annotations

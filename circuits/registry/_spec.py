@@ -5,8 +5,8 @@ check and verify it: its :class:`~circuits.Problem` subclass, its instance famil
 constructions (:class:`Construction`), its own claims (``theory.Claim`` records whose checks are
 the generic ones listed in :data:`GENERIC_CHECKS`) and how ``superpose verify`` measures it
 (:class:`VerifyPlan`). Built-in problems and plugins use the same records
-(``circuits/registry/_builtin.py``, ``problems/``, ``examples/plugin/``); :mod:`superpose.circuits.registry._registry` loads
-and validates them.
+(``circuits/registry/_builtin.py``, ``problems/``, ``examples/plugin/``);
+:mod:`superpose.circuits.registry._registry` loads and validates them.
 """
 
 from __future__ import annotations

@@ -347,7 +347,8 @@ def test_every_refutation_of_a_perturbed_construction_is_minimal(circuit):
 DEFAULT_GRID = (
     [("and2", fam, 300, 2) for fam in sorted(circuits.constructions.AND2_FAMILIES)]
     + [("and2", fam, 150, 3) for fam in sorted(circuits.constructions.AND2_FAMILIES)]
-    + [("perm", fam, 300, s) for fam in sorted(circuits.constructions.PERM_FAMILIES) for s in (2, 3)]
+    + [("perm", fam, 300, s) for fam in sorted(circuits.constructions.PERM_FAMILIES)
+       for s in (2, 3)]
     + [("represent", None, 300, s) for s in (2, 3)]
 )
 
@@ -507,7 +508,7 @@ def test_as_dict_has_the_keys_the_cli_promises(args, method):
         assert d["inputs_covered"] == d["input_space"]
 
 
-# --- the bound tables (superpose.circuits.engine._gains) ---------------------------------------------------------
+# --- the bound tables (superpose.circuits.engine._gains) ------------------------------------------
 
 @pytest.mark.parametrize("starts, ends, owner, position", [
     ([5, 0], [7, 1], [0, 0, 1], [5, 6, 0]),
@@ -636,7 +637,7 @@ def test_features_already_on_add_nothing_again_to_a_first_layer_unit(circuit, da
     assert np.all(dz >= (np.minimum(w, 0) @ supports.T).sum(axis=1))
 
 
-# --- the per-output Z3 query (superpose.checks.certification._z3cone) ---------------------------------------------------
+# --- the per-output Z3 query (superpose.checks.certification._z3cone) -----------------------------
 
 def _assert_z3_matches(circuit: Circuit, s: int, outputs) -> None:
     wrong = _wrong_outputs_by_enumeration(circuit, s)

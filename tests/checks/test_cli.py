@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from superpose.checks.cli._main import main
+from superpose.checks.cli import main
 from superpose.circuits import load_circuit
 from tests.cli import run
 
@@ -177,3 +177,32 @@ def test_certify_rejects_bad_arguments_in_one_line_with_exit_2(tmp_path, capsys,
     path = _built(tmp_path, capsys, "p.npz", "perm", "--m-prime", "50")
     code, out, err = run(capsys, "certify", str(path), *argv)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_every_command_is_a_module_that_adds_its_parser_and_runs_it():
+    import argparse
+
+    from superpose.checks.cli._main import _COMMANDS, _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert len(_COMMANDS) == len(sub.choices) == 14
+    for command, (name, parser) in zip(_COMMANDS, sub.choices.items(), strict=True):
+        assert command.__name__ == f"superpose.checks.cli.{name}"
+        assert {"add_parser", "run"} <= set(command.__all__)
+        assert parser.get_default("run") is command.run
+
+
+def test_verify_config_is_the_one_both_verify_and_the_pytest_plugin_build():
+    from superpose.checks import SweepSettings, VerifyConfig
+    from superpose.checks.cli import verify_config
+
+    settings = SweepSettings(seed=3)
+    assert verify_config() == VerifyConfig()
+    config = verify_config(settings=settings, max_m_prime=500, sparsities=[3, 2, 3],
+                           problems=["perm"])
+    assert (config.settings, config.max_m_prime, config.sparsities, config.problems) == \
+        (settings, 500, (2, 3), ("perm",))
+    assert (config.max_m_prime_s3, config.max_m_prime_represent) == (1000, 100_000)
+    capped = verify_config(max_m_prime=500, sparsities=None, cap_every_size=True)
+    assert (capped.max_m_prime_s3, capped.max_m_prime_represent) == (500, 500)
+    assert capped.sparsities == VerifyConfig().sparsities and capped.problems is None

@@ -82,8 +82,9 @@ def test_each_panel_draws_the_bounds_its_claims_state(data):
 
 
 def test_a_theta_claim_draws_both_envelopes_from_any_claim_list(measured):
-    theta = Claim("MY-THETA", "perm neurons are Theta(m')", "test", "theta", "neurons",
-                  "perm", "Theta(m')", bounds=(("neurons", "mp"),))
+    theta = Claim(id="MY-THETA", statement="perm neurons are Theta(m')", source="test",
+                  kind="theta", quantity="neurons", problem="perm", bound="Theta(m')",
+                  bounds=(("neurons", "mp"),))
     panel = _panel(plot_data(measured, claims=[theta]), "perm", "neurons")
     assert sorted(c.kind for c in panel.curves) == ["lower", "upper"]
     upper, lower = sorted(panel.curves, key=lambda c: c.kind, reverse=True)

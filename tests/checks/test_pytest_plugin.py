@@ -69,12 +69,14 @@ def fixed_costs_canned(monkeypatch):
 def small_ledger(monkeypatch):
     """A two-claim ledger: one checked by the real perm construction checks, one unchecked."""
     ledger = (
-        Claim("T-PERM", "perm neurons and params within the stated constants", "a test",
-              "upper", "neurons", "perm", "O(sqrt(m') log m')",
+        Claim(id="T-PERM", statement="perm neurons and params within the stated constants",
+              source="a test", kind="upper", quantity="neurons", problem="perm",
+              bound="O(sqrt(m') log m')",
               checks=("perm-neurons", "perm-params", "perm-correct"),
               bounds=(("neurons", "sqrt(mp)*log(mp)"),)),
-        Claim("T-LATER", "a claim with no check yet", "a test", "upper", "neurons", "perm",
-              "O(1)", planned="a later issue"),
+        Claim(id="T-LATER", statement="a claim with no check yet", source="a test",
+              kind="upper", quantity="neurons", problem="perm", bound="O(1)",
+              planned="a later issue"),
     )
     monkeypatch.setattr(theory, "CLAIMS", ledger)
     for module in (superpose.checks.verification, superpose.checks.verification._verify):
@@ -178,6 +180,14 @@ def test_bad_options_are_a_usage_error_naming_the_value(pytester, argv, words):
     result = pytester.runpytest_inprocess("--superpose", *argv)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert words in result.stderr.str()
+
+
+def test_importing_the_plugin_loads_no_solver_symbolic_or_array_library():
+    code = ("import sys, superpose.checks.pytest_plugin; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'sympy', 'z3'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_a_report_with_other_claims_than_collected_is_an_error_not_a_verdict(small_ledger):

@@ -15,8 +15,8 @@ from dataclasses import replace
 
 import pytest
 
-import superpose.checks.cli._main
 from superpose.checks import SweepSettings, VerifyConfig, verify
+from superpose.checks.cli import verify as verify_cmd
 from superpose.checks.report._formats import render_junit, render_markdown
 from superpose.checks.report._report import claim_sizes, report_json, verify_replay
 from superpose.checks.verification._verify import ClaimResult, VerifyReport, problem_claims
@@ -27,12 +27,13 @@ TINY = VerifyConfig(max_m_prime=316, max_m_prime_s3=100, max_m_prime_represent=3
                     sparsities=(2,), and2_families=("disjoint",), perm_families=("random",),
                     settings=SweepSettings(samples=100))
 CLAIMS = (
-    Claim("T-PERM", "perm | neurons and params * within the stated constants", "a test",
-          "upper", "neurons", "perm", "O(sqrt(m') log m')",
+    Claim(id="T-PERM", statement="perm | neurons and params * within the stated constants",
+          source="a test", kind="upper", quantity="neurons", problem="perm",
+          bound="O(sqrt(m') log m')",
           checks=("perm-neurons", "perm-params", "perm-correct"),
           bounds=(("neurons", "sqrt(mp)*log(mp)"),)),
-    Claim("T-LATER", "a claim with no check yet", "a test", "upper", "neurons", "perm", "O(1)",
-          planned="a later issue"),
+    Claim(id="T-LATER", statement="a claim with no check yet", source="a test", kind="upper",
+          quantity="neurons", problem="perm", bound="O(1)", planned="a later issue"),
 )
 CLAIM_FILE = """
 [[claim]]
@@ -193,7 +194,7 @@ def _captured_config(monkeypatch, capsys, argv: list[str]) -> VerifyConfig:
     def fake_verify(config, progress, claim_specs):
         seen.append(config)
         return VerifyReport([], [], config, 0.0)
-    monkeypatch.setattr(superpose.checks.cli._main, "verify", fake_verify)
+    monkeypatch.setattr(verify_cmd, "verify", fake_verify)
     code, _, err = run(capsys, *argv)
     assert code == 0, err
     return seen[0]
@@ -225,7 +226,7 @@ def cli_with(monkeypatch, report):
     def fake_verify(config, progress, claim_specs):
         calls.append(config)
         return report
-    monkeypatch.setattr(superpose.checks.cli._main, "verify", fake_verify)
+    monkeypatch.setattr(verify_cmd, "verify", fake_verify)
     return calls
 
 
@@ -258,7 +259,7 @@ def test_verify_without_report_prints_the_text_table_as_before(cli_with, capsys)
 
 def test_verify_json_reports_the_exit_code_of_strict(monkeypatch, capsys, report):
     unchecked = replace(report, results=report.results[1:], extra_claims=[])
-    monkeypatch.setattr(superpose.checks.cli._main, "verify", lambda config, progress, claim_specs: unchecked)
+    monkeypatch.setattr(verify_cmd, "verify", lambda config, progress, claim_specs: unchecked)
     for argv, expected in ((["--json"], 0), (["--json", "--strict"], 3)):
         code, out, _ = run(capsys, "verify", *argv)
         assert code == expected and json.loads(out)["exit_code"] == expected

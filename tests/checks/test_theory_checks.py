@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from superpose.checks import SweepSettings, VerifyConfig, verify
-from superpose.checks.cli._main import main
+from superpose.checks.cli import main
 from superpose.theory import CLAIMS, Claim, Verdict
 from superpose.theory._claimfile import load_claim_file, parse_claims
 
@@ -74,8 +74,8 @@ def test_the_ledger_stays_consistent_and_its_derivations_are_proved():
 
 
 def test_a_claim_without_checks_is_unknown_not_yet_checked():
-    bare = Claim("NEW-CLAIM", "something", "a researcher", "upper", "neurons", "and2", "O(1)",
-                 planned="a check to write")
+    bare = Claim(id="NEW-CLAIM", statement="something", source="a researcher", kind="upper",
+                 quantity="neurons", problem="and2", bound="O(1)", planned="a check to write")
     report = verify(SMALL, claims=(bare,))
     (result,) = report.results
     assert result.verdict is Verdict.UNKNOWN and result.reason.startswith("not yet checked")

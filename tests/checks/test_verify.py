@@ -76,3 +76,13 @@ def test_the_default_text_folds_symbolic_steps_and_verbose_shows_each_with_premi
     assert "symbolic steps PROVED" in short and "derive:stirling PROVED" not in short
     assert "derive:stirling PROVED" in full and "premises:" in full
     assert len(short.splitlines()) < len(full.splitlines())
+
+
+def test_a_report_shows_in_jupyter_as_its_markdown_table():
+    from superpose.checks.report import render_markdown
+
+    report = _report_with((Verdict.PROVED, True), (Verdict.REFUTED, False))
+    shown = report._repr_markdown_()
+    assert shown == render_markdown(report)
+    assert "| Claim | Verdict | Statement | Reason |" in shown
+    assert f"| `{CLAIMS[0].id}` | **REFUTED** |" in shown

@@ -1,4 +1,5 @@
-"""The pivot decoder (circuits/engine/_decode.py) against the definition y_k = AND_{q in Q_k} a[q]."""
+"""The pivot decoder (circuits/engine/_decode.py) against the definition
+y_k = AND_{q in Q_k} a[q]."""
 
 from __future__ import annotations
 

@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 
 from superpose.circuits import Layer, SupportCode, ThresholdNetwork, exhaustive, fuzz, identity_code
 from superpose.circuits.constructions import AND2_FAMILIES
-from superpose.circuits.engine import EventEvaluator, array_backend, event_evaluator
+from superpose.circuits.engine import (
+    EvaluatorOptions,
+    EventEvaluator,
+    array_backend,
+    event_evaluator,
+)
 from superpose.circuits.engine._decode import PivotDecoder
 from superpose.circuits.engine._events import LOOKUP_COST, WeightLookup
 from superpose.circuits.engine._gains import FirstLayerGains, TableTimeout
@@ -54,10 +59,15 @@ class _PortableNumpy:
         return np.asarray(array)
 
 
+def _events(net, sparsity=None, xp=np, **options) -> EventEvaluator:
+    """An event evaluator of ``net`` with the :class:`EvaluatorOptions` ``options``."""
+    return EventEvaluator(net, sparsity, EvaluatorOptions(**options), xp=xp)
+
+
 _EVALUATORS = {
-    "auto": lambda net, work: EventEvaluator(net, max_work=work),
-    "sort": lambda net, work: EventEvaluator(net, max_work=work, grouping="sort"),
-    "portable": lambda net, work: EventEvaluator(net, xp=_PortableNumpy(), max_work=work),
+    "auto": lambda net, work: _events(net, max_work=work),
+    "sort": lambda net, work: _events(net, max_work=work, grouping="sort"),
+    "portable": lambda net, work: _events(net, xp=_PortableNumpy(), max_work=work),
 }
 _KINDS = st.sampled_from(sorted(_EVALUATORS))
 
@@ -212,12 +222,12 @@ def test_blocks_and_pieces_of_any_size_give_the_same_matrix(net, s, rows, work, 
     batch = random_sparse_inputs(net.m, min(s, net.m), int(rng.integers(0, 23)), rng)
     want = net.evaluate(batch)
     for grouping in ("auto", "sort"):
-        chunked = EventEvaluator(net, max_work=work, max_rows=rows, grouping=grouping)
+        chunked = _events(net, max_work=work, max_rows=rows, grouping=grouping)
         _same(chunked.evaluate(batch), want, f"max_rows={rows} max_work={work} {grouping}")
 
 
 def test_pieces_are_whole_rows_near_the_work_budget():
-    evaluator = EventEvaluator(built("and2", 100, "random", 0, 2, 0).network, max_work=10)
+    evaluator = _events(built("and2", 100, "random", 0, 2, 0).network, max_work=10)
     rows = np.array([0, 0, 0, 1, 1, 4, 5, 5, 5, 5])
     work = np.array([4, 4, 4, 1, 1, 9, 3, 3, 3, 3])
     pieces = evaluator._pieces(rows, work)
@@ -266,7 +276,7 @@ def test_weights_and_thresholds_of_any_magnitude_are_summed_exactly_with_or_with
                                  for layer in net.layers), net.output_code)
     batch = _all_inputs(big.m, s)
     _same(EventEvaluator(big).evaluate(batch), big.evaluate(batch), f"scale={scale}")
-    _same(EventEvaluator(big, grouping="sort").evaluate(batch), big.evaluate(batch))
+    _same(_events(big, grouping="sort").evaluate(batch), big.evaluate(batch))
     _same(EventEvaluator(big, sparsity=s).evaluate(batch), big.evaluate(batch),
           f"gain filter, scale={scale}")
 
@@ -297,9 +307,23 @@ def test_bad_batches_are_refused_in_one_line_naming_the_value(active, words):
 ])
 def test_bad_evaluator_options_are_refused_in_one_line(kwargs, words):
     with pytest.raises(InvalidArgument, match=words):
-        EventEvaluator(ThresholdNetwork(identity_code(3), (), identity_code(3)), **kwargs)
+        _events(ThresholdNetwork(identity_code(3), (), identity_code(3)), **kwargs)
     with pytest.raises(InvalidArgument, match="ThresholdNetwork"):
         EventEvaluator("not a network")
+
+
+def test_evaluator_options_are_a_frozen_record_checked_when_made_and_kept():
+    with pytest.raises(InvalidArgument, match="lookup_cost=-1") as info:
+        EvaluatorOptions(lookup_cost=-1)
+    assert "\n" not in str(info.value)
+    options = EvaluatorOptions(max_work=np.int64(7), grouping="sort")
+    assert type(options.max_work) is int and options == EvaluatorOptions(7, grouping="sort")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.max_work = 8
+    net = ThresholdNetwork(identity_code(3), (), identity_code(3))
+    evaluator = EventEvaluator(net, 2, options)
+    assert evaluator.options is options and evaluator.max_work == 7
+    assert EventEvaluator(net).options == EvaluatorOptions()
 
 
 def test_the_evaluator_is_cached_per_network_object_and_released_with_it():
@@ -401,19 +425,17 @@ def test_the_cupy_backend_agrees_with_the_plain_evaluator_on_a_gpu():
 # ("always": from a dense copy of W_1, "sparse": by binary search; "sort" and "portable" too)
 # or always W_1^T after the filter ("fallback": every block with a candidate)
 _GAIN_EVALUATORS = {
-    "auto": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work),
-    "always": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
-                                                  lookup_cost=0),
-    "sparse": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
-                                                  lookup_cost=0, max_dense_lookup=0),
-    "fallback": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
-                                                    lookup_cost=10 ** 9),
-    "sort": lambda net, s, work: EventEvaluator(net, sparsity=s, max_work=work,
-                                                grouping="sort", lookup_cost=0,
-                                                max_dense_lookup=0),
-    "portable": lambda net, s, work: EventEvaluator(net, xp=_PortableNumpy(), sparsity=s,
-                                                    max_work=work, lookup_cost=0,
-                                                    max_dense_lookup=0),
+    "auto": lambda net, s, work: _events(net, sparsity=s, max_work=work),
+    "always": lambda net, s, work: _events(net, sparsity=s, max_work=work, lookup_cost=0),
+    "sparse": lambda net, s, work: _events(net, sparsity=s, max_work=work, lookup_cost=0,
+                                           max_dense_lookup=0),
+    "fallback": lambda net, s, work: _events(net, sparsity=s, max_work=work,
+                                             lookup_cost=10 ** 9),
+    "sort": lambda net, s, work: _events(net, sparsity=s, max_work=work, grouping="sort",
+                                         lookup_cost=0, max_dense_lookup=0),
+    "portable": lambda net, s, work: _events(net, xp=_PortableNumpy(), sparsity=s,
+                                             max_work=work, lookup_cost=0,
+                                             max_dense_lookup=0),
 }
 _GAIN_KINDS = st.sampled_from(sorted(_GAIN_EVALUATORS))
 _LAYERED = networks().filter(lambda net: len(net.layers) > 0)
@@ -547,7 +569,7 @@ def test_the_gain_filter_counts_its_work_and_the_events_stay_the_true_ones(net, 
     acts = reference_activations(net, inputs)
     base = reference_activations(net, [()])
     stats = {}
-    evaluator = EventEvaluator(net, sparsity=s, lookup_cost=0)
+    evaluator = _events(net, sparsity=s, lookup_cost=0)
     evaluator.evaluate(batch, stats)
     assert stats["events"] == [int((a != b0).sum()) for a, b0 in zip(acts, base)]
     assert stats["gathered"][0] == 0 and stats["fallback_columns"] == 0, \
@@ -559,8 +581,8 @@ def test_the_gain_filter_counts_its_work_and_the_events_stay_the_true_ones(net, 
     # reading W_1^T in every block with a candidate that needs look-ups (one not summed from
     # its stored gains) counts exactly the unfiltered columns
     fallback, unfiltered = {}, {}
-    EventEvaluator(net, sparsity=s, lookup_cost=10 ** 9).evaluate(batch, fallback)
-    EventEvaluator(net, sparsity=s, first_layer="events").evaluate(batch, unfiltered)
+    _events(net, sparsity=s, lookup_cost=10 ** 9).evaluate(batch, fallback)
+    _events(net, sparsity=s, first_layer="events").evaluate(batch, unfiltered)
     assert fallback["events"] == unfiltered["events"]
     if stats["lookups"]:
         assert fallback["gathered"] == unfiltered["gathered"]
@@ -574,7 +596,7 @@ def test_an_and2_circuit_is_gain_filtered_with_few_candidates_and_its_build_is_t
     batch = random_sparse_inputs(circuit.m, 2, 500, np.random.default_rng(1))
     stats = {}
     _same(evaluator.evaluate(batch, stats), circuit.network.evaluate(batch))
-    events = EventEvaluator(circuit.network, sparsity=2, first_layer="events")
+    events = _events(circuit.network, sparsity=2, first_layer="events")
     plain_stats = {}
     events.evaluate(batch, plain_stats)
     assert stats["events"] == plain_stats["events"]
@@ -584,7 +606,7 @@ def test_an_and2_circuit_is_gain_filtered_with_few_candidates_and_its_build_is_t
 def test_a_network_without_layers_uses_events_even_when_a_sparsity_is_known():
     net = ThresholdNetwork(identity_code(3), (), SupportCode(np.array([0, 2, 2]),
                                                              np.array([0, 2]), 3))
-    evaluator = EventEvaluator(net, sparsity=2, first_layer="gains")
+    evaluator = _events(net, sparsity=2, first_layer="gains")
     assert evaluator.first_layer == "events"
     batch = np.array([[0, -1], [0, 2], [-1, -1]])
     _same(evaluator.evaluate(batch), net.evaluate(batch))
@@ -615,7 +637,7 @@ def test_inputs_with_more_than_s_features_are_refused_in_one_line(batch, words):
                                                     np.ones(3, dtype=np.int64)),),
                            identity_code(3))
     for first_layer in ("gains", "events"):
-        evaluator = EventEvaluator(net, sparsity=2, first_layer=first_layer)
+        evaluator = _events(net, sparsity=2, first_layer=first_layer)
         with pytest.raises(InvalidArgument, match=words) as info:
             evaluator.evaluate(batch)
         assert "\n" not in str(info.value)
@@ -635,7 +657,7 @@ def test_bad_first_layer_options_are_refused_in_one_line(kwargs, words):
                                                     np.ones(3, dtype=np.int64)),),
                            identity_code(3))
     with pytest.raises(InvalidArgument, match=words) as info:
-        EventEvaluator(net, **kwargs)
+        _events(net, **kwargs)
     assert "\n" not in str(info.value)
     events = EventEvaluator(net)
     with pytest.raises(InvalidArgument, match="candidates need the gain-filtered first layer"):
@@ -648,7 +670,7 @@ def test_weight_lookups_split_into_blocks_of_units_give_the_same_sums(net, s, li
     # keys (u - u_lo) d_0 + p must stay below 2^31; a tiny limit forces many blocks of units
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(EventEvaluator.__init__.__globals__, "_KEY_LIMIT", limit)
-        evaluator = EventEvaluator(net, sparsity=s, max_work=8, max_dense_lookup=0)
+        evaluator = _events(net, sparsity=s, max_work=8, max_dense_lookup=0)
     d1, d0 = net.widths[1], net.widths[0]
     assert len(evaluator._lookup.blocks) == -(-d1 // max(1, limit // d0))
     batch = _all_inputs(net.m, s)
@@ -702,7 +724,7 @@ def test_blocks_whose_lookups_would_cost_more_read_w1t_instead_and_agree():
     results = {}
     for cost in (0, LOOKUP_COST):
         stats = {}
-        evaluator = EventEvaluator(circuit.network, sparsity=2, lookup_cost=cost)
+        evaluator = _events(circuit.network, sparsity=2, lookup_cost=cost)
         _same(evaluator.evaluate(batch, stats), want, f"lookup_cost={cost}")
         results[cost] = stats
     looked, mixed = results[0], results[LOOKUP_COST]
@@ -721,7 +743,7 @@ def test_thresholds_far_beyond_every_gain_stay_exact_with_narrow_gain_types(net,
                                                                layer.theta - shift))
                                  for layer in net.layers), net.output_code)
     batch = _all_inputs(far.m, s)
-    evaluator = EventEvaluator(far, sparsity=s, lookup_cost=0)
+    evaluator = _events(far, sparsity=s, lookup_cost=0)
     assert evaluator._table.gains.dtype == np.int16
     _same(evaluator.evaluate(batch), far.evaluate(batch), f"shift={shift}")
     assert evaluator.candidates(batch)[0].size == 0

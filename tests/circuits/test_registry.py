@@ -75,8 +75,9 @@ def disjoint(m_prime, rng):
 
 SPEC = ProblemSpec("{name}", "two of four", TwoOfFour, {{"disjoint": disjoint}},
                    (Construction("naive", "{name}", naive, None, "certified"),),
-                   (Claim("{claim}", "two of four in O(m') neurons", "a test plugin", "upper",
-                          "neurons", "{name}", "O(m')", checks=("{name}-correct", "measured"),
+                   (Claim(id="{claim}", statement="two of four in O(m') neurons",
+                          source="a test plugin", kind="upper", quantity="neurons",
+                          problem="{name}", bound="O(m')", checks=("{name}-correct", "measured"),
                           bounds=(("neurons", "mp"),)),),
                    VerifyPlan(sizes=(10, 30), sparsities=(2,)))
 

@@ -4,8 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from superpose.circuits import Construction, Problem, ProblemSpec, VerifyPlan, naive
-from superpose.theory import Claim
+from superpose.plugin import Claim, Construction, Problem, ProblemSpec, VerifyPlan, naive
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,8 +24,10 @@ SPEC = ProblemSpec(
     name="maj3", summary="majority of three: y_k = [x_a + x_b + x_c >= 2]",
     problem_type=Majority3, families={"disjoint": disjoint},
     constructions=(Construction("naive", "maj3", naive, None, "certified"),),
-    claims=(Claim("MAJ3-NEURONS", "majority of three in O(m') neurons (one unit per output)",
-                  "superpose-majority, an example plugin", "upper", "neurons", "maj3", "O(m')",
+    claims=(Claim(id="MAJ3-NEURONS",
+                  statement="majority of three in O(m') neurons (one unit per output)",
+                  source="superpose-majority, an example plugin", kind="upper",
+                  quantity="neurons", problem="maj3", bound="O(m')",
                   checks=("maj3-correct", "measured"), bounds=(("neurons", "mp"),)),),
     plan=VerifyPlan(sizes=(100, 316), sparsities=(2, 3)),
 )

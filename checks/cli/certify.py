@@ -1,0 +1,134 @@
+"""``superpose certify FILE``: decide correctness on every s-sparse input.
+
+Enumerates small input spaces, else searches and asks Z3 (``--method``), and prints PROVED,
+REFUTED with a counterexample replayed through the plain evaluator and its ``superpose eval``
+command, or UNKNOWN with the reason and the command to rerun. ``--shard I/N`` decides part I of
+N, ``--jobs N`` runs N shards in a process pool and ``--merge`` combines the ``--json`` outputs
+of shards (checked to be about the same file by its SHA-256). Exit 0 PROVED, 1 REFUTED,
+3 UNKNOWN, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+from pathlib import Path
+
+from superpose.checks.certification import (
+    METHODS,
+    certificate_from_dict,
+    certify,
+    certify_in_processes,
+    merge_shards,
+)
+from superpose.checks.cli._args import add_file, add_int, add_json, add_quiet, positive_float, shard
+from superpose.checks.cli._progress import counter
+from superpose.checks.exit_codes import exit_for
+from superpose.circuits import load_circuit, replays
+from superpose.circuits.validate import check_int
+from superpose.theory import Verdict
+from superpose.theory.errors import InvalidArgument
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("certify", help="decide correctness on every s-sparse input (exit 0 "
+                       "proved, 1 refuted, 3 unknown)")
+    add_file(p)
+    add_int(p, "--sparsity", help="at most this many active features (default: the file's)")
+    p.add_argument("--timeout", type=positive_float("timeout"),
+                   help="seconds before giving up with UNKNOWN (default: no limit)")
+    p.add_argument("--method", choices=METHODS, default="auto",
+                   help="auto (default): enumerate small input spaces, else search + Z3")
+    p.add_argument("--shard", type=shard, metavar="I/N",
+                   help="decide only part I of N (0-based); merge the N --json outputs with "
+                        "--merge")
+    add_int(p, "--jobs", metavar="N", help="run N shards in a process pool and merge them")
+    p.add_argument("--merge", type=Path, nargs="+", metavar="SHARD_JSON",
+                   help="merge the --json outputs of shards 0..N-1 of FILE into one verdict")
+    add_json(p)
+    add_quiet(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    circuit = load_circuit(args.file)
+    digest = _sha256(args.file)
+    if sum(x is not None for x in (args.shard, args.jobs, args.merge)) > 1:
+        raise InvalidArgument("--shard, --jobs and --merge exclude each other; use one")
+    if args.merge is not None:
+        cert = merge_shards([_shard_certificate(path, digest) for path in args.merge])
+        if cert.counterexample is not None and not replays(circuit, cert.counterexample):
+            raise InvalidArgument(f"the merged counterexample {list(cert.counterexample.active)} "
+                                  f"does not replay against {args.file}; were the shards run "
+                                  "on this file?")
+    elif args.jobs is not None:
+        check_int("jobs", args.jobs, minimum=1, fix="run at least one shard")
+        cert = certify_in_processes(args.file, args.jobs, args.sparsity, args.timeout,
+                                    args.method)
+    else:
+        with counter(f"certify {args.file.name}", "it", args.quiet) as progress:
+            cert = certify(circuit, args.sparsity, args.timeout, args.method,
+                           args.shard or (0, 1), progress=progress)
+    replay = (f"superpose certify {args.file} --sparsity {cert.sparsity}"
+              + (f" --timeout {args.timeout:g}" if args.timeout else "")
+              + (f" --method {args.method}" if args.method != "auto" else "")
+              + (f" --shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""))
+    if args.json:
+        print(json.dumps(cert.as_dict() | {"file": str(args.file), "file_sha256": digest,
+                                           "replay": replay}, indent=2))
+    else:
+        _print(cert, args, replay)
+    return exit_for([cert.verdict])
+
+
+def _print(cert, args, replay: str) -> None:
+    """The verdict, what it is about, and how to replay or rerun it."""
+    scope = f"{cert.input_space} inputs with at most {cert.sparsity} active features"
+    i, n = cert.shard
+    if n == 1:
+        claim = f"every output of {args.file} is decoded correctly on all {scope}"
+    elif cert.method == "exhaustive":
+        claim = (f"(shard {i}/{n}) every output of {args.file} is decoded correctly on the "
+                 f"{cert.inputs_covered} inputs at positions j = {i} mod {n} of the {scope}")
+    else:
+        claim = (f"(shard {i}/{n}) every output k = {i} mod {n} of {args.file} is decoded "
+                 f"correctly on all {scope}")
+    if cert.verdict is Verdict.PROVED:
+        print(f"PROVED: {claim} ({cert.method}, {cert.seconds:.2f}s)")
+    elif cert.verdict is Verdict.REFUTED:
+        ex = cert.counterexample
+        active = shlex.quote(",".join(map(str, ex.active)))
+        print(f"REFUTED: on active={list(ex.active)} output {ex.output} reads {ex.got}, "
+              f"expected {ex.expected} (replayed through the plain evaluator; "
+              f"{cert.method}, {cert.seconds:.2f}s)")
+        print(f"  replay: superpose eval {args.file} --sparsity {cert.sparsity} "
+              f"--active {active}")
+    else:
+        print(f"UNKNOWN: {cert.reason} ({cert.method}, {cert.seconds:.2f}s; "
+              f"{cert.inputs_covered} of {scope} evaluated explicitly)")
+        print(f"  merge every shard 0..n-1 of one run, or rerun with a longer "
+              f"--timeout: {replay}" if args.merge else
+              f"  rerun with a longer --timeout: {replay}")
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InvalidArgument(f"cannot read {str(path)!r}: {exc.strerror}") from None
+
+
+def _shard_certificate(path: Path, digest: str):
+    """One shard's --json output, checked to be about the file being merged."""
+    try:
+        doc = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidArgument(f"shard file {str(path)!r} is not readable JSON ({exc}); pass the "
+                              "--json output of 'superpose certify FILE --shard i/n'") from None
+    if not isinstance(doc, dict) or doc.get("file_sha256") != digest:
+        raise InvalidArgument(f"shard file {str(path)!r} was not made from this circuit file "
+                              "(file_sha256 differs); merge shards of the same file")
+    return certificate_from_dict(doc)

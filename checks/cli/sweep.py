@@ -1,0 +1,60 @@
+"""``superpose sweep PROBLEM``: measure one problem's construction over m' (a table).
+
+Builds the problem's default construction for each family (``--families``) at m' = 100 up to
+``--max-m-prime``, two sizes per decade, checks each circuit (exhaustively when its input space
+is small enough, else fuzzed and, up to a size, certified) and prints one row per circuit with
+its exact counts and correctness (``--markdown``: as a Markdown table). Exit 0 no wrong
+output, 1 one found, 2 bad input.
+"""
+
+from __future__ import annotations
+
+from superpose.checks.cli._args import (
+    add_int,
+    add_no_repair,
+    add_problem,
+    add_quiet,
+    add_seeds,
+    check_sweep,
+    sweep_settings,
+)
+from superpose.checks.cli._progress import steps
+from superpose.checks.exit_codes import EXIT_OK, EXIT_REFUTED
+from superpose.checks.report import render_measurements
+from superpose.checks.sweep import geometric_sizes, measure
+from superpose.circuits import FAMILIES
+from superpose.circuits.validate import check_choice
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("sweep", help="measure one problem's construction over m' (a table)")
+    add_problem(p)
+    add_int(p, "--max-m-prime", 10_000)
+    p.add_argument("--families", help="comma-separated; default all of the problem's")
+    add_int(p, "--sparsity", 2)
+    add_int(p, "--samples", 2000)
+    add_seeds(p)
+    add_no_repair(p)
+    p.add_argument("--markdown", action="store_true")
+    add_quiet(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    families = args.families.split(",") if args.families else list(FAMILIES[args.problem])
+    for family in families:
+        check_choice("family", family, FAMILIES[args.problem])
+    check_sweep(args)
+    settings = sweep_settings(args)
+    sizes = geometric_sizes(100, args.max_m_prime)
+    ms = []
+    with steps(f"sweep {args.problem}", len(families) * len(sizes), "circuit",
+               args.quiet) as step:
+        for family in families:
+            for m_prime in sizes:
+                step(f"{args.problem}/{family} m'={m_prime}")
+                ms.append(measure(args.problem, family, args.sparsity, m_prime, settings))
+    print(render_measurements(ms, markdown=args.markdown))
+    return EXIT_REFUTED if any(m.correctness.wrong_outputs for m in ms) else EXIT_OK
