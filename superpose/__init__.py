@@ -24,8 +24,8 @@ from __future__ import annotations
 import importlib as _importlib
 
 _EXPORTS = {
-    "superpose._api": ("ClaimCheck", "build", "certify", "check_claim", "claims", "fuzz", "load",
-                       "repair", "save", "verify"),
+    "superpose._api": ("build", "certify", "claims", "fuzz", "load", "repair", "save", "verify"),
+    "superpose._check_claim": ("ClaimCheck", "check_claim"),
     "superpose.theory": ("Claim", "InvalidArgument", "Kind", "Verdict"),
     "superpose.circuits": ("Circuit",),
 }

@@ -9,22 +9,17 @@ Arguments after the first one or two are keywords. A bad argument raises
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from superpose.checks.certification import MAX_VETOES, Certificate, Repair
 from superpose.checks.certification import certify as _certify
 from superpose.checks.certification import repair as _repair
-from superpose.checks.report import verify_replay
 from superpose.checks.verification import (
-    ClaimResult,
     VerifyConfig,
     VerifyReport,
-    implication,
     problem_claims,
 )
 from superpose.checks.verification import verify as _verify
@@ -41,25 +36,15 @@ from superpose.circuits import fuzz as _fuzz
 from superpose.circuits.validate import check_choice, check_int, check_positive
 from superpose.theory import (
     CLAIMS,
-    Bound,
     Claim,
-    ClaimFileError,
     ClaimSpec,
-    Evidence,
     InvalidArgument,
-    Kind,
-    Verdict,
     load_claim_file,
-    parse_bound,
-    parse_claims,
 )
 
-__all__ = ["CHECK_CLAIM_MAX_M_PRIME", "ClaimCheck", "build", "certify", "check_claim", "claims",
-           "fuzz", "load", "repair", "save", "verify"]
+__all__ = ["build", "certify", "claims", "fuzz", "load", "repair", "save", "verify"]
 
-#: The largest m' :func:`check_claim` measures by default (``superpose verify``'s is 10000).
-CHECK_CLAIM_MAX_M_PRIME = 1_000
-_ORIGIN = "check_claim"
+
 
 
 def build(problem: str, m_prime: int, *, family: str | None = None, sparsity: int = 2,
@@ -137,98 +122,6 @@ def verify(*, problems: str | Iterable[str] | None = None, max_m_prime: int | No
                      samples=samples, certify_max_m_prime=certify_max_m_prime,
                      timeout=timeout, repair=repair)
     return _verify(config, progress=_progress(progress), claim_specs=_claim_specs(claims))
-
-
-@dataclass(frozen=True)
-class ClaimCheck:
-    """The verdict of :func:`check_claim` on one claim: the ``ClaimResult`` that
-    ``superpose verify --claims FILE`` reports for it, the claim as that file (``toml``), the
-    configuration it was measured with, and the run's report (its measurements)."""
-
-    result: ClaimResult
-    toml: str
-    config: VerifyConfig = field(repr=False)
-    report: VerifyReport = field(repr=False)
-
-    @property
-    def claim(self) -> Claim:
-        return self.result.claim
-
-    @property
-    def verdict(self) -> Verdict:
-        return self.result.verdict
-
-    @property
-    def reason(self) -> str:
-        return self.result.reason
-
-    @property
-    def evidence(self) -> tuple[Evidence, ...]:
-        return self.result.evidence
-
-    @property
-    def command(self) -> str:
-        """The ``superpose verify`` command that checks the claim saved as ``claims.toml``."""
-        return verify_replay(self.config, "claims.toml")
-
-    def __repr__(self) -> str:
-        return (f"<ClaimCheck {self.claim.id} {self.verdict.value}: {self.claim.problem} "
-                f"{self.claim.quantity} = {self.claim.bound}; {self.reason}>")
-
-    def _repr_markdown_(self) -> str:
-        """The verdict and one table row per check (how Jupyter shows it)."""
-        c = self.claim
-        lines = [f"**{_md(c.id)}: {self.verdict.value}** ({_md(self.reason)})", "",
-                 f"{_md(c.statement)}", "",
-                 "| Check | Verdict | Method | Sizes | Evidence |", "|---|---|---|---|---|"]
-        lines += [f"| {_md(e.check)} | {e.verdict.value}{'' if e.decisive else ' (refute-only)'}"
-                  f" | {_md(e.method)} | {_md(e.sizes)} | {_md(e.detail)} |"
-                  for e in self.evidence]
-        return "\n".join(lines) + "\n"
-
-
-def check_claim(bound: str, *, problem: str, quantity: str, kind: str | Kind,
-                constant: float | None = None, id: str = "MY-CLAIM", source: str = "",
-                assumptions: Sequence[str] = (), max_m_prime: int = CHECK_CLAIM_MAX_M_PRIME,
-                sparsities: int | Iterable[int] | None = None,
-                families: Mapping[str, str | Sequence[str]] | None = None, seed: int = 0,
-                instance_seed: int = 0, samples: int | None = None,
-                certify_max_m_prime: int | None = None, timeout: float | None = None,
-                repair: bool = True, progress: Callable[[str], None] | None = None
-                ) -> ClaimCheck:
-    """Check one claim written as in a claim file, without the file: ``bound`` in the
-    claim-file grammar (``"mp*log(mp)"``; log is base 2), about ``problem``'s ``quantity``
-    (neurons, params, bits or features), of ``kind`` lower, upper or theta, with an optional
-    ``constant`` (count <= constant * bound for an upper bound).
-
-    The claim is parsed by :func:`superpose.theory.parse_claims` and checked by verify's
-    claim-file path (consistency with every bound of the suite, implication by a proved bound,
-    the exact counts of the problem's construction up to ``max_m_prime``), so the result is
-    the one ``superpose verify --claims FILE --max-m-prime N`` gives for it. Only the claims
-    whose verdict could imply this one run their checks; the others take part through their
-    bounds alone. The other keywords are :func:`verify`'s.
-    """
-    if isinstance(assumptions, str):
-        assumptions = [assumptions]
-    toml = _claim_toml({"id": id, "problem": problem, "quantity": quantity, "kind": kind,
-                        "bound": bound, "source": source or None, "constant": constant,
-                        "assumptions": list(assumptions) if assumptions else None})
-    try:
-        (spec,) = parse_claims(toml, _ORIGIN)
-    except ClaimFileError as exc:
-        raise InvalidArgument(str(exc).replace(f"claim file {_ORIGIN}: ", f"{_ORIGIN}: ", 1)
-                              ) from None
-    mine = _file_bound(spec)
-    registered = set(problem_names())
-    config = _config(problems=[p for p in mine.problems if p in registered],
-                     max_m_prime=max_m_prime, sparsities=sparsities, families=families,
-                     seed=seed, instance_seed=instance_seed, samples=samples,
-                     certify_max_m_prime=certify_max_m_prime, timeout=timeout, repair=repair)
-    ledger = tuple(_only_if_it_can_imply(c, mine) for c in CLAIMS)
-    own = tuple(_only_if_it_can_imply(c, mine) for c in problem_claims())
-    report = _verify(config, claims=ledger, own_claims=own, claim_specs=(spec,),
-                     progress=_progress(progress))
-    return ClaimCheck(report.extra_claims[-1], toml, config, report)
 
 
 def _circuit(value: object) -> Circuit:
@@ -348,58 +241,6 @@ def _sequence(name: str, value: object) -> tuple:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise InvalidArgument(f"{name}={_show(value)} must be a list (or one value)")
     return tuple(value)
-
-
-def _file_bound(spec: ClaimSpec) -> Bound:
-    """The bound verify makes of a claim-file record."""
-    problems = tuple(p.strip() for p in spec.problem.split(","))
-    return Bound(spec.id, problems, spec.quantity, spec.kind, spec.bound, spec.bound_text,
-                 constant=spec.constant)
-
-
-def _only_if_it_can_imply(claim: Claim, mine: Bound) -> Claim:
-    """``claim`` as is when its being proved could imply ``mine`` (verify's implication:
-    same quantity, ``mine``'s problems among its own, a lower bound below it or an upper bound
-    above it); otherwise ``claim`` without checks, which keeps its bounds for the consistency
-    check and spares running checks that cannot change the verdict on ``claim``."""
-    if not claim.checks or _can_imply(claim, mine):
-        return claim
-    return replace(claim, checks=())
-
-
-def _can_imply(claim: Claim, mine: Bound) -> bool:
-    return any(implication(mine, Bound(claim.id, claim.problems, quantity, claim.kind,
-                                       parse_bound(text, claim.id), text)) is not None
-               for quantity, text in claim.bounds)
-
-
-def _claim_toml(table: Mapping[str, object]) -> str:
-    """One ``[[claim]]`` table of the given keys (None: left out), for parse_claims."""
-    lines = ["[[claim]]"]
-    for key, value in table.items():
-        if value is not None:
-            lines.append(f"{key} = {_toml_value(key, value)}")
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(key: str, value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        escaped = "".join(c if c >= " " and c not in '"\\\x7f' else f"\\u{ord(c):04x}"
-                          for c in value)
-        return f'"{escaped}"'
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        number = float(value)
-        if math.isnan(number):
-            return "nan"
-        return repr(number) if math.isfinite(number) else ("inf" if number > 0 else "-inf")
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(key, v) for v in value) + "]"
-    raise InvalidArgument(f"{key}={_show(value)} must be a string or a number, not "
-                          f"{type(value).__name__}")
 
 
 def _show(value: object) -> str:

@@ -245,11 +245,13 @@ def make_fresh_venv(base: Path) -> FreshVenv:
                 + (proc.stderr.strip().splitlines() or ["no message"])[-1] + ")")
 
     # The running environment's import paths (its site-packages and whatever its .pth files
-    # add), minus the standard library the fresh venv already has and minus this checkout.
+    # add), minus the standard library the fresh venv already has and minus this checkout's
+    # source folders. A virtual environment inside the checkout (CI's .venv) is kept: its
+    # site-packages hold the dependencies.
     own = set(_sys_path(python, outside))
     parent = [p for p in _sys_path(sys.executable, outside)
-              if p and p not in own and Path(p).is_dir() and not is_inside(p, REPO_ROOT)
-              and not is_inside(p, root)]
+              if p and p not in own and Path(p).is_dir() and not is_inside(p, root)
+              and not (is_inside(p, REPO_ROOT) and "site-packages" not in Path(p).parts)]
     (site_packages / "zz_parent_environment.pth").write_text("\n".join(parent) + "\n")
     return FreshVenv(root=root, python=python, scripts=scripts, site_packages=site_packages,
                      outside=outside, circuits_from_pypi=from_pypi, circuits_note=note,

@@ -171,7 +171,7 @@ def _dedicated_units(heavy, owner, partner, m_prime, s, r, t, rng) -> _Dedicated
     g_h - r + c. All owners' draws are one ``rng.integers`` call, in the order owner, column,
     pair: the same numbers as one call per (owner, column), because a bounded integer draw
     consumes the generator the same way whether its bounds come as one array or one call at
-    a time (tests/circuits/test_build_scale.py checks it against the per-owner reference).
+    a time (tests/circuits/constructions/test_build_scale.py checks it against the per-owner reference).
     """
     root = math.sqrt(m_prime)
     order = np.argsort(owner[heavy], kind="stable")

@@ -13,7 +13,7 @@ from superpose.checks.cli import main
 from superpose.theory import CLAIMS, Claim, Verdict
 from superpose.theory._claimfile import load_claim_file, parse_claims
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "claims"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "claims"
 SMALL = VerifyConfig(max_m_prime=1000, max_m_prime_s3=100, max_m_prime_represent=1000,
                      sparsities=(2,), and2_families=("disjoint", "random", "nearcut"),
                      perm_families=("random",), settings=SweepSettings(samples=200))
