@@ -97,7 +97,7 @@ def parse_args(argv):
                         help="random s-sparse inputs per evaluator (default 2000)")
     parser.add_argument("--mix", choices=MIXES, default="random",
                         help="the evaluators' inputs: uniform random ones, or fuzz's "
-                             "adversarial mix (circuits.fuzz.adversarial_inputs; default random)")
+                             "adversarial mix (circuits.correctness.adversarial_inputs; default random)")
     parser.add_argument("--fuzz-samples", type=_nonnegative, default=0,
                         help="also time 'superpose fuzz FILE --samples N' end to end, in its "
                              "own process (default 0: not run)")
@@ -270,7 +270,7 @@ def worker_evaluate(args, path: Path) -> dict:
     load_s = time.perf_counter() - start
     rng = np.random.default_rng(args.seed)
     if args.mix == "fuzz":  # fuzz's strategies in fuzz's shares, in one shuffled batch
-        batch = np.concatenate(list(circuits.fuzz.adversarial_inputs(circuit, args.inputs,
+        batch = np.concatenate(list(circuits.correctness.adversarial_inputs(circuit, args.inputs,
                                                                 rng).values()))
         batch = batch[rng.permutation(len(batch))]
     else:

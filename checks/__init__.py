@@ -44,7 +44,7 @@ __all__ = [
 def __getattr__(name: str):
     module = _SOURCE.get(name)
     if module is None:
-        raise AttributeError(f"module 'checks' has no attribute {name!r}")
+        raise AttributeError(f"module 'superpose.checks' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

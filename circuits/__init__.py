@@ -14,7 +14,7 @@ from superpose.circuits.constructions import (
                                       naive,
                                       three_channel_and2,
 )
-from superpose.circuits.fuzz import (
+from superpose.circuits.correctness import (
                                       CorrectnessReport,
                                       Counterexample,
                                       ErrorRate,

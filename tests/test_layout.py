@@ -5,7 +5,9 @@ private module."""
 from __future__ import annotations
 
 import ast
+import importlib
 import tomllib
+import types
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,26 @@ def test_no_top_level_package_but_superpose_is_installed(name):
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert all(package.split(".")[0] == "superpose" for package in config["packages"])
     assert name not in config["packages"]
+
+
+def test_no_sub_package_is_hidden_behind_a_name_its_parent_exports():
+    """``superpose.circuits.correctness`` must be that package, not a function of the same
+    name re-exported by ``superpose.circuits`` (which would break ``circuits.correctness.X``)."""
+    hidden = []
+    for path in sorted(p for folder in FOLDERS for p in (REPO / folder).rglob("__init__.py")):
+        name = _module_name(path)
+        parent, _, child = name.rpartition(".")
+        if not parent or name == "superpose.problems":  # problems: a callable package, below
+            continue
+        importlib.import_module(name)
+        value = getattr(importlib.import_module(parent), child)
+        if not isinstance(value, types.ModuleType) or value.__name__ != name:
+            hidden.append(f"{parent}.{child} is {value!r}")
+    assert hidden == []
+
+
+def test_the_problems_package_is_the_package_and_called_lists_the_registered_specs():
+    import superpose
+
+    assert superpose.problems is importlib.import_module("superpose.problems")
+    assert [spec.name for spec in superpose.problems()][:3] == ["and2", "perm", "represent"]

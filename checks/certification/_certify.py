@@ -27,7 +27,7 @@ from typing import Callable
 from superpose.checks.certification._search import search
 from superpose.checks.certification._z3cone import z3_output
 from superpose.circuits import Circuit, Counterexample, evaluate_input, exhaustive, replays, shrink
-from superpose.circuits.fuzz import output_sources
+from superpose.circuits.correctness import output_sources
 from superpose.circuits.model import check_sparsity, count_sparse_inputs
 from superpose.circuits.validate import check_choice, check_shard
 from superpose.theory import Verdict

@@ -45,7 +45,7 @@ import scipy.sparse as sp
 from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
 from superpose.circuits.engine import GainTable, TableTimeout, event_evaluator, expand_ranges
-from superpose.circuits.fuzz import output_sources
+from superpose.circuits.correctness import output_sources
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 

@@ -19,7 +19,7 @@ import itertools
 import numpy as np
 
 from superpose.circuits import PAD, Circuit
-from superpose.circuits.fuzz import output_sources
+from superpose.circuits.correctness import output_sources
 
 __all__ = ["z3_output"]
 

@@ -26,7 +26,7 @@ from superpose.circuits.engine import (
 from superpose.circuits.engine._decode import PivotDecoder
 from superpose.circuits.engine._events import LOOKUP_COST, WeightLookup
 from superpose.circuits.engine._gains import FirstLayerGains, TableTimeout
-from superpose.circuits.fuzz import gain_filter_pays
+from superpose.circuits.correctness import gain_filter_pays
 from superpose.circuits.model import enumerate_sparse_inputs, random_sparse_inputs
 from superpose.theory.errors import InvalidArgument
 from tests.strategies import (
@@ -351,7 +351,7 @@ def test_exhaustive_and_fuzz_evaluate_through_the_cached_event_evaluator(monkeyp
         seen.append((network, sparsity))
         return real(network, sparsity)
 
-    # the module exhaustive really runs in (pytest may import circuits/fuzz/_fuzz.py twice)
+    # the module exhaustive really runs in (pytest may import circuits/correctness/_fuzz.py twice)
     monkeypatch.setitem(exhaustive.__globals__, "event_evaluator", spy)
     monkeypatch.setitem(exhaustive.__globals__, "gain_filter_pays", lambda *args: False)
     report = exhaustive(circuit)

@@ -30,7 +30,7 @@ from superpose.circuits import (
     save_circuit,
 )
 from superpose.circuits.constructions import and2_instance, perm_instance
-from superpose.circuits.fuzz import output_sources
+from superpose.circuits.correctness import output_sources
 from superpose.circuits.registry import make_problem
 from superpose.theory.errors import CircuitFormatError, InvalidArgument
 from tests.plugins import REPO_ROOT, installed

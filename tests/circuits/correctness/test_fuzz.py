@@ -22,7 +22,7 @@ from superpose.circuits import (
     fuzz,
     shrink,
 )
-from superpose.circuits.fuzz import adversarial_inputs
+from superpose.circuits.correctness import adversarial_inputs
 from superpose.circuits.model import count_sparse_inputs
 from superpose.theory.errors import InvalidArgument
 from tests.strategies import (

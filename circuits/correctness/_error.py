@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from superpose.circuits.fuzz._fuzz import Counterexample
+from superpose.circuits.correctness._fuzz import Counterexample
 from superpose.circuits.model import Circuit, random_sparse_inputs
 from superpose.circuits.validate import check_int
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binom
 
-from superpose.circuits.fuzz import clopper_pearson_upper, kl_upper_bound
+from superpose.circuits.correctness import clopper_pearson_upper, kl_upper_bound
 from tests.strategies import examples
 
 

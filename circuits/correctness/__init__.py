@@ -1,13 +1,13 @@
 """Correctness against the exact truth: fuzzing, exhaustive enumeration, shrinking, replay, and
 the error rates of approximate constructions."""
 
-from superpose.circuits.fuzz._error import (
+from superpose.circuits.correctness._error import (
                                             ErrorRate,
                                             clopper_pearson_upper,
                                             error_rates,
                                             kl_upper_bound,
 )
-from superpose.circuits.fuzz._fuzz import (
+from superpose.circuits.correctness._fuzz import (
                                             CorrectnessReport,
                                             Counterexample,
                                             adversarial_inputs,
