@@ -97,7 +97,8 @@ def parse_args(argv):
                         help="random s-sparse inputs per evaluator (default 2000)")
     parser.add_argument("--mix", choices=MIXES, default="random",
                         help="the evaluators' inputs: uniform random ones, or fuzz's "
-                             "adversarial mix (circuits.correctness.adversarial_inputs; default random)")
+                             "adversarial mix (circuits.correctness.adversarial_inputs; "
+                             "default random)")
     parser.add_argument("--fuzz-samples", type=_nonnegative, default=0,
                         help="also time 'superpose fuzz FILE --samples N' end to end, in its "
                              "own process (default 0: not run)")

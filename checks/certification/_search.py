@@ -44,8 +44,8 @@ import scipy.sparse as sp
 
 from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
-from superpose.circuits.engine import GainTable, TableTimeout, event_evaluator, expand_ranges
 from superpose.circuits.correctness import output_sources
+from superpose.circuits.engine import GainTable, TableTimeout, event_evaluator, expand_ranges
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 

@@ -163,15 +163,15 @@ class _Dedicated:
 def _dedicated_units(heavy, owner, partner, m_prime, s, r, t, rng) -> _Dedicated:
     """Groups, R_k and the rows of the dedicated channel, for all heavy owners at once.
 
-    Owners h are taken in ascending order, each with its pairs in ascending order; owner h with
-    o pairs gets g_h = max(ceil(2 s r), ceil(2 s r o / sqrt(m'))) units, or one per pair when
-    o <= g_h. The random R_k of an owner are its pairs' independent uniform r-subsets of its
-    g_h units, by Floyd's algorithm: column c = 0..r-1 draws v uniform in [0, g_h - r + c] for
-    every pair of the owner and keeps v unless the pair already holds it, else takes
-    g_h - r + c. All owners' draws are one ``rng.integers`` call, in the order owner, column,
-    pair: the same numbers as one call per (owner, column), because a bounded integer draw
-    consumes the generator the same way whether its bounds come as one array or one call at
-    a time (tests/circuits/constructions/test_build_scale.py checks it against the per-owner reference).
+    Owners h are taken in ascending order, each with its pairs in ascending order; owner h with o
+    pairs gets g_h = max(ceil(2 s r), ceil(2 s r o / sqrt(m'))) units, or one per pair when o <=
+    g_h. The random R_k of an owner are its pairs' independent uniform r-subsets of its g_h units,
+    by Floyd's algorithm: column c = 0..r-1 draws v uniform in [0, g_h - r + c] for every pair of
+    the owner and keeps v unless the pair already holds it, else takes g_h - r + c. All owners'
+    draws are one ``rng.integers`` call, in the order owner, column, pair: the same numbers as one
+    call per (owner, column), because a bounded integer draw consumes the generator the same way
+    whether its bounds come as one array or one call at a time
+    (tests/circuits/constructions/test_build_scale.py checks it against the per-owner reference).
     """
     root = math.sqrt(m_prime)
     order = np.argsort(owner[heavy], kind="stable")

@@ -60,8 +60,8 @@ def _assert_correct(circuit, data, batch: int = 120) -> None:
 # --- certified correctness at small m' --------------------------------------------------------
 #
 # The default constructions are random: their constants make almost every drawn circuit
-# certified, not every one (KNOWN_BAD_DRAWS in tests/checks/certification/test_repair.py, where those draws
-# are repaired by vetoes; paper_notes/gaps.md). "Every circuit is correct"
+# certified, not every one (KNOWN_BAD_DRAWS in tests/checks/certification/test_repair.py,
+# where those draws are repaired by vetoes; paper_notes/gaps.md). "Every circuit is correct"
 # is therefore asserted on a fixed grid of sizes and seeds chosen before looking at results
 # (seeds 0 and 1, every family, s = 2 and 3), exhaustively where the input space is small and
 # on fuzzed plus Hypothesis-drawn adversarial inputs otherwise; every seed gets the epsilon

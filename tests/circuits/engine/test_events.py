@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from superpose.circuits import Layer, SupportCode, ThresholdNetwork, exhaustive, fuzz, identity_code
 from superpose.circuits.constructions import AND2_FAMILIES
+from superpose.circuits.correctness import gain_filter_pays
 from superpose.circuits.engine import (
     EvaluatorOptions,
     EventEvaluator,
@@ -26,7 +27,6 @@ from superpose.circuits.engine import (
 from superpose.circuits.engine._decode import PivotDecoder
 from superpose.circuits.engine._events import LOOKUP_COST, WeightLookup
 from superpose.circuits.engine._gains import FirstLayerGains, TableTimeout
-from superpose.circuits.correctness import gain_filter_pays
 from superpose.circuits.model import enumerate_sparse_inputs, random_sparse_inputs
 from superpose.theory.errors import InvalidArgument
 from tests.strategies import (
