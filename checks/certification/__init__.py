@@ -4,11 +4,21 @@ repair by vetoes, each kept circuit certified."""
 from superpose.checks.certification._certify import METHODS, Certificate, certify
 from superpose.checks.certification._repair import MAX_VETOES, Repair, repair
 from superpose.checks.certification._shard import (
-                                                   certificate_from_dict,
-                                                   certify_in_processes,
-                                                   merge_shards,
-                                                   parse_shard,
+    certificate_from_dict,
+    certify_in_processes,
+    merge_shards,
+    parse_shard,
 )
 
-__all__ = ["Certificate", "certificate_from_dict", "certify", "certify_in_processes", "MAX_VETOES",
-    "merge_shards", "METHODS", "parse_shard", "Repair", "repair"]
+__all__ = [
+    "Certificate",
+    "certificate_from_dict",
+    "certify",
+    "certify_in_processes",
+    "MAX_VETOES",
+    "merge_shards",
+    "METHODS",
+    "parse_shard",
+    "Repair",
+    "repair",
+]

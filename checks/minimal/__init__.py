@@ -10,5 +10,14 @@ from superpose.checks.minimal._minimum import (
     minimal_table,
 )
 
-__all__ = ["DEFAULT_TABLE", "exact_minimum", "family_minimum", "HEAVY_TABLE", "Instance",
-    "MAX_WEIGHT_LIMIT", "minimal_evidence", "minimal_table", "MinimalResult"]
+__all__ = [
+    "DEFAULT_TABLE",
+    "exact_minimum",
+    "family_minimum",
+    "HEAVY_TABLE",
+    "Instance",
+    "MAX_WEIGHT_LIMIT",
+    "minimal_evidence",
+    "minimal_table",
+    "MinimalResult",
+]

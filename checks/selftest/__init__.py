@@ -3,16 +3,26 @@ them."""
 
 from superpose.checks.selftest._bases import build_mutant
 from superpose.checks.selftest._report import (
-                                               DEFAULT_MUTANTS,
-                                               DEFAULT_SAMPLES,
-                                               DEFAULT_TIMEOUT,
-                                               KindSummary,
-                                               MutantRow,
-                                               SelftestReport,
-                                               parse_only,
+    DEFAULT_MUTANTS,
+    DEFAULT_SAMPLES,
+    DEFAULT_TIMEOUT,
+    KindSummary,
+    MutantRow,
+    SelftestReport,
+    parse_only,
 )
 from superpose.checks.selftest._run import run_selftest
 from superpose.checks.selftest._selftest import selftest_evidence
 
-__all__ = ["build_mutant", "DEFAULT_MUTANTS", "DEFAULT_SAMPLES", "DEFAULT_TIMEOUT", "KindSummary",
-    "MutantRow", "parse_only", "run_selftest", "selftest_evidence", "SelftestReport"]
+__all__ = [
+    "build_mutant",
+    "DEFAULT_MUTANTS",
+    "DEFAULT_SAMPLES",
+    "DEFAULT_TIMEOUT",
+    "KindSummary",
+    "MutantRow",
+    "parse_only",
+    "run_selftest",
+    "selftest_evidence",
+    "SelftestReport",
+]

@@ -21,5 +21,16 @@ from superpose.checks.verification._verify import (
     verify,
 )
 
-__all__ = ["CHECKS", "ClaimResult", "error_evidence", "generic_evidence", "implication",
-           "peers_evidence", "problem_claims", "slope", "verify", "VerifyConfig", "VerifyReport"]
+__all__ = [
+    "CHECKS",
+    "ClaimResult",
+    "error_evidence",
+    "generic_evidence",
+    "implication",
+    "peers_evidence",
+    "problem_claims",
+    "slope",
+    "verify",
+    "VerifyConfig",
+    "VerifyReport",
+]

@@ -3,16 +3,30 @@ baselines), the instance families they are built on, and the vetoes that repair 
 
 from superpose.circuits.constructions._and2 import And2Constants, three_channel_and2
 from superpose.circuits.constructions._families import (
-                                                        AND2_FAMILIES,
-                                                        PERM_FAMILIES,
-                                                        and2_instance,
-                                                        perm_instance,
+    AND2_FAMILIES,
+    PERM_FAMILIES,
+    and2_instance,
+    perm_instance,
 )
 from superpose.circuits.constructions._naive import naive
 from superpose.circuits.constructions._perm import PermConstants, bloom_permutation
 from superpose.circuits.constructions._repair import Veto, append_detector, veto, veto_candidates
 from superpose.circuits.constructions._represent import RepresentConstants, bloom_represent
 
-__all__ = ["AND2_FAMILIES", "and2_instance", "And2Constants", "append_detector",
-    "bloom_permutation", "bloom_represent", "naive", "PERM_FAMILIES", "perm_instance",
-    "PermConstants", "RepresentConstants", "three_channel_and2", "Veto", "veto", "veto_candidates"]
+__all__ = [
+    "AND2_FAMILIES",
+    "and2_instance",
+    "And2Constants",
+    "append_detector",
+    "bloom_permutation",
+    "bloom_represent",
+    "naive",
+    "PERM_FAMILIES",
+    "perm_instance",
+    "PermConstants",
+    "RepresentConstants",
+    "three_channel_and2",
+    "Veto",
+    "veto",
+    "veto_candidates",
+]

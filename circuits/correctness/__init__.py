@@ -2,25 +2,39 @@
 the error rates of approximate constructions."""
 
 from superpose.circuits.correctness._error import (
-                                            ErrorRate,
-                                            clopper_pearson_upper,
-                                            error_rates,
-                                            kl_upper_bound,
+    ErrorRate,
+    clopper_pearson_upper,
+    error_rates,
+    kl_upper_bound,
 )
 from superpose.circuits.correctness._fuzz import (
-                                            CorrectnessReport,
-                                            Counterexample,
-                                            adversarial_inputs,
-                                            compare,
-                                            evaluate_input,
-                                            exhaustive,
-                                            fuzz,
-                                            gain_filter_pays,
-                                            output_sources,
-                                            replays,
-                                            shrink,
+    CorrectnessReport,
+    Counterexample,
+    adversarial_inputs,
+    compare,
+    evaluate_input,
+    exhaustive,
+    fuzz,
+    gain_filter_pays,
+    output_sources,
+    replays,
+    shrink,
 )
 
-__all__ = ["adversarial_inputs", "clopper_pearson_upper", "compare", "CorrectnessReport",
-    "Counterexample", "error_rates", "ErrorRate", "evaluate_input", "exhaustive", "fuzz",
-    "gain_filter_pays", "kl_upper_bound", "output_sources", "replays", "shrink"]
+__all__ = [
+    "adversarial_inputs",
+    "clopper_pearson_upper",
+    "compare",
+    "CorrectnessReport",
+    "Counterexample",
+    "error_rates",
+    "ErrorRate",
+    "evaluate_input",
+    "exhaustive",
+    "fuzz",
+    "gain_filter_pays",
+    "kl_upper_bound",
+    "output_sources",
+    "replays",
+    "shrink",
+]

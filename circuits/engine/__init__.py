@@ -5,5 +5,13 @@ from superpose.circuits.engine._backend import BACKENDS, array_backend
 from superpose.circuits.engine._events import EvaluatorOptions, EventEvaluator, event_evaluator
 from superpose.circuits.engine._gains import GainTable, TableTimeout, expand_ranges
 
-__all__ = ["array_backend", "BACKENDS", "EvaluatorOptions", "event_evaluator", "EventEvaluator",
-    "expand_ranges", "GainTable", "TableTimeout"]
+__all__ = [
+    "array_backend",
+    "BACKENDS",
+    "EvaluatorOptions",
+    "event_evaluator",
+    "EventEvaluator",
+    "expand_ranges",
+    "GainTable",
+    "TableTimeout",
+]

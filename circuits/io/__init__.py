@@ -2,26 +2,41 @@
 ONNX and torch, and the optional dependencies they need."""
 
 from superpose.circuits.io._export import (
-                                           EXPORT_FORMATS,
-                                           MAX_DENSE_WEIGHTS,
-                                           ONNX_OPSET,
-                                           ExportPlan,
-                                           dense_weights,
-                                           evaluate_dense,
-                                           export_inputs,
-                                           export_plan,
-                                           run_export,
-                                           save_export,
+    EXPORT_FORMATS,
+    MAX_DENSE_WEIGHTS,
+    ONNX_OPSET,
+    ExportPlan,
+    dense_weights,
+    evaluate_dense,
+    export_inputs,
+    export_plan,
+    run_export,
+    save_export,
 )
 from superpose.circuits.io._format import (
-                                           FORMAT,
-                                           VERSION,
-                                           circuit_arrays,
-                                           load_circuit,
-                                           save_circuit,
+    FORMAT,
+    VERSION,
+    circuit_arrays,
+    load_circuit,
+    save_circuit,
 )
 from superpose.circuits.io._optional import require
 
-__all__ = ["circuit_arrays", "dense_weights", "evaluate_dense", "EXPORT_FORMATS", "export_inputs",
-    "export_plan", "ExportPlan", "FORMAT", "load_circuit", "MAX_DENSE_WEIGHTS", "ONNX_OPSET",
-    "require", "run_export", "save_circuit", "save_export", "VERSION"]
+__all__ = [
+    "circuit_arrays",
+    "dense_weights",
+    "evaluate_dense",
+    "EXPORT_FORMATS",
+    "export_inputs",
+    "export_plan",
+    "ExportPlan",
+    "FORMAT",
+    "load_circuit",
+    "MAX_DENSE_WEIGHTS",
+    "ONNX_OPSET",
+    "require",
+    "run_export",
+    "save_circuit",
+    "save_export",
+    "VERSION",
+]

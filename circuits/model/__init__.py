@@ -3,36 +3,59 @@ inputs, threshold networks with their exact counts, and the circuit record."""
 
 from superpose.circuits.model._circuit import Circuit, check_sparsity, seeded_rng
 from superpose.circuits.model._codes import (
-                                             SupportCode,
-                                             identity_code,
-                                             random_subsets,
-                                             random_support_code,
+    SupportCode,
+    identity_code,
+    random_subsets,
+    random_support_code,
 )
 from superpose.circuits.model._inputs import (
-                                             PAD,
-                                             active_matrix,
-                                             count_sparse_inputs,
-                                             enumerate_sparse_inputs,
-                                             normalize_active,
-                                             random_sparse_inputs,
+    PAD,
+    active_matrix,
+    count_sparse_inputs,
+    enumerate_sparse_inputs,
+    normalize_active,
+    random_sparse_inputs,
 )
 from superpose.circuits.model._network import Counts, Layer, ThresholdNetwork, threshold_to_relus
 from superpose.circuits.model._problems import (
-                                             And2,
-                                             Permutation,
-                                             Problem,
-                                             Represent,
-                                             source_set_weights,
+    And2,
+    Permutation,
+    Problem,
+    Represent,
+    source_set_weights,
 )
 from superpose.circuits.model._sparse import (
-                                             pattern_from_keys,
-                                             sorted_unique,
-                                             support_sum,
-                                             transpose_pattern,
+    pattern_from_keys,
+    sorted_unique,
+    support_sum,
+    transpose_pattern,
 )
 
-__all__ = ["active_matrix", "And2", "check_sparsity", "Circuit", "count_sparse_inputs", "Counts",
-    "enumerate_sparse_inputs", "identity_code", "Layer", "normalize_active", "PAD",
-    "pattern_from_keys", "Permutation", "Problem", "random_sparse_inputs", "random_subsets",
-    "random_support_code", "Represent", "seeded_rng", "sorted_unique", "source_set_weights",
-    "support_sum", "SupportCode", "threshold_to_relus", "ThresholdNetwork", "transpose_pattern"]
+__all__ = [
+    "active_matrix",
+    "And2",
+    "check_sparsity",
+    "Circuit",
+    "count_sparse_inputs",
+    "Counts",
+    "enumerate_sparse_inputs",
+    "identity_code",
+    "Layer",
+    "normalize_active",
+    "PAD",
+    "pattern_from_keys",
+    "Permutation",
+    "Problem",
+    "random_sparse_inputs",
+    "random_subsets",
+    "random_support_code",
+    "Represent",
+    "seeded_rng",
+    "sorted_unique",
+    "source_set_weights",
+    "support_sum",
+    "SupportCode",
+    "threshold_to_relus",
+    "ThresholdNetwork",
+    "transpose_pattern",
+]
