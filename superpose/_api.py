@@ -17,6 +17,8 @@ from typing import Callable, Iterable, Mapping, Sequence
 from superpose.checks.certification import MAX_VETOES, Certificate, Repair
 from superpose.checks.certification import certify as _certify
 from superpose.checks.certification import repair as _repair
+from superpose.checks.cli import MIN_M_PRIME, verify_config
+from superpose.checks.sweep import SweepSettings
 from superpose.checks.verification import (
     VerifyConfig,
     VerifyReport,
@@ -145,13 +147,12 @@ def _progress(progress: Callable[[str], None] | None) -> Callable[[str], None]:
 
 def _config(*, problems, max_m_prime, sparsities, families, seed, instance_seed, samples,
             certify_max_m_prime, timeout, repair) -> VerifyConfig:
-    """The VerifyConfig of the keywords of :func:`verify`: the default one with each given
-    option set, as ``superpose verify`` sets it."""
-    base = VerifyConfig()
+    """The VerifyConfig of the keywords of :func:`verify`, each checked here and set as
+    ``superpose verify`` sets its option (:func:`superpose.checks.cli.verify_config`)."""
     if not isinstance(repair, bool):
         raise InvalidArgument(f"repair={_show(repair)} must be True or False")
     settings = replace(
-        base.settings, seed=check_int("seed", seed, minimum=0),
+        SweepSettings(), seed=check_int("seed", seed, minimum=0),
         instance_seed=check_int("instance_seed", instance_seed, minimum=0), repair=repair)
     if samples is not None:
         settings = replace(settings, samples=check_int("samples", samples, minimum=1))
@@ -162,16 +163,14 @@ def _config(*, problems, max_m_prime, sparsities, families, seed, instance_seed,
     if timeout is not None:
         settings = replace(settings, certify_timeout=check_positive(
             "timeout", timeout, fix="give the seconds per certified circuit"))
-    changes: dict[str, object] = {"settings": settings}
     if max_m_prime is not None:
-        changes["max_m_prime"] = check_int("max_m_prime", max_m_prime, minimum=100,
-                                           fix="the smallest size a sweep measures is 100")
-    if sparsities is not None:
-        changes["sparsities"] = _sparsities(sparsities)
-    if problems is not None:
-        changes["problems"] = _problem_names(problems)
-    changes |= _families(families)
-    return replace(base, **changes)
+        max_m_prime = check_int("max_m_prime", max_m_prime, minimum=MIN_M_PRIME,
+                                fix=f"the smallest size a sweep measures is {MIN_M_PRIME}")
+    config = verify_config(
+        settings=settings, max_m_prime=max_m_prime,
+        sparsities=None if sparsities is None else _sparsities(sparsities),
+        problems=None if problems is None else _problem_names(problems))
+    return replace(config, **_families(families))
 
 
 def _problem_names(value: object) -> tuple[str, ...]:
@@ -188,7 +187,7 @@ def _sparsities(value: object) -> tuple[int, ...]:
     values = (value,) if isinstance(value, int) else _sequence("sparsities", value)
     if not values:
         raise InvalidArgument("sparsities=[] names no sparsity; pass None for 2 and 3")
-    return tuple(sorted({check_int("sparsity", s, minimum=1) for s in values}))
+    return tuple(check_int("sparsity", s, minimum=1) for s in values)
 
 
 def _families(value: object) -> dict[str, tuple[str, ...]]:
@@ -246,8 +245,3 @@ def _sequence(name: str, value: object) -> tuple:
 def _show(value: object) -> str:
     shown = repr(value)
     return shown if len(shown) <= 60 else shown[:57] + "..."
-
-
-def _md(text: object) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-

@@ -8,28 +8,29 @@ import numbers
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Mapping, Sequence
 
-from superpose._api import _config, _md, _progress, _show
+from superpose._api import _config, _progress, _show
 from superpose.checks.report import verify_replay
 from superpose.checks.verification import (
     ClaimResult,
     VerifyConfig,
     VerifyReport,
+    file_claim,
     implication,
+    ledger_bounds,
     problem_claims,
 )
 from superpose.checks.verification import verify as _verify
 from superpose.circuits import problem_names
+from superpose.circuits.io import markdown_cell
 from superpose.theory import (
     CLAIMS,
     Bound,
     Claim,
     ClaimFileError,
-    ClaimSpec,
     Evidence,
     InvalidArgument,
     Kind,
     Verdict,
-    parse_bound,
     parse_claims,
 )
 
@@ -78,13 +79,14 @@ class ClaimCheck:
 
     def _repr_markdown_(self) -> str:
         """The verdict and one table row per check (how Jupyter shows it)."""
-        c = self.claim
-        lines = [f"**{_md(c.id)}: {self.verdict.value}** ({_md(self.reason)})", "",
-                 f"{_md(c.statement)}", "",
+        c, cell = self.claim, markdown_cell
+        lines = [f"**{cell(c.id)}: {self.verdict.value}** ({cell(self.reason)})", "",
+                 cell(c.statement), "",
                  "| Check | Verdict | Method | Sizes | Evidence |", "|---|---|---|---|---|"]
-        lines += [f"| {_md(e.check)} | {e.verdict.value}{'' if e.decisive else ' (refute-only)'}"
-                  f" | {_md(e.method)} | {_md(e.sizes)} | {_md(e.detail)} |"
-                  for e in self.evidence]
+        for e in self.evidence:
+            role = "" if e.decisive else " (refute-only)"
+            lines.append(f"| {cell(e.check)} | {e.verdict.value}{role} | {cell(e.method)} "
+                         f"| {cell(e.sizes)} | {cell(e.detail)} |")
         return "\n".join(lines) + "\n"
 
 
@@ -119,7 +121,7 @@ def check_claim(bound: str, *, problem: str, quantity: str, kind: str | Kind,
     except ClaimFileError as exc:
         raise InvalidArgument(str(exc).replace(f"claim file {_ORIGIN}: ", f"{_ORIGIN}: ", 1)
                               ) from None
-    mine = _file_bound(spec)
+    _, mine = file_claim(spec)
     registered = set(problem_names())
     config = _config(problems=[p for p in mine.problems if p in registered],
                      max_m_prime=max_m_prime, sparsities=sparsities, families=families,
@@ -130,13 +132,6 @@ def check_claim(bound: str, *, problem: str, quantity: str, kind: str | Kind,
     report = _verify(config, claims=ledger, own_claims=own, claim_specs=(spec,),
                      progress=_progress(progress))
     return ClaimCheck(report.extra_claims[-1], toml, config, report)
-
-
-def _file_bound(spec: ClaimSpec) -> Bound:
-    """The bound verify makes of a claim-file record."""
-    problems = tuple(p.strip() for p in spec.problem.split(","))
-    return Bound(spec.id, problems, spec.quantity, spec.kind, spec.bound, spec.bound_text,
-                 constant=spec.constant)
 
 
 def _only_if_it_can_imply(claim: Claim, mine: Bound) -> Claim:
@@ -150,9 +145,7 @@ def _only_if_it_can_imply(claim: Claim, mine: Bound) -> Claim:
 
 
 def _can_imply(claim: Claim, mine: Bound) -> bool:
-    return any(implication(mine, Bound(claim.id, claim.problems, quantity, claim.kind,
-                                       parse_bound(text, claim.id), text)) is not None
-               for quantity, text in claim.bounds)
+    return any(implication(mine, theirs) is not None for theirs in ledger_bounds([claim], set()))
 
 
 def _claim_toml(table: Mapping[str, object]) -> str:

@@ -28,6 +28,7 @@ from superpose.checks.certification._search import search
 from superpose.checks.certification._z3cone import z3_output
 from superpose.circuits import Circuit, Counterexample, evaluate_input, exhaustive, replays, shrink
 from superpose.circuits.correctness import output_sources
+from superpose.circuits.io import markdown_table
 from superpose.circuits.model import check_sparsity, count_sparse_inputs
 from superpose.circuits.validate import check_choice, check_shard
 from superpose.theory import Verdict
@@ -85,17 +86,7 @@ class Certificate:
             rows.append(("reason", self.reason))
         if self.shard != (0, 1):
             rows.append(("shard", f"{self.shard[0]}/{self.shard[1]}"))
-        return _markdown_table("certify", rows)
-
-
-def _markdown_table(title: str, rows: list[tuple[str, str]]) -> str:
-    """A two-column Markdown table, ``|`` and line breaks in the cells escaped."""
-    def cell(text: str) -> str:
-        return " ".join(str(text).split()).replace("|", "\\|")
-
-    lines = [f"| {title} | |", "|---|---|"]
-    lines += [f"| {cell(key)} | {cell(value)} |" for key, value in rows]
-    return "\n".join(lines) + "\n"
+        return markdown_table("certify", rows)
 
 
 def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None = None,

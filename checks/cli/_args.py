@@ -166,8 +166,8 @@ def verify_config(*, settings=None, max_m_prime: int | None = None,
                   problems: Iterable[str] | None = None, cap_every_size: bool = False):
     """The default :class:`VerifyConfig` with what options set: ``superpose verify``'s and
     ``pytest --superpose``'s. ``max_m_prime`` caps the sizes at s = 2 (with ``cap_every_size``
-    also those at s = 3 and of represent); ``sparsities`` are deduplicated and sorted; empty
-    ``sparsities`` or ``problems`` keep the default."""
+    also those at s = 3 and of represent); ``sparsities`` are deduplicated and sorted (empty:
+    the default); ``problems`` None checks every problem, an empty tuple none."""
     from dataclasses import replace
 
     from superpose.checks.verification import VerifyConfig
@@ -183,6 +183,6 @@ def verify_config(*, settings=None, max_m_prime: int | None = None,
             changes["max_m_prime_represent"] = min(base.max_m_prime_represent, max_m_prime)
     if sparsities:
         changes["sparsities"] = tuple(sorted(set(sparsities)))
-    if problems:
+    if problems is not None:
         changes["problems"] = tuple(problems)
     return replace(base, **changes)

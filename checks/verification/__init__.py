@@ -12,11 +12,12 @@ from superpose.checks.verification._problem_checks import (
     generic_evidence,
     peers_evidence,
 )
-from superpose.checks.verification._theory_checks import implication
+from superpose.checks.verification._theory_checks import implication, ledger_bounds
 from superpose.checks.verification._verify import (
     ClaimResult,
     VerifyConfig,
     VerifyReport,
+    file_claim,
     problem_claims,
     verify,
 )
@@ -24,9 +25,11 @@ from superpose.checks.verification._verify import (
 __all__ = [
     "CHECKS",
     "ClaimResult",
+    "file_claim",
     "error_evidence",
     "generic_evidence",
     "implication",
+    "ledger_bounds",
     "peers_evidence",
     "problem_claims",
     "slope",

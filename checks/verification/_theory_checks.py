@@ -44,7 +44,7 @@ def ledger_bounds(claims, proved_ids: set[str]) -> list[Bound]:
     for claim in claims:
         for quantity, text in claim.bounds:
             out.append(Bound(claim.id, claim.problems, quantity, claim.kind,
-                                  parse_bound(text, claim.id), text, claim.id in proved_ids))
+                             parse_bound(text, claim.id), text, claim.id in proved_ids))
     return out
 
 

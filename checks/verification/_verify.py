@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from superpose.checks.exit_codes import EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED
+from superpose.checks.exit_codes import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED
 from superpose.checks.sweep import Measurement, SweepSettings, geometric_sizes, measure
 from superpose.checks.verification._construction_checks import CHECKS
 from superpose.checks.verification._problem_checks import generic_evidence
@@ -36,8 +36,8 @@ from superpose.circuits import broken_plugins, problem_spec, problem_specs
 from superpose.circuits.constructions import AND2_FAMILIES
 from superpose.theory import CLAIMS, Bound, Claim, Evidence, InvalidArgument, Verdict, combine
 
-__all__ = ["VerifyConfig", "ClaimResult", "VerifyReport", "verify", "EXIT_OK", "EXIT_REFUTED",
-           "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "problem_claims"]
+__all__ = ["ClaimResult", "VerifyConfig", "VerifyReport", "file_claim", "problem_claims",
+           "verify"]
 
 
 @dataclass(frozen=True)
@@ -176,11 +176,11 @@ def _result(claim: Claim, evidence: tuple[Evidence, ...]) -> ClaimResult:
     return ClaimResult(claim, verdict, reason, evidence)
 
 
-def _file_claim(spec) -> tuple[Claim, Bound]:
+def file_claim(spec) -> tuple[Claim, Bound]:
     """A claim-file record as a ledger-style Claim (for the report) and its bound."""
     problems = tuple(p.strip() for p in spec.problem.split(","))
     bound = Bound(spec.id, problems, spec.quantity, spec.kind, spec.bound, spec.bound_text,
-                       constant=spec.constant)
+                  constant=spec.constant)
     statement = f"{spec.problem} needs/uses {spec.quantity} = {bound.display}" + (
         f", with constant {spec.constant:g}" if spec.constant is not None else "")
     claim = Claim(id=spec.id, statement=statement, source=spec.source or spec.origin,
@@ -225,7 +225,7 @@ def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CL
     bounds = ledger_bounds(everyone, proved)
     results = [_with_consistency(c, evidence[c.id], bounds) for c in claims]
     extra_claims = [_with_consistency(c, evidence[c.id], bounds) for c in own]
-    extra_claims += _file_results([_file_claim(spec) for spec in claim_specs], bounds, run)
+    extra_claims += _file_results([file_claim(spec) for spec in claim_specs], bounds, run)
     return VerifyReport(results, run.all_measurements(), config, time.perf_counter() - start,
                         extra_claims)
 

@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from superpose.circuits.engine import event_evaluator
+from superpose.circuits.io import markdown_table
 from superpose.circuits.model import (
     PAD,
     Circuit,
@@ -119,9 +120,7 @@ class CorrectnessReport:
         for ex in self.examples:
             rows.append(("counterexample", f"active {list(ex.active)}: output {ex.output} "
                                            f"reads {ex.got}, expected {ex.expected}"))
-        lines = [f"| {self.method} | |", "|---|---|"]
-        lines += [f"| {key} | {value} |" for key, value in rows]
-        return "\n".join(lines) + "\n"
+        return markdown_table(self.method, rows)
 
 
 def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport,

@@ -307,8 +307,6 @@ class EventEvaluator:
         self.options = options
         self.max_work, self.max_rows = options.max_work, options.max_rows
         self.sparsity = None if sparsity is None else check_int("sparsity", sparsity, minimum=1)
-        self._lookup_cost = options.lookup_cost
-        self._max_dense_lookup = options.max_dense_lookup
         if options.first_layer == "gains" and self.sparsity is None:
             raise InvalidArgument("first_layer='gains' needs sparsity=s (the most active "
                                   "features of an input); pass it, or use first_layer='events'")
@@ -373,7 +371,7 @@ class EventEvaluator:
             packed = (table.units.astype(np.int64) << bits) | table.gains.astype(np.int64)
             self._table.packed = xp.asarray(
                 packed.astype(np.int32 if (width << bits) < 2 ** 31 else np.int64))
-        self._lookup = WeightLookup(xp, layer.weights, self._max_dense_lookup)
+        self._lookup = WeightLookup(xp, layer.weights, self.options.max_dense_lookup)
         w = layer.weights
         self._table.fanout = xp.asarray(np.bincount(w.indices[w.data != 0],
                                                     minlength=w.shape[1]))
@@ -469,7 +467,7 @@ class EventEvaluator:
         found = self._lookups.get(layer)
         if found is None:
             found = self._lookups[layer] = WeightLookup(self.xp, self._weights[layer - 1],
-                                                        self._max_dense_lookup)
+                                                        self.options.max_dense_lookup)
         return found
 
     def baseline(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
@@ -670,9 +668,9 @@ class EventEvaluator:
         z_all = xp.where(summed, bounds.sums, 0)
         look = xp.flatnonzero(~summed)
         work = sizes[rows[look]]
-        if self._lookup_cost and rows.size:
+        if self.options.lookup_cost and rows.size:
             columns = int(table.fanout[units0].sum())
-            if self._lookup_cost * int(work.sum()) > columns:  # W_1^T is cheaper here
+            if self.options.lookup_cost * int(work.sum()) > columns:  # W_1^T is cheaper here
                 if self._first_fan is None:
                     self._first_fan = _columns(xp, self._layer1)
                 if stats is not None:

@@ -20,9 +20,12 @@ from superpose.circuits.io._format import (
     load_circuit,
     save_circuit,
 )
+from superpose.circuits.io._markdown import markdown_cell, markdown_table
 from superpose.circuits.io._optional import require
 
 __all__ = [
+    "markdown_cell",
+    "markdown_table",
     "circuit_arrays",
     "dense_weights",
     "evaluate_dense",
