@@ -23,8 +23,8 @@ with ``circuit.problem.truth`` (the count of wrong outputs must be 0). Evaluator
 * ``event``: ``circuits.engine.EventEvaluator(network, sparsity=s)``, the package's event-driven
   evaluator with its gain-filtered first layer (its gain table is built once per circuit and
   timed apart: ``table_seconds``);
-* ``event-no-filter``: the same evaluator with ``first_layer="events"`` (every W_1^T column of
-  every active input unit is read);
+* ``event-no-filter``: the same evaluator with ``EvaluatorOptions(first_layer="events")``
+  (every W_1^T column of every active input unit is read);
 * ``plain``: ``network.evaluate`` (the package's CSR evaluator);
 * ``dense-numpy``, ``scipy-csr``, ``torch-cpu``: the baselines of ``benchmarks/baselines.py``.
 
