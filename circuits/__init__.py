@@ -6,12 +6,14 @@ the exact ground truth. No Z3 here: ``checks`` orchestrates solvers.
 """
 
 from superpose.circuits.constructions import (
+    AND2_COUNTS,
     And2Constants,
     PermConstants,
     RepresentConstants,
     bloom_permutation,
     bloom_represent,
     naive,
+    naive_counts,
     three_channel_and2,
 )
 from superpose.circuits.correctness import (
@@ -57,6 +59,7 @@ from superpose.circuits.registry import (
 )
 
 __all__ = [
+    "AND2_COUNTS",
     "And2",
     "And2Constants",
     "bloom_permutation",
@@ -81,6 +84,7 @@ __all__ = [
     "Layer",
     "load_circuit",
     "naive",
+    "naive_counts",
     "PAD",
     "PermConstants",
     "Permutation",

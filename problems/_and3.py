@@ -34,12 +34,14 @@ from superpose.circuits import (
     ThresholdNetwork,
     VerifyPlan,
     naive,
+    naive_counts,
     random_support_code,
     source_set_weights,
 )
 from superpose.theory import Claim, InvalidArgument
+from superpose.theory.constructions import CountFormulas, FormulaStep
 
-__all__ = ["And3", "And3Constants", "shared_and3", "SPEC"]
+__all__ = ["COUNTS", "And3", "And3Constants", "shared_and3", "SPEC"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +125,28 @@ def shared_and3(problem: And3, sparsity: int, rngs, constants: And3Constants):
     return ThresholdNetwork(in_code, (layer,), out_code), resolved
 
 
+#: Upper bounds on every shared 3-AND circuit's counts, for every triple list.
+COUNTS = CountFormulas(
+    constants=("c_d", "t_min", "c_r", "r_min", "c_shared"),
+    steps=(
+        FormulaStep("t", "max(t_min, ceil(log(m)))", "input support size, as built"),
+        FormulaStep("r", "max(r_min, ceil(c_r*log(mp)))", "output support size, as built"),
+        FormulaStep("d0", "ceil(c_d*max(sqrt(mp), s)*t)", "input code width, as built",
+                    bounds="width[0]"),
+        FormulaStep("d_out", "max(r, ceil(c_shared*s*sqrt(mp)*r))", "output code width",
+                    bounds="width[1]"),
+        FormulaStep("neurons", "d0 + d_out", "the input layer and the output layer"),
+        FormulaStep("weights1", "3*r*t*mp",
+                    "unit q reads T_q, three features per triple whose Q_k holds q, each spread "
+                    "over its t input units", ("|Q_k| = r, |P_f| = t",), bounds="weights[1]"),
+        FormulaStep("params", "weights1 + d_out", "weights plus one threshold 3t per unit"),
+        FormulaStep("bits", "weights1*(2 + log(3*mp)) + d_out*(2 + log(3*t))",
+                    "a nonzero v costs 1 + bit_length(v) <= 2 + log2 v",
+                    ("a weight counts features of T_q: <= 3m'",)),
+    ),
+)
+
+
 def _stated(s: int):
     """Stated for the defaults at s >= 3 (none below: every output is 0 there): the and2
     targets (20, 6) (s/2)^2 times 1.5 (a unit reads T_q of three features per triple)."""
@@ -139,8 +163,9 @@ SPEC = ProblemSpec(
     problem_type=And3,
     families={"disjoint": _disjoint, "random": _random},
     constructions=(
-        Construction("shared", "and3", shared_and3, And3Constants, "certified", _stated),
-        Construction("naive", "and3", naive, None, "certified"),
+        Construction("shared", "and3", shared_and3, And3Constants, "certified", _stated,
+                     counts=COUNTS),
+        Construction("naive", "and3", naive, None, "certified", counts=naive_counts(3, 3)),
     ),
     claims=(
         Claim(id="AND3-NEURONS",
@@ -148,12 +173,14 @@ SPEC = ProblemSpec(
               "O(sqrt(m') log m') neurons (one shared channel, theta = 3t)", source=_SOURCE,
               kind="upper", quantity="neurons", problem="and3", bound="O(sqrt(m') log m')",
               assumptions=_ASSUME,
-              checks=("and3-neurons", "and3-correct", "measured"),
+              checks=("and3-count-formula", "and3-failure-bound", "and3-correct",
+                      "and3-neurons", "measured"),
               bounds=(("neurons", "sqrt(mp)*log(mp)"),)),
         Claim(id="AND3-PARAMS", statement="... with O(m' log^2 m') parameters", source=_SOURCE,
               kind="upper", quantity="params", problem="and3", bound="O(m' log^2 m')",
               assumptions=_ASSUME,
-              checks=("and3-params", "and3-correct", "measured"),
+              checks=("and3-count-formula", "and3-failure-bound", "and3-correct",
+                      "and3-params", "measured"),
               bounds=(("params", "mp*log(mp)^2"),)),
     ),
     plan=VerifyPlan(sizes=(100, 316), sparsities=(3,)),

@@ -36,13 +36,15 @@ from superpose.circuits import (
     ThresholdNetwork,
     VerifyPlan,
     naive,
+    naive_counts,
     random_support_code,
     source_set_weights,
 )
 from superpose.circuits.constructions import AND2_FAMILIES
 from superpose.theory import Claim, InvalidArgument
+from superpose.theory.constructions import CountFormulas, FormulaStep
 
-__all__ = ["Or2", "OrConstants", "bloom_or", "SPEC"]
+__all__ = ["COUNTS", "Or2", "OrConstants", "bloom_or", "SPEC"]
 
 #: The and2 families' pair lists: two of bounded degree, then two stress families of degree
 #: about sqrt(m') where the bloom construction is known to fail (see the module docstring).
@@ -91,6 +93,26 @@ def bloom_or(problem: Or2, sparsity: int, rngs, constants: OrConstants):
     return network, {**asdict(constants), "t_min": t_min, "t": t, "d": d}
 
 
+#: Upper bounds on every bloom OR circuit's counts, for every pair list (paper_notes/theory.md).
+COUNTS = CountFormulas(
+    constants=("c_d", "t_min"),
+    steps=(
+        FormulaStep("t", "max(t_min, ceil(log(mp)))", "support size, as built"),
+        FormulaStep("d", "max(t, ceil(c_d*sqrt(2*s*max(mp, s))*t))", "width of both codes",
+                    bounds="width[0]"),
+        FormulaStep("neurons", "2*d", "the input layer and the output layer"),
+        FormulaStep("weights1", "2*mp*t^2",
+                    "unit q reads T_q, two features per output whose Q_k holds q; each feature "
+                    "spreads over its t input units", ("|Q_k| = t, |P_f| = t",),
+                    bounds="weights[1]"),
+        FormulaStep("params", "weights1 + d", "weights plus one threshold t per output unit"),
+        FormulaStep("bits", "weights1*(2 + log(2*mp)) + d*(2 + log(t))",
+                    "a nonzero v costs 1 + bit_length(v) <= 2 + log2 v",
+                    ("a weight counts features of T_q: <= 2m'",)),
+    ),
+)
+
+
 def _family(name: str):
     draw = AND2_FAMILIES[name]
     return lambda m_prime, rng: Or2(*draw(m_prime, rng))
@@ -114,8 +136,9 @@ SPEC = ProblemSpec(
     problem_type=Or2,
     families={name: _family(name) for name in FAMILIES},
     constructions=(
-        Construction("bloom", "or2", bloom_or, OrConstants, "certified", _stated),
-        Construction("naive", "or2", naive, None, "certified"),
+        Construction("bloom", "or2", bloom_or, OrConstants, "certified", _stated,
+                     counts=COUNTS),
+        Construction("naive", "or2", naive, None, "certified", counts=naive_counts(2, 1)),
     ),
     claims=(
         Claim(id="OR-NEURONS",
@@ -123,12 +146,14 @@ SPEC = ProblemSpec(
               "(bloom OR: the permutation construction with two sources per output)",
               source=_SOURCE, kind="upper", quantity="neurons", problem="or2",
               bound="O(sqrt(m') log m')", assumptions=_ASSUME,
-              checks=("or2-neurons", "or2-correct", "measured"),
+              checks=("or2-count-formula", "or2-failure-bound", "or2-correct",
+                      "or2-neurons", "measured"),
               bounds=(("neurons", "sqrt(mp)*log(mp)"),)),
         Claim(id="OR-PARAMS", statement="... with O(m' log^2 m') parameters", source=_SOURCE,
               kind="upper", quantity="params", problem="or2", bound="O(m' log^2 m')",
               assumptions=_ASSUME,
-              checks=("or2-params", "or2-correct", "measured"),
+              checks=("or2-count-formula", "or2-failure-bound", "or2-correct",
+                      "or2-params", "measured"),
               bounds=(("params", "mp*log(mp)^2"),)),
     ),
     plan=VerifyPlan(sizes=(100, 316, 1000), sparsities=(2,), families=("disjoint", "random")),

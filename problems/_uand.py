@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from superpose.circuits import (
+    AND2_COUNTS,
     And2,
     And2Constants,
     Construction,
@@ -47,11 +48,13 @@ from superpose.circuits import (
     VerifyPlan,
     identity_code,
     naive,
+    naive_counts,
     three_channel_and2,
 )
 from superpose.theory import Claim, InvalidArgument
+from superpose.theory.constructions import CountFormulas, FormulaStep
 
-__all__ = ["AllPairs", "UAndConstants", "hanni_uand", "linear_readout", "SPEC"]
+__all__ = ["COUNTS", "AllPairs", "UAndConstants", "hanni_uand", "linear_readout", "SPEC"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,6 +144,20 @@ def linear_readout(circuit, active: np.ndarray) -> sp.csr_matrix:
     return total
 
 
+#: Upper bounds on every hanni-uand circuit's counts; asymptotics with m' = C(m, 2).
+COUNTS = CountFormulas(
+    constants=("c_p", "c_r"),
+    steps=(
+        FormulaStep("p", "min(1, c_p/max(s - 1, 1))", "connection probability, as built"),
+        FormulaStep("d", "max(1, ceil(c_r*max(log(mp), 1)/p^2))", "detector units, as built",
+                    bounds="width[1]"),
+        FormulaStep("neurons", "m + d", "the identity input layer and the detector layer"),
+        FormulaStep("params", "d*m + d", "at most every connection, plus a threshold per unit"),
+        FormulaStep("bits", "2*d*m + 3*d", "weights 1 (2 bits), thresholds 2 (3 bits)"),
+    ),
+    regime="(1 + sqrt(1 + 8*mp))/2",
+)
+
 _SOURCE = ("Hänni, Mendel, Vaintrob, Chan, arXiv:2408.05451 (U-AND), as reconstructed by this "
            "suite; the error bound is this suite's, measured")
 _ASSUME = ("basis-aligned inputs (identity input code)", "constant sparsity s",
@@ -155,9 +172,10 @@ SPEC = ProblemSpec(
     families={"all": _all},
     constructions=(
         Construction("hanni-uand", "uand", hanni_uand, UAndConstants, "epsilon",
-                     epsilon=EPSILON, readouts=(("linear", linear_readout),)),
-        Construction("three-channel", "uand", three_channel_and2, And2Constants, "certified"),
-        Construction("naive", "uand", naive, None, "certified"),
+                     epsilon=EPSILON, readouts=(("linear", linear_readout),), counts=COUNTS),
+        Construction("three-channel", "uand", three_channel_and2, And2Constants, "certified",
+                     counts=AND2_COUNTS),
+        Construction("naive", "uand", naive, None, "certified", counts=naive_counts(2, 2)),
     ),
     claims=(
         Claim(id="UAND-ERROR",
@@ -170,7 +188,7 @@ SPEC = ProblemSpec(
               statement="hanni-uand uses O(sqrt(m')) neurons (the m input units; the "
               "detector layer is O(log m'))", source=_SOURCE, kind="upper", quantity="neurons",
               problem="uand", bound="O(sqrt(m'))", assumptions=_ASSUME,
-              checks=("measured", "uand-peers"),
+              checks=("uand-count-formula", "measured", "uand-peers"),
               bounds=(("neurons", "sqrt(mp)"),)),
     ),
     plan=VerifyPlan(sizes=(120, 276, 496), sparsities=(2, 3), peers=("three-channel",)),

@@ -8,7 +8,9 @@ A plugin defines a :class:`Problem` subclass (its sources and its truth), instan
 :func:`naive`), :class:`Claim` records of kind :class:`Kind`, and a :class:`VerifyPlan`, all in
 one :class:`ProblemSpec` registered by an entry point in the group ``superpose.problems``
 (``README.md``, "Add a problem"; ``paper_notes/problems.md``). :class:`InvalidArgument` is the
-error to raise for a bad argument.
+error to raise for a bad argument. A construction may declare :class:`CountFormulas` (upper
+bounds on its counts, as :class:`FormulaStep` text in the claim-file grammar) and a
+:class:`FailureBound`; ``naive_counts`` gives those of :func:`naive`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from superpose.circuits import (
     VerifyPlan,
     identity_code,
     naive,
+    naive_counts,
     random_support_code,
     source_set_weights,
     three_channel_and2,
@@ -35,9 +38,11 @@ from superpose.circuits import (
 from superpose.circuits.constructions import AND2_FAMILIES, and2_instance
 from superpose.circuits.registry import GENERIC_CHECKS, NOTIONS
 from superpose.theory import Claim, InvalidArgument, Kind
+from superpose.theory.constructions import CountFormulas, FailureBound, FormulaStep
 
 __all__ = ["AND2_FAMILIES", "And2", "And2Constants", "Circuit", "Claim", "Construction",
-           "Counts", "GENERIC_CHECKS", "InvalidArgument", "Kind", "Layer", "NOTIONS", "PAD",
-           "Problem", "ProblemSpec", "SupportCode", "ThresholdNetwork", "VerifyPlan",
-           "and2_instance", "identity_code", "naive", "random_support_code",
-           "source_set_weights", "three_channel_and2"]
+           "CountFormulas", "Counts", "FailureBound", "FormulaStep", "GENERIC_CHECKS",
+           "InvalidArgument", "Kind", "Layer", "NOTIONS", "PAD", "Problem", "ProblemSpec",
+           "SupportCode", "ThresholdNetwork", "VerifyPlan", "and2_instance", "identity_code",
+           "naive", "naive_counts", "random_support_code", "source_set_weights",
+           "three_channel_and2"]

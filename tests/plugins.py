@@ -57,3 +57,36 @@ def installed(tmp_path, monkeypatch):
         for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
             del sys.modules[key]
     reload_problems()
+
+
+# A plugin module with a declared count formula ({neurons} is its neurons step): two of four,
+# built by naive (m + m' units, 5 m' parameters), in the public plugin API only.
+COUNTED_TWO_OF_FOUR = '''
+from dataclasses import dataclass, field
+import numpy as np
+from superpose.plugin import (Claim, Construction, CountFormulas, Problem, ProblemSpec,
+                              VerifyPlan, naive)
+
+@dataclass(frozen=True, eq=False)
+class TwoOfFour(Problem):
+    m: int
+    quads: np.ndarray
+    name: str = field(default="two4", init=False)
+    naive_theta = 2
+    source_field = "quads"
+
+def disjoint(m_prime, rng):
+    return TwoOfFour(4 * m_prime, np.arange(4 * m_prime).reshape(m_prime, 4))
+
+COUNTS = CountFormulas((), (("neurons", "{neurons}", "one unit per input and output"),
+                            ("params", "5*mp", "four weights and a threshold per output")))
+
+SPEC = ProblemSpec("two4", "two of four", TwoOfFour, {{"disjoint": disjoint}},
+                   (Construction("naive", "two4", naive, None, "certified", counts=COUNTS),),
+                   (Claim(id="TWO4-NEURONS", statement="two of four in O(m') neurons",
+                          source="a test plugin", kind="upper", quantity="neurons",
+                          problem="two4", bound="O(m')",
+                          checks=("two4-count-formula", "two4-correct"),
+                          bounds=(("neurons", "mp"),)),),
+                   VerifyPlan(sizes=(10, 30), sparsities=(2,)))
+'''

@@ -12,13 +12,14 @@ from superpose.theory._asymptotic import (
                            is_theta,
                            ratio_limit,
                            relation,
+                           run_within,
 )
 from superpose.theory._bounds import Bound
 from superpose.theory._claimfile import ClaimSpec, load_claim_file, parse_claims
 from superpose.theory._claims import CLAIMS, Claim, Kind, claim_by_id
 from superpose.theory._derivations import Step, derivations
-from superpose.theory._expr import parse_bound
-from superpose.theory._symbols import MP, SYMBOLS
+from superpose.theory._expr import FORMULA_FUNCTIONS, parse_bound
+from superpose.theory._symbols import MP, SYMBOLS, M, S
 from superpose.theory._verdict import Evidence, Verdict, combine
 from superpose.theory.errors import (
                            CircuitFormatError,
@@ -30,8 +31,8 @@ from superpose.theory.errors import (
 
 __all__ = [
     "Bound", "CLAIMS", "Claim", "ClaimFileError", "ClaimSpec", "CircuitFormatError", "Evidence",
-    "InvalidArgument", "Kind", "MP", "MissingExtra", "RatioLimit", "SYMBOLS", "Step",
-    "SuperposeError", "Verdict",
+    "FORMULA_FUNCTIONS", "InvalidArgument", "Kind", "M", "MP", "MissingExtra", "RatioLimit", "S",
+    "SYMBOLS", "Step", "SuperposeError", "Verdict",
     "claim_by_id", "combine", "derivations", "is_big_o", "is_big_omega", "is_theta",
-    "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation",
+    "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation", "run_within",
 ]

@@ -35,6 +35,7 @@ from superpose.theory._verdict import Verdict
 
 __all__ = [
     "SAMPLE_POINTS",
+    "run_within",
     "RatioLimit",
     "is_big_o",
     "is_big_omega",
@@ -76,7 +77,7 @@ class RatioLimit:
         return f"{head} ({self.reason}; ratio {nums or 'n/a'})"
 
 
-def _within(fn: Callable[[], Any], timeout: float) -> tuple[Any, str]:
+def run_within(fn: Callable[[], Any], timeout: float) -> tuple[Any, str]:
     """``fn()`` run in a daemon thread for at most ``timeout`` seconds: (result, "") or
     (None, why). A timed-out computation is abandoned, not killed; being a daemon thread it
     never holds up interpreter exit."""
@@ -191,8 +192,8 @@ def ratio_limit(f: Any, g: Any, var: sympy.Symbol = MP,
     """
     f, g = sympy.sympify(f), sympy.sympify(g)
     ratio = f / g
-    by_limit, why_limit = _within(lambda: sympy.limit(ratio, var, sympy.oo), timeout)
-    by_gruntz, why_gruntz = _within(lambda: gruntz(ratio, var, sympy.oo), timeout)
+    by_limit, why_limit = run_within(lambda: sympy.limit(ratio, var, sympy.oo), timeout)
+    by_gruntz, why_gruntz = run_within(lambda: gruntz(ratio, var, sympy.oo), timeout)
     points, why_numeric = _numeric(ratio, var)
     numeric = tuple((x, float(v)) for x, v in points)
 

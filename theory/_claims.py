@@ -3,7 +3,9 @@
 Ids are the stable ids of the claims sheet, used unchanged in code, reports and paper_notes/.
 ``checks`` names the checks (in the ``checks`` package) that bear on a claim today; a claim
 whose tuple is empty is reported as UNKNOWN ("not yet checked"), never as passed. Names
-``derive:<ID>`` are the symbolic derivation steps of ``superpose.theory._derivations`` for that id.
+``derive:<ID>`` are the symbolic derivation steps of ``superpose.theory._derivations`` for that id;
+``<problem>-count-formula`` and ``<problem>-failure-bound`` decide the default construction's
+declared formulas (``superpose.theory.constructions``) for an upper bound.
 ``bounds`` gives the claim's asymptotic bound per quantity in the claim-file grammar (``mp`` is
 m', log is base 2), for the consistency check against every other claim. ``planned`` says what
 is still to come.
@@ -124,7 +126,8 @@ CLAIMS: tuple[Claim, ...] = (
         bound="O(sqrt(m') log m')",
         assumptions=(_FIXED, _SPARSE, "neurons counted with the input layer",
                      "certified correctness"),
-        checks=("and2-neurons", "and2-correct", "selftest"),
+        checks=("and2-count-formula", "and2-failure-bound", "and2-correct", "and2-neurons",
+                "selftest"),
         bounds=(("neurons", "sqrt(mp)*log(mp)"),),
     ),
     Claim(
@@ -137,7 +140,8 @@ CLAIMS: tuple[Claim, ...] = (
         bound="O(m' log^2 m')",
         assumptions=(_FIXED, _SPARSE, "nonzero weights plus nonzero thresholds",
                      "certified correctness"),
-        checks=("and2-params", "and2-correct", "selftest"),
+        checks=("and2-count-formula", "and2-failure-bound", "and2-correct", "and2-params",
+                "selftest"),
         bounds=(("params", "mp*log(mp)^2"),),
     ),
     Claim(
@@ -161,7 +165,8 @@ CLAIMS: tuple[Claim, ...] = (
         problem="represent",
         bound="O(log m')",
         assumptions=(_SPARSE, "support (Bloom) code decoded exactly by thresholds"),
-        checks=("represent-width", "represent-correct", "selftest"),
+        checks=("represent-count-formula", "represent-failure-bound", "represent-correct",
+                "represent-width", "selftest"),
         bounds=(("neurons", "log(mp)"),),
     ),
     Claim(
@@ -212,7 +217,8 @@ CLAIMS: tuple[Claim, ...] = (
         problem="perm",
         bound="O(sqrt(m') log m') neurons, O(m' log^2 m') params",
         assumptions=(_FIXED, _SPARSE, "certified correctness"),
-        checks=("perm-neurons", "perm-params", "perm-correct", "selftest"),
+        checks=("perm-count-formula", "perm-failure-bound", "perm-correct", "perm-neurons",
+                "perm-params", "selftest"),
         bounds=(("neurons", "sqrt(mp)*log(mp)"), ("params", "mp*log(mp)^2")),
     ),
 )

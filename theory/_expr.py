@@ -14,6 +14,11 @@ Grammar (``^`` is power, as in mathematics, and means exactly ``**``)::
     call     := log(expr) | log(expr, expr) | sqrt(expr) | exp(expr)
               | factorial(expr) | binomial(expr, expr)      (positional arguments only)
 
+A construction's count formula or failure bound (:mod:`superpose.theory.constructions`) is
+parsed by the same walk with two additions: ``names`` (the construction's constants and the
+formula's earlier steps, each standing for its SymPy value) and the functions of
+:data:`FORMULA_FUNCTIONS`, which add ``ceil(x)``, ``floor(x)``, ``max(a, b)`` and ``min(a, b)``.
+
 ``log(x)`` is the logarithm base 2 (the paper's log) and ``log(x, b)`` is base ``b``.
 Precedence is Python's once ``^`` is read as ``**``: ``mp*log(mp)^2`` is ``mp*(log(mp)^2)``,
 ``-x^2`` is ``-(x^2)`` and ``2^3^4`` is ``2^(3^4)``.
@@ -33,6 +38,7 @@ from __future__ import annotations
 import ast
 import math
 import warnings
+from collections.abc import Mapping
 from fractions import Fraction
 
 import sympy
@@ -41,6 +47,7 @@ from superpose.theory._symbols import SYMBOLS
 from superpose.theory.errors import ClaimFileError
 
 __all__ = [
+    "FORMULA_FUNCTIONS",
     "FUNCTIONS",
     "MAX_DEPTH",
     "MAX_FACTORIAL_ARGUMENT",
@@ -59,6 +66,11 @@ FUNCTIONS: dict[str, tuple[int, ...]] = {
     "binomial": (2,),
 }
 
+#: What a construction's formulas may call besides :data:`FUNCTIONS`.
+FORMULA_FUNCTIONS: dict[str, tuple[int, ...]] = {
+    **FUNCTIONS, "ceil": (1,), "floor": (1,), "max": (2,), "min": (2,),
+}
+
 MAX_TEXT_LENGTH = 500
 MAX_DEPTH = 30
 MAX_NODES = 200
@@ -73,6 +85,7 @@ _LIMIT_HINT = "write a simpler bound"
 _SHOW = 80  # longest bound text quoted in a message
 
 _GROWTH_CALLS = ("exp", "factorial")
+_ROUNDING = {"ceil": sympy.ceiling, "floor": sympy.floor, "max": sympy.Max, "min": sympy.Min}
 # operator and context nodes: leaves that the size limits do not count
 _UNCOUNTED = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
 
@@ -100,8 +113,8 @@ def _quote(text: str, limit: int = _SHOW) -> str:
     return repr(text)
 
 
-def _fail(claim_id: object, text: str, reason: str, hint: str | None) -> ClaimFileError:
-    message = f"claim {str(claim_id)!r}: bound {_quote(text)}: {reason}"
+def _fail(where: str, text: str, reason: str, hint: str | None) -> ClaimFileError:
+    message = f"{where}: bound {_quote(text)}: {reason}"
     if hint:
         message += f"; {hint}"
     return ClaimFileError(message)
@@ -161,14 +174,23 @@ def _check_size(tree: ast.Expression) -> None:
 
 
 def _has_growth(node: ast.AST) -> bool:
-    """Whether ``node`` contains a power, ``exp`` or ``factorial`` (a tower's inner level)."""
+    """Whether ``node`` contains a power, ``exp`` or ``factorial`` (a tower's inner level);
+    ``exp`` of a small literal (``exp(1)``, the base of ``log(x, exp(1))``) is a constant."""
     for sub in ast.walk(node):
         if isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Pow, ast.BitXor)):
             return True
         if (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)
-                and sub.func.id in _GROWTH_CALLS):
+                and sub.func.id in _GROWTH_CALLS and not _small_exp(sub)):
             return True
     return False
+
+
+def _small_exp(call: ast.Call) -> bool:
+    """``exp(c)`` of one int or float literal with |c| <= 64."""
+    args = call.args
+    return (call.func.id == "exp" and len(args) == 1 and isinstance(args[0], ast.Constant)
+            and isinstance(args[0].value, (int, float)) and not isinstance(args[0].value, bool)
+            and abs(args[0].value) <= 64)
 
 
 def _bits(expr: sympy.Expr) -> int:
@@ -182,8 +204,12 @@ def _bits(expr: sympy.Expr) -> int:
 class _Builder:
     """Walks a size-checked tree, rejecting anything off the whitelist, and builds SymPy."""
 
-    def __init__(self, source: _Source) -> None:
+    def __init__(self, source: _Source, names: Mapping[str, sympy.Expr] | None,
+                 functions: Mapping[str, tuple[int, ...]]) -> None:
         self.source = source
+        self.names = names or {}
+        self.towers = names is not None  # a formula may nest powers (see parse_bound)
+        self.functions = functions
 
     def tok(self, node: ast.AST) -> str:
         return _quote(self.source.segment(node), 60)
@@ -266,17 +292,19 @@ class _Builder:
         raise _Rejected(f"constant {self.tok(node)} is not allowed")
 
     def name(self, node: ast.Name) -> sympy.Expr:
+        if node.id in self.names:
+            return self.names[node.id]
         if node.id in SYMBOLS:
             return SYMBOLS[node.id]
-        if node.id in FUNCTIONS:
+        if node.id in self.functions:
             raise _Rejected(f"function {node.id!r} must be called, as in {node.id}(mp)")
-        known = ", ".join(SYMBOLS)
-        raise _Rejected(f"unknown name {node.id!r} (the symbols are {known})")
+        known = ", ".join([*SYMBOLS, *self.names])
+        raise _Rejected(f"unknown name {node.id!r} (the names are {known})")
 
     def binop(self, node: ast.BinOp) -> sympy.Expr:
         op = node.op
         if isinstance(op, (ast.Pow, ast.BitXor)):
-            if _has_growth(node.left) or _has_growth(node.right):
+            if not self.towers and (_has_growth(node.left) or _has_growth(node.right)):
                 raise _Rejected(f"nested power {self.tok(node)} (a tower) is not allowed",
                                 "use at most one level of ^, exp or factorial")
             base, exponent = self.build(node.left), self.build(node.right)
@@ -317,10 +345,10 @@ class _Builder:
             self.build(func)
             raise _Rejected(f"call of {self.tok(func)} is not allowed")
         name = func.id
-        if name not in FUNCTIONS:
-            if name in SYMBOLS:
+        if name not in self.functions:
+            if name in SYMBOLS or name in self.names:
                 raise _Rejected(f"symbol {name!r} cannot be called; write {name}*(...)")
-            allowed = ", ".join(FUNCTIONS)
+            allowed = ", ".join(self.functions)
             raise _Rejected(f"call of {name!r} is not allowed (the functions are {allowed})")
         if node.keywords:
             kw = node.keywords[0]
@@ -329,12 +357,12 @@ class _Builder:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise _Rejected(f"starred argument {self.tok(arg)} in {name}() is not allowed")
-        counts = FUNCTIONS[name]
+        counts = self.functions[name]
         if len(node.args) not in counts:
             wanted = " or ".join(str(c) for c in counts)
             raise _Rejected(f"{name}() takes {wanted} argument(s), got {len(node.args)} in "
                             f"{self.tok(node)}")
-        if name in _GROWTH_CALLS and _has_growth(node.args[0]):
+        if name in _GROWTH_CALLS and not self.towers and _has_growth(node.args[0]):
             raise _Rejected(f"nested power {self.tok(node)} (a tower) is not allowed",
                             "use at most one level of ^, exp or factorial")
         args = [self.build(arg) for arg in node.args]
@@ -345,6 +373,8 @@ class _Builder:
             return sympy.sqrt(args[0])
         if name == "exp":
             return sympy.exp(args[0])
+        if name in _ROUNDING:
+            return _ROUNDING[name](*args)
         if name == "factorial":
             self.check_small(node, args[0])
             return sympy.factorial(args[0])
@@ -364,21 +394,32 @@ class _Builder:
                 _LIMIT_HINT)
 
 
-def parse_bound(text: str, claim_id: str = "?") -> sympy.Expr:
+def parse_bound(text: str, claim_id: str = "?", *,
+                names: Mapping[str, sympy.Expr] | None = None, where: str | None = None
+                ) -> sympy.Expr:
     """Parse the bound ``text`` (see the module docstring for the grammar) into SymPy.
 
-    Raises :class:`ClaimFileError` with a one-line message naming ``claim_id`` and the
-    offending token for anything outside the grammar or its limits. Runs no code from ``text``.
+    Raises :class:`ClaimFileError` with a one-line message naming ``claim_id`` (or, when
+    given, ``where``: who declared the text) and the offending token for anything outside the
+    grammar or its limits. Runs no code from ``text``. With ``names`` (a formula's constants and
+    earlier steps) those names are allowed too, and so are the calls of
+    :data:`FORMULA_FUNCTIONS` and nested powers (a failure bound is a power of a Chernoff
+    ratio): a formula comes with an installed construction, is evaluated only at a circuit's
+    own sizes, and keeps every other limit.
+
+    >>> parse_bound("ceil(c*log(mp))", names={"c": sympy.Symbol("c", positive=True)})
+    ceiling(c*log(mp)/log(2))
     """
+    where = f"claim {str(claim_id)!r}" if where is None else where
+    functions = FUNCTIONS if names is None else FORMULA_FUNCTIONS
     if not isinstance(text, str):
-        raise ClaimFileError(f"claim {str(claim_id)!r}: bound must be a string, "
-                             f"not {type(text).__name__}")
+        raise ClaimFileError(f"{where}: bound must be a string, not {type(text).__name__}")
     if len(text) > MAX_TEXT_LENGTH:
-        raise _fail(claim_id, text, f"bound has {len(text)} characters, more than "
+        raise _fail(where, text, f"bound has {len(text)} characters, more than "
                     f"{MAX_TEXT_LENGTH}", _LIMIT_HINT)
     stripped = text.strip()
     if not stripped:
-        raise _fail(claim_id, text, "bound is empty", _HINT)
+        raise _fail(where, text, "bound is empty", _HINT)
     source = _Source(stripped)
     try:
         with warnings.catch_warnings():  # e.g. SyntaxWarning "invalid decimal literal"
@@ -389,19 +430,19 @@ def parse_bound(text: str, claim_id: str = "?") -> sympy.Expr:
         if exc.lineno is not None and exc.lineno > 1:
             offset = len(source.parsed) + 1
         column = source.column(offset - 1)
-        raise _fail(claim_id, stripped, f"syntax error at column {column}", None) from None
+        raise _fail(where, stripped, f"syntax error at column {column}", None) from None
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise _fail(claim_id, stripped, f"cannot be parsed ({reason})", _HINT) from None
+        raise _fail(where, stripped, f"cannot be parsed ({reason})", _HINT) from None
     try:
         _check_size(tree)
-        expr = _Builder(source).build(tree.body)
+        expr = _Builder(source, names, functions).build(tree.body)
     except _Rejected as exc:
-        raise _fail(claim_id, stripped, exc.reason, exc.hint) from None
+        raise _fail(where, stripped, exc.reason, exc.hint) from None
     except RecursionError:
-        raise _fail(claim_id, stripped, "expression too deeply nested", _LIMIT_HINT) from None
+        raise _fail(where, stripped, "expression too deeply nested", _LIMIT_HINT) from None
     except (TypeError, ValueError, ArithmeticError, NotImplementedError) as exc:
         # SymPy refused to combine two parts; the whitelist already ran no user code
         reason = " ".join(str(exc).split())[:80] or type(exc).__name__
-        raise _fail(claim_id, stripped, f"cannot be evaluated ({reason})", _LIMIT_HINT) from None
+        raise _fail(where, stripped, f"cannot be evaluated ({reason})", _LIMIT_HINT) from None
     return expr

@@ -8,7 +8,7 @@ one line, e.g. ``"sparsity=5 must be <= m=4; pass a smaller --sparsity"``.
 from __future__ import annotations
 
 __all__ = ["SuperposeError", "InvalidArgument", "CircuitFormatError", "ClaimFileError",
-           "MissingExtra"]
+           "CountAboveFormula", "MissingExtra"]
 
 
 class SuperposeError(Exception):
@@ -34,4 +34,12 @@ class MissingExtra(SuperposeError, ImportError):
     """An optional dependency (an extra such as ``plot`` or ``onnx``) is not installed.
 
     The message names the module, what needs it and the ``pip install`` line that fixes it.
+    """
+
+
+class CountAboveFormula(SuperposeError, RuntimeError):
+    """A circuit's exact count exceeds its construction's declared count formula: the
+    formula (or the construction) is wrong. A refutation, not bad input (exit 1).
+
+    The message names the circuit, the step and both numbers, and the command that rebuilds it.
     """

@@ -17,8 +17,8 @@ from pathlib import Path
 
 __all__ = ["MIN_M_PRIME", "NO_REPAIR_HELP", "PROBLEM_HELP", "Parser", "add_file", "add_int",
            "add_json", "add_no_repair", "add_problem", "add_quiet", "add_seeds", "check_sweep",
-           "check_writable", "index_list", "integer", "positive_float", "shard",
-           "sweep_settings", "verify_config"]
+           "check_writable", "constant_override", "index_list", "integer", "positive_float",
+           "problem_constant", "shard", "sweep_settings", "verify_config"]
 
 PROBLEM_HELP = ("a registered problem: and2, perm, represent, or one a package adds "
                 "('superpose problems' lists them)")
@@ -108,6 +108,29 @@ def add_problem(p) -> None:
     p.add_argument("problem", choices=PROBLEM_NAMES, metavar="PROBLEM", help=PROBLEM_HELP)
 
 
+def constant_override(text: str) -> tuple[str, float | int]:
+    """``NAME=NUMBER`` (``--constant``) as (name, int or float)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"constant={text!r} must look like NAME=NUMBER, "
+                                         "e.g. c_shared=2.5")
+    for kind in (int, float):
+        try:
+            return name, kind(value)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"constant {name}={value!r} must be a number")
+
+
+def problem_constant(text: str) -> tuple[str, str, float | int]:
+    """``PROBLEM:NAME=NUMBER`` (``verify --failure-constant``) as (problem, name, value)."""
+    problem, sep, rest = text.partition(":")
+    if not sep or not problem:
+        raise argparse.ArgumentTypeError(f"failure constant={text!r} must look like "
+                                         "PROBLEM:NAME=NUMBER, e.g. and2:c_r=0.5")
+    return (problem, *constant_override(rest))
+
+
 def add_seeds(p, seed_help: str | None = None) -> None:
     """``--seed`` (of the codes and weights) and ``--instance-seed``, both default 0."""
     add_int(p, "--seed", 0, help=seed_help)
@@ -163,11 +186,14 @@ def check_writable(flag: str, path: Path, name_a_file: str = "name a file") -> N
 
 def verify_config(*, settings=None, max_m_prime: int | None = None,
                   sparsities: Iterable[int] | None = None,
-                  problems: Iterable[str] | None = None, cap_every_size: bool = False):
+                  problems: Iterable[str] | None = None, cap_every_size: bool = False,
+                  failure_constants: Iterable[tuple[str, str, float]] = ()):
     """The default :class:`VerifyConfig` with what options set: ``superpose verify``'s and
     ``pytest --superpose``'s. ``max_m_prime`` caps the sizes at s = 2 (with ``cap_every_size``
     also those at s = 3 and of represent); ``sparsities`` are deduplicated and sorted (empty:
-    the default); ``problems`` None checks every problem, an empty tuple none."""
+    the default); ``problems`` None checks every problem, an empty tuple none;
+    ``failure_constants`` (problem, constant, value) replace defaults in the failure-bound
+    checks."""
     from dataclasses import replace
 
     from superpose.checks.verification import VerifyConfig
@@ -185,4 +211,6 @@ def verify_config(*, settings=None, max_m_prime: int | None = None,
         changes["sparsities"] = tuple(sorted(set(sparsities)))
     if problems is not None:
         changes["problems"] = tuple(problems)
+    if failure_constants:
+        changes["failure_constants"] = tuple(failure_constants)
     return replace(base, **changes)

@@ -24,8 +24,13 @@ from superpose.checks.cli import selftest as selftest_cmd
 from superpose.checks.cli import sweep as sweep_cmd
 from superpose.checks.cli import verify as verify_cmd
 from superpose.checks.cli._args import Parser
-from superpose.checks.exit_codes import EXIT_BAD_INPUT, EXIT_MISSING_EXTRA, EXIT_OK
-from superpose.theory.errors import MissingExtra, SuperposeError
+from superpose.checks.exit_codes import (
+    EXIT_BAD_INPUT,
+    EXIT_MISSING_EXTRA,
+    EXIT_OK,
+    EXIT_REFUTED,
+)
+from superpose.theory.errors import CountAboveFormula, MissingExtra, SuperposeError
 
 __all__ = ["main"]
 
@@ -55,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     except MissingExtra as exc:
         print(f"superpose: error: {exc}", file=sys.stderr)
         return EXIT_MISSING_EXTRA
+    except CountAboveFormula as exc:  # a refutation of the construction's own formula
+        print(f"superpose: REFUTED: {exc}", file=sys.stderr)
+        return EXIT_REFUTED
     except SuperposeError as exc:
         print(f"superpose: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -9,30 +9,22 @@ written (with ``--repair``: 0 PROVED, 1 REFUTED, 3 UNKNOWN), 2 bad input.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 from superpose.checks.cli import repair as repair_cmd
-from superpose.checks.cli._args import add_int, add_json, add_problem, add_quiet
+from superpose.checks.cli._args import (
+    add_int,
+    add_json,
+    add_problem,
+    add_quiet,
+    constant_override,
+)
 from superpose.checks.cli._progress import steps
 from superpose.checks.exit_codes import EXIT_OK, exit_for
 from superpose.circuits import build, save_circuit
 
 __all__ = ["add_parser", "run"]
-
-
-def _constant(text: str) -> tuple[str, float | int]:
-    name, sep, value = text.partition("=")
-    if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"constant={text!r} must look like NAME=NUMBER, "
-                                         "e.g. c_shared=2.5")
-    for kind in (int, float):
-        try:
-            return name, kind(value)
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"constant {name}={value!r} must be a number")
 
 
 def add_parser(sub) -> None:
@@ -48,7 +40,7 @@ def add_parser(sub) -> None:
             help="seed of the codes and weights (codes never depend on the instance)")
     p.add_argument("--construction", help="default: the problem's first (and2: three-channel, "
                    "perm: bloom, represent: bloom; 'superpose problems' lists them)")
-    p.add_argument("--constant", type=_constant, action="append", metavar="NAME=NUMBER",
+    p.add_argument("--constant", type=constant_override, action="append", metavar="NAME=NUMBER",
                    help="override a construction constant (repeatable), e.g. r_min=15")
     p.add_argument("-o", "--output", type=Path, required=True)
     p.add_argument("--repair", action="store_true",

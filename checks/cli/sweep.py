@@ -4,10 +4,13 @@ Builds the problem's default construction for each family (``--families``) at m'
 ``--max-m-prime``, two sizes per decade, checks each circuit (exhaustively when its input space
 is small enough, else fuzzed and, up to a size, certified) and prints one row per circuit with
 its exact counts and correctness (``--markdown``: as a Markdown table). Exit 0 no wrong
-output, 1 one found, 2 bad input.
+output and every count within its construction's count formula, 1 otherwise (named on stderr
+with its replay line), 2 bad input.
 """
 
 from __future__ import annotations
+
+import sys
 
 from superpose.checks.cli._args import (
     add_int,
@@ -57,4 +60,9 @@ def run(args) -> int:
                 step(f"{args.problem}/{family} m'={m_prime}")
                 ms.append(measure(args.problem, family, args.sparsity, m_prime, settings))
     print(render_measurements(ms, markdown=args.markdown))
-    return EXIT_REFUTED if any(m.correctness.wrong_outputs for m in ms) else EXIT_OK
+    over = [(m, c) for m in ms for c in m.formula or () if not c.holds]
+    for m, c in over:
+        print(f"REFUTED: {m.label()}: {c.quantity} = {c.count} exceeds its count formula step "
+              f"{c.step!r} = {c.bound:.6g}; replay: {m.replay_command()}", file=sys.stderr)
+    wrong = any(m.correctness.wrong_outputs for m in ms)
+    return EXIT_REFUTED if wrong or over else EXIT_OK

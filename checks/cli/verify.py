@@ -10,6 +10,7 @@ refuted, 3 with ``--strict`` one UNKNOWN, 2 bad input.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from superpose.checks.cli._args import (
@@ -20,7 +21,9 @@ from superpose.checks.cli._args import (
     add_seeds,
     check_sweep,
     check_writable,
+    integer,
     positive_float,
+    problem_constant,
     sweep_settings,
     verify_config,
 )
@@ -66,6 +69,12 @@ def add_parser(sub) -> None:
     p.add_argument("--problem", action="append", metavar="NAME",
                    help="check only the claims about this registered problem (repeatable; "
                         "default: every problem)")
+    p.add_argument("--failure-constant", type=problem_constant, action="append",
+                   metavar="PROBLEM:NAME=NUMBER", default=[],
+                   help="use this constant in PROBLEM's failure-bound check (its decision and "
+                   "its raw draws), e.g. and2:c_r=0.5 (repeatable)")
+    p.add_argument("--failure-seeds", type=integer("failure_seeds"), default=100,
+                   help="raw draws per sparsity counted against the failure bound (default 100)")
     p.add_argument("--claims", type=Path, metavar="FILE",
                    help="a TOML file of [[claim]] tables to check with the ledger")
     p.add_argument("--strict", action="store_true",
@@ -93,8 +102,11 @@ def run(args) -> int:
                               exhaustive_limit=args.exhaustive_limit,
                               certify_max_m_prime=args.certify_max_m_prime,
                               certify_timeout=args.certify_timeout)
+    check_int("failure_seeds", args.failure_seeds, minimum=1)
     config = verify_config(settings=settings, max_m_prime=args.max_m_prime,
-                           sparsities=args.sparsity, problems=args.problem)
+                           sparsities=args.sparsity, problems=args.problem,
+                           failure_constants=args.failure_constant)
+    config = replace(config, failure_seeds=args.failure_seeds)
     if args.json and args.report not in (None, "json"):
         raise InvalidArgument(f"--json and --report {args.report} exclude each other; use "
                               "--report json (or drop --json)")

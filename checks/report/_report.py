@@ -53,11 +53,22 @@ def render_text(report: VerifyReport, verbose: bool = False) -> str:
         if not result.evidence:
             lines.append(f"{'':<25}{result.reason}")
         steps = [e for e in result.evidence if e.check.startswith("derive:")]
+        hand = [e for e in result.evidence if e.check.startswith("step:")]
         if steps and not verbose:
             verdicts = sorted({e.verdict.value for e in steps})
             names = ", ".join(e.check.removeprefix("derive:") for e in steps)
             lines.extend(_wrap(f"{len(steps)} symbolic steps {'/'.join(verdicts)}: {names} "
                                "(-v shows each limit and its premises)"))
+        if hand and not verbose:
+            parts: dict[str, int] = {}
+            for e in dict.fromkeys(e.check for e in hand):
+                part = e.removeprefix("step:").split(".")[0]
+                parts[part] = parts.get(part, 0) + 1
+            shown = ", ".join(f"{n} {part}" for part, n in parts.items())
+            lines.extend(_wrap(f"{sum(parts.values())} derivation steps of the construction "
+                               f"({shown}; -v shows each with its premises and its circuit "
+                               "check)"))
+        steps = steps + hand
         for e in result.evidence:
             if e in steps and not verbose:
                 continue
@@ -75,8 +86,10 @@ def render_text(report: VerifyReport, verbose: bool = False) -> str:
     lines.append(f"{counts['PROVED']} proved, {counts['REFUTED']} refuted, {counts['UNKNOWN']} "
                  f"unknown in {report.seconds:.1f}s (seed {s.seed}, instance seed "
                  f"{s.instance_seed}, fuzz seed {s.fuzz_seed}, {s.samples} samples per circuit)")
-    lines.append("PROVED for an upper bound = the finite statements above hold at every listed "
-                 "size; fuzzing can only refute; -v shows everything.")
+    lines.append("PROVED for an upper bound = the asymptotic statement, given the listed "
+                 "premises: its count formula is in the class, F -> 0 above the threshold, no "
+                 "circuit exceeds its formula and every certified size holds; fuzzing can only "
+                 "refute; -v shows everything.")
     if verbose and report.measurements:
         lines.append("")
         lines.append(render_measurements(report.measurements, markdown=False))

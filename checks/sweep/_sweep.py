@@ -36,8 +36,9 @@ from superpose.circuits import (
     shrink,
 )
 from superpose.circuits.model import count_sparse_inputs
-from superpose.circuits.registry import find_construction
+from superpose.circuits.registry import find_construction, formula_checks
 from superpose.theory import Verdict
+from superpose.theory.constructions import StepCheck
 
 __all__ = ["SweepSettings", "Measurement", "measure", "geometric_sizes"]
 
@@ -77,6 +78,7 @@ class Measurement:
     overrides: dict = field(default_factory=dict)
     vetoes: int = 0
     errors: tuple[ErrorRate, ...] = ()
+    formula: tuple[StepCheck, ...] | None = None  # the raw draw against its count formula
 
     def ratio(self, quantity: str) -> float:
         """neurons / (sqrt(m') log2 m'), params / (m' log2^2 m'), or width / log2 m'."""
@@ -147,12 +149,14 @@ def measure(problem: str, family: str, sparsity: int, m_prime: int,
             constants: dict | None = None) -> Measurement:
     """Build one circuit, count it, and check it: exhaustively when the input space is small
     enough; otherwise fuzzed, and certified (:func:`checks.certify`) up to
-    ``settings.certify_max_m_prime``."""
+    ``settings.certify_max_m_prime``. The raw draw's counts are checked against the
+    construction's count formula (``Measurement.formula``), never raised on: verify reports."""
     start = time.perf_counter()
     circuit = build(problem, m_prime, family, settings.instance_seed, sparsity, settings.seed,
-                    construction, constants)
+                    construction, constants, check_formulas=False)
     built = time.perf_counter() - start
     chosen = find_construction(problem, construction)
+    checked = formula_checks(circuit, chosen)  # the raw draw, before any repair
     # an approximate construction is measured, never certified or repaired
     rules = (settings if chosen.notion != "epsilon" else
              replace(settings, repair=False, certify_max_m_prime=0))
@@ -181,7 +185,8 @@ def measure(problem: str, family: str, sparsity: int, m_prime: int,
     result = Measurement(problem, circuit.construction, circuit.family, sparsity, circuit.m_prime,
                          circuit.m, circuit.counts(), report, built, settings,
                          constants=dict(circuit.constants), overrides=dict(constants or {}),
-                         certificate=certificate, vetoes=vetoes, errors=errors)
+                         certificate=certificate, vetoes=vetoes, errors=errors,
+                         formula=None if checked is None else tuple(checked))
     if certificate is not None and certificate.counterexample is not None:
         result.counterexample = certificate.counterexample
         result.replay_confirmed = True  # certify replays before it says REFUTED

@@ -47,7 +47,11 @@ def _sizes_text(ms: list[Measurement]) -> str:
 
 
 def size_check(name: str, ms: list[Measurement], quantity: str, tolerance: float) -> Evidence:
-    """Every ratio within the stated constant, and not growing over the top decade."""
+    """Every ratio within the stated constant, and not growing over the top decade.
+
+    Decisive only for a construction without count formulas; where it declares them, the
+    ``<problem>-count-formula`` check decides and this one stays as a refute-only cross-check.
+    """
     if not ms:
         return Evidence(name, Verdict.UNKNOWN, f"{_LABEL[quantity]} within its stated constant",
                         "construction, exact counts from the circuit", "none",
@@ -100,8 +104,11 @@ def size_check(name: str, ms: list[Measurement], quantity: str, tolerance: float
             detail += " (within the stated constant; rerun with a larger --max-m-prime)"
     else:
         verdict = Verdict.PROVED
+    declared = find_construction(ms[0].problem, construction).counts is not None
+    if declared and verdict is Verdict.UNKNOWN:
+        detail += " (refute-only here: the count formula decides the asymptotics)"
     return Evidence(name, verdict, statement, "construction, exact counts from the circuit",
-                    _sizes_text(ms), detail, data={"ratios": table})
+                    _sizes_text(ms), detail, data={"ratios": table}, decisive=not declared)
 
 
 def _counterexample_text(m: Measurement) -> str:

@@ -23,6 +23,10 @@ from typing import Callable
 from superpose.checks.exit_codes import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED
 from superpose.checks.sweep import Measurement, SweepSettings, geometric_sizes, measure
 from superpose.checks.verification._construction_checks import CHECKS
+from superpose.checks.verification._formula_checks import (
+    count_formula_evidence,
+    failure_bound_evidence,
+)
 from superpose.checks.verification._problem_checks import generic_evidence
 from superpose.checks.verification._theory_checks import (
     MEASURED_PROBLEMS,
@@ -54,6 +58,9 @@ class VerifyConfig:
     slope_tolerance: float = 0.1
     solver_timeout: float = 30.0
     problems: tuple[str, ...] | None = None  # None: every registered problem
+    failure_seeds: int = 100
+    failure_m_prime: int = 100
+    failure_constants: tuple[tuple[str, str, float], ...] = ()  # (problem, constant, value)
 
     def sizes(self, problem: str, sparsity: int) -> tuple[int, ...]:
         """The m' measured: the built-ins' geometric ranges, or a registered problem's plan
@@ -74,6 +81,17 @@ class VerifyConfig:
     def sparsities_for(self, problem: str) -> tuple[int, ...]:
         """The built-ins' ``sparsities``, or a registered problem's own (its plan)."""
         return self.sparsities if problem in _BUILTIN else problem_spec(problem).plan.sparsities
+
+    def failure_overrides(self, problem: str) -> dict:
+        """The constants the failure-bound check of ``problem`` uses instead of the defaults
+        (its decision at those constants and its raw draws)."""
+        return {name: value for p, name, value in self.failure_constants if p == problem}
+
+    def failure_family(self, problem: str) -> str:
+        """The family whose raw draws are counted: and2's stress family ``nearcut`` (every
+        degree just below the cutoff), else the problem's first."""
+        families = self.families(problem)
+        return "nearcut" if problem == "and2" and "nearcut" in families else families[0]
 
     def selects(self, problems: tuple[str, ...]) -> bool:
         """Whether a claim about ``problems`` is checked under the ``problems`` filter."""
@@ -147,13 +165,25 @@ class _Run:
             self._measured[key] = out
         return self._measured[key]
 
-    def check(self, name: str) -> list[Evidence]:
-        if name not in self._checked:
+    def check(self, name: str, claim: Claim) -> list[Evidence]:
+        """The evidence of check ``name`` (once per run; a count formula once per claim,
+        whose bounds it decides)."""
+        key = name
+        if name.endswith("-count-formula"):
+            key = f"{name}@{claim.id}"
+            if key not in self._checked:
+                problem = name.removesuffix("-count-formula")
+                self._checked[key] = count_formula_evidence(name, problem, claim, self)
+        elif name.endswith("-failure-bound"):
+            if key not in self._checked:
+                problem = name.removesuffix("-failure-bound")
+                self._checked[key] = failure_bound_evidence(name, problem, self)
+        elif name not in self._checked:
             if name.startswith("derive:"):
                 self._checked[name] = derivation_evidence(name.removeprefix("derive:"))
             else:
                 self._checked[name] = CHECKS[name](self)
-        return self._checked[name]
+        return self._checked[key]
 
     def all_measurements(self) -> list[Measurement]:
         return [m for ms in self._measured.values() for m in ms]
@@ -164,6 +194,8 @@ def _generic(name: str, claim: Claim, run: _Run) -> list[Evidence]:
     it depends on the claim (``measured``) and once per run otherwise."""
     if name == "measured":
         return generic_evidence(name, claim, run)
+    if name.endswith(("-count-formula", "-failure-bound")):
+        return run.check(name, claim)
     if name not in run._checked:
         run._checked[name] = generic_evidence(name, claim, run)
     return run._checked[name]
@@ -231,21 +263,28 @@ def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CL
 
 
 def _check_problems(config: VerifyConfig) -> None:
-    """Refuse a run over a broken plugin, or one that names an unknown problem
-    (InvalidArgument, exit 2)."""
+    """Refuse a run over a broken plugin, one that names an unknown problem, or a failure
+    constant its problem's failure bound does not have (InvalidArgument, exit 2)."""
     broken = broken_plugins()
     if broken:
         raise InvalidArgument(f"{broken[0].message()} ('superpose problems' lists it); verify "
                               "checks every installed problem")
     for name in config.problems or ():
         problem_spec(name)
+    for problem, name, value in config.failure_constants:
+        failure = problem_spec(problem).default_construction.failure
+        names = failure.constants if failure is not None else ()
+        if name not in names:
+            raise InvalidArgument(f"failure constant {problem}:{name}={value!r} names no "
+                                  f"constant of {problem}'s failure bound; use one of: "
+                                  f"{', '.join(names) or 'none (it declares no bound)'}")
 
 
 def _claim_evidence(run: _Run, claims: tuple[Claim, ...], own: tuple[Claim, ...]
                     ) -> dict[str, tuple[Evidence, ...]]:
     """The evidence of every check each claim names, by claim id: ledger claims through the
     registry of checks, a problem's own claims through the generic checks."""
-    evidence = {c.id: tuple(e for name in c.checks for e in run.check(name)) for c in claims}
+    evidence = {c.id: tuple(e for name in c.checks for e in run.check(name, c)) for c in claims}
     evidence |= {c.id: tuple(e for name in c.checks for e in _generic(name, c, run))
                  for c in own}
     return evidence

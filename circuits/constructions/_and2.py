@@ -17,7 +17,8 @@ deg(i) for the number of pairs holding feature i. Layers (widths):
   g_h = max(ceil(2 s r), ceil(2 s r o / sqrt(m'))) units, or one exact unit per pair when
   o <= g_h. Each owned pair gets r random units of the group (or its exact unit); unit j holds
   the partner set B_j, weight M_j = |B_j| t + 1 on P_h plus 1 per partner support, theta =
-  M_j t + t: j fires iff h is present and some partner of B_j is (never when h is absent).
+  M_j t + t: j fires iff all of P_h is on (h present, or P_h covered by the active supports)
+  and the partners put t on j (a partner present, or leak); never while a unit of P_h is off.
 * layer 2, re-coding into the output code: unit q adds weight r from shared unit q, and weight
   r / |R_k| from each unit of R_k for every heavy k with q in Q_k; theta = r.
 

@@ -3,6 +3,7 @@ the error rates of approximate constructions."""
 
 from superpose.circuits.correctness._error import (
     ErrorRate,
+    clopper_pearson_lower,
     clopper_pearson_upper,
     error_rates,
     kl_upper_bound,
@@ -23,6 +24,7 @@ from superpose.circuits.correctness._fuzz import (
 
 __all__ = [
     "adversarial_inputs",
+    "clopper_pearson_lower",
     "clopper_pearson_upper",
     "compare",
     "CorrectnessReport",

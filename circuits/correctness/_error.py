@@ -32,7 +32,8 @@ from superpose.circuits.correctness._fuzz import Counterexample
 from superpose.circuits.model import Circuit, random_sparse_inputs
 from superpose.circuits.validate import check_int
 
-__all__ = ["ErrorRate", "error_rates", "kl_upper_bound", "clopper_pearson_upper"]
+__all__ = ["ErrorRate", "clopper_pearson_lower", "clopper_pearson_upper", "error_rates",
+           "kl_upper_bound"]
 
 _CHUNK = 2048
 
@@ -113,6 +114,19 @@ def clopper_pearson_upper(k: int, n: int, confidence: float) -> float:
     from scipy.stats import beta
 
     return float(beta.ppf(confidence, k + 1, n - k))
+
+
+def clopper_pearson_lower(k: int, n: int, confidence: float) -> float:
+    """One-sided Clopper-Pearson lower bound of a binomial rate, k successes in n trials.
+
+    >>> clopper_pearson_lower(0, 100, 0.99), round(clopper_pearson_lower(100, 100, 0.99), 4)
+    (0.0, 0.955)
+    """
+    if k <= 0:
+        return 0.0
+    from scipy.stats import beta
+
+    return float(beta.ppf(1 - confidence, k, n - k + 1))
 
 
 def error_rates(circuit: Circuit, readouts: tuple[tuple[str, Callable], ...] = (),

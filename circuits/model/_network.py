@@ -194,6 +194,18 @@ class ThresholdNetwork:
             max_abs_weight=int(top),
         )
 
+    def quantities(self) -> dict[str, int]:
+        """Every quantity a count formula may bound (``theory.constructions.FormulaStep``):
+        the totals ``neurons``, ``params``, ``bits``, and per layer l ``width[l]`` and, for
+        l >= 1, ``weights[l]`` and ``thresholds[l]`` (nonzero entries), exactly."""
+        counts = self.counts()
+        out = {"neurons": counts.neurons, "params": counts.params, "bits": counts.bits}
+        out |= {f"width[{l}]": int(w) for l, w in enumerate(counts.widths)}
+        for l, layer in enumerate(self.layers, start=1):
+            out[f"weights[{l}]"] = int(np.count_nonzero(layer.weights.data))
+            out[f"thresholds[{l}]"] = int(np.count_nonzero(layer.theta))
+        return out
+
     def _relu_params(self) -> int:
         """Nonzero parameters of the exact ReLU form.
 

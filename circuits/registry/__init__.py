@@ -2,6 +2,7 @@
 and ``build``/``construct`` by name."""
 
 from superpose.circuits.registry._build import build, construct, find_construction, make_problem
+from superpose.circuits.registry._formulas import formula_checks, formula_values, replay_line
 from superpose.circuits.registry._registry import (
     CONSTRUCTIONS,
     ENTRY_POINT_GROUP,
@@ -32,6 +33,8 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "FAMILIES",
     "find_construction",
+    "formula_checks",
+    "formula_values",
     "GENERIC_CHECKS",
     "make_problem",
     "NOTIONS",
@@ -41,5 +44,6 @@ __all__ = [
     "problem_specs",
     "ProblemSpec",
     "reload_problems",
+    "replay_line",
     "VerifyPlan",
 ]

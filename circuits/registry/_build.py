@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from superpose.circuits.model import Circuit, Problem, check_sparsity, seeded_rng
+from superpose.circuits.registry._formulas import formula_checks, raise_if_exceeded
 from superpose.circuits.registry._registry import CONSTRUCTIONS, FAMILIES, problem_spec
 from superpose.circuits.registry._spec import Construction
 from superpose.circuits.validate import check_choice, check_int
@@ -55,8 +56,12 @@ def find_construction(problem: str, construction: str | None = None) -> Construc
 
 def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
               construction: str | None = None, constants: dict[str, Any] | None = None,
-              family: str = "", instance_seed: int = -1) -> Circuit:
-    """Build a circuit for an existing problem instance (any pair list or permutation)."""
+              family: str = "", instance_seed: int = -1, check_formulas: bool = True
+              ) -> Circuit:
+    """Build a circuit for an existing problem instance (any pair list or permutation).
+
+    With ``check_formulas`` (the default) a count above the construction's declared count
+    formula raises CountAboveFormula (the circuit is named, with its replay line)."""
     sparsity = check_sparsity(sparsity, problem.m)
     seed = check_int("seed", seed, minimum=0)
     chosen = find_construction(problem.name, construction)
@@ -76,24 +81,29 @@ def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
     spec = problem_spec(problem.name)
     if spec.provider == "built-in":
         network, resolved = chosen.build(problem, sparsity, rngs, const)
-        return Circuit(problem, network, chosen.name, sparsity, seed, resolved, family,
-                       instance_seed)
-    try:  # a plugin's bug is reported in one line naming the plugin, not as a traceback
-        network, resolved = chosen.build(problem, sparsity, rngs, const)
-        return Circuit(problem, network, chosen.name, sparsity, seed, dict(resolved), family,
-                       instance_seed)
-    except SuperposeError:
-        raise
-    except Exception as exc:
-        raise InvalidArgument(f"construction {chosen.name!r} of {spec.name} ({spec.provider}) "
-                              f"failed: {type(exc).__name__}: {' '.join(str(exc).split())}; "
-                              "fix the plugin") from None
+        circuit = Circuit(problem, network, chosen.name, sparsity, seed, resolved, family,
+                          instance_seed)
+    else:
+        try:  # a plugin's bug is reported in one line naming the plugin, not as a traceback
+            network, resolved = chosen.build(problem, sparsity, rngs, const)
+            circuit = Circuit(problem, network, chosen.name, sparsity, seed, dict(resolved),
+                              family, instance_seed)
+        except SuperposeError:
+            raise
+        except Exception as exc:
+            raise InvalidArgument(f"construction {chosen.name!r} of {spec.name} "
+                                  f"({spec.provider}) failed: {type(exc).__name__}: "
+                                  f"{' '.join(str(exc).split())}; fix the plugin") from None
+    if check_formulas:
+        raise_if_exceeded(circuit, chosen, formula_checks(circuit, chosen))
+    return circuit
 
 
 def build(problem: str, m_prime: int, family: str | None = None, instance_seed: int = 0,
           sparsity: int = 2, seed: int = 0, construction: str | None = None,
-          constants: dict[str, Any] | None = None) -> Circuit:
-    """Draw an instance of ``family`` and build the named construction for it.
+          constants: dict[str, Any] | None = None, check_formulas: bool = True) -> Circuit:
+    """Draw an instance of ``family`` and build the named construction for it (its counts
+    checked against the construction's count formulas, as in :func:`construct`).
 
     >>> c = build("and2", 100, "disjoint", sparsity=2, seed=1)
     >>> c.m, c.m_prime, c.counts().neurons > 0
@@ -101,4 +111,5 @@ def build(problem: str, m_prime: int, family: str | None = None, instance_seed: 
     """
     inst = make_problem(problem, m_prime, family, instance_seed)
     family = family or problem_spec(problem).default_family
-    return construct(inst, sparsity, seed, construction, constants, family, instance_seed)
+    return construct(inst, sparsity, seed, construction, constants, family, instance_seed,
+                     check_formulas)

@@ -10,14 +10,21 @@ from __future__ import annotations
 import math
 
 from superpose.circuits.constructions import (
+    AND2_COUNTS,
+    AND2_FAILURE,
     AND2_FAMILIES,
+    PERM_COUNTS,
+    PERM_FAILURE,
     PERM_FAMILIES,
+    REPRESENT_COUNTS,
+    REPRESENT_FAILURE,
     And2Constants,
     PermConstants,
     RepresentConstants,
     bloom_permutation,
     bloom_represent,
     naive,
+    naive_counts,
     three_channel_and2,
 )
 from superpose.circuits.model import And2, Permutation, Represent
@@ -58,18 +65,19 @@ BUILTIN_SPECS: tuple[ProblemSpec, ...] = (
         "and2", "pairwise AND: y_k = x_a AND x_b over m' distinct pairs", And2,
         {name: _and2_family(draw) for name, draw in AND2_FAMILIES.items()},
         (Construction("three-channel", "and2", three_channel_and2, And2Constants, "certified",
-                      _and2_stated),
-         Construction("naive", "and2", naive, None, "certified"))),
+                      _and2_stated, counts=AND2_COUNTS, failure=AND2_FAILURE),
+         Construction("naive", "and2", naive, None, "certified", counts=naive_counts(2, 2)))),
     ProblemSpec(
         "perm", "neural permutation: y_k = x_perm[k], m = m'", Permutation,
         {name: _perm_family(draw) for name, draw in PERM_FAMILIES.items()},
         (Construction("bloom", "perm", bloom_permutation, PermConstants, "certified",
-                      _perm_stated),
-         Construction("naive", "perm", naive, None, "certified"))),
+                      _perm_stated, counts=PERM_COUNTS, failure=PERM_FAILURE),
+         Construction("naive", "perm", naive, None, "certified", counts=naive_counts(1, 1)))),
     ProblemSpec(
         "represent", "representation only: y_k = x_k, m = m'", Represent,
         {"all": lambda m_prime, rng: Represent(m_prime)},
         (Construction("bloom", "represent", bloom_represent, RepresentConstants, "certified",
-                      _represent_stated),
-         Construction("naive", "represent", naive, None, "certified"))),
+                      _represent_stated, counts=REPRESENT_COUNTS, failure=REPRESENT_FAILURE),
+         Construction("naive", "represent", naive, None, "certified",
+                      counts=naive_counts(1, 1, copies_inputs=True)))),
 )

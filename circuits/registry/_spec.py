@@ -19,6 +19,8 @@ import numpy as np
 
 from superpose.circuits.model import Problem
 from superpose.theory import Claim
+from superpose.theory.constructions import CountFormulas, FailureBound
+from superpose.theory.errors import ClaimFileError
 
 __all__ = ["Construction", "ProblemSpec", "VerifyPlan", "GENERIC_CHECKS", "NOTIONS",
            "check_spec"]
@@ -31,7 +33,8 @@ NOTIONS = ("certified", "epsilon")
 #: Checks a problem's own claims may name, after the problem's name and a dash
 #: (``or2-correct``), plus ``measured`` (the claim's ``bounds`` against the counts of the
 #: problem's default construction). See ``paper_notes/problems.md``.
-GENERIC_CHECKS = ("correct", "neurons", "params", "error", "peers")
+GENERIC_CHECKS = ("correct", "neurons", "params", "error", "peers", "count-formula",
+                  "failure-bound")
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -55,6 +58,13 @@ class Construction:
     fraction of output bits decoded wrong on a random input with exactly s active features.
     ``readouts``: other decodings of the same network to measure beside the AND of Q_k, as
     ``(name, fn)`` with ``fn(circuit, active) -> B x m' CSR of ones``.
+
+    ``counts``: upper bounds on every circuit's counts, for every instance
+    (``theory.constructions.CountFormulas``); every circuit built is checked against them.
+    ``failure``: a bound on the probability that the raw draw is wrong on some s-sparse input
+    (``theory.constructions.FailureBound``), for a random construction. Both are text in the
+    claim-file grammar, parsed when the problem is registered; None where not declared (verify
+    then decides the claims by measurement, and says so).
     """
 
     name: str
@@ -65,6 +75,8 @@ class Construction:
     stated: Callable[[int], tuple[float, float] | None] = lambda s: None
     epsilon: float | None = None
     readouts: tuple[tuple[str, Callable], ...] = ()
+    counts: CountFormulas | None = None
+    failure: FailureBound | None = None
 
 
 @dataclass(frozen=True)
@@ -143,8 +155,27 @@ def check_spec(spec: object, taken: set[str], ledger_ids: set[str]) -> str | Non
                     f"{', '.join(NOTIONS)}, with an epsilon exactly when it is 'epsilon'")
         if c.epsilon is not None and not 0 < c.epsilon < 1:
             return f"construction {c.name!r}: epsilon={c.epsilon!r} must lie in (0, 1)"
+        why = _check_declarations(spec.name, c)
+        if why:
+            return why
         seen.add(c.name)
     return _check_claims(spec, ledger_ids) or _check_plan(spec)
+
+
+def _check_declarations(problem: str, c: Construction) -> str | None:
+    """Why construction ``c``'s count formulas or failure bound cannot be used, or None."""
+    for label, declared, kind in (("counts", c.counts, CountFormulas),
+                                  ("failure", c.failure, FailureBound)):
+        if declared is None:
+            continue
+        if not isinstance(declared, kind):
+            return (f"construction {c.name!r}: {label}={declared!r} must be a "
+                    f"theory.constructions.{kind.__name__}")
+        try:
+            declared.parsed(f"{problem}/{c.name} {label}")
+        except ClaimFileError as exc:
+            return str(exc)
+    return None
 
 
 def _check_claims(spec: ProblemSpec, ledger_ids: set[str]) -> str | None:

@@ -1,0 +1,75 @@
+"""<problem>-count-formula and <problem>-failure-bound: the constructive half, decided."""
+
+from __future__ import annotations
+
+import pytest
+
+from superpose.checks.verification import VerifyConfig, verify
+from superpose.checks.verification._formula_checks import failure_bound_evidence
+from superpose.theory import Verdict
+from tests.plugins import COUNTED_TWO_OF_FOUR, installed
+
+
+@pytest.fixture
+def plugins(tmp_path, monkeypatch):
+    yield from installed(tmp_path, monkeypatch)
+
+
+class _Run:
+    """The part of a verify run the failure-bound check reads: config, no sweep."""
+
+    def __init__(self, config: VerifyConfig):
+        self.config = config
+
+    def measurements(self, problem, construction=None):
+        return []
+
+    def progress(self, message):
+        pass
+
+
+def test_a_plugin_whose_formula_undercounts_by_one_unit_per_output_is_refuted_by_name(plugins):
+    plugins("two-of-four", {"two4": "two4_mod:SPEC"},
+            {"two4_mod": COUNTED_TWO_OF_FOUR.format(neurons="m")})
+    report = verify(VerifyConfig(problems=("two4",)))
+    (result,) = report.extra_claims
+    assert result.verdict is Verdict.REFUTED
+    (circuits,) = [e for e in result.evidence if e.check == "two4-count-formula/circuits"]
+    assert circuits.verdict is Verdict.REFUTED
+    assert "two4/disjoint s=2 m'=10" in circuits.detail and "neurons = 50 > step" in circuits.detail
+    assert circuits.replay.startswith("superpose build two4 --m-prime 10")
+    assert report.exit_code() == 1
+
+
+def test_a_plugin_with_a_true_formula_is_proved_and_its_class_is_decided(plugins):
+    plugins("two-of-four", {"two4": "two4_mod:SPEC"},
+            {"two4_mod": COUNTED_TWO_OF_FOUR.format(neurons="m + mp")})
+    report = verify(VerifyConfig(problems=("two4",)))
+    (result,) = report.extra_claims
+    checks = {e.check: e for e in result.evidence}
+    assert result.verdict is Verdict.PROVED
+    assert checks["two4-count-formula/neurons"].verdict is Verdict.PROVED
+    assert "m = mp" in checks["two4-count-formula/neurons"].statement
+    assert checks["two4-count-formula/circuits"].verdict is Verdict.PROVED
+
+
+def test_and2_below_its_threshold_says_f_does_not_vanish_and_shows_the_raw_failures():
+    config = VerifyConfig(sparsities=(2,), failure_seeds=20, failure_m_prime=30,
+                          failure_constants=(("and2", "c_r", 0.5),))
+    asymptotic, measured, *steps = failure_bound_evidence("and2-failure-bound", "and2",
+                                                          _Run(config))
+    assert asymptotic.verdict is Verdict.PROVED  # finite thresholds exist
+    assert "F does not tend to 0" in asymptotic.detail
+    assert "c_r* = 3.399 (used: 0.5, below)" in asymptotic.detail
+    assert "c_r=0.5" in asymptotic.statement
+    assert measured.check == "and2-failure-bound/measured" and not measured.decisive
+    assert "of 20 seeds wrong" in measured.detail and "and2/nearcut s=2" in measured.detail
+    assert any(e.check == "step:failure.F" for e in steps)
+
+
+def test_represent_at_its_defaults_has_f_vanishing_and_a_raw_rate_below_f():
+    config = VerifyConfig(sparsities=(2,), failure_seeds=30, failure_m_prime=60)
+    asymptotic, measured, *_ = failure_bound_evidence("represent-failure-bound", "represent",
+                                                      _Run(config))
+    assert asymptotic.verdict is Verdict.PROVED and "so F -> 0" in asymptotic.detail
+    assert measured.verdict is Verdict.PROVED and "F = 0.00" in measured.detail

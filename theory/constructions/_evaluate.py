@@ -1,0 +1,85 @@
+"""Formulas at one circuit's own m, m', s and constants, in exact arithmetic.
+
+Values are substituted exactly (a float constant such as 1.5 becomes the rational 3/2, from its
+shortest decimal form) and SymPy rounds ``ceiling`` and ``floor`` exactly, so a formula that
+copies the construction's sizes (``ceil(c_r*log(mp))``) gives the integers the construction
+used. A count is compared with its bound exactly: ``count <= bound`` as real numbers.
+
+>>> from superpose.theory.constructions._declare import CountFormulas
+>>> f = CountFormulas(("c",), (("neurons", "ceil(c*log(mp))"), ("params", "mp"))).parsed("d")
+>>> int(value_at(f, "neurons", {"mp": 1024, "m": 1024, "s": 2, "c": 1.5}))
+15
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from numbers import Real
+
+import sympy
+
+from superpose.theory import MP, M, S
+from superpose.theory.constructions._declare import Formulas
+from superpose.theory.errors import InvalidArgument
+
+__all__ = ["StepCheck", "check_counts", "exact_number", "value_at"]
+
+
+def exact_number(name: str, value) -> sympy.Rational:
+    """``value`` as an exact SymPy rational (floats through their shortest decimal form)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InvalidArgument(f"{name}={value!r} must be a number; give the construction's "
+                              "resolved constants")
+    if isinstance(value, float):
+        fraction = Fraction(repr(value))
+        return sympy.Rational(fraction.numerator, fraction.denominator)
+    return sympy.Integer(int(value)) if float(value).is_integer() else \
+        sympy.Rational(Fraction(str(value)))
+
+
+def _substitution(formulas: Formulas, values: dict) -> dict:
+    subs = {MP: exact_number("m_prime", values["mp"]), M: exact_number("m", values["m"]),
+            S: exact_number("s", values["s"])}
+    for name, symbol in formulas.symbols.items():
+        if name not in values or values[name] is None:
+            raise InvalidArgument(f"constant {name!r} has no value at this circuit; the "
+                                  "construction must resolve it in its constants")
+        subs[symbol] = exact_number(name, values[name])
+    return subs
+
+
+def value_at(formulas: Formulas, name: str, values: dict) -> sympy.Expr:
+    """Step ``name`` at ``values`` (keys mp, m, s and every constant): an exact number."""
+    return formulas.exprs[name].subs(_substitution(formulas, values))
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """One bounded quantity of one circuit: its exact count against the step's value."""
+
+    step: str
+    quantity: str
+    count: int
+    bound: float
+    holds: bool
+
+    @property
+    def slack(self) -> float:
+        """bound / count (inf for a zero count): how loose the formula is here."""
+        return self.bound / self.count if self.count else float("inf")
+
+
+def check_counts(formulas: Formulas, counts: dict[str, int], values: dict) -> list[StepCheck]:
+    """Every step that bounds a quantity present in ``counts``, compared exactly."""
+    subs = _substitution(formulas, values)
+    out = []
+    for step in formulas.steps:
+        quantity = step.quantity
+        if quantity is None or quantity not in counts:
+            continue
+        bound = formulas.exprs[step.name].subs(subs)
+        count = int(counts[quantity])
+        holds = bool(sympy.Integer(count) <= bound)
+        out.append(StepCheck(step.name, quantity, count, float(bound), holds))
+    return out
