@@ -193,8 +193,9 @@ def _failure_steps(formulas, part: str) -> list[Evidence]:
 
 
 def _raw_failures(problem: str, s: int, exact, values: dict, run) -> dict:
-    """Raw draws over the run's failure seeds at the largest enumerable size <= the config's,
-    each decided on every s-sparse input, with F at that size."""
+    """Raw draws over the run's failure seeds at the largest size <= ``failure_m_prime`` with
+    at most ``failure_input_limit`` s-sparse inputs, each decided on every one of them, with F
+    at that size."""
     config = run.config
     family = config.failure_family(problem)
     overrides = config.failure_overrides(problem)
@@ -202,10 +203,10 @@ def _raw_failures(problem: str, s: int, exact, values: dict, run) -> dict:
     while True:
         probe = build(problem, m_prime, family, config.settings.instance_seed, s, 0,
                       constants=overrides or None, check_formulas=False)
-        if count_sparse_inputs(probe.m, s) <= config.settings.exhaustive_limit or m_prime <= 8:
+        if count_sparse_inputs(probe.m, s) <= config.failure_input_limit or m_prime <= 8:
             break
         m_prime = max(8, m_prime * 2 // 3)
-    if count_sparse_inputs(probe.m, s) > config.settings.exhaustive_limit:
+    if count_sparse_inputs(probe.m, s) > config.failure_input_limit:
         return {"s": s, "label": f"{problem}/{family} s={s}", "skipped": "too many inputs"}
     bound = float(value_at(exact, "F", {**formula_values(probe), **values}))
     wrong, seeds = 0, range(config.failure_seeds)

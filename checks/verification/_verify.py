@@ -60,6 +60,7 @@ class VerifyConfig:
     problems: tuple[str, ...] | None = None  # None: every registered problem
     failure_seeds: int = 100
     failure_m_prime: int = 100
+    failure_input_limit: int = 5_000  # raw draws are counted at a size with at most this many
     failure_constants: tuple[tuple[str, str, float], ...] = ()  # (problem, constant, value)
 
     def sizes(self, problem: str, sparsity: int) -> tuple[int, ...]:
