@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -77,12 +77,15 @@ def _as_step(item) -> FormulaStep:
 @dataclass(frozen=True)
 class Formulas:
     """Parsed steps: ``exprs[name]`` is the step's SymPy value in mp, m, s and the constants
-    (``symbols[name]``, positive), ``regime`` the value of m used for asymptotics."""
+    (``symbols[name]``, positive), ``regime`` the value of m used for asymptotics; ``local[name]``
+    is the step with its earlier steps left as symbols named after them (evaluated in order at
+    a circuit's values, which is much faster than substituting the expanded expressions)."""
 
     steps: tuple[FormulaStep, ...]
     exprs: dict[str, sympy.Expr]
     symbols: dict[str, sympy.Symbol]
     regime: sympy.Expr
+    local: dict[str, sympy.Expr] = field(default_factory=dict)  # earlier steps as symbols
 
     def asymptotic(self, name: str) -> sympy.Expr:
         """Step ``name`` with m replaced by the regime (a function of m' alone)."""
@@ -99,7 +102,9 @@ def _parse_steps(steps, constants, regime: str, where: str) -> Formulas:
                                  "is not a symbol (mp m n s b) nor a function; rename it")
         symbols[name] = sympy.Symbol(name, positive=True)
     names: dict[str, sympy.Expr] = dict(symbols)
+    local_names: dict[str, sympy.Expr] = dict(symbols)
     exprs: dict[str, sympy.Expr] = {}
+    local: dict[str, sympy.Expr] = {}
     for step in steps:
         if not isinstance(step.name, str) or not _NAME.match(step.name) or step.name in names \
                 or step.name in SYMBOLS or step.name in FORMULA_FUNCTIONS:
@@ -109,14 +114,17 @@ def _parse_steps(steps, constants, regime: str, where: str) -> Formulas:
                 and not _COMPONENT.match(str(step.bounds)):
             raise ClaimFileError(f"{where}: step {step.name!r} bounds={step.bounds!r} must be "
                                  "neurons, params, bits, width[l], weights[l] or thresholds[l]")
-        expr = parse_bound(step.text, names=names, where=f"{where} step {step.name!r}")
+        label = f"{where} step {step.name!r}"
+        expr = parse_bound(step.text, names=names, where=label)
         exprs[step.name] = expr
         names[step.name] = expr
+        local[step.name] = parse_bound(step.text, names=local_names, where=label)
+        local_names[step.name] = sympy.Symbol(f"step_{step.name}")
     regime_expr = parse_bound(regime, names={}, where=f"{where} regime")
     if not regime_expr.free_symbols <= {MP}:
         raise ClaimFileError(f"{where}: regime {regime!r} must be m written in mp alone, e.g. "
                              "'mp' or '2*mp'")
-    return Formulas(steps, exprs, symbols, regime_expr)
+    return Formulas(steps, exprs, symbols, regime_expr, local)
 
 
 @dataclass(frozen=True)

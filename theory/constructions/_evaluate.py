@@ -49,9 +49,38 @@ def _substitution(formulas: Formulas, values: dict) -> dict:
     return subs
 
 
+_CACHE: dict[tuple, tuple[Formulas, dict]] = {}
+_CACHE_SIZE = 4096
+
+
+def _step_values(formulas: Formulas, values: dict, last: str | None = None) -> dict:
+    """Every step (up to ``last``) at ``values``, exactly, each from the values of the earlier
+    ones. Bounds depend on the sizes and constants only (not on the seed or the instance), so
+    they are remembered per (formulas, values) for the process."""
+    used = ("mp", "m", "s", *formulas.symbols)
+    key = (id(formulas), tuple(repr(values.get(k)) for k in used), last)
+    cached = _CACHE.get(key)
+    if cached is None or cached[0] is not formulas:  # the id of a collected object may recur
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        cached = _CACHE[key] = (formulas, _evaluate_steps(formulas, values, last))
+    return cached[1]
+
+
+def _evaluate_steps(formulas: Formulas, values: dict, last: str | None) -> dict:
+    subs = _substitution(formulas, values)
+    out: dict[str, sympy.Expr] = {}
+    for step in formulas.steps:
+        out[step.name] = formulas.local[step.name].xreplace(subs)
+        subs[sympy.Symbol(f"step_{step.name}")] = out[step.name]
+        if step.name == last:
+            break
+    return out
+
+
 def value_at(formulas: Formulas, name: str, values: dict) -> sympy.Expr:
     """Step ``name`` at ``values`` (keys mp, m, s and every constant): an exact number."""
-    return formulas.exprs[name].subs(_substitution(formulas, values))
+    return _step_values(formulas, values, name)[name]
 
 
 @dataclass(frozen=True)
@@ -72,13 +101,13 @@ class StepCheck:
 
 def check_counts(formulas: Formulas, counts: dict[str, int], values: dict) -> list[StepCheck]:
     """Every step that bounds a quantity present in ``counts``, compared exactly."""
-    subs = _substitution(formulas, values)
+    at = _step_values(formulas, values)
     out = []
     for step in formulas.steps:
         quantity = step.quantity
         if quantity is None or quantity not in counts:
             continue
-        bound = formulas.exprs[step.name].subs(subs)
+        bound = at[step.name]
         count = int(counts[quantity])
         holds = bool(sympy.Integer(count) <= bound)
         out.append(StepCheck(step.name, quantity, count, float(bound), holds))
