@@ -90,3 +90,35 @@ SPEC = ProblemSpec("two4", "two of four", TwoOfFour, {{"disjoint": disjoint}},
                           bounds=(("neurons", "mp"),)),),
                    VerifyPlan(sizes=(10, 30), sparsities=(2,)))
 '''
+
+
+# A plugin whose random construction (the permutation one, too narrow: c_d = 0.8) declares a
+# failure bound F = 1/m'^3 that its raw draws break: the measured cross-check must refute it.
+WRONG_FAILURE_BOUND = '''
+from dataclasses import dataclass, field
+import numpy as np
+from superpose.circuits import PermConstants, Permutation, bloom_permutation
+from superpose.plugin import Claim, Construction, FailureBound, ProblemSpec, VerifyPlan
+
+@dataclass(frozen=True, eq=False)
+class Perm2(Permutation):
+    name: str = field(default="perm2", init=False)
+
+@dataclass(frozen=True)
+class Narrow(PermConstants):
+    c_d: float = 0.8
+    t_min: int = 3
+
+FAILURE = FailureBound(("c_d", "t_min"), (("F", "1/mp^3", "claimed"),),
+                       (("F_env", "1/mp^3", "claimed"),), ("c_d",))
+
+SPEC = ProblemSpec("perm2", "a permutation", Perm2,
+                   {"random": lambda m_prime, rng: Perm2(rng.permutation(m_prime))},
+                   (Construction("narrow", "perm2", bloom_permutation, Narrow, "certified",
+                                 failure=FAILURE),),
+                   (Claim(id="PERM2-CORRECT", statement="narrow permutations are correct",
+                          source="a test plugin", kind="upper", quantity="neurons",
+                          problem="perm2", bound="O(m')",
+                          checks=("perm2-failure-bound",)),),
+                   VerifyPlan(sizes=(30,), sparsities=(2,)))
+'''

@@ -223,8 +223,11 @@ def _raw_failures(problem: str, s: int, exact, values: dict, run) -> dict:
             "n": n, "F": bound, "lower": clopper_pearson_lower(wrong, n, _CONFIDENCE),
             "upper": clopper_pearson_upper(wrong, n, _CONFIDENCE), "first": first,
             "replay": (f"superpose build {problem} --m-prime {m_prime} --family {family} "
-                       f"--sparsity {s} --seed {first} -o c.npz; superpose fuzz c.npz "
-                       "--exhaustive") if first is not None else None}
+                       f"--instance-seed {config.settings.instance_seed} --sparsity {s} "
+                       f"--seed {first}"
+                       + "".join(f" --constant {k}={v}" for k, v in sorted(overrides.items()))
+                       + " -o c.npz; superpose fuzz c.npz --exhaustive")
+            if first is not None else None}
 
 
 def _rates_evidence(name: str, rates: list[dict]) -> Evidence:

@@ -7,7 +7,7 @@ import pytest
 from superpose.checks.verification import VerifyConfig, verify
 from superpose.checks.verification._formula_checks import failure_bound_evidence
 from superpose.theory import Verdict
-from tests.plugins import COUNTED_TWO_OF_FOUR, installed
+from tests.plugins import COUNTED_TWO_OF_FOUR, WRONG_FAILURE_BOUND, installed
 
 
 @pytest.fixture
@@ -73,3 +73,15 @@ def test_represent_at_its_defaults_has_f_vanishing_and_a_raw_rate_below_f():
                                                       _Run(config))
     assert asymptotic.verdict is Verdict.PROVED and "so F -> 0" in asymptotic.detail
     assert measured.verdict is Verdict.PROVED and "F = 0.00" in measured.detail
+
+
+def test_a_failure_bound_its_raw_draws_break_is_refuted_with_a_replay(plugins):
+    plugins("perm-two", {"perm2": "perm2_mod:SPEC"}, {"perm2_mod": WRONG_FAILURE_BOUND})
+    config = VerifyConfig(problems=("perm2",), failure_seeds=20, failure_m_prime=30)
+    (result,) = verify(config).extra_claims
+    checks = {e.check: e for e in result.evidence}
+    assert checks["perm2-failure-bound/asymptotic"].verdict is Verdict.PROVED  # F -> 0 as declared
+    measured = checks["perm2-failure-bound/measured"]
+    assert measured.verdict is Verdict.REFUTED and result.verdict is Verdict.REFUTED
+    assert "measured rate above F, so the derivation is wrong" in measured.detail
+    assert measured.replay.startswith("superpose build perm2 --m-prime 30 --family random")
