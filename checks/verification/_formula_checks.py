@@ -40,7 +40,8 @@ from superpose.theory.constructions import (
     value_at,
 )
 
-__all__ = ["count_formula_evidence", "declared_defaults", "failure_bound_evidence"]
+__all__ = ["count_formula_evidence", "declared_defaults", "failure_bound_evidence",
+           "file_formula_evidence"]
 
 _CONFIDENCE = 0.99
 _SYMBOLIC = "symbolic: smooth envelope, limit and gruntz with symbolic constants, ratio_limit"
@@ -86,8 +87,22 @@ def count_formula_evidence(name: str, problem: str, claim: Claim, run) -> list[E
     return out
 
 
-def _class_evidence(name, problem, quantity, text, formulas, run) -> Evidence:
-    bound = parse_bound(text, name)
+def file_formula_evidence(problem: str, bound, run) -> list[Evidence]:
+    """A claim file's upper bound (a ``theory.Bound``) against ``problem``'s declared count
+    formula: the class decision, decisive; nothing for a lower bound, another quantity, or a
+    construction that declares no formula."""
+    counts = _default(problem).counts
+    if bound.kind != "upper" or counts is None:
+        return []
+    formulas = counts.parsed(f"{problem}/{_default(problem).name} counts")
+    if bound.quantity not in formulas.exprs:
+        return []
+    return [_class_evidence(f"{problem}-count-formula", problem, bound.quantity, bound.text,
+                            formulas, run, bound.expr)]
+
+
+def _class_evidence(name, problem, quantity, text, formulas, run, bound=None) -> Evidence:
+    bound = parse_bound(text, name) if bound is None else bound
     decisions = []
     for s in run.config.sparsities_for(problem):
         values = declared_defaults(run, problem, s, formulas.symbols)

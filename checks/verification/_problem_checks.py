@@ -13,7 +13,10 @@ certify and fuzzing, growth by slope fits):
   construction's stated constants (``Construction.stated``);
 * ``measured``: each of the claim's ``bounds`` (claim-file grammar) against the counts, by
   :func:`superpose.checks.verification._theory_checks.measured_evidence` (top-decade slope;
-  decisive for upper bounds);
+  decisive for upper bounds unless the default construction declares count formulas, whose
+  ``<problem>-count-formula`` check then decides);
+* ``<problem>-count-formula``, ``<problem>-failure-bound``: as for the ledger
+  (:mod:`superpose.checks.verification._formula_checks`);
 * ``<problem>-error``: an approximate construction's error rates against its stated epsilon
   (:func:`error_evidence`);
 * ``<problem>-peers``: the default construction beside the plan's peer constructions at the
@@ -21,6 +24,8 @@ certify and fuzzing, growth by slope fits):
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from superpose.checks.sweep import Measurement
 from superpose.checks.verification._construction_checks import correctness_checks, size_check
@@ -41,7 +46,11 @@ def generic_evidence(name: str, claim: Claim, run) -> list[Evidence]:
             bound = Bound(claim.id, claim.problems, quantity, claim.kind,
                           parse_bound(text, claim.id), text)
             ms = [m for p in claim.problems for m in run.measurements(p)]
-            out.append(measured_evidence(bound, ms, tolerance))
+            found = measured_evidence(bound, ms, tolerance)
+            if any(problem_spec(p).default_construction.counts is not None
+                   for p in claim.problems):  # the count formula decides the class
+                found = replace(found, decisive=False)
+            out.append(found)
         return out or [Evidence("measured", Verdict.UNKNOWN, "the claim's bounds against "
                                 "the counts", "construction counts", "none",
                                 "the claim lists no bounds", decisive=False)]

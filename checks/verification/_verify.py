@@ -17,7 +17,7 @@ with a one-line error (exit 2).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from superpose.checks.exit_codes import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED
@@ -26,6 +26,7 @@ from superpose.checks.verification._construction_checks import CHECKS
 from superpose.checks.verification._formula_checks import (
     count_formula_evidence,
     failure_bound_evidence,
+    file_formula_evidence,
 )
 from superpose.checks.verification._problem_checks import generic_evidence
 from superpose.checks.verification._theory_checks import (
@@ -302,7 +303,8 @@ def _with_consistency(claim: Claim, evidence: tuple[Evidence, ...],
 def _file_results(files: list[tuple[Claim, Bound]], bounds: list[Bound],
                   run: _Run) -> list[ClaimResult]:
     """Each claim-file claim decided by consistency with the suite and the file, implication
-    by a proved bound, and the measured counts of the problems it names."""
+    by a proved bound, the count formulas of the problems it names (an upper bound on neurons,
+    params or bits) and their measured counts (refute-only where a formula decides)."""
     everything = bounds + [b for _, b in files]
     out = []
     for claim, bound in files:
@@ -312,6 +314,10 @@ def _file_results(files: list[tuple[Claim, Bound]], bounds: list[Bound],
             found.append(implied)
         problems = [p for p in bound.problems if p in MEASURED_PROBLEMS]
         ms = [m for p in problems for m in run.measurements(p)]
-        found.append(measured_evidence(bound, ms, run.config.slope_tolerance))
+        measured = measured_evidence(bound, ms, run.config.slope_tolerance)
+        formulas = [e for p in problems for e in file_formula_evidence(p, bound, run)]
+        if formulas:  # the count formulas decide; the slope stays a refute-only cross-check
+            measured = replace(measured, decisive=False)
+        found += formulas + [measured]
         out.append(_result(claim, tuple(found)))
     return out
