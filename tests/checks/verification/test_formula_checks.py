@@ -6,7 +6,7 @@ import pytest
 
 from superpose.checks.verification import VerifyConfig, verify
 from superpose.checks.verification._formula_checks import failure_bound_evidence
-from superpose.theory import Verdict
+from superpose.theory import Verdict, parse_claims
 from tests.plugins import COUNTED_TWO_OF_FOUR, WRONG_FAILURE_BOUND, installed
 
 
@@ -85,3 +85,31 @@ def test_a_failure_bound_its_raw_draws_break_is_refuted_with_a_replay(plugins):
     assert measured.verdict is Verdict.REFUTED and result.verdict is Verdict.REFUTED
     assert "measured rate above F, so the derivation is wrong" in measured.detail
     assert measured.replay.startswith("superpose build perm2 --m-prime 30 --family random")
+
+
+def test_a_claim_files_upper_bound_is_decided_by_the_class_of_the_count_formula():
+    specs = parse_claims('''
+[[claim]]
+id = "MY-OR-PARAMS"
+problem = "or2"
+quantity = "params"
+kind = "upper"
+bound = "mp*log(mp)^2"
+
+[[claim]]
+id = "MY-OR-LINEAR"
+problem = "or2"
+quantity = "params"
+kind = "upper"
+bound = "mp"
+''', "test")
+    report = verify(VerifyConfig(problems=("or2",)), claim_specs=tuple(specs))
+    results = {r.claim.id: r for r in report.extra_claims}
+    true = {e.check: e for e in results["MY-OR-PARAMS"].evidence}
+    assert results["MY-OR-PARAMS"].verdict is Verdict.PROVED
+    assert true["or2-count-formula/params"].verdict is Verdict.PROVED
+    assert not true["measured"].decisive
+    linear = {e.check: e for e in results["MY-OR-LINEAR"].evidence}
+    assert linear["or2-count-formula/params"].verdict is Verdict.UNKNOWN
+    assert "grows faster" in linear["or2-count-formula/params"].detail
+    assert results["MY-OR-LINEAR"].verdict is not Verdict.PROVED
