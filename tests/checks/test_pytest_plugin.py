@@ -129,7 +129,9 @@ def test_refuted_fails_with_evidence_and_replay_and_unknown_skips_with_the_reaso
                         "superpose.claims::T-LATER": "skipped",
                         "superpose.claims.file::AND-IN-LOG-NEURONS": "failed"}
     text = result.stdout.str()
-    assert "measured REFUTED (decisive)" in text and "grows faster than log(mp)" in text
+    # the count formula decides the class (UNKNOWN: it grows faster); the counts refute
+    assert "measured REFUTED (refute-only)" in text and "grows faster than log(mp)" in text
+    assert "and2-count-formula/neurons UNKNOWN (decisive)" in text
     assert "seeds: seed 0, instance seed 0, fuzz seed 0" in text
     assert ("rerun: pytest --superpose --superpose-claims mine.toml --superpose-max-m-prime "
             "316 --superpose-sparsity 2 --superpose-seed 0 -k AND-IN-LOG-NEURONS") in text
