@@ -17,6 +17,8 @@ them: each name is imported on first use (PEP 562).
 
 ``superpose.problems`` is both the package of the problems this repository adds (or2, and3,
 uand) and, called, the registered problem specs: ``superpose.problems()``.
+``superpose.strategies`` holds Hypothesis strategies for property tests of circuits (s-sparse
+and adversarial inputs, instances, circuits).
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ _SOURCE = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = ["Circuit", "Claim", "ClaimCheck", "InvalidArgument", "Kind", "Verdict", "build",
            "certify", "check_claim", "claims", "fuzz", "load", "problems", "repair", "save",
-           "verify"]
+           "strategies", "verify"]
 
 
 def __getattr__(name: str):
     if name == "problems":  # the sub-package; called, it returns the registered specs
         return _importlib.import_module("superpose.problems")
+    if name == "strategies":  # the module of Hypothesis strategies
+        return _importlib.import_module("superpose.strategies")
     module = _SOURCE.get(name)
     if module is None:
         raise AttributeError(f"module 'superpose' has no attribute {name!r}")
