@@ -32,7 +32,7 @@ import math
 from superpose.circuits import build, exhaustive, problem_spec
 from superpose.circuits.correctness import clopper_pearson_lower, clopper_pearson_upper
 from superpose.circuits.model import count_sparse_inputs
-from superpose.circuits.registry import formula_values
+from superpose.circuits.registry import formula_values, replay_line
 from superpose.theory import Claim, Evidence, Verdict, parse_bound
 from superpose.theory.constructions import (
     class_decision,
@@ -225,24 +225,21 @@ def _raw_failures(problem: str, s: int, exact, values: dict, run) -> dict:
         return {"s": s, "label": f"{problem}/{family} s={s}", "skipped": "too many inputs"}
     bound = float(value_at(exact, "F", {**formula_values(probe), **values}))
     wrong, seeds = 0, range(config.failure_seeds)
-    first = None
+    first = None  # the first wrong raw draw, for the replay line
     for seed in seeds:
         run.progress(f"{problem} raw draws s={s} m'={probe.m_prime} seed {seed}")
         circuit = build(problem, m_prime, family, config.settings.instance_seed, s, seed,
                         constants=overrides or None, check_formulas=False)
         if exhaustive(circuit, stop_at_first=True).wrong_outputs:
             wrong += 1
-            first = seed if first is None else first
+            first = circuit if first is None else first
     n = len(seeds)
+    replay = None if first is None else (replay_line(first, _default(problem))
+                                         + "; superpose fuzz c.npz --exhaustive")
     return {"s": s, "label": f"{problem}/{family} s={s} m'={probe.m_prime}", "wrong": wrong,
             "n": n, "F": bound, "lower": clopper_pearson_lower(wrong, n, _CONFIDENCE),
-            "upper": clopper_pearson_upper(wrong, n, _CONFIDENCE), "first": first,
-            "replay": (f"superpose build {problem} --m-prime {m_prime} --family {family} "
-                       f"--instance-seed {config.settings.instance_seed} --sparsity {s} "
-                       f"--seed {first}"
-                       + "".join(f" --constant {k}={v}" for k, v in sorted(overrides.items()))
-                       + " -o c.npz; superpose fuzz c.npz --exhaustive")
-            if first is not None else None}
+            "upper": clopper_pearson_upper(wrong, n, _CONFIDENCE),
+            "first": None if first is None else first.seed, "replay": replay}
 
 
 def _rates_evidence(name: str, rates: list[dict]) -> Evidence:

@@ -43,10 +43,12 @@ def raise_if_exceeded(circuit: Circuit, construction, checks: list[StepCheck] | 
 
 def replay_line(circuit: Circuit, construction) -> str:
     """The ``superpose build`` command that rebuilds ``circuit``: its family, seeds and the
-    formula's constants."""
+    constants its construction's count formula and failure bound name."""
     family = f" --family {circuit.family}" if circuit.family else ""
     instance = f" --instance-seed {circuit.instance_seed}" if circuit.instance_seed >= 0 else ""
-    names = construction.counts.constants if construction.counts is not None else ()
+    names = dict.fromkeys(
+        name for declared in (construction.counts, construction.failure) if declared is not None
+        for name in declared.constants)
     constants = "".join(f" --constant {k}={circuit.constants[k]}" for k in names
                         if k in circuit.constants)
     return (f"superpose build {circuit.problem.name} --m-prime {circuit.m_prime}{family}"
