@@ -108,6 +108,11 @@ def check_counts(formulas: Formulas, counts: dict[str, int], values: dict) -> li
         if quantity is None or quantity not in counts:
             continue
         bound = at[step.name]
+        if not (bound.is_number and bound.is_finite and bound.is_extended_real):
+            shown = ", ".join(f"{k}={values[k]!r}" for k in ("mp", "m", "s"))
+            raise InvalidArgument(f"count formula step {step.name!r} = {bound} is not a finite "
+                                  f"real number at {shown}; fix the formula (it must bound "
+                                  "every circuit the construction builds)")
         count = int(counts[quantity])
         holds = bool(sympy.Integer(count) <= bound)
         out.append(StepCheck(step.name, quantity, count, float(bound), holds))

@@ -22,7 +22,7 @@ from superpose.theory.constructions import (
     smooth_upper,
     value_at,
 )
-from superpose.theory.errors import ClaimFileError
+from superpose.theory.errors import ClaimFileError, InvalidArgument
 
 LINEAR = CountFormulas(("c",), (
     FormulaStep("t", "max(3, ceil(c*log(mp)))", "a support size"),
@@ -146,3 +146,10 @@ def test_a_bound_that_no_constant_can_drive_to_zero_is_not_proved():
     d = failure_decision(smooth.exprs["F_env"], smooth.symbols, {"c": 1.0}, 2, ("c",))
     assert d.tends_to_zero is False and d.verdict is Verdict.UNKNOWN
     assert S not in smooth.exprs["F_env"].free_symbols
+
+
+def test_a_formula_undefined_at_a_circuits_size_is_one_clear_error_not_a_traceback():
+    f = CountFormulas((), (("neurons", "mp/log(mp)"), ("params", "mp"))).parsed("demo")
+    with pytest.raises(InvalidArgument, match=r"step 'neurons' = zoo is not a finite real "
+                                              r"number at mp=1, m=1, s=1; fix the formula"):
+        check_counts(f, {"neurons": 3}, {"mp": 1, "m": 1, "s": 1})
