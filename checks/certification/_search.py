@@ -45,7 +45,7 @@ import scipy.sparse as sp
 from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
 from superpose.circuits.correctness import output_sources
-from superpose.circuits.engine import GainTable, TableTimeout, event_evaluator, expand_ranges
+from superpose.circuits.engine import TableTimeout, event_evaluator, expand_ranges
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
@@ -75,20 +75,12 @@ class ConeIndex:
         self.s = sparsity
         self.holders = net.input_code.matrix_t().tocsr()
         self.depth = len(net.layers)
-        self.evaluator = event_evaluator(net, sparsity, deadline)
+        # store gains down to half of what the empty root asks (ceil(gap / s)); queries
+        # below that (inputs that already push a unit near its threshold) are exact too. The
+        # evaluator's gain table and these come from one pass over the same products.
+        self.evaluator = event_evaluator(net, sparsity, deadline, search_divisor=2)
         self.lookups = [self.evaluator.weight_lookup(l) for l in range(1, self.depth + 1)]
-        self.pos = self.neg = None
-        if self.depth:
-            first = net.layers[0]
-            w = first.weights
-            theta = first.theta
-            # store gains down to half of what the empty root asks (ceil(gap / s)); queries
-            # below that (inputs that already push a unit near its threshold) are exact too
-            self.pos = GainTable(w.maximum(0), self.holders, -(-theta // (2 * sparsity)),
-                                 deadline)
-            if (w.data < 0).any():
-                self.neg = GainTable((-w).maximum(0), self.holders,
-                                     -(-(1 - theta) // (2 * sparsity)), deadline)
+        self.pos, self.neg = self.evaluator.gain_tables or (None, None)
 
     def triggers(self, layer: int, rows, units, dirs, b, trace: EventTrace):
         """(query, feature) pairs and a per-query "can change" flag (``trace`` holds the

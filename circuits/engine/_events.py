@@ -268,6 +268,7 @@ class EvaluatorOptions:
     table_divisor: int = TABLE_DIVISOR
     lookup_cost: int = LOOKUP_COST
     max_dense_lookup: int = MAX_DENSE_BYTES
+    search_divisor: int = 0
 
     def __post_init__(self):
         checked = {"max_work": check_int("max_work", self.max_work, minimum=1),
@@ -279,7 +280,9 @@ class EvaluatorOptions:
                    "table_divisor": check_int("table_divisor", self.table_divisor, minimum=1),
                    "lookup_cost": check_int("lookup_cost", self.lookup_cost, minimum=0),
                    "max_dense_lookup": check_int("max_dense_lookup", self.max_dense_lookup,
-                                                 minimum=0)}
+                                                 minimum=0),
+                   "search_divisor": check_int("search_divisor", self.search_divisor,
+                                               minimum=0)}
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
@@ -321,6 +324,7 @@ class EventEvaluator:
         # the weights, not the network: the cache is keyed weakly by the network object
         self._weights, self._lookups = [layer.weights for layer in network.layers], {}
         self.table_seconds = 0.0
+        self.gain_tables = None
         self._build_baseline(network, deadline)
 
     def _build_baseline(self, network: ThresholdNetwork, deadline: float) -> None:
@@ -353,7 +357,10 @@ class EventEvaluator:
         xp = self.xp
         table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices,
                                 code.width, self.sparsity, self.options.max_table_bytes,
-                                self.options.table_divisor, deadline)
+                                self.options.table_divisor, deadline,
+                                self.options.search_divisor or None)
+        if self.options.search_divisor:
+            self.gain_tables = (table.positive, table.negative)
         self.table_entries = table.entries
         self._table = types.SimpleNamespace(
             ptr=xp.asarray(table.indptr), level_ends=xp.asarray(table.level_ends),
@@ -844,17 +851,21 @@ _CACHE: weakref.WeakKeyDictionary[ThresholdNetwork, dict] = weakref.WeakKeyDicti
 
 
 def event_evaluator(network: ThresholdNetwork, sparsity: int | None = None,
-                    deadline: float = math.inf) -> EventEvaluator:
+                    deadline: float = math.inf, search_divisor: int = 0) -> EventEvaluator:
     """The NumPy :class:`EventEvaluator` of ``network`` for inputs of at most ``sparsity``
     features (gain-filtered first layer when given), built once and cached per (network
     object, sparsity) (weakly: it goes when the network goes). A build that passes
-    ``deadline`` raises :class:`superpose.circuits.engine.TableTimeout` and caches nothing."""
+    ``deadline`` raises :class:`superpose.circuits.engine.TableTimeout` and caches nothing.
+    ``search_divisor`` > 0 asks for one that also holds the certifier's gain tables
+    (``EvaluatorOptions.search_divisor``); a cached one without them is then rebuilt."""
     per_network = _CACHE.get(network)
     if per_network is None:
         per_network = {}
         _CACHE[network] = per_network
     evaluator = per_network.get(sparsity)
-    if evaluator is None:
-        evaluator = EventEvaluator(network, sparsity=sparsity, deadline=deadline)
+    if evaluator is None or (search_divisor and evaluator.first_layer == "gains"
+                             and evaluator.options.search_divisor != search_divisor):
+        options = EvaluatorOptions(search_divisor=search_divisor)
+        evaluator = EventEvaluator(network, sparsity, options, deadline=deadline)
         per_network[sparsity] = evaluator
     return evaluator

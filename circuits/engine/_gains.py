@@ -161,6 +161,24 @@ def at_least(g: np.ndarray, cutoff: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return np.divmod(flat, g.shape[1])
 
 
+def sorted_entries(g: np.ndarray, cutoff: np.ndarray):
+    """A block's :class:`GainTable` entries: the (feature, gain) pairs of ``g`` (m x units) with
+    gain >= the unit's ``cutoff``, per unit by decreasing gain (ties: increasing feature), and
+    the number each unit stores."""
+    f, col = at_least(g, cutoff)
+    gain = g[f, col].astype(np.int64)
+    order = np.lexsort((f, -gain, col))
+    return f[order].astype(np.int64), gain[order], np.bincount(col, minlength=g.shape[1])
+
+
+def join_entries(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The blocks' :func:`sorted_entries`, in order, as one table's (features, gains, counts)."""
+    parts = list(parts)
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+
+
 class GainTable:
     """Per unit of one layer, its features sorted by decreasing gain (one sign of the weights).
 
@@ -171,47 +189,40 @@ class GainTable:
     """
 
     def __init__(self, weights: sp.csr_matrix, holders: sp.csr_matrix, cutoff: np.ndarray,
-                 deadline: float = math.inf, incidence: sp.csr_matrix | None = None):
+                 deadline: float = math.inf, incidence: sp.csr_matrix | None = None,
+                 entries: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
         self.weights = weights.tocsr()
-        self.weights.sum_duplicates()
-        self.weights.sort_indices()
+        if not self.weights.has_canonical_format:
+            self.weights.sum_duplicates()
         self.holders = holders.tocsr()
         self.m = holders.shape[1]
         self.cutoff = np.maximum(np.asarray(cutoff, dtype=np.int64), 1)
         self._supports = None
         self._keys_w = None
+        self._padded = None
         self._complete: list[GainTable] = []
         self._complete_of = self._complete_row = None
-        feats, gains, counts = [], [], []
         d, d0 = self.weights.shape
         # G for a block of units: (m x d_0 incidence) times the block's dense weights, in the
         # narrowest integer type that holds every gain (none exceeds a row's sum of weights)
         # (an incidence passed in, a parent table's, has a type that holds these rows' gains)
         dtype = _gain_dtype(_row_abs_max(self.weights)) if incidence is None else incidence.dtype
         if incidence is None:
-            incidence = sp.csr_matrix(self.holders.T, dtype=dtype)
-            incidence.sum_duplicates()
-            incidence.data[:] = 1
+            supports = self.holders.T.tocsr()
+            incidence = _incidence_rows(supports.indptr, supports.indices, d0, dtype)
         self._incidence = incidence
-        cutoff = np.minimum(self.cutoff, np.iinfo(dtype).max).astype(dtype)
-        item = np.dtype(dtype).itemsize
+        if entries is None:
+            cutoff = np.minimum(self.cutoff, np.iinfo(dtype).max).astype(dtype)
+            item = np.dtype(dtype).itemsize
 
-        def block(lo, hi):
-            g = incidence @ np.ascontiguousarray(self.weights[lo:hi].toarray().T, dtype=dtype)
-            f, col = at_least(g, cutoff[lo:hi])
-            g = g[f, col].astype(np.int64)
-            # per unit, decreasing gain (ties: increasing feature)
-            order = np.lexsort((f, -g, col))
-            return f[order].astype(np.int64), g[order], np.bincount(col, minlength=hi - lo)
+            def block(lo, hi):
+                g = incidence @ np.ascontiguousarray(self.weights[lo:hi].toarray().T,
+                                                     dtype=dtype)
+                return sorted_entries(g, cutoff[lo:hi])
 
-        for f, g, count in map_blocks(block, d, max(self.m * item, d0 * 8), MAX_TABLE_BYTES,
-                                      deadline=deadline):
-            feats.append(f)
-            gains.append(g)
-            counts.append(count)
-        self.features = np.concatenate(feats) if feats else np.zeros(0, np.int64)
-        self.gains = np.concatenate(gains) if gains else np.zeros(0, np.int64)
-        count = np.concatenate(counts) if counts else np.zeros(0, np.int64)
+            entries = join_entries(map_blocks(block, d, max(self.m * item, d0 * 8),
+                                              MAX_TABLE_BYTES, deadline=deadline))
+        self.features, self.gains, count = entries
         self.indptr = np.concatenate([[0], np.cumsum(count)]).astype(np.int64)
         self._span = int(self.gains.max()) + 2 if self.gains.size else 2
         self._keys = np.repeat(np.arange(d, dtype=np.int64), count) * self._span - self.gains
@@ -263,7 +274,9 @@ class GainTable:
         """An upper bound on what b features can add: the b largest gains of each unit, where
         a gain that is not stored counts as cutoff - 1 (stored gains are all >= cutoff)."""
         out = np.zeros(len(units), dtype=np.int64)
-        gains = np.append(self.gains, 0)  # a safe slot for positions past the last row
+        if self._padded is None:  # a safe slot for positions past the last row, made once
+            self._padded = np.append(self.gains, 0)
+        gains = self._padded
         for j in range(int(b.max()) if len(b) else 0):
             pos = self.indptr[units] + j
             stored = pos < self.indptr[units + 1]
@@ -350,12 +363,17 @@ class FirstLayerGains:
     above the cutoff left out for a level > s); and ``seconds``, the time the build took.
     A block of units that would start after ``deadline`` (a ``time.perf_counter()`` value)
     raises :class:`TableTimeout` instead.
+
+    With ``search_divisor`` = D' the same pass over the products also fills the certifier's
+    two :class:`GainTable` (``positive``: g+ = gains over W+ with cutoffs
+    ceil(theta_u / (s D')); ``negative``: over W- with cutoffs ceil((1 - theta_u) / (s D')),
+    None when W has no negative weight), so those products are not formed twice.
     """
 
     def __init__(self, weights: sp.csr_matrix, theta: np.ndarray, indptr: np.ndarray,
                  indices: np.ndarray, width: int, sparsity: int,
                  max_bytes: int = MAX_TABLE_BYTES, divisor: int = 1,
-                 deadline: float = math.inf):
+                 deadline: float = math.inf, search_divisor: int | None = None):
         start = time.perf_counter()
         w = sp.csr_matrix(weights, dtype=np.int64)
         if not w.has_canonical_format:  # (a copy: the caller's arrays stay as they are)
@@ -376,13 +394,18 @@ class FirstLayerGains:
         item = np.dtype(dtype).itemsize
         self.leak = np.zeros(d, dtype=np.int64)
         self.top = np.zeros(d, dtype=np.int64)
+        search = _SearchCutoffs(w, theta, s, search_divisor, dtype)
 
         def block(lo, hi):
-            dense = w[lo:hi].toarray()
-            dense[~self.off[lo:hi]] *= -1
-            np.maximum(dense, 0, out=dense)
-            g = holders @ np.ascontiguousarray(dense.T, dtype=dtype)  # G: m x (hi - lo)
-            del dense
+            if search.wanted:
+                g, found = search.block(holders, w[lo:hi].toarray(), self.off[lo:hi], lo, hi)
+            else:
+                dense = w[lo:hi].toarray()
+                dense[~self.off[lo:hi]] *= -1
+                np.maximum(dense, 0, out=dense)
+                g = holders @ np.ascontiguousarray(dense.T, dtype=dtype)  # G: m x (hi - lo)
+                del dense
+                found = None
             f, col = at_least(g, cutoff[lo:hi])
             gain = g[f, col].astype(np.int64)
             g[f, col] = 0
@@ -395,9 +418,13 @@ class FirstLayerGains:
             level = _levels(gain, self.need[unit], self.top[unit])
             kept = np.flatnonzero(level <= s)
             return (f[kept].astype(np.int64), unit[kept], gain[kept], level[kept],
-                    int(gain.size - kept.size))
+                    int(gain.size - kept.size), found)
 
-        parts = map_blocks(block, d, max(m * item, d0 * 8), max_bytes, deadline=deadline)
+        per_unit = max(m * item * (2 if search.wanted else 1), d0 * 8)
+        parts = map_blocks(block, d, per_unit, max_bytes, deadline=deadline)
+        self.positive = self.negative = None
+        if search.wanted:
+            self.positive, self.negative = search.tables(w, holders, [p[5] for p in parts])
         self.dropped = sum(p[4] for p in parts)
         feats, units, gains, levels = (np.concatenate([p[i] for p in parts]) if parts
                                        else np.zeros(0, np.int64) for i in range(4))
@@ -421,6 +448,55 @@ class FirstLayerGains:
         return int(sum(a.nbytes for a in (self.indptr, self.units, self.gains,
                                           self.level_ends, self.need, self.cutoff, self.leak,
                                           self.top, self.off)))
+
+
+class _SearchCutoffs:
+    """The certifier's two gain tables, filled from :class:`FirstLayerGains`' own products.
+
+    A block forms g+ = P W+^T always, and g- = P W-^T when the block has a negative weight or
+    a unit on at baseline (whose G is g-); G takes each unit's column from the one its sign
+    needs, and the two tables keep their entries at or above their own cutoffs.
+    """
+
+    def __init__(self, w: sp.csr_matrix, theta: np.ndarray, s: int, divisor: int | None,
+                 dtype):
+        self.wanted = divisor is not None
+        if not self.wanted:
+            return
+        span = s * int(divisor)
+        self.dtype = dtype
+        self.cut_pos = np.maximum(-(-theta // span), 1)
+        self.cut_neg = np.maximum(-(-(1 - theta) // span), 1)
+        self.has_negative = bool((w.data < 0).any())
+        bound = np.iinfo(dtype).max
+        self._pos = np.minimum(self.cut_pos, bound).astype(dtype)
+        self._neg = np.minimum(self.cut_neg, bound).astype(dtype)
+
+    def block(self, holders, dense: np.ndarray, off: np.ndarray, lo: int, hi: int):
+        """(G of the block's units, their entries in the two tables)."""
+        g_pos = holders @ np.ascontiguousarray(np.maximum(dense, 0).T, dtype=self.dtype)
+        positive = sorted_entries(g_pos, self._pos[lo:hi])
+        negative = None
+        if self.has_negative or not off.all():
+            g_neg = holders @ np.ascontiguousarray(np.maximum(-dense, 0).T, dtype=self.dtype)
+            if self.has_negative:
+                negative = sorted_entries(g_neg, self._neg[lo:hi])
+            on = np.flatnonzero(~off)
+            g_pos[:, on] = g_neg[:, on]
+        return g_pos, (positive, negative, hi - lo)
+
+    def tables(self, w: sp.csr_matrix, incidence: sp.csr_matrix, found: list):
+        """The two :class:`GainTable` (``incidence``: the m x d_0 input supports)."""
+        holders = incidence.T.tocsr()
+        positive = GainTable(w.maximum(0) if self.has_negative else w, holders, self.cut_pos,
+                             incidence=incidence, entries=join_entries(p for p, _, _ in found))
+        if not self.has_negative:
+            return positive, None
+        empty = np.zeros(0, np.int64)
+        negative = join_entries(n if n is not None else (empty, empty, np.zeros(k, np.int64))
+                                for _, n, k in found)
+        return positive, GainTable((-w).maximum(0), holders, self.cut_neg, incidence=incidence,
+                                   entries=negative)
 
 
 def _levels(gains: np.ndarray, need: np.ndarray, top: np.ndarray) -> np.ndarray:

@@ -167,7 +167,7 @@ def _int_array(data, name, where, ndim=1) -> np.ndarray:
     value = _get(data, name, where)
     if value.ndim != ndim or (value.size and value.dtype.kind not in "iu"):
         raise CircuitFormatError(f"{where!r}: field {name!r} must be a {ndim}-d integer array")
-    return value.astype(np.int64)
+    return value.astype(np.int64, copy=False)
 
 
 class _ProblemFields:
