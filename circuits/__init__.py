@@ -2,7 +2,8 @@
 
 Problems (pairwise AND, permutation, representation), their instance families, seeded
 constructions, exact resource counts, the ``superpose-circuit`` file format, and fuzzing against
-the exact ground truth. No Z3 here: ``checks`` orchestrates solvers.
+the exact ground truth (vectorised, or with Hypothesis). No Z3 here: ``checks`` orchestrates
+solvers.
 """
 
 from superpose.circuits.constructions import (
@@ -20,10 +21,12 @@ from superpose.circuits.correctness import (
     CorrectnessReport,
     Counterexample,
     ErrorRate,
+    HypothesisReport,
     error_rates,
     evaluate_input,
     exhaustive,
     fuzz,
+    hypothesis_fuzz,
     replays,
     shrink,
 )
@@ -80,6 +83,8 @@ __all__ = [
     "FAMILIES",
     "FORMAT",
     "fuzz",
+    "hypothesis_fuzz",
+    "HypothesisReport",
     "identity_code",
     "Layer",
     "load_circuit",

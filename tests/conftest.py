@@ -1,4 +1,5 @@
-"""Shared test configuration: import path, Hypothesis profiles, and the ``slow`` marker.
+"""Shared test configuration: import path, Hypothesis profiles, the ``slow`` marker, and a
+cache directory of the run's own.
 
 Profiles (choose with the environment variable HYPOTHESIS_PROFILE, default ``ci``):
 
@@ -8,12 +9,19 @@ Profiles (choose with the environment variable HYPOTHESIS_PROFILE, default ``ci`
 
 Tests marked ``slow`` are skipped unless the run selects them with ``-m slow`` (or any marker
 expression naming ``slow``) or the environment sets SUPERPOSE_SLOW=1.
+
+Unless SUPERPOSE_CACHE_DIR is set, it is set to a temporary folder (removed at exit), so that
+what commands keep between runs (Hypothesis's example database of ``superpose fuzz``) never
+lands in the user's ~/.cache/superpose; subprocesses inherit it.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +39,11 @@ settings.register_profile("ci", max_examples=30, deadline=None, print_blob=True,
 settings.register_profile("thorough", max_examples=300, deadline=None, print_blob=True,
                           suppress_health_check=_SUPPRESSED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+if "SUPERPOSE_CACHE_DIR" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="superpose-test-cache-")
+    os.environ["SUPERPOSE_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def _slow_selected(config: pytest.Config) -> bool:

@@ -1,27 +1,57 @@
 """``superpose fuzz FILE``: check a circuit file against its exact ground truth.
 
-Evaluates ``--samples`` seeded s-sparse inputs (``--exhaustive``: every one) and counts the
-wrong outputs; the first counterexample is shrunk and printed with the commands that replay it.
-Sampling can refute, not prove. Exit 0 no wrong output found, 1 one found, 2 bad input.
+Two engines (``--engine``, default ``both``, run in this order):
+
+* ``vectorized``: ``--samples`` seeded random and adversarial s-sparse inputs, checked in
+  batches (volume); the first counterexample is shrunk through the plain evaluator;
+* ``hypothesis``: at most ``--examples`` inputs drawn by Hypothesis from
+  ``superpose.strategies``, steered towards the smallest margin between a wrong decoded output
+  and its threshold (``circuits.correctness.hypothesis_fuzz``); its shrunk counterexample is
+  replayed through the plain evaluator. Its example database is
+  ``cache_dir()/hypothesis/<sha256 of FILE>``, so a counterexample found once is replayed first
+  next time; ``--no-cache`` uses none.
+
+``--exhaustive`` enumerates every s-sparse input instead (no engine). Sampling can refute, not
+prove. Exit 0 no wrong output found, 1 one found (by either engine), 2 bad input.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from superpose.checks.cli._args import add_file, add_int, add_json, add_quiet
 from superpose.checks.cli._progress import counter
 from superpose.checks.exit_codes import EXIT_OK, EXIT_REFUTED
-from superpose.circuits import exhaustive, fuzz, load_circuit, shrink
+from superpose.circuits import exhaustive, fuzz, hypothesis_fuzz, load_circuit, shrink
+from superpose.circuits.correctness import HYPOTHESIS_EXAMPLES, example_database
+from superpose.theory.errors import InvalidArgument
 
-__all__ = ["add_parser", "run"]
+__all__ = ["ENGINES", "add_parser", "run"]
+
+ENGINES = ("vectorized", "hypothesis", "both")
+
+
+def _engine(text: str) -> str:
+    if text not in ENGINES:
+        raise argparse.ArgumentTypeError(f"engine={text!r} must be vectorized, hypothesis or "
+                                         "both")
+    return text
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("fuzz", help="check a circuit file against its exact ground truth")
     add_file(p)
-    add_int(p, "--samples", 10_000)
+    p.add_argument("--engine", type=_engine, default=None, metavar="vectorized|hypothesis|both",
+                   help="vectorized: many seeded inputs in batches; hypothesis: inputs steered "
+                        "towards the smallest margin, shrunk; both (default): one, then the "
+                        "other")
+    add_int(p, "--samples", 10_000, help="inputs of the vectorized engine (default 10000)")
+    add_int(p, "--examples", HYPOTHESIS_EXAMPLES,
+            help=f"most examples of the hypothesis engine (default {HYPOTHESIS_EXAMPLES})")
     add_int(p, "--seed", 0)
+    p.add_argument("--no-cache", action="store_true",
+                   help="keep nothing between runs (no Hypothesis example database)")
     p.add_argument("--exhaustive", action="store_true",
                    help="enumerate every s-sparse input instead of sampling")
     add_json(p)
@@ -30,38 +60,119 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    if args.exhaustive and args.engine is not None:
+        raise InvalidArgument(f"--exhaustive enumerates every input and runs no engine; drop "
+                              f"--engine {args.engine} or --exhaustive")
+    engine = args.engine or "both"
     circuit = load_circuit(args.file)
-    with counter(f"fuzz {args.file.name}", "input", args.quiet) as progress:
-        if args.exhaustive:
+    if args.exhaustive:
+        with counter(f"fuzz {args.file.name}", "input", args.quiet) as progress:
             report = exhaustive(circuit, progress=progress)
-        else:
-            report = fuzz(circuit, args.samples, args.seed, progress=progress)
+        return _show_vectorized(args, circuit, report, f"superpose fuzz {args.file} --exhaustive")
+    database = None
+    if engine != "vectorized" and not args.no_cache:
+        database = example_database(args.file)  # a bad cache directory fails before any run
+    reports, replays = {}, {}
+    if engine != "hypothesis":
+        with counter(f"fuzz {args.file.name}", "input", args.quiet) as progress:
+            reports["vectorized"] = fuzz(circuit, args.samples, args.seed, progress=progress)
+        replays["vectorized"] = (f"superpose fuzz {args.file} --samples {args.samples} "
+                                 f"--seed {args.seed}")
+        if engine == "both":
+            replays["vectorized"] += " --engine vectorized"
+    if engine == "vectorized":
+        return _show_vectorized(args, circuit, reports["vectorized"], replays["vectorized"])
+    with counter(f"hypothesis {args.file.name}", "example", args.quiet) as progress:
+        reports["hypothesis"] = hypothesis_fuzz(circuit, args.examples, args.seed,
+                                                database=database, progress=progress)
+    replays["hypothesis"] = (f"superpose fuzz {args.file} --engine hypothesis --examples "
+                             f"{args.examples} --seed {args.seed}"
+                             + (" --no-cache" if args.no_cache else ""))
+    if "vectorized" in reports and reports["vectorized"].examples:
+        vec = reports["vectorized"]
+        vec.examples[0] = shrink(circuit, vec.examples[0])
+    if args.json:
+        print(json.dumps(_json(args, reports, replays), indent=2))
+    else:
+        for name, report in reports.items():
+            lines = _vectorized_lines if name == "vectorized" else _hypothesis_lines
+            first, *rest = lines(args, report, replays[name])
+            print("\n".join([f"{name}: {first}"] + rest))
+        if not any(r.wrong_outputs for r in reports.values()):
+            print("  (sampling can refute, not prove: 'superpose fuzz FILE --exhaustive' "
+                  "enumerates every input)")
+    return EXIT_REFUTED if any(r.wrong_outputs for r in reports.values()) else EXIT_OK
+
+
+def _json(args, reports: dict, replays: dict) -> dict:
+    """The first engine's report at the top level (as ``--engine vectorized`` prints it), and
+    every engine's report, with its replay command, under ``engines``."""
+    first = next(iter(reports))
+    engine = args.engine or "both"
+    replay = replays[first] if len(reports) == 1 else (
+        f"superpose fuzz {args.file} --samples {args.samples} --examples {args.examples} "
+        f"--seed {args.seed}" + (" --no-cache" if args.no_cache else ""))
+    return reports[first].as_dict() | {
+        "file": str(args.file), "replay": replay, "engine": engine,
+        "engines": {name: r.as_dict() | {"replay": replays[name]}
+                    for name, r in reports.items()}}
+
+
+def _show_vectorized(args, circuit, report, replay: str) -> int:
+    """The report of ``--engine vectorized`` or ``--exhaustive``, as it has always been."""
     if report.examples:
         report.examples[0] = shrink(circuit, report.examples[0])
-    replay = (f"superpose fuzz {args.file} --exhaustive" if args.exhaustive else
-              f"superpose fuzz {args.file} --samples {args.samples} --seed {args.seed}")
     if args.json:
         print(json.dumps(report.as_dict() | {"file": str(args.file), "replay": replay},
                          indent=2))
     else:
-        notion = "every s-sparse input" if report.complete else "sampled inputs"
-        status = "FAIL" if report.wrong_outputs else "PASS"
-        print(f"{status}: {report.wrong_outputs} wrong outputs ({report.false_positives} false "
-              f"positive, {report.false_negatives} false negative) on {report.wrong_inputs} of "
-              f"{report.inputs_checked} inputs ({notion}, s={report.sparsity}"
-              + ("" if args.exhaustive else f", seed {args.seed}") + f") "
-              f"in {report.seconds:.2f}s: {report.inputs_per_second():,.0f} inputs/s"
-              + (f" after a one-time gain table of {report.setup_seconds:.2f}s"
-                 if report.setup_seconds >= 0.01 else ""))
-        if report.by_strategy:
-            print("  wrong inputs by strategy: " + ", ".join(
-                f"{k} {v}" for k, v in report.by_strategy.items()))
-        for ex in report.examples[:1]:
-            print(f"  shrunk counterexample: active={list(ex.active)} output {ex.output} reads "
-                  f"{ex.got}, expected {ex.expected}")
-            print(f"  replay: {replay}; superpose eval {args.file} --active "
-                  f"{','.join(map(str, ex.active))}")
+        print("\n".join(_vectorized_lines(args, report, replay)))
         if not report.wrong_outputs and not report.complete:
             print("  (sampling can refute, not prove: 'superpose fuzz FILE --exhaustive' "
                   "enumerates every input)")
     return EXIT_REFUTED if report.wrong_outputs else EXIT_OK
+
+
+def _vectorized_lines(args, report, replay: str) -> list[str]:
+    notion = "every s-sparse input" if report.complete else "sampled inputs"
+    status = "FAIL" if report.wrong_outputs else "PASS"
+    lines = [f"{status}: {report.wrong_outputs} wrong outputs ({report.false_positives} false "
+             f"positive, {report.false_negatives} false negative) on {report.wrong_inputs} of "
+             f"{report.inputs_checked} inputs ({notion}, s={report.sparsity}"
+             + ("" if args.exhaustive else f", seed {args.seed}") + f") "
+             f"in {report.seconds:.2f}s: {report.inputs_per_second():,.0f} inputs/s"
+             + (f" after a one-time gain table of {report.setup_seconds:.2f}s"
+                if report.setup_seconds >= 0.01 else "")]
+    if report.by_strategy:
+        lines.append("  wrong inputs by strategy: " + ", ".join(
+            f"{k} {v}" for k, v in report.by_strategy.items()))
+    for ex in report.examples[:1]:
+        lines.append(f"  shrunk counterexample: active={list(ex.active)} output {ex.output} "
+                     f"reads {ex.got}, expected {ex.expected}")
+        lines.append(f"  replay: {replay}; superpose eval {args.file} --active "
+                     f"{','.join(map(str, ex.active))}")
+    return lines
+
+
+def _hypothesis_lines(args, report, replay: str) -> list[str]:
+    status = "FAIL" if report.wrong_outputs else "PASS"
+    closest = ("" if report.min_margin is None else
+               f"; smallest margin {report.min_margin} at active={list(report.closest)}")
+    stopped = {"examples": "", "found": "",
+               "seconds": ", stopped by its time budget"}[report.stopped]
+    database = ("no example database" if report.database is None
+                else f"example database {report.database}")
+    lines = [f"{status}: {report.wrong_outputs} wrong outputs ({report.false_positives} false "
+             f"positive, {report.false_negatives} false negative) on {report.wrong_inputs} of "
+             f"{report.inputs_checked} distinct inputs ({report.examples_run} examples of at "
+             f"most {report.examples_budget}{stopped}, steered to the smallest margin, "
+             f"s={report.sparsity}, seed {report.seed}) in {report.seconds:.2f}s{closest}",
+             f"  {database}"]
+    for ex in report.examples[:1]:
+        lines.append(f"  shrunk counterexample: active={list(ex.active)} output {ex.output} "
+                     f"reads {ex.got}, expected {ex.expected} ("
+                     + ("replays through the plain evaluator" if report.replayed
+                        else "DOES NOT REPLAY through the plain evaluator") + ")")
+        lines.append(f"  replay: {replay}; superpose eval {args.file} --active "
+                     f"{','.join(map(str, ex.active))}")
+    return lines

@@ -1,10 +1,10 @@
 """`superpose selftest`: plant bugs in correct circuits and report who catches them.
 
 Prints one line per mutant kind (mutants, really wrong by exhaustive ground truth, caught by the
-certifier, equivalent ones it refuted, caught by the fuzzer), then every failure with its replay
-command. Exit 0 when the certifier caught every really-wrong mutant and refuted no equivalent
-one, 1 when it missed one or refuted one (or crashed), 3 when it left one undecided, 2 on bad
-input.
+certifier, equivalent ones it refuted, caught by the vectorised fuzzer and by the Hypothesis
+engine at the same wall-time budget per mutant), then every failure with its replay command.
+Exit 0 when the certifier caught every really-wrong mutant and refuted no equivalent one, 1
+when it missed one or refuted one (or crashed), 3 when it left one undecided, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from superpose.checks.selftest import (
     MutantRow,
     SelftestReport,
     build_mutant,
+    hypothesis_examples,
     parse_only,
     run_selftest,
 )
@@ -30,7 +31,8 @@ from superpose.theory.errors import InvalidArgument
 __all__ = ["add_parser", "render_selftest", "run"]
 
 _HEADER = ("KIND", "MUTANTS", "REALLY WRONG", "CERTIFIER CAUGHT",
-           "CERTIFIER REFUTED-EQUIVALENT", "UNDECIDED", "FUZZER CAUGHT (RATE)", "SECONDS")
+           "CERTIFIER REFUTED-EQUIVALENT", "UNDECIDED", "FUZZER CAUGHT (RATE)",
+           "HYPOTHESIS CAUGHT (RATE)", "SECONDS")
 
 
 def _fraction(part: int, whole: int) -> str:
@@ -48,7 +50,8 @@ def _table_row(s: KindSummary) -> tuple[str, ...]:
             _fraction(s.certifier_caught, s.really_wrong),
             _fraction(s.certifier_refuted_equivalent, s.equivalent),
             str(s.certifier_unknown + s.certifier_errors + s.generator_mismatches),
-            _rate(s.fuzzer_caught, s.really_wrong), f"{s.certifier_seconds:.2f}")
+            _rate(s.fuzzer_caught, s.really_wrong), _rate(s.hypothesis_caught, s.really_wrong),
+            f"{s.certifier_seconds:.2f}")
 
 
 def _row_text(row: MutantRow) -> list[str]:
@@ -63,7 +66,8 @@ def _row_text(row: MutantRow) -> list[str]:
     if row.lower is not None:
         cert += (f"; at s=2: {row.lower['verdict']} ({row.lower['outcome']}, "
                  f"{row.lower['wrong_inputs']} wrong inputs)")
-    fuzz = ("fuzzer caught it" if row.fuzzer_caught else "fuzzer found nothing")
+    fuzz = ("fuzzer caught it" if row.fuzzer_caught else "fuzzer found nothing") + (
+        "; hypothesis caught it" if row.hypothesis_caught else "; hypothesis found nothing")
     lines = [f"  {row.kind}:{row.index} on {row.base} (mutant seed {row.mutant_seed}): "
              f"{row.description}",
              f"    s={row.sparsity}: {truth}; {cert}; {fuzz}"]
@@ -79,7 +83,9 @@ def render_selftest(report: SelftestReport, verbose: bool = False) -> str:
            + (f"mutant {report.only}" if report.only else
               f"{report.mutants_per_kind} mutants per kind")
            + f" on {sum(b['correct'] for b in report.bases)} correct bases; fuzzer "
-           f"{report.samples} samples per mutant; certifier timeout {report.timeout:g}s"]
+           f"{report.samples} samples per mutant, hypothesis "
+           f"{hypothesis_examples(report.samples)} examples (the same wall time); certifier "
+           f"timeout {report.timeout:g}s"]
     rows = [_HEADER] + [_table_row(s) for s in report.summary]
     t = report.totals()
     rows.append(("all", str(t["mutants"]), str(t["really_wrong"]),
@@ -87,13 +93,18 @@ def render_selftest(report: SelftestReport, verbose: bool = False) -> str:
                  _fraction(t["certifier_refuted_equivalent"], t["equivalent"]),
                  str(sum(_undecided(s) for s in report.summary)),
                  _rate(t["fuzzer_caught"], t["really_wrong"]),
+                 _rate(t["hypothesis_caught"], t["really_wrong"]),
                  f"{t['certifier_seconds']:.2f}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(_HEADER))]
     for r in rows:
         out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                              for i, (c, w) in enumerate(zip(r, widths, strict=True))))
-    out.append(f"(SECONDS: certifier time; fuzzer {t['fuzzer_seconds']:.2f}s; whole run "
-               f"{report.seconds:.1f}s)")
+    budget = report.budget()
+    out.append(f"(SECONDS: certifier time; fuzzer {t['fuzzer_seconds']:.2f}s, hypothesis "
+               f"{t['hypothesis_seconds']:.2f}s; whole run {report.seconds:.1f}s)")
+    out.append(f"(fuzz budget per mutant, equal wall time: vectorized {budget['vectorized_inputs']}"
+               f" inputs, hypothesis {budget['hypothesis_examples']} examples, one example "
+               f"costing about {budget['inputs_per_example']} inputs)")
     s3 = next((s for s in report.summary if s.kind == "s3-only"), None)
     out.append(f"{report.verdict.value}: the certifier catches every planted bug and never "
                "refutes an equivalent mutant")
@@ -155,12 +166,13 @@ def run(args) -> int:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("selftest", help="plant bugs in correct circuits; report whether the "
-                       "certifier (and the fuzzer) catch them")
+                       "certifier (and both fuzzers) catch them")
     add_int(p, "--seed", 0,
             help="run seed: every mutant is a function of it, its kind and its index")
     add_int(p, "--mutants", DEFAULT_MUTANTS, help=f"mutants per kind (default {DEFAULT_MUTANTS})")
     add_int(p, "--samples", DEFAULT_SAMPLES,
-            help=f"fuzzer inputs per mutant (default {DEFAULT_SAMPLES})")
+            help=f"fuzzer inputs per mutant (default {DEFAULT_SAMPLES}); the Hypothesis engine "
+                 "gets the same wall time")
     p.add_argument("--timeout", type=positive_float("timeout"), default=DEFAULT_TIMEOUT,
                    help=f"certifier timeout per run, seconds (default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--only", metavar="KIND:INDEX",

@@ -1,5 +1,5 @@
-"""The planted-bug self-test: mutants of correct circuits, and whether fuzz and certify catch
-them."""
+"""The planted-bug self-test: mutants of correct circuits, and whether certify and the two fuzz
+engines catch them."""
 
 from superpose.checks.selftest._bases import build_mutant
 from superpose.checks.selftest._report import (
@@ -9,6 +9,7 @@ from superpose.checks.selftest._report import (
     KindSummary,
     MutantRow,
     SelftestReport,
+    hypothesis_examples,
     parse_only,
 )
 from superpose.checks.selftest._run import run_selftest
@@ -19,6 +20,7 @@ __all__ = [
     "DEFAULT_MUTANTS",
     "DEFAULT_SAMPLES",
     "DEFAULT_TIMEOUT",
+    "hypothesis_examples",
     "KindSummary",
     "MutantRow",
     "parse_only",

@@ -2,8 +2,10 @@
 
 For each mutant: ``circuits.exhaustive`` on every s-sparse input says whether it is really
 wrong; ``superpose.checks.certification.certify`` is judged against that (caught only with a
-counterexample that replays through the plain evaluator); ``circuits.fuzz`` runs beside it and
-decides nothing. ``s3-only`` mutants are also certified at s = 2, where they must be PROVED.
+counterexample that replays through the plain evaluator); ``circuits.fuzz`` and
+``circuits.hypothesis_fuzz`` run beside it, at the same wall-time budget
+(``hypothesis_examples``), and decide nothing. ``s3-only`` mutants are also certified at
+s = 2, where they must be PROVED.
 """
 
 from __future__ import annotations
@@ -21,10 +23,18 @@ from superpose.checks.selftest._report import (
     MutantRow,
     SelftestReport,
     _row_replay,
+    hypothesis_examples,
     mutant_seed,
     parse_only,
 )
-from superpose.circuits import Circuit, CorrectnessReport, exhaustive, fuzz, replays
+from superpose.circuits import (
+    Circuit,
+    CorrectnessReport,
+    exhaustive,
+    fuzz,
+    hypothesis_fuzz,
+    replays,
+)
 from superpose.circuits.validate import check_choice, check_int, check_positive
 from superpose.theory import Verdict
 
@@ -108,13 +118,15 @@ def _decide(kind: str, index: int, seed: int, spec: BaseSpec, mutation: Mutation
             truth: CorrectnessReport | None, note: str, samples: int,
             timeout: float) -> MutantRow:
     """One row: the mutant judged by ground truth and certify (:func:`_judge`), fuzzed with
-    its own seed beside them, and checked to be what its kind promises."""
+    its own seed beside them by both engines (Hypothesis without its shrinker: only the catch
+    counts here), and checked to be what its kind promises."""
     circuit = mutation.circuit
     judged = _judge(kind, circuit, truth, timeout)
     truth, main, lower = judged.truth, judged.main, judged.lower
     mseed = mutant_seed(seed, kind, index)
     fz_seed = mseed % (2 ** 31)
     fz = fuzz(circuit, samples, fz_seed)
+    hz = hypothesis_fuzz(circuit, hypothesis_examples(samples), fz_seed, shrink_phase=False)
     generator_ok = _as_intended(kind, truth, lower, mutation)
     reasons = [r for r in (note, main["reason"]) if r]
     if lower is not None and lower["reason"]:
@@ -133,7 +145,9 @@ def _decide(kind: str, index: int, seed: int, spec: BaseSpec, mutation: Mutation
         replay=_row_replay(seed, kind, index, samples, timeout, main["counterexample"]),
         counterexample=main["counterexample"], counterexample_replays=main["replays"],
         reason="; ".join(reasons), lower=lower,
-        details=mutation.details | {"fuzz_seed": fz_seed}, generator_ok=generator_ok)
+        details=mutation.details | {"fuzz_seed": fz_seed}, generator_ok=generator_ok,
+        hypothesis_caught=hz.wrong_outputs > 0, hypothesis_wrong_inputs=hz.wrong_inputs,
+        hypothesis_seconds=hz.seconds)
 
 
 def _as_intended(kind: str, truth: CorrectnessReport, lower: dict | None,
@@ -157,7 +171,8 @@ def run_selftest(seed: int = 0, mutants_per_kind: int = DEFAULT_MUTANTS,
                  samples: int = DEFAULT_SAMPLES, timeout: float = DEFAULT_TIMEOUT,
                  kinds: tuple[str, ...] | None = None, only: str | None = None,
                  bases: tuple[BaseSpec, ...] = BASES) -> SelftestReport:
-    """Mutate the bases, decide every mutant exhaustively, certify and fuzz it.
+    """Mutate the bases, decide every mutant exhaustively, certify and fuzz it (with both
+    engines).
 
     ``kinds`` restricts the run to some kinds; ``only="KIND:INDEX"`` runs that one mutant.
     """

@@ -12,8 +12,11 @@ features, and rewrites that keep the function. For every mutant:
   really-wrong mutant is *caught* when the verdict is REFUTED and the counterexample replays
   through the plain evaluator; PROVED on it is a *miss* (completeness failure). REFUTED on an
   equivalent mutant is *unsound*. UNKNOWN is inconclusive; a crash is a failure;
-* **fuzzer**: ``circuits.fuzz(mutant, samples, seed)`` catches a mutant when it finds any wrong
-  output; its catch rate is reported beside the certifier's and never decides anything.
+* **fuzzers**: ``circuits.fuzz(mutant, samples, seed)`` (vectorised) and
+  ``circuits.hypothesis_fuzz(mutant, E, seed)`` (Hypothesis, E examples taking the same wall
+  time as the ``samples`` inputs: ``_report.hypothesis_examples``) catch a mutant when they find
+  any wrong output; their catch rates are reported beside the certifier's and never decide
+  anything.
 
 For ``s3-only`` mutants (built on a base of sparsity 3) both sparsities are decided: the
 certifier must PROVE the circuit at s = 2 and REFUTE it at s = 3.
@@ -47,6 +50,7 @@ from superpose.checks.selftest._report import (
     KindSummary,
     MutantRow,
     SelftestReport,
+    hypothesis_examples,
     parse_only,
     replay_command,
 )
@@ -87,7 +91,9 @@ def selftest_evidence(seed: int = 0, mutants_per_kind: int = DEFAULT_MUTANTS,
                  f"equivalent ones"
                  + (f"; s3-only {s3.certifier_caught}/{s3.mutants} PROVED at s=2 and REFUTED "
                     f"at s=3" if s3 else "")
-                 + f"; fuzzer ({report.samples} samples) caught {rate}")
+                 + f"; fuzzer ({report.samples} samples) caught {rate}"
+                 + f", hypothesis ({hypothesis_examples(report.samples)} examples, the same "
+                   f"wall time) caught {t['hypothesis_caught']}/{t['really_wrong']}")
     if report.failures:
         detail = base_text + "; " + "; ".join(_failure_text(r) for r in report.failures[:3])
         replay = report.failures[0].replay
@@ -102,11 +108,13 @@ def selftest_evidence(seed: int = 0, mutants_per_kind: int = DEFAULT_MUTANTS,
         replay = None
     sizes = ", ".join(sorted({f"{b['problem']} m'={b['m_prime']} s={b['sparsity']}"
                               for b in report.bases}))
-    data = {"totals": t, "summary": [s.as_dict() for s in report.summary],
+    data = {"totals": t, "fuzz_budget": report.budget(),
+            "summary": [s.as_dict() for s in report.summary],
             "bases": report.bases, "notes": report.notes, "seed": seed,
             "replay": replay_command(seed, mutants_per_kind, samples, timeout)}
     return [Evidence("selftest", report.verdict, STATEMENT,
-                     "planted-bug mutants: exhaustive ground truth, certify, fuzz beside it",
+                     "planted-bug mutants: exhaustive ground truth, certify, both fuzzers "
+                     "beside it",
                      f"{t['mutants']} mutants of {len(report.bases)} bases ({sizes})", detail,
                      decisive=True, data=data,
                      replay=replay or replay_command(seed, mutants_per_kind, samples,

@@ -1,5 +1,5 @@
-"""Correctness against the exact truth: fuzzing, exhaustive enumeration, shrinking, replay, and
-the error rates of approximate constructions."""
+"""Correctness against the exact truth: fuzzing (vectorised, or with Hypothesis), exhaustive
+enumeration, shrinking, replay, and the error rates of approximate constructions."""
 
 from superpose.circuits.correctness._error import (
     ErrorRate,
@@ -21,6 +21,13 @@ from superpose.circuits.correctness._fuzz import (
     replays,
     shrink,
 )
+from superpose.circuits.correctness._hypothesis import (
+    HYPOTHESIS_EXAMPLES,
+    HypothesisReport,
+    decode_margin,
+    example_database,
+    hypothesis_fuzz,
+)
 
 __all__ = [
     "adversarial_inputs",
@@ -29,12 +36,17 @@ __all__ = [
     "compare",
     "CorrectnessReport",
     "Counterexample",
+    "decode_margin",
     "error_rates",
     "ErrorRate",
     "evaluate_input",
+    "example_database",
     "exhaustive",
     "fuzz",
     "gain_filter_pays",
+    "HYPOTHESIS_EXAMPLES",
+    "hypothesis_fuzz",
+    "HypothesisReport",
     "kl_upper_bound",
     "output_sources",
     "replays",

@@ -184,8 +184,8 @@ class GainTable:
 
     ``weights`` is W (d x d_0) restricted to one sign and made non-negative (W+ or -W-);
     ``holders`` is the d_0 x m matrix of input supports transposed. Entries with gain below
-    ``cutoff[u]`` are not stored; a query below the cutoff computes that unit's full row (and
-    keeps it), so every answer is exact.
+    ``cutoff[u]`` are not stored; a query below the cutoff computes that unit's full row of
+    gains, so every answer is exact.
     """
 
     def __init__(self, weights: sp.csr_matrix, holders: sp.csr_matrix, cutoff: np.ndarray,
@@ -197,11 +197,7 @@ class GainTable:
         self.holders = holders.tocsr()
         self.m = holders.shape[1]
         self.cutoff = np.maximum(np.asarray(cutoff, dtype=np.int64), 1)
-        self._supports = None
-        self._keys_w = None
         self._padded = None
-        self._complete: list[GainTable] = []
-        self._complete_of = self._complete_row = None
         d, d0 = self.weights.shape
         # G for a block of units: (m x d_0 incidence) times the block's dense weights, in the
         # narrowest integer type that holds every gain (none exceeds a row's sum of weights)
@@ -226,49 +222,6 @@ class GainTable:
         self.indptr = np.concatenate([[0], np.cumsum(count)]).astype(np.int64)
         self._span = int(self.gains.max()) + 2 if self.gains.size else 2
         self._keys = np.repeat(np.arange(d, dtype=np.int64), count) * self._span - self.gains
-
-    def already_on(self, units: np.ndarray, features: np.ndarray, rows: np.ndarray,
-                   inputs: sp.csr_matrix) -> np.ndarray:
-        """For each (units[i], features[i]): the part of gain_u(feature) on input units that
-        are already on in input ``rows[i]`` (``inputs``: B x d_0, the active input units of
-        each input, sorted indices), which the feature cannot add again."""
-        out = np.zeros(len(units), np.int64)
-        if not len(units) or not inputs.nnz:
-            return out
-        d0 = self.weights.shape[1]
-        # only a feature whose support meets the input's active units can owe anything: find
-        # the (input, feature) pairs that meet, inputs @ holders, and expand only those
-        overlap = (inputs @ self.holders).tocsr()
-        overlap.sum_duplicates()  # canonical: sorted indices, so the keys below are sorted
-        met_keys = np.repeat(np.arange(overlap.shape[0], dtype=np.int64),
-                             np.diff(overlap.indptr)) * self.m + overlap.indices
-        query = rows * self.m + features
-        found = np.minimum(np.searchsorted(met_keys, query), max(len(met_keys) - 1, 0))
-        sel = np.flatnonzero(met_keys[found] == query) if len(met_keys) else found[:0]
-        if not sel.size:
-            return out
-        on_keys = np.repeat(np.arange(inputs.shape[0], dtype=np.int64),
-                            np.diff(inputs.indptr)) * d0 + inputs.indices
-        if self._supports is None:
-            self._supports = self.holders.T.tocsr()
-        support = self._supports
-        owner, pos = expand_ranges(support.indptr[features[sel]],
-                                   support.indptr[features[sel] + 1])
-        p = support.indices[pos].astype(np.int64)
-        query = rows[sel][owner] * d0 + p
-        found = np.minimum(np.searchsorted(on_keys, query), on_keys.size - 1)
-        on = on_keys[found] == query
-        owner, p = sel[owner[on]], p[on]
-        w = self.weights
-        if self._keys_w is None:
-            w_rows = np.repeat(np.arange(w.shape[0], dtype=np.int64), np.diff(w.indptr))
-            self._keys_w = w_rows * d0 + w.indices
-        key = units[owner] * d0 + p
-        found = np.minimum(np.searchsorted(self._keys_w, key), len(self._keys_w) - 1)
-        hit = self._keys_w[found] == key if len(self._keys_w) else np.zeros(len(key), bool)
-        weight = np.where(hit, w.data[found] if len(w.data) else 0, 0).astype(np.int64)
-        np.add.at(out, owner, weight)
-        return out
 
     def top_sum(self, units: np.ndarray, b: np.ndarray) -> np.ndarray:
         """An upper bound on what b features can add: the b largest gains of each unit, where
@@ -297,34 +250,30 @@ class GainTable:
         slow = np.flatnonzero(below)
         if not slow.size:
             return q_fast, f_fast, g_fast
-        # below the stored cutoff: complete tables of those units (built once, kept) answer
+        # below the stored cutoff: those units' full rows of gains answer
         q_slow, f_slow, g_slow = self._complete_at_least(units[slow], h[slow])
         return (np.concatenate([q_fast, slow[q_slow]]), np.concatenate([f_fast, f_slow]),
                 np.concatenate([g_fast, g_slow]))
 
     def _complete_at_least(self, units: np.ndarray, h: np.ndarray):
-        """at_least from complete tables (every positive gain stored), one per batch of units
-        first asked for below the cutoff, kept for later queries. Queries ask h >= 1 (a unit
-        in the wrong state has gap >= 1), so a gain of 0 never qualifies."""
-        if self._complete_of is None:
-            self._complete_of = np.full(self.weights.shape[0], -1, np.int64)
-            self._complete_row = np.zeros(self.weights.shape[0], np.int64)
-        new = np.unique(units[self._complete_of[units] < 0])
-        if new.size:
-            self._complete_of[new] = len(self._complete)
-            self._complete_row[new] = np.arange(new.size)
-            self._complete.append(GainTable(self.weights[new], self.holders,
-                                            np.ones(new.size, np.int64),
-                                            incidence=self._incidence))
+        """at_least for queries below the stored cutoff: their units' gains over every
+        feature, formed as the table's own blocks are (the m x d_0 incidence times the units'
+        dense weights), compared with h directly: nothing is sorted or kept. Queries ask
+        h >= 1 (a unit in the wrong state has gap >= 1), so a gain of 0 never qualifies."""
         h = np.maximum(h, 1)
+        order = np.argsort(units, kind="stable")
+        dtype = self._incidence.dtype
+        per_block = max(1, MAX_TABLE_BYTES // max(1, self.m * np.dtype(dtype).itemsize))
         parts = [[], [], []]
-        table_of = self._complete_of[units]
-        for t in np.unique(table_of):
-            sel = np.flatnonzero(table_of == t)
-            q, f, g = self._complete[t].at_least(self._complete_row[units[sel]], h[sel])
+        for lo in range(0, len(order), per_block):
+            sel = order[lo:lo + per_block]
+            block_units, column = np.unique(units[sel], return_inverse=True)
+            dense = np.ascontiguousarray(self.weights[block_units].toarray().T, dtype=dtype)
+            g = (self._incidence @ dense)[:, column.ravel()]
+            f, q = at_least(g, np.minimum(h[sel], np.iinfo(dtype).max).astype(dtype))
             parts[0].append(sel[q])
-            parts[1].append(f)
-            parts[2].append(g)
+            parts[1].append(f.astype(np.int64))
+            parts[2].append(g[f, q].astype(np.int64))
         return tuple(np.concatenate(p) for p in parts)
 
 
