@@ -23,6 +23,7 @@ from superpose.checks.selftest._mutants import (
     threshold_within_slack,
     unit_dropped,
 )
+from superpose.checks.selftest._report import INPUTS_PER_EXAMPLE, hypothesis_examples
 from superpose.checks.selftest._selftest import (
     BASES,
     STATEMENT,
@@ -188,6 +189,29 @@ def test_the_fuzzer_misses_the_planted_rare_bugs_that_the_certifier_catches():
     for kind in PLANTED:
         assert by_kind[kind].certifier_caught == by_kind[kind].really_wrong == 6
         assert by_kind[kind].fuzzer_caught < by_kind[kind].certifier_caught
+        assert by_kind[kind].hypothesis_caught < by_kind[kind].certifier_caught
+
+
+def test_the_report_gives_both_fuzz_engines_catch_rates_at_one_wall_time_budget():
+    report = _default_report()
+    totals, budget = report.totals(), report.as_dict()["fuzz_budget"]
+    wrong = [r for r in report.rows if r.really_wrong]
+    assert totals["hypothesis_caught"] == sum(r.hypothesis_caught for r in wrong)
+    assert totals["hypothesis_rate"] == totals["hypothesis_caught"] / totals["really_wrong"]
+    assert 0 < totals["fuzzer_caught"] < totals["really_wrong"]
+    assert budget["per_mutant"] == "equal wall time" and budget["vectorized_inputs"] == 500
+    assert budget["hypothesis_examples"] == hypothesis_examples(500) == 5
+    assert budget["vectorized_seconds"] > 0 and budget["hypothesis_seconds"] > 0
+    assert all(r.hypothesis_seconds > 0 for r in report.rows)
+    # a mutant wrong on most inputs is caught by both engines within the budget
+    broad = [r for r in wrong if r.wrong_inputs > r.input_space // 10]
+    assert broad and all(r.fuzzer_caught and r.hypothesis_caught for r in broad)
+
+
+@pytest.mark.parametrize("samples, examples", [(1, 1), (100, 1), (500, 5), (20_000, 200)])
+def test_the_hypothesis_budget_is_the_wall_time_of_the_vectorised_samples(samples, examples):
+    assert hypothesis_examples(samples) == examples == max(1, round(samples /
+                                                                   INPUTS_PER_EXAMPLE))
 
 
 @pytest.mark.parametrize("mutate", [scaled_unit, dead_unit_added, threshold_within_slack,
@@ -353,6 +377,9 @@ def test_selftest_evidence_is_proved_and_carries_the_fuzzer_catch_rate(monkeypat
     totals = ev.data["totals"]
     assert totals["certifier_rate"] == 1.0 and 0.0 <= totals["fuzzer_rate"] < 1.0
     assert f"fuzzer (500 samples) caught {totals['fuzzer_caught']}/" in ev.detail
+    assert (f"hypothesis (5 examples, the same wall time) caught "
+            f"{totals['hypothesis_caught']}/{totals['really_wrong']}") in ev.detail
+    assert ev.data["fuzz_budget"]["hypothesis_examples"] == 5
     assert {s["kind"] for s in ev.data["summary"]} == set(KINDS)
 
 
@@ -384,6 +411,10 @@ def test_the_command_prints_one_table_line_per_kind_and_exits_0(capsys, monkeypa
     assert code == 0 and not err
     lines = out.splitlines()
     assert "FUZZER CAUGHT (RATE)" in lines[1] and "CERTIFIER REFUTED-EQUIVALENT" in lines[1]
+    assert "HYPOTHESIS CAUGHT (RATE)" in lines[1]
+    assert "hypothesis 5 examples (the same wall time)" in lines[0]
+    assert "fuzz budget per mutant, equal wall time: vectorized 500 inputs, hypothesis 5 " \
+           "examples" in out
     for kind in KINDS:
         assert any(line.startswith(kind + " ") for line in lines), kind
     assert "PROVED: " + STATEMENT in out and "replay: superpose selftest --seed 0" in out
@@ -399,9 +430,12 @@ def test_the_json_output_has_the_summary_rows_and_verdict(capsys, monkeypatch):
             "summary", "rows", "failures", "inconclusive", "notes", "replay"} <= data.keys()
     row = data["rows"][0]
     assert {"kind", "base", "seed", "mutant_seed", "really_wrong", "wrong_inputs", "certifier",
-            "certifier_seconds", "fuzzer_caught", "replay", "outcome"} <= row.keys()
-    assert {"fuzzer_rate", "certifier_caught", "certifier_refuted_equivalent"} <= \
-        data["summary"][0].keys()
+            "certifier_seconds", "fuzzer_caught", "hypothesis_caught", "hypothesis_seconds",
+            "replay", "outcome"} <= row.keys()
+    assert {"fuzzer_rate", "hypothesis_rate", "certifier_caught",
+            "certifier_refuted_equivalent"} <= data["summary"][0].keys()
+    assert {"hypothesis_caught", "hypothesis_rate"} <= data["totals"].keys()
+    assert data["fuzz_budget"]["vectorized_inputs"] == data["samples"]
 
 
 def test_the_command_exits_1_and_prints_replays_when_the_certifier_misses(capsys, monkeypatch):
