@@ -9,7 +9,8 @@ Two engines (``--engine``, default ``both``, run in this order):
   and its threshold (``circuits.correctness.hypothesis_fuzz``); its shrunk counterexample is
   replayed through the plain evaluator. Its example database is
   ``cache_dir()/hypothesis/<sha256 of FILE>``, so a counterexample found once is replayed first
-  next time; ``--no-cache`` uses none.
+  next time (Hypothesis's own cache of source literals lives beside it, in
+  ``cache_dir()/hypothesis``); ``--no-cache`` uses none and writes nothing.
 
 ``--exhaustive`` enumerates every s-sparse input instead (no engine). Sampling can refute, not
 prove. Exit 0 no wrong output found, 1 one found (by either engine), 2 bad input.
@@ -83,8 +84,9 @@ def run(args) -> int:
     if engine == "vectorized":
         return _show_vectorized(args, circuit, reports["vectorized"], replays["vectorized"])
     with counter(f"hypothesis {args.file.name}", "example", args.quiet) as progress:
-        reports["hypothesis"] = hypothesis_fuzz(circuit, args.examples, args.seed,
-                                                database=database, progress=progress)
+        reports["hypothesis"] = hypothesis_fuzz(
+            circuit, args.examples, args.seed, database=database, progress=progress,
+            home=None if database is None else database.parent)
     replays["hypothesis"] = (f"superpose fuzz {args.file} --engine hypothesis --examples "
                              f"{args.examples} --seed {args.seed}"
                              + (" --no-cache" if args.no_cache else ""))
