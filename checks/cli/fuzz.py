@@ -160,8 +160,8 @@ def _hypothesis_lines(args, report, replay: str) -> list[str]:
     status = "FAIL" if report.wrong_outputs else "PASS"
     closest = ("" if report.min_margin is None else
                f"; smallest margin {report.min_margin} at active={list(report.closest)}")
-    stopped = {"examples": "", "found": "",
-               "seconds": ", stopped by its time budget"}[report.stopped]
+    stopped = {"examples": "", "found": "", "seconds": ", stopped by its time budget",
+               "exhausted": ", Hypothesis ran out of new inputs"}[report.stopped]
     database = ("no example database" if report.database is None
                 else f"example database {report.database}")
     lines = [f"{status}: {report.wrong_outputs} wrong outputs ({report.false_positives} false "

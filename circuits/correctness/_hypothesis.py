@@ -88,7 +88,8 @@ class HypothesisReport(CorrectnessReport):
     the plain evaluator. ``min_margin`` is the smallest margin seen (module docstring) and
     ``closest`` an input that has it; ``first_wrong_at`` the call at which a wrong input was
     first seen (1: the database's replay found it). ``stopped``: ``"examples"`` (the budget of
-    examples ran out), ``"found"`` (a wrong output) or ``"seconds"`` (the time budget).
+    examples ran out), ``"exhausted"`` (Hypothesis ran out of new inputs first), ``"found"``
+    (a wrong output) or ``"seconds"`` (the time budget).
     """
 
     examples_budget: int = HYPOTHESIS_EXAMPLES
@@ -113,16 +114,25 @@ class HypothesisReport(CorrectnessReport):
 
 def decode_margin(circuit: Circuit, active) -> int:
     """margin(x) of the module docstring for one input x (its active features): 0 iff some
-    output is read wrong by the plain evaluator."""
+    output is read wrong by the plain evaluator (the largest int64 stands for +inf).
+
+    Raises InvalidArgument for more than s features, a repeated one, or one outside [0, m).
+    """
     row = _row(circuit, active)
     pre, _ = circuit.network.trace(row)
     return _margin(circuit, row, pre, circuit.problem.truth(row).indices)
 
 
 def _row(circuit: Circuit, active) -> np.ndarray:
+    """``active`` as one padded row; InvalidArgument unless it is an s-sparse input."""
     active = [int(i) for i in active]
-    return normalize_active([active + [PAD] * (circuit.sparsity - len(active))], circuit.m,
-                            circuit.sparsity)
+    try:
+        return normalize_active([active + [PAD] * max(0, circuit.sparsity - len(active))],
+                                circuit.m, circuit.sparsity)
+    except ValueError as exc:
+        raise InvalidArgument(f"active={active} is not an input of this circuit ({exc}); pass "
+                              f"at most s={circuit.sparsity} distinct features in [0, "
+                              f"m={circuit.m})") from None
 
 
 def _margin(circuit: Circuit, row: np.ndarray, pre: list, true_outputs: np.ndarray) -> int:
@@ -321,7 +331,8 @@ def hypothesis_fuzz(circuit: Circuit, examples: int = HYPOTHESIS_EXAMPLES, seed:
             raise _WrongOutput(active, wrong)
 
     test = given(tagged)(no_output_is_wrong)
-    for active in [] if db is None else reversed(_saved(db, circuit)):
+    saved = [] if db is None else _saved(db, circuit)
+    for active in reversed(saved):
         test = example(("database", active))(test)
     test = fix_seed(seed)(config(test))
     found = None
@@ -332,6 +343,8 @@ def hypothesis_fuzz(circuit: Circuit, examples: int = HYPOTHESIS_EXAMPLES, seed:
             found, report.stopped = exc.active, "found"
         except _OutOfTime:
             found, report.stopped = run.smallest_wrong, "seconds"
+    if report.stopped == "examples" and report.examples_run - len(saved) < examples:
+        report.stopped = "exhausted"
     if found is not None:
         _report_counterexample(circuit, report, found)
     if db is not None:

@@ -212,3 +212,16 @@ def test_a_database_that_cannot_be_created_is_an_invalid_argument(tmp_path):
     blocker.write_text("x")
     with pytest.raises(InvalidArgument, match="cannot be created"):
         hypothesis_fuzz(built("and2", 10, "random", 0, 2, 0), 5, database=blocker / "db")
+
+
+def test_a_search_space_smaller_than_the_budget_ends_exhausted_having_seen_every_input():
+    circuit = built("and2", 2, "complete", 0, 2, 0)  # m = 3: 7 inputs with at most 2 features
+    report = hypothesis_fuzz(circuit, 300, seed=0)
+    assert report.stopped == "exhausted" and report.examples_run < 300
+    assert report.inputs_checked == report.input_space == 7 and report.wrong_outputs == 0
+
+
+@pytest.mark.parametrize("active", [(0, 1, 2), (1, 1), (3,)])
+def test_the_margin_of_a_non_input_is_an_invalid_argument_naming_it(active):
+    with pytest.raises(InvalidArgument, match=r"active=\["):
+        decode_margin(built("and2", 2, "complete", 0, 2, 0), active)
