@@ -100,8 +100,8 @@ def parse_args(argv):
                              "adversarial mix (circuits.correctness.adversarial_inputs; "
                              "default random)")
     parser.add_argument("--fuzz-samples", type=_nonnegative, default=0,
-                        help="also time 'superpose fuzz FILE --samples N' end to end, in its "
-                             "own process (default 0: not run)")
+                        help="also time 'superpose fuzz FILE --engine vectorized --samples "
+                             "N' end to end, in its own process (default 0: not run)")
     parser.add_argument("--seed", type=_nonnegative, default=0,
                         help="seed of the circuit and of the input batch")
     parser.add_argument("--batch", type=_positive, default=1024,

@@ -39,9 +39,9 @@ DEFAULT_MUTANTS = 6
 DEFAULT_SAMPLES = 500
 DEFAULT_TIMEOUT = 10.0
 #: The wall time of one ``hypothesis_fuzz`` example over that of one input of the vectorised
-#: ``fuzz``, on the self-test's bases: about 1.5 ms per example and 3 ms per run, against about
-#: 9 ms for 500 inputs (3 to 25 ms by base; 2 cores; each run's measured seconds are in its
-#: report). Hypothesis's first runs in a process also read the literals of the loaded modules
+#: ``fuzz``, on the self-test's bases: about 1.5 ms per example and 3 to 5 ms per run, against
+#: about 9 ms for 500 inputs (3 to 25 ms by base; 2 cores; each run's measured seconds are in
+#: its report). Hypothesis's first runs in a process also read the literals of the loaded modules
 #: (0.2 to 0.4 s, once; the self-test does that before the first mutant).
 INPUTS_PER_EXAMPLE = 125
 
