@@ -77,6 +77,9 @@ class CorrectnessReport:
     seconds: float = 0.0
     setup_seconds: float = 0.0  # of ``seconds``: building the evaluator's gain table (once)
     by_strategy: dict[str, int] = field(default_factory=dict)
+    #: where the gain table came from: "built", "cache" (the per-file cache), "none" (no
+    #: table: the plain event path), "memory" (an evaluator this process had built already)
+    table_source: str = "none"
 
     @property
     def wrong_outputs(self) -> int:
@@ -99,7 +102,7 @@ class CorrectnessReport:
                 "wrong_outputs": self.wrong_outputs, "false_positives": self.false_positives,
                 "false_negatives": self.false_negatives, "seed": self.seed,
                 "seconds": round(self.seconds, 3),
-                "setup_seconds": round(self.setup_seconds, 3),
+                "setup_seconds": round(self.setup_seconds, 3), "table_source": self.table_source,
                 "inputs_per_second": round(self.inputs_per_second(), 1),
                 "by_strategy": self.by_strategy,
                 "counterexamples": [e.as_dict() for e in self.examples]}
@@ -153,14 +156,16 @@ def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport,
 
 def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | None = None,
                stop_at_first: bool = False, shard: tuple[int, int] = (0, 1),
-               progress: Callable[[int, int], None] | None = None) -> CorrectnessReport:
+               progress: Callable[[int, int], None] | None = None,
+               cache=None) -> CorrectnessReport:
     """Check every input with at most ``sparsity`` (default: the circuit's) active features.
 
     With a ``deadline`` (a ``time.perf_counter()`` value) or ``stop_at_first`` the enumeration
     may end early; the report is then not ``complete``. ``shard = (i, n)`` checks only the
     inputs whose position j in the enumeration order has j mod n = i, so the n shards
     partition the input space. ``progress(done, total)``, if given, is called after each chunk
-    with the inputs checked so far and the size of the (shard's) input space.
+    with the inputs checked so far and the size of the (shard's) input space. ``cache``: a
+    :class:`superpose.circuits.cache.DerivedCache` of the circuit's file for the gain table.
     """
     s = circuit.sparsity if sparsity is None else check_int("sparsity", sparsity, minimum=1,
                                                              maximum=circuit.m)
@@ -170,7 +175,7 @@ def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | 
     report = CorrectnessReport("exhaustive", s, 0, (space - index + count - 1) // count)
     width = max(s, circuit.sparsity)
     filtered = gain_filter_pays(circuit.network, width, report.input_space)
-    report.setup_seconds = _prepare(circuit, width if filtered else None)
+    _prepare(circuit, width if filtered else None, report, cache)
     offset = 0
     for chunk in enumerate_sparse_inputs(circuit.m, s, CHUNK):
         if deadline is not None and time.perf_counter() > deadline:
@@ -205,12 +210,18 @@ def gain_filter_pays(network, sparsity: int, inputs: int) -> bool:
     return inputs * per_input * FILTER_COST_RATIO >= d1 * (nnz_p + m)
 
 
-def _prepare(circuit: Circuit, sparsity: int | None) -> float:
-    """Seconds taken to get the cached event evaluator that ``compare`` will use (its gain
-    table, for a ``sparsity``; about 0 once cached)."""
+def _prepare(circuit: Circuit, sparsity: int | None, report: CorrectnessReport,
+             cache=None) -> None:
+    """Get the event evaluator that ``compare`` will use (its gain table, for a ``sparsity``:
+    from ``cache``, a :class:`superpose.circuits.cache.DerivedCache` of the circuit's file,
+    when it holds it) and record in ``report`` the seconds it took and where the table came
+    from (about 0 s and "memory" when this process had built it already)."""
     start = time.perf_counter()
-    event_evaluator(circuit.network, sparsity)
-    return time.perf_counter() - start
+    evaluator = event_evaluator(circuit.network, sparsity, cache=cache)
+    report.setup_seconds = time.perf_counter() - start
+    if evaluator.first_layer == "gains":
+        fresh = report.setup_seconds > 0 and evaluator.table_seconds <= report.setup_seconds
+        report.table_source = evaluator.table_source if fresh else "memory"
 
 
 def output_sources(circuit: Circuit) -> np.ndarray:
@@ -307,16 +318,18 @@ def _neighbours(circuit: Circuit, n: int, rng) -> np.ndarray:
 
 
 def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
-         progress: Callable[[int, int], None] | None = None) -> CorrectnessReport:
+         progress: Callable[[int, int], None] | None = None,
+         cache=None) -> CorrectnessReport:
     """Compare on ``samples`` random and adversarial inputs drawn from ``seed``;
-    ``progress(done, samples)``, if given, is called after each batch evaluated."""
+    ``progress(done, samples)``, if given, is called after each batch evaluated; ``cache``: a
+    :class:`superpose.circuits.cache.DerivedCache` of the circuit's file for the gain table."""
     samples = check_int("samples", samples, minimum=1)
     seed = check_int("seed", seed, minimum=0)
     start = time.perf_counter()
     s = circuit.sparsity
     report = CorrectnessReport("fuzz", s, 0, count_sparse_inputs(circuit.m, s), seed=seed)
     filtered = gain_filter_pays(circuit.network, s, samples)
-    report.setup_seconds = _prepare(circuit, s if filtered else None)
+    _prepare(circuit, s if filtered else None, report, cache)
     batches = adversarial_inputs(circuit, samples, np.random.default_rng(seed))
     for name, batch in batches.items():
         before = report.wrong_inputs

@@ -298,11 +298,15 @@ class EventEvaluator:
     here, in ``table_seconds``). ``xp`` is the array module (numpy or cupy). ``deadline`` (a
     ``time.perf_counter()`` value): the gain table stops there with
     :class:`superpose.circuits.engine.TableTimeout` (the evaluator is then not built).
+    ``cache`` (a :class:`superpose.circuits.cache.DerivedCache` of the network's file): the
+    gain table, its fan-out counts and summable flags are read from it when an entry passes
+    its checks, else built and stored there; ``table_source`` says which ("cache", "built",
+    or "none" without a gain table).
     """
 
     def __init__(self, network: ThresholdNetwork, sparsity: int | None = None,
                  options: EvaluatorOptions = EvaluatorOptions(), *, xp=np,
-                 deadline: float = math.inf):
+                 deadline: float = math.inf, cache=None):
         if not isinstance(network, ThresholdNetwork):
             raise InvalidArgument(f"network={type(network).__name__} must be a ThresholdNetwork; "
                                   "pass circuit.network")
@@ -325,6 +329,8 @@ class EventEvaluator:
         self._weights, self._lookups = [layer.weights for layer in network.layers], {}
         self.table_seconds = 0.0
         self.gain_tables = None
+        self._cache = cache
+        self.table_source = "none"
         self._build_baseline(network, deadline)
 
     def _build_baseline(self, network: ThresholdNetwork, deadline: float) -> None:
@@ -355,10 +361,21 @@ class EventEvaluator:
         ``table_seconds`` is the time both took (paid once per evaluator)."""
         start = time.perf_counter()
         xp = self.xp
-        table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices,
-                                code.width, self.sparsity, self.options.max_table_bytes,
-                                self.options.table_divisor, deadline,
-                                self.options.search_divisor or None)
+        w = layer.weights
+        table, fanout, summable = self._cached_table(layer, code)
+        if table is None:
+            table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices,
+                                    code.width, self.sparsity, self.options.max_table_bytes,
+                                    self.options.table_divisor, deadline,
+                                    self.options.search_divisor or None)
+            fanout = np.bincount(w.indices[w.data != 0], minlength=w.shape[1])
+            # a unit off at baseline whose row has no negative weight: its stored gains are
+            # the full g_u(f), so on supports that do not overlap z_u is their sum (no
+            # look-ups)
+            negative = np.zeros(w.shape[0], dtype=bool)
+            negative[np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))[w.data < 0]] = True
+            summable = table.off & ~negative
+            self._store_table(table, fanout, summable)
         if self.options.search_divisor:
             self.gain_tables = (table.positive, table.negative)
         self.table_entries = table.entries
@@ -379,17 +396,45 @@ class EventEvaluator:
             self._table.packed = xp.asarray(
                 packed.astype(np.int32 if (width << bits) < 2 ** 31 else np.int64))
         self._lookup = WeightLookup(xp, layer.weights, self.options.max_dense_lookup)
-        w = layer.weights
-        self._table.fanout = xp.asarray(np.bincount(w.indices[w.data != 0],
-                                                    minlength=w.shape[1]))
-        # a unit off at baseline whose row has no negative weight: its stored gains are the
-        # full g_u(f), so on supports that do not overlap z_u is their sum (no look-ups)
-        negative = np.zeros(w.shape[0], dtype=bool)
-        negative[np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))[w.data < 0]] = True
-        self._table.summable = xp.asarray(table.off & ~negative)
+        self._table.fanout = xp.asarray(fanout)
+        self._table.summable = xp.asarray(summable)
         self._table.support_len = xp.asarray(np.diff(code.indptr).astype(np.int64))
         self._layer1 = layer
         self.table_seconds = time.perf_counter() - start
+
+    def _cache_kind(self) -> str:
+        return f"event-table-d{self.options.table_divisor}"
+
+    def _cached_table(self, layer, code):
+        """(table, fanout, summable) from the per-file cache, or Nones: a cache is given, the
+        certifier's tables are not wanted (they are not cached), and the entry is there,
+        passes its checksum (:class:`superpose.circuits.cache.DerivedCache`) and fits this
+        layer (:meth:`FirstLayerGains.from_arrays`)."""
+        if self._cache is None or self.options.search_divisor:
+            return None, None, None
+        arrays = self._cache.get(self._cache_kind(), self.sparsity)
+        if arrays is None:
+            return None, None, None
+        d, d0 = layer.weights.shape
+        try:
+            table = FirstLayerGains.from_arrays(arrays, layer.theta, code.n_rows,
+                                                self.sparsity, self.options.table_divisor)
+            fanout, summable = arrays.get("fanout"), arrays.get("summable")
+            if fanout is None or fanout.shape != (d0,) or fanout.dtype.kind not in "iu" \
+                    or summable is None or summable.shape != (d,) or summable.dtype != bool \
+                    or np.any(summable & ~table.off):
+                raise InvalidArgument("its fan-out counts or summable flags do not fit")
+        except InvalidArgument as bad:
+            self._cache.events[-1] = f"{self._cache_kind()}: rebuilt ({bad})"
+            return None, None, None
+        self.table_source = "cache"
+        return table, fanout, summable
+
+    def _store_table(self, table, fanout, summable) -> None:
+        self.table_source = "built"
+        if self._cache is not None and not self.options.search_divisor:
+            self._cache.put(self._cache_kind(), self.sparsity,
+                            table.to_arrays() | {"fanout": fanout, "summable": summable})
 
     # --- public -----------------------------------------------------------------------------
 
@@ -851,13 +896,16 @@ _CACHE: weakref.WeakKeyDictionary[ThresholdNetwork, dict] = weakref.WeakKeyDicti
 
 
 def event_evaluator(network: ThresholdNetwork, sparsity: int | None = None,
-                    deadline: float = math.inf, search_divisor: int = 0) -> EventEvaluator:
+                    deadline: float = math.inf, search_divisor: int = 0,
+                    cache=None) -> EventEvaluator:
     """The NumPy :class:`EventEvaluator` of ``network`` for inputs of at most ``sparsity``
     features (gain-filtered first layer when given), built once and cached per (network
     object, sparsity) (weakly: it goes when the network goes). A build that passes
     ``deadline`` raises :class:`superpose.circuits.engine.TableTimeout` and caches nothing.
     ``search_divisor`` > 0 asks for one that also holds the certifier's gain tables
-    (``EvaluatorOptions.search_divisor``); a cached one without them is then rebuilt."""
+    (``EvaluatorOptions.search_divisor``); a cached one without them is then rebuilt.
+    ``cache``: a :class:`superpose.circuits.cache.DerivedCache` of the network's file, which
+    a new evaluator reads its gain table from (or stores it in)."""
     per_network = _CACHE.get(network)
     if per_network is None:
         per_network = {}
@@ -866,6 +914,6 @@ def event_evaluator(network: ThresholdNetwork, sparsity: int | None = None,
     if evaluator is None or (search_divisor and evaluator.first_layer == "gains"
                              and evaluator.options.search_divisor != search_divisor):
         options = EvaluatorOptions(search_divisor=search_divisor)
-        evaluator = EventEvaluator(network, sparsity, options, deadline=deadline)
+        evaluator = EventEvaluator(network, sparsity, options, deadline=deadline, cache=cache)
         per_network[sparsity] = evaluator
     return evaluator

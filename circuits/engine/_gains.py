@@ -96,6 +96,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 
+from superpose.theory.errors import InvalidArgument
+
 __all__ = ["FirstLayerGains", "GainTable", "TableTimeout", "expand_ranges"]
 
 _CHUNK_ENTRIES = 4_000_000
@@ -391,6 +393,54 @@ class FirstLayerGains:
     def entries(self) -> int:
         """Stored (feature, unit) entries."""
         return int(self.units.size)
+
+    _ARRAYS = ("indptr", "units", "gains", "level_ends", "need", "cutoff", "leak", "top", "off")
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The table's arrays, for :meth:`from_arrays` (the per-file cache stores them)."""
+        return {name: getattr(self, name) for name in self._ARRAYS} | {
+            "dropped": np.array(self.dropped, np.int64)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, theta: np.ndarray, m: int, sparsity: int,
+                    divisor: int) -> "FirstLayerGains":
+        """A table from :meth:`to_arrays`, checked against layer 1's thresholds ``theta``,
+        the m features, the sparsity and the divisor it must have been built for: every
+        shape, the need, cutoff and sign of each unit (recomputed from ``theta``), the entry
+        ranges and level ends, and the units' and gains' ranges. Raises InvalidArgument
+        naming the first thing that does not fit."""
+        table = cls.__new__(cls)
+        theta = np.asarray(theta, dtype=np.int64)
+        d, s = len(theta), int(sparsity)
+        for name in cls._ARRAYS + ("dropped",):
+            if name not in arrays:
+                raise InvalidArgument(f"gain table lacks {name!r}")
+            setattr(table, name, np.asarray(arrays[name]))
+        table.sparsity, table.dropped, table.seconds = s, int(table.dropped), 0.0
+        off = theta > 0
+        need = np.where(off, theta, 1 - theta)
+        expect = {"off": off, "need": need, "cutoff": -(-need // (s * int(divisor)))}
+        for name, want in expect.items():
+            if not np.array_equal(getattr(table, name), want):
+                raise InvalidArgument(f"gain table {name!r} disagrees with layer 1")
+        n = table.units.size
+        ptr, ends = table.indptr, table.level_ends
+        shapes = {"indptr": (m + 1,), "gains": (n,), "level_ends": (m, s), "leak": (d,),
+                  "top": (d,)}
+        for name, shape in shapes.items():
+            if getattr(table, name).shape != shape:
+                raise InvalidArgument(f"gain table {name!r} has shape "
+                                      f"{getattr(table, name).shape}, expected {shape}")
+        for name in ("indptr", "units", "gains", "level_ends", "leak", "top"):
+            if getattr(table, name).dtype.kind not in "iu":
+                raise InvalidArgument(f"gain table {name!r} must hold integers")
+        if ptr[0] != 0 or ptr[-1] != n or np.any(np.diff(ptr) < 0) \
+                or np.any(np.diff(ends, axis=1, prepend=ptr[:-1, None]) < 0) \
+                or not np.array_equal(ends[:, -1], ptr[1:]):
+            raise InvalidArgument("gain table entry ranges are not consistent")
+        if n and (table.units.min() < 0 or table.units.max() >= d or table.gains.min() < 1):
+            raise InvalidArgument("gain table holds a unit out of range or a gain < 1")
+        return table
 
     def nbytes(self) -> int:
         """Bytes of the stored arrays."""

@@ -18,6 +18,7 @@ from superpose.circuits.io._format import (
     VERSION,
     circuit_arrays,
     load_circuit,
+    load_circuit_and_digest,
     save_circuit,
 )
 from superpose.circuits.io._markdown import markdown_cell, markdown_table
@@ -27,6 +28,7 @@ __all__ = [
     "markdown_cell",
     "markdown_table",
     "circuit_arrays",
+    "load_circuit_and_digest",
     "dense_weights",
     "evaluate_dense",
     "EXPORT_FORMATS",

@@ -8,6 +8,7 @@ required field, shape and index range before building anything.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -21,7 +22,8 @@ from superpose.circuits.model import Circuit, Layer, SupportCode, ThresholdNetwo
 from superpose.circuits.registry import broken_plugins, problem_names, problem_spec
 from superpose.theory.errors import CircuitFormatError, InvalidArgument, SuperposeError
 
-__all__ = ["FORMAT", "VERSION", "save_circuit", "load_circuit", "circuit_arrays"]
+__all__ = ["FORMAT", "VERSION", "save_circuit", "load_circuit", "load_circuit_and_digest",
+           "circuit_arrays"]
 
 FORMAT = "superpose-circuit"
 VERSION = 1
@@ -123,12 +125,32 @@ def _write_field(zf: zipfile.ZipFile, name: str, array: np.ndarray, dtype) -> No
 
 def load_circuit(path) -> Circuit:
     """Read and validate a circuit file; CircuitFormatError names what is wrong."""
+    return _load(Path(path), path)
+
+
+def load_circuit_and_digest(path) -> tuple[Circuit, str]:
+    """:func:`load_circuit`, and the hex sha256 of the very bytes it read (the key of the
+    file's entries in :class:`superpose.circuits.cache.DerivedCache`): the file is read once,
+    so what was hashed is what was loaded."""
     path = Path(path)
+    _check_exists(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CircuitFormatError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+    return _load(path, io.BytesIO(data)), hashlib.sha256(data).hexdigest()
+
+
+def _check_exists(path: Path) -> None:
     if not path.is_file():
         raise CircuitFormatError(f"circuit file {str(path)!r} does not exist; "
                                  "write one with 'superpose build'")
+
+
+def _load(path: Path, source) -> Circuit:
+    _check_exists(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with np.load(source, allow_pickle=False) as npz:
             data = {name: npz[name] for name in npz.files}
     except Exception as exc:  # numpy raises many types for a damaged archive
         raise CircuitFormatError(f"{str(path)!r} is not a readable .npz circuit file "

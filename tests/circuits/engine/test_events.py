@@ -347,9 +347,9 @@ def test_exhaustive_and_fuzz_evaluate_through_the_cached_event_evaluator(monkeyp
     seen = []
     real = exhaustive.__globals__["event_evaluator"]
 
-    def spy(network, sparsity=None):
+    def spy(network, sparsity=None, cache=None):
         seen.append((network, sparsity))
-        return real(network, sparsity)
+        return real(network, sparsity, cache=cache)
 
     # the module exhaustive really runs in (pytest may import circuits/correctness/_fuzz.py twice)
     monkeypatch.setitem(exhaustive.__globals__, "event_evaluator", spy)

@@ -1,0 +1,219 @@
+"""A size-capped, checksummed store of arrays derived from circuit files.
+
+An *entry* is what one computation derived from one file at one sparsity (the event
+evaluator's first-layer gain table, say). Its key is
+
+    (kind, sha256 of the circuit file's bytes, sparsity, CACHE_VERSION),
+
+so a changed file, another sparsity or a change in how superpose derives the arrays never
+finds an old entry. Each entry is one uncompressed ``.npz`` under ``<cache dir>/derived/``
+holding the arrays and a manifest: the key's four parts, the arrays' names, dtypes and shapes,
+and the sha256 of their bytes in order.
+
+*Never trusted.* An entry is read only if it is a regular file (not a link), no larger than the
+cap, its manifest names this very key, and the sha256 of the arrays read back equals the
+manifest's; anything else (a flipped byte, a truncated file, another version's entry, a file
+that is not an archive) is reported, deleted and rebuilt by the caller. Checksums detect
+corruption, not a forger with write access to the cache directory.
+
+*Writes* go to a unique temporary file in the same directory (``tempfile.mkstemp``: created
+with O_EXCL, never through an existing name or link) that is renamed over the entry's name;
+two runs writing the same entry at once each rename a complete file, and a reader sees one of
+them whole. *Eviction*: a read touches the entry's modification time; after each write the
+oldest entries are deleted until the directory holds at most ``max_bytes``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from superpose.circuits.cache._dirs import cache_dir
+from superpose.theory.errors import InvalidArgument
+
+__all__ = ["CACHE_VERSION", "DEFAULT_MAX_BYTES", "DerivedCache", "file_sha256"]
+
+#: bump when the arrays any entry holds would be computed differently
+CACHE_VERSION = 1
+#: the default cap of the whole store (``SUPERPOSE_CACHE_MAX_MB`` changes it)
+DEFAULT_MAX_BYTES = 4 << 30
+_MAX_ENV = "SUPERPOSE_CACHE_MAX_MB"
+_SUFFIX = ".npz"
+_HASH_CHUNK = 1 << 24
+
+
+def file_sha256(data: bytes | memoryview) -> str:
+    """The hex sha256 of ``data`` (the bytes of a circuit file as read)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class DerivedCache:
+    """The derived-array store of the module docstring, for the circuit file whose bytes have
+    sha256 ``digest``. ``root`` defaults to ``cache_dir() / "derived"``; ``events`` records,
+    in order, what each get/put did ("hit", "miss", "stored", "rebuilt: <why>", ...)."""
+
+    digest: str
+    root: Path | None = None
+    max_bytes: int | None = None
+    events: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not (isinstance(self.digest, str) and len(self.digest) == 64
+                and all(c in "0123456789abcdef" for c in self.digest)):
+            raise InvalidArgument(f"digest={self.digest!r} must be a hex sha256 (64 "
+                                  "characters); pass file_sha256(the file's bytes)")
+        self.root = Path(self.root) if self.root is not None else cache_dir() / "derived"
+        if self.max_bytes is None:
+            self.max_bytes = _max_bytes_from_env()
+
+    def path(self, kind: str, sparsity: int) -> Path:
+        """Where the entry (kind, this file, sparsity) lives."""
+        name = hashlib.sha256(f"{kind}|{self.digest}|{sparsity}|{CACHE_VERSION}".encode())
+        return self.root / f"{kind}-{name.hexdigest()[:40]}{_SUFFIX}"
+
+    def get(self, kind: str, sparsity: int) -> dict[str, np.ndarray] | None:
+        """The entry's arrays, checked against their checksum; None (and the entry deleted
+        when it was there but bad) otherwise."""
+        path = self.path(kind, sparsity)
+        try:
+            info = path.lstat()
+        except OSError:
+            self.events.append(f"{kind}: miss")
+            return None
+        try:
+            arrays = self._read(path, info, kind, sparsity)
+        except _Corrupt as bad:
+            self.events.append(f"{kind}: rebuilt ({bad})")
+            _remove(path)
+            return None
+        try:
+            os.utime(path)  # least recently used = oldest modification time
+        except OSError:
+            pass
+        self.events.append(f"{kind}: hit")
+        return arrays
+
+    def put(self, kind: str, sparsity: int, arrays: dict[str, np.ndarray]) -> Path | None:
+        """Store ``arrays`` as the entry, atomically; then evict down to the cap. Returns the
+        path, or None when the entry alone exceeds the cap or the directory is not writable
+        (the run goes on without a cache: nothing is lost but time)."""
+        arrays = {name: np.asarray(a, order="C") for name, a in arrays.items()}
+        size = sum(a.nbytes for a in arrays.values())
+        if size > self.max_bytes:
+            self.events.append(f"{kind}: not stored ({size} bytes > cap {self.max_bytes})")
+            return None
+        manifest = {"kind": kind, "digest": self.digest, "sparsity": int(sparsity),
+                    "version": CACHE_VERSION, "names": list(arrays),
+                    "dtypes": [a.dtype.str for a in arrays.values()],
+                    "shapes": [list(a.shape) for a in arrays.values()],
+                    "sha256": _arrays_sha256(arrays.values())}
+        path = self.path(kind, sparsity)
+        tmp = None
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=self.root)
+            with os.fdopen(fd, "wb") as out:
+                np.savez(out, manifest=np.array(json.dumps(manifest)), **arrays)
+            os.replace(tmp, path)
+        except OSError as exc:
+            if tmp is not None:
+                _remove(Path(tmp))
+            self.events.append(f"{kind}: not stored ({exc.strerror or exc})")
+            return None
+        self.events.append(f"{kind}: stored")
+        self.evict()
+        return path
+
+    def evict(self) -> list[Path]:
+        """Delete the least recently used entries until the store holds at most the cap;
+        returns what was deleted. Temporary files of other runs are left alone."""
+        entries = []
+        try:
+            with os.scandir(self.root) as scan:
+                for item in scan:
+                    if item.name.endswith(_SUFFIX) and not item.name.startswith(".tmp-") \
+                            and item.is_file(follow_symlinks=False):
+                        st = item.stat(follow_symlinks=False)
+                        entries.append((st.st_mtime, st.st_size, Path(item.path)))
+        except OSError:
+            return []
+        total = sum(size for _, size, _ in entries)
+        removed = []
+        for _, size, path in sorted(entries):
+            if total <= self.max_bytes:
+                break
+            if _remove(path):
+                removed.append(path)
+            total -= size
+        return removed
+
+    def _read(self, path: Path, info: os.stat_result, kind: str, sparsity: int):
+        if not stat.S_ISREG(info.st_mode):
+            raise _Corrupt("not a regular file")
+        if info.st_size > self.max_bytes + (1 << 20):
+            raise _Corrupt(f"{info.st_size} bytes, above the cap")
+        try:
+            data = path.read_bytes()
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                manifest = json.loads(str(npz["manifest"][()]))
+                want = {"kind": kind, "digest": self.digest, "sparsity": int(sparsity),
+                        "version": CACHE_VERSION}
+                if {k: manifest.get(k) for k in want} != want:
+                    raise _Corrupt("its manifest names another key")
+                arrays = {name: npz[name] for name in manifest["names"]}
+        except _Corrupt:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+            raise _Corrupt(f"unreadable: {type(exc).__name__}: {exc}") from None
+        shapes = [list(a.shape) for a in arrays.values()]
+        dtypes = [a.dtype.str for a in arrays.values()]
+        if shapes != manifest.get("shapes") or dtypes != manifest.get("dtypes"):
+            raise _Corrupt("arrays differ from the manifest")
+        if _arrays_sha256(arrays.values()) != manifest.get("sha256"):
+            raise _Corrupt("checksum mismatch")
+        return arrays
+
+
+class _Corrupt(Exception):
+    """An entry that must not be used (the message says why)."""
+
+
+def _arrays_sha256(arrays) -> str:
+    h = hashlib.sha256()
+    for a in arrays:
+        flat = memoryview(np.asarray(a, order="C")).cast("B")
+        for lo in range(0, len(flat), _HASH_CHUNK):
+            h.update(flat[lo:lo + _HASH_CHUNK])
+    return h.hexdigest()
+
+
+def _remove(path: Path) -> bool:
+    try:
+        path.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def _max_bytes_from_env() -> int:
+    text = os.environ.get(_MAX_ENV)
+    if text is None:
+        return DEFAULT_MAX_BYTES
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise InvalidArgument(f"{_MAX_ENV}={text!r} must be a number of megabytes >= 0; unset "
+                              f"it for the default ({DEFAULT_MAX_BYTES >> 20} MB)")
+    return int(value * (1 << 20))
