@@ -12,6 +12,11 @@ Two engines (``--engine``, default ``both``, run in this order):
   next time (Hypothesis's own cache of source literals lives beside it, in
   ``cache_dir()/hypothesis``); ``--no-cache`` uses none and writes nothing.
 
+The vectorised engine's gain table (built once per file and sparsity) is kept in the per-file
+cache (``circuits.cache.DerivedCache``, under ``cache_dir()/derived``, keyed by the file's
+sha256), so a later run of the same file reads it instead of building it; ``--no-cache``
+neither reads nor writes it.
+
 ``--exhaustive`` enumerates every s-sparse input instead (no engine). Sampling can refute, not
 prove. Exit 0 no wrong output found, 1 one found (by either engine), 2 bad input.
 """
@@ -24,8 +29,10 @@ import json
 from superpose.checks.cli._args import add_file, add_int, add_json, add_quiet
 from superpose.checks.cli._progress import counter
 from superpose.checks.exit_codes import EXIT_OK, EXIT_REFUTED
-from superpose.circuits import exhaustive, fuzz, hypothesis_fuzz, load_circuit, shrink
+from superpose.circuits import exhaustive, fuzz, hypothesis_fuzz, shrink
+from superpose.circuits.cache import DerivedCache
 from superpose.circuits.correctness import HYPOTHESIS_EXAMPLES, example_database
+from superpose.circuits.io import load_circuit_and_digest
 from superpose.theory.errors import InvalidArgument
 
 __all__ = ["ENGINES", "add_parser", "run"]
@@ -52,7 +59,8 @@ def add_parser(sub) -> None:
             help=f"most examples of the hypothesis engine (default {HYPOTHESIS_EXAMPLES})")
     add_int(p, "--seed", 0)
     p.add_argument("--no-cache", action="store_true",
-                   help="keep nothing between runs (no Hypothesis example database)")
+                   help="keep nothing between runs (no gain table kept, no Hypothesis example "
+                        "database)")
     p.add_argument("--exhaustive", action="store_true",
                    help="enumerate every s-sparse input instead of sampling")
     add_json(p)
@@ -65,18 +73,22 @@ def run(args) -> int:
         raise InvalidArgument(f"--exhaustive enumerates every input and runs no engine; drop "
                               f"--engine {args.engine} or --exhaustive")
     engine = args.engine or "both"
-    circuit = load_circuit(args.file)
+    circuit, digest = load_circuit_and_digest(args.file)
+    # the gain table, derived from these very bytes, is kept between runs (--no-cache: not)
+    cache = None if args.no_cache else DerivedCache(digest)
     if args.exhaustive:
         with counter(f"fuzz {args.file.name}", "input", args.quiet) as progress:
-            report = exhaustive(circuit, progress=progress)
+            report = exhaustive(circuit, progress=progress, cache=cache)
         return _show_vectorized(args, circuit, report, f"superpose fuzz {args.file} --exhaustive")
     database = None
     if engine != "vectorized" and not args.no_cache:
-        database = example_database(args.file)  # a bad cache directory fails before any run
+        # a bad cache directory fails before any run
+        database = example_database(args.file, digest)
     reports, replays = {}, {}
     if engine != "hypothesis":
         with counter(f"fuzz {args.file.name}", "input", args.quiet) as progress:
-            reports["vectorized"] = fuzz(circuit, args.samples, args.seed, progress=progress)
+            reports["vectorized"] = fuzz(circuit, args.samples, args.seed, progress=progress,
+                                         cache=cache)
         replays["vectorized"] = (f"superpose fuzz {args.file} --samples {args.samples} "
                                  f"--seed {args.seed}")
         if engine == "both":
@@ -143,8 +155,7 @@ def _vectorized_lines(args, report, replay: str) -> list[str]:
              f"{report.inputs_checked} inputs ({notion}, s={report.sparsity}"
              + ("" if args.exhaustive else f", seed {args.seed}") + f") "
              f"in {report.seconds:.2f}s: {report.inputs_per_second():,.0f} inputs/s"
-             + (f" after a one-time gain table of {report.setup_seconds:.2f}s"
-                if report.setup_seconds >= 0.01 else "")]
+             + _table_note(report)]
     if report.by_strategy:
         lines.append("  wrong inputs by strategy: " + ", ".join(
             f"{k} {v}" for k, v in report.by_strategy.items()))
@@ -154,6 +165,15 @@ def _vectorized_lines(args, report, replay: str) -> list[str]:
         lines.append(f"  replay: {replay}; superpose eval {args.file} --active "
                      f"{','.join(map(str, ex.active))}")
     return lines
+
+
+def _table_note(report) -> str:
+    """Where the gain table came from and what it cost (nothing without one)."""
+    if report.table_source == "cache":
+        return f" after reading its gain table from the cache in {report.setup_seconds:.2f}s"
+    if report.table_source == "built" or report.setup_seconds >= 0.01:
+        return f" after a one-time gain table of {report.setup_seconds:.2f}s"
+    return ""
 
 
 def _hypothesis_lines(args, report, replay: str) -> list[str]:

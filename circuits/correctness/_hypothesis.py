@@ -212,16 +212,18 @@ class _Run:
         return wrong, margin
 
 
-def example_database(path: Path) -> Path:
+def example_database(path: Path, digest: str | None = None) -> Path:
     """The folder of Hypothesis's example database for the circuit file ``path``:
     ``cache_dir() / "hypothesis" / sha256(the file's bytes)``, so that an edited file starts
-    afresh (its parent is the ``home`` for Hypothesis's own files). InvalidArgument when the
-    cache directory is bad or the file cannot be read."""
-    try:
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError as exc:
-        raise InvalidArgument(f"file {str(path)!r} cannot be read ({exc.strerror}); pass a "
-                              "readable circuit file") from None
+    afresh (its parent is the ``home`` for Hypothesis's own files). ``digest``: that sha256
+    when the caller has it already (``circuits.io.load_circuit_and_digest``). InvalidArgument
+    when the cache directory is bad or the file cannot be read."""
+    if digest is None:
+        try:
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError as exc:
+            raise InvalidArgument(f"file {str(path)!r} cannot be read ({exc.strerror}); pass "
+                                  "a readable circuit file") from None
     return cache_dir() / "hypothesis" / digest
 
 

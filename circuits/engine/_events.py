@@ -95,7 +95,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from superpose.circuits.engine._decode import PivotDecoder
-from superpose.circuits.engine._gains import MAX_TABLE_BYTES, FirstLayerGains
+from superpose.circuits.engine._gains import MAX_TABLE_BYTES, FirstLayerGains, expand_ranges
 from superpose.circuits.model import PAD, ThresholdNetwork
 from superpose.circuits.validate import check_choice, check_int
 from superpose.theory.errors import InvalidArgument
@@ -179,7 +179,7 @@ class WeightLookup:
             w.eliminate_zeros()
         d, d0 = w.shape
         self.xp, self.d0 = xp, int(d0)
-        narrow = _narrowest(w.data.astype(np.int64))
+        narrow = _narrowest(w.data)
         dense_bytes = d * d0 * narrow.itemsize
         self.dense = None
         if dense_bytes <= min(max_dense_bytes,
@@ -230,13 +230,10 @@ class WeightLookup:
 
 
 def _dense_rows(w: sp.csr_matrix, dtype) -> np.ndarray:
-    """W (CSR) as a dense array of ``dtype``, converted a block of rows at a time."""
-    d, d0 = w.shape
-    out = np.zeros((d, d0), dtype=dtype)
-    step = max(1, _DENSE_BLOCK // max(1, d0))
-    for lo in range(0, d, step):
-        out[lo:lo + step] = w[lo:lo + step].toarray()
-    return out
+    """W (CSR, every weight fits ``dtype``) as a dense array of ``dtype``: one pass of SciPy's
+    CSR-to-dense over the weights narrowed first, so no wider copy is ever made."""
+    narrow = sp.csr_matrix((w.data.astype(dtype), w.indices, w.indptr), shape=w.shape)
+    return narrow.toarray()
 
 
 @dataclass(frozen=True)
@@ -372,9 +369,7 @@ class EventEvaluator:
             # a unit off at baseline whose row has no negative weight: its stored gains are
             # the full g_u(f), so on supports that do not overlap z_u is their sum (no
             # look-ups)
-            negative = np.zeros(w.shape[0], dtype=bool)
-            negative[np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))[w.data < 0]] = True
-            summable = table.off & ~negative
+            summable = table.off & ~_negative_rows(w)
             self._store_table(table, fanout, summable)
         if self.options.search_divisor:
             self.gain_tables = (table.positive, table.negative)
@@ -422,8 +417,9 @@ class EventEvaluator:
             fanout, summable = arrays.get("fanout"), arrays.get("summable")
             if fanout is None or fanout.shape != (d0,) or fanout.dtype.kind not in "iu" \
                     or summable is None or summable.shape != (d,) or summable.dtype != bool \
-                    or np.any(summable & ~table.off):
+                    or not np.array_equal(summable, table.off & ~_negative_rows(layer.weights)):
                 raise InvalidArgument("its fan-out counts or summable flags do not fit")
+            _spot_check(table, layer.weights, code)
         except InvalidArgument as bad:
             self._cache.events[-1] = f"{self._cache_kind()}: rebuilt ({bad})"
             return None, None, None
@@ -885,6 +881,42 @@ class EventEvaluator:
             sums = cumulative[ends] - cumulative[heads]
         nonzero = xp.flatnonzero(sums)
         return keys[heads][nonzero].astype(xp.int64), sums[nonzero]
+
+
+def _negative_rows(w: sp.csr_matrix) -> np.ndarray:
+    """Per row of ``w``: whether it holds a negative weight."""
+    negative = np.zeros(w.shape[0], dtype=bool)
+    if w.nnz and w.data.min() < 0:
+        negative[np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))[w.data < 0]] = True
+    return negative
+
+
+SPOT_CHECKS = 4096
+
+
+def _spot_check(table: FirstLayerGains, weights: sp.csr_matrix, code) -> None:
+    """Recompute ``SPOT_CHECKS`` stored entries of a gain table read from the cache (spread
+    evenly over the table) from the layer's own weights: G_u(f), the sum over P_f of W+[u, p]
+    (W- for a unit on at baseline). A table of another circuit, stored under this file's key,
+    fails here; InvalidArgument names the first entry that disagrees."""
+    n = table.units.size
+    if not n:
+        return
+    at = np.unique(np.linspace(0, n - 1, min(n, SPOT_CHECKS)).astype(np.int64))
+    feature = np.searchsorted(table.indptr, at, side="right") - 1
+    unit = table.units[at].astype(np.int64)
+    owner, pos = expand_ranges(code.indptr[feature], code.indptr[feature + 1])
+    # a unit repeated in a support counts once (as in the table's build)
+    key = np.unique(owner * code.width + code.indices[pos])
+    owner, support = key // code.width, key % code.width
+    w = np.asarray(weights[unit[owner], support]).ravel().astype(np.int64)
+    sign = np.where(table.off[unit], 1, -1)[owner]
+    gains = np.bincount(owner, weights=np.maximum(sign * w, 0), minlength=at.size)
+    bad = np.flatnonzero(gains != table.gains[at])
+    if bad.size:
+        i = bad[0]
+        raise InvalidArgument(f"its entry (feature {feature[i]}, unit {unit[i]}) has gain "
+                              f"{table.gains[at[i]]}, the weights give {int(gains[i])}")
 
 
 def _host(xp, array) -> np.ndarray:
