@@ -6,8 +6,9 @@ For each case it runs ``superpose build PROBLEM --m-prime M --family F --sparsit
 -o FILE`` and then ``superpose certify FILE --json`` (benchmarks/_timing.py: wall time of the
 whole process, start-up and loading the file included, and its peak RSS), and reports the
 verdict, the certifier's own ``seconds`` (the work after loading: tables and search) beside the
-process's wall time, the method and the search's node counts. Exit 1 if a case is not PROVED
-or a command fails, 2 on a bad argument.
+process's wall time, the method and the search's node counts (``--timeout T`` passes certify's
+own limit: a case past it is UNKNOWN). Exit 1 if a case is not PROVED or a command fails, 2 on
+a bad argument.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def parse_case(text: str) -> tuple[str, str, int, int]:
     return parts[0], parts[1], int(parts[2]), int(parts[3])
 
 
-def run_case(case, seed: int, folder: Path) -> dict:
+def run_case(case, seed: int, folder: Path, timeout: float | None) -> dict:
     problem, family, m_prime, s = case
     path = folder / f"{problem}-{family}-{m_prime}-s{s}.npz"
     build = run_superpose(["build", problem, "--m-prime", str(m_prime), "--family", family,
@@ -50,7 +51,8 @@ def run_case(case, seed: int, folder: Path) -> dict:
     if build["exit_code"] != 0:
         return row | {"error": build["stderr"].strip()[-500:]}
     row["file_mb"] = round(path.stat().st_size / 1e6, 1)
-    cert = run_superpose(["certify", str(path), "--json", "-q"])
+    limit = [] if timeout is None else ["--timeout", str(timeout)]
+    cert = run_superpose(["certify", str(path), "--json", "-q", *limit])
     path.unlink()
     row |= {"certify_command": f"superpose certify {path.name}",
             "certify_wall_seconds": round(cert["wall_seconds"], 2),
@@ -83,6 +85,8 @@ def main(argv=None) -> int:
     parser.add_argument("--case", type=parse_case, action="append", metavar="P:F:M:S",
                         help="a case to run instead of the default list (repeatable)")
     parser.add_argument("--seed", type=int, default=3, help="seed of every build (3)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="certify's --timeout for every case (default: none)")
     parser.add_argument("--json", type=Path, help="write the rows and the machine here")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args(argv)
@@ -90,7 +94,7 @@ def main(argv=None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for case in args.case or CASES:
-            rows.append(run_case(case, args.seed, Path(folder)))
+            rows.append(run_case(case, args.seed, Path(folder), args.timeout))
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     result = {"started": started, "machine": platform.platform(), "cpus": os.cpu_count(),
               "load_average_at_end": [round(x, 2) for x in os.getloadavg()], "rows": rows}
