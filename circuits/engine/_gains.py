@@ -166,11 +166,13 @@ def at_least(g: np.ndarray, cutoff: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def sorted_entries(g: np.ndarray, cutoff: np.ndarray):
     """A block's :class:`GainTable` entries: the (feature, gain) pairs of ``g`` (m x units) with
     gain >= the unit's ``cutoff``, per unit by decreasing gain (ties: increasing feature), and
-    the number each unit stores."""
+    the number each unit stores. Features are int32 when m allows and gains keep ``g``'s own
+    (narrow) type: a table's entries are most of its memory."""
     f, col = at_least(g, cutoff)
-    gain = g[f, col].astype(np.int64)
-    order = np.lexsort((f, -gain, col))
-    return f[order].astype(np.int64), gain[order], np.bincount(col, minlength=g.shape[1])
+    gain = g[f, col]
+    order = np.lexsort((f, -gain.astype(np.int64), col))
+    index = np.int32 if g.shape[0] < 2 ** 31 else np.int64
+    return f[order].astype(index), gain[order], np.bincount(col, minlength=g.shape[1])
 
 
 def join_entries(parts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -33,7 +33,7 @@ from superpose.circuits import (
     replays,
 )
 from superpose.circuits.engine import event_evaluator
-from superpose.circuits.engine._gains import GainTable, expand_ranges
+from superpose.circuits.engine._gains import FirstLayerGains, GainTable, expand_ranges
 from superpose.circuits.model import count_sparse_inputs, enumerate_sparse_inputs
 from superpose.theory import Verdict
 from superpose.theory.errors import InvalidArgument
@@ -591,6 +591,32 @@ def test_gain_table_top_sum_bounds_the_b_largest_gains_and_is_exact_when_all_are
         assert bound[i] >= true, f"unit {u}, b={bi}: top_sum {bound[i]} < true {true}"
         if cutoff[u] <= 1:  # every positive gain is stored
             assert bound[i] == true
+
+
+@examples(40)
+@given(data=st.data())
+def test_the_evaluators_one_pass_fills_the_same_search_tables_as_building_them_alone(data):
+    """FirstLayerGains(search_divisor=D) forms each block's products once for both its own
+    table and the search's per-sign tables; those equal GainTable built on its own from W+
+    and W- with cutoffs ceil(theta / (s D)) and ceil((1 - theta) / (s D))."""
+    m, d0, d = (data.draw(st.integers(1, n)) for n in (7, 6, 5))
+    layer = data.draw(layers(d0, d, max_weight=5))
+    code = data.draw(support_codes(m, d0))
+    s, divisor = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices, code.width,
+                            s, divisor=2, search_divisor=divisor)
+    holders = code.matrix_t().tocsr()
+    w, theta, span = layer.weights, layer.theta, s * divisor
+    alone = {"positive": GainTable(w.maximum(0), holders, -(-theta // span)),
+             "negative": GainTable((-w).maximum(0), holders, -(-(1 - theta) // span))}
+    if not (w.data < 0).any():
+        assert table.negative is None
+        del alone["negative"]
+    for name, want in alone.items():
+        got = getattr(table, name)
+        assert got.indptr.tolist() == want.indptr.tolist(), name
+        assert got.features.tolist() == want.features.tolist(), name
+        assert got.gains.tolist() == want.gains.tolist(), name
 
 
 @examples(40)
