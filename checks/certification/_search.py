@@ -21,10 +21,9 @@ Triggers (every completion that changes unit u contains one, so pruning to them 
 * layer 1: to turn u on, a feature with g+_u(e) >= ceil((theta_u - z_u(y)) / b); to turn it
   off, one with -g-_u(e) >= ceil((z_u(y) - theta_u + 1) / b)
   (:mod:`superpose.circuits.engine._gains`); and u cannot change at all unless the b largest
-  gains cover the gap. A gain counts every unit of P_e, those already on at y too, so it can
-  only over-state what e adds: the triggers are a superset and the pruning stays exact
-  (discounting the units already on pruned 2 of the 402,328 nodes of an and2 circuit at
-  m' = 10^5, and cost a third of the search's time);
+  gains cover the gap. The units of P_e already on at y add nothing again (layer 0 is an OR),
+  so their weights are subtracted from e's gain before the comparison (only for features whose
+  support meets y's active units);
 * layer l >= 2: u changes only if fan-in units v change in the helping direction (on, if
   W[u, v] > 0 and u must rise), each only through one of its own triggers; a feature can add
   at most the |W[u, v]| of the units it triggers, so with b features one of them adds at least
@@ -58,6 +57,7 @@ from superpose.circuits.engine import TableTimeout, event_evaluator, expand_rang
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
 _NODE_CHUNK = 1024
+_FLAG_LIMIT = 1 << 27
 _UNITS_PER_BUDGET = 3
 
 
@@ -82,6 +82,10 @@ class ConeIndex:
         self.m = circuit.m
         self.s = sparsity
         self.holders = net.input_code.matrix_t().tocsr()
+        # the input supports with each unit once (a repeated index counts once, as in a gain)
+        self.supports = self.holders.T.tocsr()
+        self.supports.sum_duplicates()
+        self._flags = None
         self.depth = len(net.layers)
         # store gains down to half of what the empty root asks (ceil(gap / s)); queries
         # below that (inputs that already push a unit near its threshold) are exact too. The
@@ -124,13 +128,56 @@ class ConeIndex:
             sel = sel[ok]
             possible[sel] = True
             h = -(-gap[sel] // b[sel])
-            qi, feats, _ = table.at_least(units[sel], h)
-            q_parts.append(sel[qi])
-            f_parts.append(feats)
+            qi, feats, gains = table.at_least(units[sel], h)
+            # input units already on add nothing again: subtract them, then filter again
+            gains = gains.astype(np.int64) - self._already_on(
+                sign, units[sel][qi], feats.astype(np.int64), rows[sel][qi], trace)
+            keep = gains >= h[qi]
+            q_parts.append(sel[qi[keep]])
+            f_parts.append(feats[keep])
         query, feats = np.concatenate(q_parts), np.concatenate(f_parts)
         order = np.argsort(query, kind="stable")  # runs of one query each: nearly linear
         return (trigger_matrix(np.bincount(query, minlength=n), feats[order], self.m),
                 possible)
+
+    def _already_on(self, sign: int, units, features, rows, trace) -> np.ndarray:
+        """Per query i: the part of feature ``features[i]``'s gain on layer-1 unit
+        ``units[i]`` that lies on input units already on at evaluated input ``rows[i]``,
+        sum over p in P_f & A(y) of max(sign W_1[u, p], 0): adding the feature cannot add it
+        again (layer 0 is an OR). Only a feature whose support meets A(y) can owe anything:
+        those (input, feature) pairs are the pattern of (active input units) x (holders),
+        and only their queries expand the support."""
+        out = np.zeros(len(units), np.int64)
+        inputs = trace.inputs
+        if not len(units) or not inputs.nnz:
+            return out
+        met = inputs @ self.holders
+        met_keys = np.repeat(np.arange(met.shape[0], dtype=np.int64),
+                             np.diff(met.indptr)) * self.m + met.indices
+        sel = np.flatnonzero(self._member(met_keys, rows.astype(np.int64) * self.m + features,
+                                          met.shape[0] * self.m))
+        if not sel.size:
+            return out
+        code = self.supports
+        owner, pos = expand_ranges(code.indptr[features[sel]], code.indptr[features[sel] + 1])
+        p = code.indices[pos].astype(np.int64)
+        on = trace.act(0, rows[sel][owner], p) > 0
+        owner, p = owner[on], p[on]
+        owed = np.maximum(sign * self.lookups[0](units[sel][owner], p), 0)
+        out[sel] = np.bincount(owner, weights=owed, minlength=sel.size).astype(np.int64)
+        return out
+
+    def _member(self, keys: np.ndarray, query: np.ndarray, space: int) -> np.ndarray:
+        """query[i] in keys (all in [0, space)): through a flag array kept for the search
+        (set, read, cleared) when the key space is small enough, else a sorted search."""
+        if space > _FLAG_LIMIT:
+            return np.isin(query, keys)
+        if self._flags is None or self._flags.size < space:
+            self._flags = np.zeros(space, bool)
+        self._flags[keys] = True
+        hit = self._flags[query]
+        self._flags[keys] = False
+        return hit
 
     def _deeper(self, layer, rows, units, dirs, b, gap, trace):
         w = self.network.layers[layer - 1].weights

@@ -17,7 +17,10 @@ pre-activation: the work an input really causes, never O(d_l).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import scipy.sparse as sp
 
 from superpose.circuits.engine import EventEvaluator, expand_ranges
 
@@ -78,3 +81,12 @@ class EventTrace:
             out[lo:hi] += summed[last] - summed[last - (ends[lo:hi] - starts[lo:hi])]
             lo = hi
         return out
+
+    @functools.cached_property
+    def inputs(self) -> sp.csr_matrix:
+        """The active input units of every input (B x d_0, ones, sorted indices)."""
+        rows, units, _ = self.events[0]
+        indptr = np.zeros(self.batch + 1, np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.batch), out=indptr[1:])
+        return sp.csr_matrix((np.ones(units.size, np.int32), units, indptr),
+                             shape=(self.batch, self.widths[0]))

@@ -27,3 +27,4 @@ def test_activations_and_pre_activations_match_the_dense_trace_on_every_pair(dat
         assert np.array_equal(trace.act(layer, rows, units), want.ravel())
         if layer:
             assert np.array_equal(trace.pre(layer, rows, units), pre[layer - 1].toarray().ravel())
+    assert np.array_equal(trace.inputs.toarray(), acts[0].toarray())
