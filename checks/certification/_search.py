@@ -151,11 +151,19 @@ class ConeIndex:
         inputs = trace.inputs
         if not len(units) or not inputs.nnz:
             return out
-        met = inputs @ self.holders
-        met_keys = np.repeat(np.arange(met.shape[0], dtype=np.int64),
-                             np.diff(met.indptr)) * self.m + met.indices
-        sel = np.flatnonzero(self._member(met_keys, rows.astype(np.int64) * self.m + features,
-                                          met.shape[0] * self.m))
+        hit = np.zeros(len(units), bool)
+        # blocks of inputs whose (input, feature) key space fits the flag array
+        per_block = max(1, _FLAG_LIMIT // self.m)
+        for lo in range(0, inputs.shape[0], per_block):
+            mine = np.flatnonzero((rows >= lo) & (rows < lo + per_block))
+            if not mine.size:
+                continue
+            met = inputs[lo:lo + per_block] @ self.holders
+            met_keys = np.repeat(np.arange(met.shape[0], dtype=np.int64),
+                                 np.diff(met.indptr)) * self.m + met.indices
+            hit[mine] = self._member(met_keys, (rows[mine] - lo) * self.m + features[mine],
+                                     met.shape[0] * self.m)
+        sel = np.flatnonzero(hit)
         if not sel.size:
             return out
         code = self.supports
@@ -168,10 +176,8 @@ class ConeIndex:
         return out
 
     def _member(self, keys: np.ndarray, query: np.ndarray, space: int) -> np.ndarray:
-        """query[i] in keys (all in [0, space)): through a flag array kept for the search
-        (set, read, cleared) when the key space is small enough, else a sorted search."""
-        if space > _FLAG_LIMIT:
-            return np.isin(query, keys)
+        """query[i] in keys (all in [0, space), space <= max(_FLAG_LIMIT, m)): through a flag
+        array kept for the search, set, read and cleared."""
         if self._flags is None or self._flags.size < space:
             self._flags = np.zeros(space, bool)
         self._flags[keys] = True
