@@ -103,6 +103,14 @@ class DerivedCache:
         self.events.append(f"{kind}: hit")
         return arrays
 
+    def reject(self, kind: str, sparsity: int, why: str) -> None:
+        """Delete the entry a caller found unfit after :meth:`get` (its arrays passed their
+        checksum but do not fit the circuit), and record why in place of the hit."""
+        _remove(self.path(kind, sparsity))
+        if self.events and self.events[-1] == f"{kind}: hit":
+            self.events.pop()
+        self.events.append(f"{kind}: rebuilt ({why})")
+
     def put(self, kind: str, sparsity: int, arrays: dict[str, np.ndarray]) -> Path | None:
         """Store ``arrays`` as the entry, atomically; then evict down to the cap. Returns the
         path, or None when the entry alone exceeds the cap or the directory is not writable
@@ -163,7 +171,7 @@ class DerivedCache:
         if info.st_size > self.max_bytes + (1 << 20):
             raise _Corrupt(f"{info.st_size} bytes, above the cap")
         try:
-            data = path.read_bytes()
+            data = _read_regular(path)
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 manifest = json.loads(str(npz["manifest"][()]))
                 want = {"kind": kind, "digest": self.digest, "sparsity": int(sparsity),
@@ -195,6 +203,17 @@ def _arrays_sha256(arrays) -> str:
         for lo in range(0, len(flat), _HASH_CHUNK):
             h.update(flat[lo:lo + _HASH_CHUNK])
     return h.hexdigest()
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of ``path``, opened without following a link and read only if what was
+    opened is a regular file (a link or device put there after :meth:`DerivedCache.get`'s
+    first look is refused too)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise _Corrupt("not a regular file")
+        return handle.read()
 
 
 def _remove(path: Path) -> bool:

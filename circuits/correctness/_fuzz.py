@@ -77,8 +77,8 @@ class CorrectnessReport:
     seconds: float = 0.0
     setup_seconds: float = 0.0  # of ``seconds``: building the evaluator's gain table (once)
     by_strategy: dict[str, int] = field(default_factory=dict)
-    #: where the gain table came from: "built", "cache" (the per-file cache), "none" (no
-    #: table: the plain event path), "memory" (an evaluator this process had built already)
+    #: where the evaluator's gain table came from when it was made: "built", "cache" (the
+    #: per-file cache), "none" (no table: the plain event path)
     table_source: str = "none"
 
     @property
@@ -214,14 +214,12 @@ def _prepare(circuit: Circuit, sparsity: int | None, report: CorrectnessReport,
              cache=None) -> None:
     """Get the event evaluator that ``compare`` will use (its gain table, for a ``sparsity``:
     from ``cache``, a :class:`superpose.circuits.cache.DerivedCache` of the circuit's file,
-    when it holds it) and record in ``report`` the seconds it took and where the table came
-    from (about 0 s and "memory" when this process had built it already)."""
+    when it holds it) and record in ``report`` the seconds it took (about 0 when this process
+    had made it already) and where its table came from."""
     start = time.perf_counter()
     evaluator = event_evaluator(circuit.network, sparsity, cache=cache)
     report.setup_seconds = time.perf_counter() - start
-    if evaluator.first_layer == "gains":
-        fresh = report.setup_seconds > 0 and evaluator.table_seconds <= report.setup_seconds
-        report.table_source = evaluator.table_source if fresh else "memory"
+    report.table_source = evaluator.table_source
 
 
 def output_sources(circuit: Circuit) -> np.ndarray:

@@ -149,7 +149,6 @@ def _narrowest(values: np.ndarray) -> np.ndarray:
 #: sparse keys and weights); above it, it binary-searches the sparse keys
 MAX_DENSE_BYTES = 1 << 29
 DENSE_OVER_SPARSE = 4
-_DENSE_BLOCK = 1 << 23
 _KEY_LIMIT = 2 ** 31 - 1
 _KEY_CHUNK = 1 << 22
 
@@ -421,7 +420,7 @@ class EventEvaluator:
                 raise InvalidArgument("its fan-out counts or summable flags do not fit")
             _spot_check(table, layer.weights, code)
         except InvalidArgument as bad:
-            self._cache.events[-1] = f"{self._cache_kind()}: rebuilt ({bad})"
+            self._cache.reject(self._cache_kind(), self.sparsity, str(bad))
             return None, None, None
         self.table_source = "cache"
         return table, fanout, summable
