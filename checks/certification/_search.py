@@ -161,7 +161,7 @@ class ConeIndex:
             met = inputs[lo:lo + per_block] @ self.holders
             met_keys = np.repeat(np.arange(met.shape[0], dtype=np.int64),
                                  np.diff(met.indptr)) * self.m + met.indices
-            hit[mine] = self._member(met_keys, (rows[mine] - lo) * self.m + features[mine],
+            hit[mine] = self._flagged(met_keys, (rows[mine] - lo) * self.m + features[mine],
                                      met.shape[0] * self.m)
         sel = np.flatnonzero(hit)
         if not sel.size:
@@ -175,7 +175,7 @@ class ConeIndex:
         out[sel] = np.bincount(owner, weights=owed, minlength=sel.size).astype(np.int64)
         return out
 
-    def _member(self, keys: np.ndarray, query: np.ndarray, space: int) -> np.ndarray:
+    def _flagged(self, keys: np.ndarray, query: np.ndarray, space: int) -> np.ndarray:
         """query[i] in keys (all in [0, space), space <= max(_FLAG_LIMIT, m)): through a flag
         array kept for the search, set, read and cleared."""
         if self._flags is None or self._flags.size < space:
