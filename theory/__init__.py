@@ -5,29 +5,24 @@ Asymptotic relations are decided by limits of ratios at infinity (``limit`` and 
 cross-checked, confirmed numerically), never by SymPy's ``O()``.
 """
 
-from superpose.theory._asymptotic import (
-                           RatioLimit,
-                           is_big_o,
-                           is_big_omega,
-                           is_theta,
-                           ratio_limit,
-                           relation,
-                           run_within,
-)
-from superpose.theory._bounds import Bound
-from superpose.theory._claimfile import ClaimSpec, load_claim_file, parse_claims
-from superpose.theory._claims import CLAIMS, Claim, Kind, claim_by_id
-from superpose.theory._derivations import Step, derivations
-from superpose.theory._expr import FORMULA_FUNCTIONS, parse_bound
-from superpose.theory._symbols import MP, SYMBOLS, M, S
-from superpose.theory._verdict import Evidence, Verdict, combine
-from superpose.theory.errors import (
-                           CircuitFormatError,
-                           ClaimFileError,
-                           InvalidArgument,
-                           MissingExtra,
-                           SuperposeError,
-)
+import importlib
+
+# name -> the module that defines it; loaded on first use (PEP 562), so that importing
+# superpose.theory.errors or the claims registry (as every command does) does not import SymPy
+_HOMES = {
+    "superpose.theory._asymptotic": ("RatioLimit", "is_big_o", "is_big_omega", "is_theta",
+                                     "ratio_limit", "relation", "run_within"),
+    "superpose.theory._bounds": ("Bound",),
+    "superpose.theory._claimfile": ("ClaimSpec", "load_claim_file", "parse_claims"),
+    "superpose.theory._claims": ("CLAIMS", "Claim", "Kind", "claim_by_id"),
+    "superpose.theory._derivations": ("Step", "derivations"),
+    "superpose.theory._expr": ("FORMULA_FUNCTIONS", "parse_bound"),
+    "superpose.theory._symbols": ("MP", "SYMBOLS", "M", "S"),
+    "superpose.theory._verdict": ("Evidence", "Verdict", "combine"),
+    "superpose.theory.errors": ("CircuitFormatError", "ClaimFileError", "InvalidArgument",
+                                "MissingExtra", "SuperposeError"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "Bound", "CLAIMS", "Claim", "ClaimFileError", "ClaimSpec", "CircuitFormatError", "Evidence",
@@ -36,3 +31,15 @@ __all__ = [
     "claim_by_id", "combine", "derivations", "is_big_o", "is_big_omega", "is_theta",
     "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation", "run_within",
 ]
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -6,23 +6,10 @@ input, 3 inconclusive, 4 a missing optional dependency (an extra such as plot or
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
-from superpose.checks.cli import build as build_cmd
-from superpose.checks.cli import certify as certify_cmd
-from superpose.checks.cli import claims as claims_cmd
-from superpose.checks.cli import eval as eval_cmd
-from superpose.checks.cli import export as export_cmd
-from superpose.checks.cli import fuzz as fuzz_cmd
-from superpose.checks.cli import info as info_cmd
-from superpose.checks.cli import minimal as minimal_cmd
-from superpose.checks.cli import plot as plot_cmd
-from superpose.checks.cli import problems as problems_cmd
-from superpose.checks.cli import repair as repair_cmd
-from superpose.checks.cli import selftest as selftest_cmd
-from superpose.checks.cli import sweep as sweep_cmd
-from superpose.checks.cli import verify as verify_cmd
 from superpose.checks.cli._args import Parser
 from superpose.checks.exit_codes import (
     EXIT_BAD_INPUT,
@@ -34,25 +21,29 @@ from superpose.theory.errors import CountAboveFormula, MissingExtra, SuperposeEr
 
 __all__ = ["main"]
 
-# in the order 'superpose --help' lists them
-_COMMANDS = (build_cmd, fuzz_cmd, eval_cmd, certify_cmd, info_cmd, verify_cmd, claims_cmd,
-             sweep_cmd, minimal_cmd, repair_cmd, selftest_cmd, export_cmd, plot_cmd,
-             problems_cmd)
+# the command modules of superpose.checks.cli, in the order 'superpose --help' lists them
+_COMMANDS = ("build", "fuzz", "eval", "certify", "info", "verify", "claims", "sweep", "minimal",
+             "repair", "selftest", "export", "plot", "problems")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser of ``argv``: with only the named command's module imported when ``argv``
+    starts with a command (a command needs nothing the others import: ``superpose fuzz`` never
+    loads SymPy or Z3), with every command's otherwise (``--help``, a usage error)."""
     p = Parser(prog="superpose", description="Proof checks and property tests for neural "
                "computation in superposition (Adler & Shavit, arXiv:2409.15318).")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for command in _COMMANDS:
-        command.add_parser(sub)
+    named = argv[:1] if argv[:1] and argv[0] in _COMMANDS else _COMMANDS
+    for name in named:
+        importlib.import_module(f"superpose.checks.cli.{name}").add_parser(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 refuted, 2 bad input, 3 unknown)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = _parser().parse_args(argv)
+        args = _parser(argv).parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error already printed as one line
         return int(exc.code or 0)
     try:

@@ -8,9 +8,13 @@ unnoticed. verify and sweep ask for the checks without raising and report them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from superpose.circuits.model import Circuit
-from superpose.theory.constructions import StepCheck, check_counts
 from superpose.theory.errors import CountAboveFormula
+
+if TYPE_CHECKING:
+    from superpose.theory.constructions import StepCheck
 
 __all__ = ["formula_checks", "formula_values", "raise_if_exceeded", "replay_line"]
 
@@ -23,6 +27,8 @@ def formula_values(circuit: Circuit) -> dict:
 def formula_checks(circuit: Circuit, construction) -> list[StepCheck] | None:
     """Each bounded quantity of ``circuit`` against ``construction``'s count formulas; None
     when the construction declares none."""
+    from superpose.theory.constructions import check_counts  # SymPy, needed from here on
+
     if construction.counts is None:
         return None
     formulas = construction.counts.parsed(f"{circuit.problem.name}/{construction.name} counts")

@@ -23,11 +23,16 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import sympy
-
-from superpose.theory import FORMULA_FUNCTIONS, MP, SYMBOLS, M, parse_bound
 from superpose.theory.errors import ClaimFileError
+
+if TYPE_CHECKING:
+    import sympy
+
+# SymPy (and the grammar built on it) is imported when a declaration is first parsed, not when
+# one is declared: constructions declare theirs at import, and loading a circuit file must not
+# pay for SymPy
 
 __all__ = ["COUNT_QUANTITIES", "CountFormulas", "FailureBound", "FormulaStep", "Formulas"]
 
@@ -89,10 +94,16 @@ class Formulas:
 
     def asymptotic(self, name: str) -> sympy.Expr:
         """Step ``name`` with m replaced by the regime (a function of m' alone)."""
+        from superpose.theory import M
+
         return self.exprs[name].subs(M, self.regime)
 
 
 def _parse_steps(steps, constants, regime: str, where: str) -> Formulas:
+    import sympy
+
+    from superpose.theory import FORMULA_FUNCTIONS, MP, SYMBOLS, parse_bound
+
     steps = tuple(_as_step(s) for s in steps)
     symbols = {}
     for name in constants:
@@ -172,6 +183,10 @@ class FailureBound:
 
     def parsed(self, where: str) -> tuple[Formulas, Formulas]:
         """(steps, envelope), parsed; ClaimFileError if malformed."""
+        import sympy
+
+        from superpose.theory import M
+
         exact, smooth = _parsed(self, where)
         if "F" not in exact.exprs or "F_env" not in smooth.exprs:
             raise ClaimFileError(f"{where}: a failure bound needs a step named 'F' and an "

@@ -181,15 +181,30 @@ def test_certify_rejects_bad_arguments_in_one_line_with_exit_2(tmp_path, capsys,
 
 def test_every_command_is_a_module_that_adds_its_parser_and_runs_it():
     import argparse
+    import importlib
 
     from superpose.checks.cli._main import _COMMANDS, _parser
 
-    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    sub = next(a for a in _parser([])._actions if isinstance(a, argparse._SubParsersAction))
     assert len(_COMMANDS) == len(sub.choices) == 14
-    for command, (name, parser) in zip(_COMMANDS, sub.choices.items(), strict=True):
-        assert command.__name__ == f"superpose.checks.cli.{name}"
+    for name, (listed, parser) in zip(_COMMANDS, sub.choices.items(), strict=True):
+        command = importlib.import_module(f"superpose.checks.cli.{name}")
+        assert listed == name
         assert {"add_parser", "run"} <= set(command.__all__)
         assert parser.get_default("run") is command.run
+
+
+def test_a_command_loads_only_its_own_module_so_fuzz_never_imports_sympy_or_z3():
+    import subprocess
+    import sys
+
+    code = ("import sys; from superpose.checks.cli._main import _parser; "
+            "p = _parser(['fuzz', 'c.npz']); p.parse_args(['fuzz', 'c.npz']); "
+            "import superpose.circuits.io, superpose.circuits.correctness; "
+            "print(sorted({'sympy', 'z3', 'hypothesis'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_verify_config_is_the_one_both_verify_and_the_pytest_plugin_build():
