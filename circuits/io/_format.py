@@ -84,6 +84,8 @@ def _code_fields(prefix: str, code: SupportCode):
 
 
 _STREAM_CHUNK = 1 << 22
+_STORE_ABOVE = 1 << 20  # bytes of a member written without compression
+_NARROW = (np.int8, np.int16, np.int32, np.int64)
 
 
 def save_circuit(circuit: Circuit, path) -> Path:
@@ -96,18 +98,33 @@ def save_circuit(circuit: Circuit, path) -> Path:
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, array, dtype in _fields(circuit):
-                _write_field(zf, name, np.asarray(array), dtype)
+                array = np.asarray(array)
+                _write_field(zf, name, array, _stored_dtype(array, dtype))
 
     path = write_atomically(path, write, CircuitFormatError)
     return path
 
 
+def _stored_dtype(array: np.ndarray, dtype):
+    """The dtype a field is stored in: ``dtype`` (None: the array's own), except that an
+    integer array (not a scalar) is stored in the narrowest of int8, int16, int32 and int64
+    that holds its values, so a large circuit's indices and weights take 2 to 8 times less
+    room than as int64 (readers convert every integer field to int64, section 1 of
+    paper_notes/format.md)."""
+    if dtype is None or np.dtype(dtype) != np.int64 or array.ndim == 0 or not array.size:
+        return dtype
+    lo, hi = int(array.min()), int(array.max())
+    return next(t for t in _NARROW if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max)
+
+
 def _write_field(zf: zipfile.ZipFile, name: str, array: np.ndarray, dtype) -> None:
     """One ``.npy`` member, as ``np.lib.format.write_array`` of the converted array writes it
     (a version 1.0 header, C order), with the member's size set up front as
-    ``ZipFile.writestr`` does, so the archive's bytes do not depend on the chunking."""
+    ``ZipFile.writestr`` does, so the archive's bytes do not depend on the chunking. A member
+    larger than ``_STORE_ABOVE`` bytes is stored without compression: it is written and read
+    at disk speed (deflating a large circuit took minutes on one core), and its bytes can be
+    memory-mapped."""
     info = zipfile.ZipInfo(name + ".npy", date_time=_EPOCH)
-    info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     stored = np.dtype(dtype) if dtype is not None else array.dtype
     header = io.BytesIO()
@@ -115,6 +132,8 @@ def _write_field(zf: zipfile.ZipFile, name: str, array: np.ndarray, dtype) -> No
         header, {"descr": np.lib.format.dtype_to_descr(stored), "fortran_order": False,
                  "shape": array.shape})
     info.file_size = header.tell() + array.size * stored.itemsize
+    info.compress_type = zipfile.ZIP_STORED if info.file_size > _STORE_ABOVE \
+        else zipfile.ZIP_DEFLATED
     flat = array.reshape(-1)
     with zf.open(info, "w") as member:
         member.write(header.getvalue())

@@ -114,6 +114,58 @@ def test_the_file_is_a_plain_npz_with_the_documented_header(tmp_path):
         assert list(npz.files) == list(circuit_arrays(_sample_circuit()))
 
 
+def test_integer_arrays_are_stored_in_the_narrowest_dtype_and_read_back_as_int64(tmp_path):
+    circuit = built("and2", 200, "random", 0, 2, 1)
+    path = save_circuit(circuit, tmp_path / "c.npz")
+    with np.load(path, allow_pickle=False) as npz:
+        stored = {name: npz[name] for name in npz.files}
+    for name, array in circuit_arrays(circuit).items():
+        if array.dtype == np.int64:
+            assert np.array_equal(stored[name], array), name
+            if array.ndim:
+                fits = [t for t in (np.int8, np.int16, np.int32, np.int64)
+                        if not array.size or (np.iinfo(t).min <= array.min()
+                                              and array.max() <= np.iinfo(t).max)]
+                assert stored[name].dtype == (fits[0] if array.size else np.int64), name
+            else:
+                assert stored[name].dtype == np.int64, name
+    assert stored["layer1_indices"].dtype.itemsize < 8
+    loaded = load_circuit(path)
+    assert all(layer.theta.dtype == np.int64 for layer in loaded.network.layers)
+    assert loaded.network.layers[0].weights.data.dtype == np.int64
+
+
+@pytest.mark.parametrize("limit", [0, 1 << 30])
+def test_members_above_the_size_limit_are_stored_uncompressed_and_read_back_alike(
+        tmp_path, monkeypatch, limit):
+    from superpose.circuits.io import _format
+
+    monkeypatch.setattr(_format, "_STORE_ABOVE", limit)
+    circuit = built("and2", 200, "random", 0, 2, 1)
+    path = save_circuit(circuit, tmp_path / "c.npz")
+    with zipfile.ZipFile(path) as zf:
+        kinds = {info.compress_type for info in zf.infolist()}
+    assert kinds == ({zipfile.ZIP_STORED} if limit == 0 else {zipfile.ZIP_DEFLATED})
+    _assert_same_circuit(circuit, load_circuit(path))
+
+
+def test_a_weight_beyond_int32_keeps_its_value_in_the_file(tmp_path):
+    circuit = _sample_circuit()
+    layer = circuit.network.layers[0]
+    big = layer.weights.copy()
+    big.data[0] = 2 ** 40
+    network = circuits.ThresholdNetwork(circuit.network.input_code,
+                                        (circuits.Layer(big, layer.theta),
+                                         *circuit.network.layers[1:]),
+                                        circuit.network.output_code)
+    heavy = circuits.Circuit(circuit.problem, network, circuit.construction, circuit.sparsity,
+                             circuit.seed)
+    path = save_circuit(heavy, tmp_path / "c.npz")
+    with np.load(path, allow_pickle=False) as npz:
+        assert npz["layer1_data"].dtype == np.int64
+    assert load_circuit(path).network.layers[0].weights.data[0] == 2 ** 40
+
+
 def test_loading_a_missing_file_raises_circuit_format_error(tmp_path):
     _assert_one_line_error(tmp_path / "nothing.npz", match="does not exist")
     _assert_one_line_error(tmp_path)  # a directory is not a circuit file
