@@ -204,11 +204,16 @@ def _scalar_str(data, name, where) -> str:
     return str(value)
 
 
-def _int_array(data, name, where, ndim=1) -> np.ndarray:
+def _int_array(data, name, where, ndim=1, dtype=np.int64) -> np.ndarray:
+    """Field ``name`` as a ``ndim``-d array of ``dtype`` (int64, or int32 for indices below
+    2^31: what SciPy keeps them as, so they are converted once)."""
     value = _get(data, name, where)
     if value.ndim != ndim or (value.size and value.dtype.kind not in "iu"):
         raise CircuitFormatError(f"{where!r}: field {name!r} must be a {ndim}-d integer array")
-    return value.astype(np.int64, copy=False)
+    if dtype != np.int64 and value.size and value.dtype.kind in "iu" \
+            and not (value.min() >= 0 and value.max() < np.iinfo(dtype).max):
+        dtype = np.int64  # out of range: the range check names it
+    return value.astype(dtype, copy=False)
 
 
 class _ProblemFields:
@@ -231,6 +236,10 @@ def _code(data, prefix, n_rows, width, where) -> SupportCode:
     indices = _int_array(data, f"{prefix}_indices", where)
     _check_csr(indptr, indices, n_rows, width, prefix, where)
     return SupportCode(indptr, indices, width)
+
+
+def _index_dtype(shape: np.ndarray):
+    return np.int32 if int(shape[1]) < np.iinfo(np.int32).max else np.int64
 
 
 def _check_csr(indptr, indices, n_rows, n_cols, name, where) -> None:
@@ -278,7 +287,7 @@ def _from_arrays(data: dict, where: str) -> Circuit:
             raise CircuitFormatError(f"{where!r}: layer{l}_shape must be (d_{l} >= 1, "
                                      f"d_{l - 1}={prev})")
         indptr = _int_array(data, f"layer{l}_indptr", where)
-        indices = _int_array(data, f"layer{l}_indices", where)
+        indices = _int_array(data, f"layer{l}_indices", where, dtype=_index_dtype(shape))
         values = _int_array(data, f"layer{l}_data", where)
         _check_csr(indptr, indices, int(shape[0]), int(shape[1]), f"layer{l}", where)
         if len(values) != len(indices):
