@@ -670,7 +670,9 @@ def test_weight_lookups_split_into_blocks_of_units_give_the_same_sums(net, s, li
     # keys (u - u_lo) d_0 + p must stay below 2^31; a tiny limit forces many blocks of units
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(EventEvaluator.__init__.__globals__, "_KEY_LIMIT", limit)
+        patch.setitem(EventEvaluator.__init__.__globals__, "LAZY_RATIO", 2 ** 62)  # build now
         evaluator = _events(net, sparsity=s, max_work=8, max_dense_lookup=0)
+        evaluator._lookup(np.zeros(1, np.int64), np.zeros(1, np.int64))
     d1, d0 = net.widths[1], net.widths[0]
     assert len(evaluator._lookup.blocks) == -(-d1 // max(1, limit // d0))
     batch = _all_inputs(net.m, s)
@@ -694,6 +696,27 @@ def test_weight_lookups_read_the_same_weights_dense_or_by_binary_search(seed, d,
     assert by_copy.dense is not None and by_search.dense is None
     assert by_copy(units, p).tolist() == dense[units, p].tolist()
     assert by_search(units, p).tolist() == dense[units, p].tolist()
+
+
+@examples(40)
+@given(seed=seeds, d=st.integers(1, 30), d0=st.integers(1, 30),
+       density=st.floats(0.0, 1.0), scale=st.sampled_from([1, 100, 2 ** 40]),
+       batches=st.lists(st.integers(0, 60), min_size=1, max_size=6))
+def test_a_lazy_weight_lookup_bisects_rows_until_its_budget_then_reads_its_copy_alike(
+        seed, d, d0, density, scale, batches):
+    rng = np.random.default_rng(seed)
+    dense = (rng.integers(-3, 4, (d, d0)) * (rng.random((d, d0)) < density)) * scale
+    w = sp.csr_matrix(dense.astype(np.int64))
+    with pytest.MonkeyPatch.context() as patch:  # a budget of d d_0 / 4 pairs
+        patch.setitem(WeightLookup.__init__.__globals__, "LAZY_RATIO", 4)
+        lookup = WeightLookup(np, w, lazy=True)
+    asked = 0
+    for size in batches:
+        units, p = rng.integers(0, d, size), rng.integers(0, d0, size)
+        assert lookup(units, p).tolist() == dense[units, p].tolist()
+        asked += size
+        built = lookup.dense is not None or lookup.keys is not None
+        assert built == (asked > d * d0 // 4)
 
 
 def test_a_weight_lookup_keeps_a_mostly_empty_layer_sparse():
