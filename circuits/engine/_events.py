@@ -372,7 +372,7 @@ class EventEvaluator:
         self._buffer = None
         self.m, self.m_prime = network.m, network.m_prime
         self.input_width = int(network.input_code.width)
-        self._table = self._lookup = self._first_fan = None
+        self._table = self._lookup = self._host_lookup = self._first_fan = None
         # the weights, not the network: the cache is keyed weakly by the network object
         self._weights, self._lookups = [layer.weights for layer in network.layers], {}
         self.table_seconds = 0.0
@@ -438,10 +438,11 @@ class EventEvaluator:
         bits, width = self._table.gain_bits, layer.width
         self._table.packed = None
         if (width << bits) < 2 ** 62:
-            packed = (table.units.astype(np.int64) << bits) | table.gains.astype(np.int64)
-            self._table.packed = xp.asarray(
-                packed.astype(np.int32 if (width << bits) < 2 ** 31 else np.int64))
-        self._lookup = WeightLookup(xp, layer.weights, self.options.max_dense_lookup, lazy=True)
+            kind = np.int32 if (width << bits) < 2 ** 31 else np.int64  # holds every packing
+            self._table.packed = xp.asarray((table.units.astype(kind) << bits)
+                                            | table.gains.astype(kind))
+        self._lookup = self._host_lookup if xp is np and self._host_lookup is not None \
+            else WeightLookup(xp, layer.weights, self.options.max_dense_lookup, lazy=True)
         self._table.fanout = xp.asarray(fanout)
         self._table.summable = xp.asarray(summable)
         self._table.support_len = xp.asarray(np.diff(code.indptr).astype(np.int64))
@@ -470,7 +471,9 @@ class EventEvaluator:
                     or summable is None or summable.shape != (d,) or summable.dtype != bool \
                     or not np.array_equal(summable, table.off & ~_negative_rows(layer.weights)):
                 raise InvalidArgument("its fan-out counts or summable flags do not fit")
-            _spot_check(table, layer.weights, code)
+            self._host_lookup = WeightLookup(np, layer.weights, self.options.max_dense_lookup,
+                                             lazy=True)
+            _spot_check(table, self._host_lookup, code)
         except InvalidArgument as bad:
             self._cache.reject(self._cache_kind(), self.sparsity, str(bad))
             return None, None, None
@@ -948,11 +951,12 @@ def _negative_rows(w: sp.csr_matrix) -> np.ndarray:
 SPOT_CHECKS = 4096
 
 
-def _spot_check(table: FirstLayerGains, weights: sp.csr_matrix, code) -> None:
+def _spot_check(table: FirstLayerGains, lookup: WeightLookup, code) -> None:
     """Recompute ``SPOT_CHECKS`` stored entries of a gain table read from the cache (spread
     evenly over the table) from the layer's own weights: G_u(f), the sum over P_f of W+[u, p]
-    (W- for a unit on at baseline). A table of another circuit, stored under this file's key,
-    fails here; InvalidArgument names the first entry that disagrees."""
+    (W- for a unit on at baseline), the weights read through ``lookup`` (a NumPy
+    :class:`WeightLookup` of the layer). A table of another circuit, stored under this file's
+    key, fails here; InvalidArgument names the first entry that disagrees."""
     n = table.units.size
     if not n:
         return
@@ -963,7 +967,7 @@ def _spot_check(table: FirstLayerGains, weights: sp.csr_matrix, code) -> None:
     # a unit repeated in a support counts once (as in the table's build)
     key = np.unique(owner * code.width + code.indices[pos])
     owner, support = key // code.width, key % code.width
-    w = np.asarray(weights[unit[owner], support]).ravel().astype(np.int64)
+    w = lookup(unit[owner], support)
     sign = np.where(table.off[unit], 1, -1)[owner]
     gains = np.bincount(owner, weights=np.maximum(sign * w, 0), minlength=at.size)
     bad = np.flatnonzero(gains != table.gains[at])
