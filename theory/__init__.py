@@ -22,24 +22,34 @@ _HOMES = {
     "superpose.theory.errors": ("CircuitFormatError", "ClaimFileError", "InvalidArgument",
                                 "MissingExtra", "SuperposeError"),
 }
-_HOME = {name: module for module, names in _HOMES.items() for name in names}
-
 __all__ = [
     "Bound", "CLAIMS", "Claim", "ClaimFileError", "ClaimSpec", "CircuitFormatError", "Evidence",
     "FORMULA_FUNCTIONS", "InvalidArgument", "Kind", "M", "MP", "MissingExtra", "RatioLimit", "S",
     "SYMBOLS", "Step", "SuperposeError", "Verdict",
     "claim_by_id", "combine", "derivations", "is_big_o", "is_big_omega", "is_theta",
-    "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation", "run_within",
+    "lazy_exports", "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation",
+    "run_within",
 ]
 
 
-def __getattr__(name: str):
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
+def lazy_exports(namespace: dict, homes: dict[str, tuple[str, ...]]):
+    """(``__getattr__``, ``__dir__``) for a package whose public names live in the modules
+    ``homes`` maps to them: a name is imported from its module on first use and kept in
+    ``namespace`` (the package's ``globals()``, holding its ``__all__``), as PEP 562 allows.
+    Importing the package itself then imports none of them (superpose.theory defers SymPy so)."""
+    home = {name: module for module, names in homes.items() for name in names}
+
+    def __getattr__(name: str):
+        if name not in home:
+            raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(home[name]), name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(namespace) | set(namespace["__all__"]))
+
+    return __getattr__, __dir__
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _HOMES)

@@ -7,7 +7,7 @@ sizes and constants, and decides their asymptotics by limits (``class_decision``
 ``failure_decision``). Pure SymPy: counts come in as plain integers.
 """
 
-import importlib
+from superpose.theory import lazy_exports
 
 # loaded on first use (PEP 562): the declarations (_declare) are pure data, and a construction
 # declares its formulas at import, so deciding and evaluating them (SymPy) waits until asked
@@ -19,7 +19,6 @@ _HOMES = {
                                                 "FailureBound", "FormulaStep", "Formulas"),
     "superpose.theory.constructions._evaluate": ("StepCheck", "check_counts", "value_at"),
 }
-_HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "COUNT_QUANTITIES", "ClassDecision", "CountFormulas", "FailureBound", "FailureDecision",
@@ -27,14 +26,4 @@ __all__ = [
     "exponent_terms", "failure_decision", "smooth_upper", "value_at",
 ]
 
-
-def __getattr__(name: str):
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOME[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _HOMES)
