@@ -210,7 +210,11 @@ def _int_array(data, name, where, ndim=1, dtype=np.int64) -> np.ndarray:
     value = _get(data, name, where)
     if value.ndim != ndim or (value.size and value.dtype.kind not in "iu"):
         raise CircuitFormatError(f"{where!r}: field {name!r} must be a {ndim}-d integer array")
-    if dtype != np.int64 and value.size and value.dtype.kind in "iu" \
+    if value.size and value.dtype == np.uint64 and value.max() > np.iinfo(np.int64).max:
+        raise CircuitFormatError(f"{where!r}: field {name!r} holds {int(value.max())}, above "
+                                 f"2^63 - 1, the largest integer the format allows; rebuild "
+                                 "the file with values in the int64 range")
+    if dtype != np.int64 and value.size \
             and not (value.min() >= 0 and value.max() < np.iinfo(dtype).max):
         dtype = np.int64  # out of range: the range check names it
     return value.astype(dtype, copy=False)

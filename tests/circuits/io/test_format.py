@@ -166,6 +166,15 @@ def test_a_weight_beyond_int32_keeps_its_value_in_the_file(tmp_path):
     assert load_circuit(path).network.layers[0].weights.data[0] == 2 ** 40
 
 
+def test_a_uint64_value_above_the_int64_range_is_refused_not_wrapped(tmp_path):
+    fields = circuit_arrays(_sample_circuit())
+    fields["layer1_data"] = fields["layer1_data"].astype(np.uint64)
+    fields["layer1_data"][0] = 2 ** 63 + 5
+    _write(tmp_path / "c.npz", fields)
+    _assert_one_line_error(tmp_path / "c.npz",
+                           match="field 'layer1_data' holds 9223372036854775813, above 2^63 - 1")
+
+
 def test_loading_a_missing_file_raises_circuit_format_error(tmp_path):
     _assert_one_line_error(tmp_path / "nothing.npz", match="does not exist")
     _assert_one_line_error(tmp_path)  # a directory is not a circuit file
