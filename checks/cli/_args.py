@@ -17,8 +17,8 @@ from pathlib import Path
 
 __all__ = ["MIN_M_PRIME", "NO_REPAIR_HELP", "PROBLEM_HELP", "Parser", "add_file", "add_int",
            "add_json", "add_no_repair", "add_problem", "add_quiet", "add_seeds", "check_sweep",
-           "check_writable", "constant_override", "index_list", "integer", "positive_float",
-           "problem_constant", "shard", "sweep_settings", "verify_config"]
+           "check_not_an_input", "check_writable", "constant_override", "index_list", "integer",
+           "positive_float", "problem_constant", "shard", "sweep_settings", "verify_config"]
 
 PROBLEM_HELP = ("a registered problem: and2, perm, represent, or one a package adds "
                 "('superpose problems' lists them)")
@@ -182,6 +182,26 @@ def check_writable(flag: str, path: Path, name_a_file: str = "name a file") -> N
                               "exist; create it or choose another path")
     if not os.access(path if path.exists() else parent, os.W_OK):
         raise InvalidArgument(f"{flag} {str(path)!r} is not writable; choose a writable file")
+
+
+def check_not_an_input(flag: str, output: Path, others: dict[str, Path | None]) -> None:
+    """Refuse an output ``path`` (given as ``flag``) that names the same file as another path
+    of the command (``others``: option -> path, None when not given): writing it would replace
+    that input (or the other output) with something else."""
+    from superpose.theory.errors import InvalidArgument
+
+    for name, other in others.items():
+        if other is not None and _same_file(output, other):
+            raise InvalidArgument(f"{flag} {str(output)!r} is the same file as {name} "
+                                  f"{str(other)!r}; writing it would replace that file, so "
+                                  "choose another output path")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist yet: the same name is the same file
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
 def verify_config(*, settings=None, max_m_prime: int | None = None,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from superpose.checks.cli._args import add_file, add_int, add_json
+from superpose.checks.cli._args import add_file, add_int, add_json, check_not_an_input
 from superpose.checks.exit_codes import EXIT_OK, EXIT_REFUTED
 from superpose.circuits import load_circuit
 from superpose.circuits.io import (
@@ -58,6 +58,7 @@ def _check(circuit, path: Path, fmt: str, samples: int, seed: int) -> dict:
 
 def run(args) -> int:
     check_int("check", args.check, minimum=0, fix="use 0 to skip the check")
+    check_not_an_input("-o", args.output, {"FILE": args.file})
     circuit = load_circuit(args.file)
     plan = save_export(circuit, args.output, args.format)
     info = {"file": str(args.output), "format": args.format, **plan.as_dict(),

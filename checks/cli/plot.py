@@ -20,6 +20,7 @@ from superpose.checks.cli._args import (
     add_no_repair,
     add_quiet,
     add_seeds,
+    check_not_an_input,
     check_sweep,
     check_writable,
     sweep_settings,
@@ -83,6 +84,7 @@ def run(args) -> int:
     check_writable("-o", args.output)
     if args.data is not None:
         check_writable("--data", args.data)
+        check_not_an_input("-o", args.output, {"--data": args.data})
     require("matplotlib", "plot", "superpose plot")
     check_sweep(args, "a plot measures")
     if args.sparsity is not None:

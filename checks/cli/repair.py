@@ -10,7 +10,13 @@ import json
 from pathlib import Path
 
 from superpose.checks.certification import MAX_VETOES, Repair, repair
-from superpose.checks.cli._args import add_file, add_int, add_json, positive_float
+from superpose.checks.cli._args import (
+    add_file,
+    add_int,
+    add_json,
+    check_not_an_input,
+    positive_float,
+)
 from superpose.checks.exit_codes import exit_for
 from superpose.circuits import Circuit, load_circuit, save_circuit
 from superpose.theory import Verdict
@@ -48,6 +54,7 @@ def describe(outcome: Repair, output: Path) -> str:
 
 
 def run(args) -> int:
+    check_not_an_input("-o", args.output, {"FILE": args.file})
     outcome = repair_and_save(load_circuit(args.file), args.output, args.timeout,
                               args.max_vetoes)
     if args.json:

@@ -19,6 +19,7 @@ from superpose.checks.cli._args import (
     add_no_repair,
     add_quiet,
     add_seeds,
+    check_not_an_input,
     check_sweep,
     check_writable,
     integer,
@@ -37,6 +38,7 @@ from superpose.checks.report import (
 )
 from superpose.checks.sweep import SweepSettings
 from superpose.checks.verification import verify
+from superpose.circuits.io import write_text_atomically
 from superpose.circuits.validate import check_int
 from superpose.theory import load_claim_file
 from superpose.theory.errors import InvalidArgument
@@ -113,6 +115,7 @@ def run(args) -> int:
     fmt = "json" if args.json else args.report
     if args.output is not None:
         check_writable("-o", args.output, "name a file to write the report to")
+        check_not_an_input("-o", args.output, {"--claims": args.claims})
     specs = tuple(load_claim_file(args.claims)) if args.claims else ()
     with steps("verify: measuring", None, "circuit", args.quiet) as step:
         report = verify(config, progress=step, claim_specs=specs)
@@ -124,11 +127,7 @@ def run(args) -> int:
     else:
         if fmt is not None:  # the file gets the report, the terminal the usual table
             print(render_text(report, args.verbose))
-        try:
-            args.output.write_text(text if text.endswith("\n") else text + "\n",
-                                   encoding="utf-8")
-        except OSError as exc:
-            raise InvalidArgument(f"cannot write the report to {str(args.output)!r}: "
-                                  f"{exc.strerror}; choose a writable file") from None
+        write_text_atomically(args.output, text if text.endswith("\n") else text + "\n",
+                              InvalidArgument)
         print(f"wrote the {fmt or 'text'} report to {args.output}", file=sys.stderr)
     return report.exit_code(args.strict)

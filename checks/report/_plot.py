@@ -35,7 +35,7 @@ import sympy
 
 from superpose import circuits
 from superpose.checks.sweep import Measurement, geometric_sizes, slope
-from superpose.circuits.io import require
+from superpose.circuits.io import require, write_atomically, write_text_atomically
 from superpose.theory import CLAIMS, MP, Bound, parse_bound
 from superpose.theory.errors import InvalidArgument
 
@@ -276,11 +276,7 @@ def plot_data(measurements: list[Measurement], claims=None, settings: dict | Non
 
 def write_data(data: PlotData, path: Path) -> None:
     """The plotted numbers as JSON (``--data``)."""
-    try:
-        Path(path).write_text(json.dumps(data.as_dict(), indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InvalidArgument(f"cannot write --data {str(path)!r}: {exc.strerror}; choose a "
-                              "writable file") from None
+    write_text_atomically(path, json.dumps(data.as_dict(), indent=2) + "\n", InvalidArgument)
 
 
 _MARKERS = "os^vDPX*"
@@ -346,8 +342,5 @@ def draw(data: PlotData, path: Path) -> None:
     fig.suptitle(f"{head}\n{FIT_NOTE}", fontsize=9, y=1 - 0.15 / height, va="top")
     metadata = {"svg": {"Date": None}, "png": {}}[fmt]
     with mpl.rc_context({"svg.hashsalt": "superpose", "svg.fonttype": "path"}):
-        try:
-            fig.savefig(path, format=fmt, metadata=metadata)
-        except OSError as exc:
-            raise InvalidArgument(f"cannot write the plot to {str(path)!r}: {exc.strerror}; "
-                                  "choose a writable file") from None
+        write_atomically(path, lambda fh: fig.savefig(fh, format=fmt, metadata=metadata),
+                         InvalidArgument)

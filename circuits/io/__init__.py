@@ -1,6 +1,7 @@
 """Circuits on disk and beyond: the ``superpose-circuit`` file format, atomic writes, export to
 ONNX and torch, and the optional dependencies they need."""
 
+from superpose.circuits.io._atomic import write_atomically, write_text_atomically
 from superpose.circuits.io._export import (
     EXPORT_FORMATS,
     MAX_DENSE_WEIGHTS,
@@ -44,4 +45,6 @@ __all__ = [
     "save_circuit",
     "save_export",
     "VERSION",
+    "write_atomically",
+    "write_text_atomically",
 ]

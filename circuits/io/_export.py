@@ -194,13 +194,12 @@ def save_export(circuit: Circuit, path, fmt: str) -> ExportPlan:
     plan = export_plan(circuit.network)
     meta = _metadata(circuit, plan)
 
-    def write(tmp: Path) -> None:
+    def write(fh) -> None:
         if fmt == "onnx":
-            tmp.write_bytes(_onnx_model(lib, plan, meta).SerializeToString())
-        else:
-            with open(tmp, "wb") as f:  # a file object: torch warns on a path not ending .pt2
-                lib.export.save(_torch_program(lib, plan), f,
-                                extra_files={"superpose.json": json.dumps(meta, sort_keys=True)})
+            fh.write(_onnx_model(lib, plan, meta).SerializeToString())
+        else:  # a file object: torch warns on a path not ending .pt2
+            lib.export.save(_torch_program(lib, plan), fh,
+                            extra_files={"superpose.json": json.dumps(meta, sort_keys=True)})
 
     write_atomically(path, write, InvalidArgument)
     return plan

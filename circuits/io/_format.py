@@ -93,10 +93,11 @@ def save_circuit(circuit: Circuit, path) -> Path:
 
     Each field is streamed into the zip archive, a large one converted to the stored dtype
     chunk by chunk, so writing needs little memory beyond the circuit itself. The archive is
-    written next to ``path`` and renamed into place, so a failed write leaves no partial file.
+    written to a new temporary file next to ``path`` and renamed into place
+    (:func:`write_atomically`), so a failed write leaves no partial file.
     """
-    def write(tmp: Path) -> None:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    def write(fh) -> None:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, array, dtype in _fields(circuit):
                 array = np.asarray(array)
                 _write_field(zf, name, array, _stored_dtype(array, dtype))

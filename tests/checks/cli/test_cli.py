@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from superpose.checks.cli import main
-from superpose.circuits import load_circuit
+from superpose.circuits import load_circuit, save_circuit
 from tests.cli import run
+from tests.strategies import built
 
 
 def test_build_writes_a_file_whose_counts_match_the_report(tmp_path, capsys):
@@ -221,3 +222,22 @@ def test_verify_config_is_the_one_both_verify_and_the_pytest_plugin_build():
     capped = verify_config(max_m_prime=500, sparsities=None, cap_every_size=True)
     assert (capped.max_m_prime_s3, capped.max_m_prime_represent) == (500, 500)
     assert capped.sparsities == VerifyConfig().sparsities and capped.problems is None
+
+
+@pytest.mark.parametrize("argv", [
+    ("export", "{f}", "--format", "onnx", "-o", "{f}"),
+    ("repair", "{f}", "-o", "{f}"),
+    ("plot", "-o", "{d}/same.svg", "--data", "{d}/same.svg"),
+    ("verify", "--claims", "{c}", "-o", "{c}"),
+])
+def test_an_output_path_that_is_one_of_the_commands_inputs_is_refused(capsys, tmp_path, argv):
+    circuit = tmp_path / "c.npz"
+    save_circuit(built("and2", 100, "random", 0, 2, 1), circuit)
+    claims = tmp_path / "claims.toml"
+    claims.write_text("# none\n")
+    before = circuit.read_bytes(), claims.read_bytes()
+    args = [a.format(f=circuit, d=tmp_path, c=claims) for a in argv]
+    code, _, err = run(capsys, *args)
+    assert code == 2 and "is the same file as" in err and err.count("\n") == 1
+    assert (circuit.read_bytes(), claims.read_bytes()) == before
+    assert not (tmp_path / "same.svg").exists()

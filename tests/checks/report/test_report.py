@@ -278,12 +278,13 @@ def test_an_unwritable_report_path_is_one_line_exit_2_before_verify_runs(
 
 def test_a_report_that_fails_to_write_after_the_run_is_one_line_exit_2(
         cli_with, capsys, tmp_path, monkeypatch):
-    def refuse(self, *args, **kwargs):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr("pathlib.Path.write_text", refuse)
+    monkeypatch.setattr("os.replace", refuse)  # the report is written, its rename refused
     code, _, err = run(capsys, "verify", "--report", "junit", "-o", str(tmp_path / "r.xml"))
     assert code == 2 and "Permission denied" in err and "r.xml" in err
     assert len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # its temporary file is gone too
 
 
 def test_json_and_another_report_format_exclude_each_other(cli_with, capsys):
