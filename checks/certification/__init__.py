@@ -2,6 +2,7 @@
 repair by vetoes, each kept circuit certified."""
 
 from superpose.checks.certification._certify import METHODS, Certificate, certify
+from superpose.checks.certification._merge import SPOT_INPUTS, MergeAudit, audited_merge
 from superpose.checks.certification._repair import MAX_VETOES, Repair, repair
 from superpose.checks.certification._shard import (
     certificate_from_dict,
@@ -11,14 +12,17 @@ from superpose.checks.certification._shard import (
 )
 
 __all__ = [
+    "audited_merge",
     "Certificate",
     "certificate_from_dict",
     "certify",
     "certify_in_processes",
     "MAX_VETOES",
     "merge_shards",
+    "MergeAudit",
     "METHODS",
     "parse_shard",
     "Repair",
     "repair",
+    "SPOT_INPUTS",
 ]

@@ -12,21 +12,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 import shlex
+import stat
 import time
 from pathlib import Path
 
 from superpose.checks.certification import (
     METHODS,
+    audited_merge,
     certificate_from_dict,
     certify,
     certify_in_processes,
-    merge_shards,
 )
-from superpose.checks.cli._args import add_file, add_int, add_json, add_quiet, positive_float, shard
+from superpose.checks.cli._args import (
+    add_file,
+    add_int,
+    add_json,
+    add_quiet,
+    integer,
+    positive_float,
+    shard,
+)
 from superpose.checks.cli._progress import counter
 from superpose.checks.exit_codes import exit_for
-from superpose.circuits import load_circuit, replays
+from superpose.circuits import load_circuit
 from superpose.circuits.validate import check_int
 from superpose.theory import Verdict
 from superpose.theory.errors import InvalidArgument
@@ -48,7 +59,11 @@ def add_parser(sub) -> None:
                         "--merge")
     add_int(p, "--jobs", metavar="N", help="run N shards in a process pool and merge them")
     p.add_argument("--merge", type=Path, nargs="+", metavar="SHARD_JSON",
-                   help="merge the --json outputs of shards 0..N-1 of FILE into one verdict")
+                   help="merge the --json outputs of shards 0..N-1 of FILE into one verdict "
+                        "(every counterexample replayed, every shard checked against FILE "
+                        "and spot-checked)")
+    p.add_argument("--merge-seed", type=integer("merge_seed", minimum=0), metavar="N",
+                   help="seed of the merge's spot checks (default: a fresh one, printed)")
     add_json(p)
     add_quiet(p)
     p.set_defaults(run=run)
@@ -60,12 +75,14 @@ def run(args) -> int:
     digest = _sha256(args.file)
     if sum(x is not None for x in (args.shard, args.jobs, args.merge)) > 1:
         raise InvalidArgument("--shard, --jobs and --merge exclude each other; use one")
+    audit = None
+    if args.merge_seed is not None and args.merge is None:
+        raise InvalidArgument("--merge-seed seeds the spot checks of --merge; use it with "
+                              "--merge")
     if args.merge is not None:
-        cert = merge_shards([_shard_certificate(path, digest) for path in args.merge])
-        if cert.counterexample is not None and not replays(circuit, cert.counterexample):
-            raise InvalidArgument(f"the merged counterexample {list(cert.counterexample.active)} "
-                                  f"does not replay against {args.file}; were the shards run "
-                                  "on this file?")
+        seed = args.merge_seed if args.merge_seed is not None else secrets.randbits(32)
+        cert, audit = audited_merge(circuit, [_shard_certificate(p, digest) for p in args.merge],
+                                    seed)
     elif args.jobs is not None:
         check_int("jobs", args.jobs, minimum=1, fix="run at least one shard")
         cert = certify_in_processes(args.file, args.jobs, args.sparsity, args.timeout,
@@ -80,13 +97,27 @@ def run(args) -> int:
               + (f" --shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""))
     # the certificate's seconds are the decision's; this adds reading and checking the file
     total = time.perf_counter() - start
+    if audit is not None:
+        replay += " --merge " + " ".join(shlex.quote(str(p)) for p in args.merge) \
+            + f" --merge-seed {audit.seed}"
     if args.json:
         print(json.dumps(cert.as_dict() | {"file": str(args.file), "file_sha256": digest,
                                            "replay": replay,
-                                           "seconds_with_load": round(total, 3)}, indent=2))
+                                           "seconds_with_load": round(total, 3)}
+                         | ({"merge": audit.as_dict()} if audit else {}), indent=2))
     else:
         _print(cert, args, replay, total)
+        if audit is not None:
+            _print_audit(audit)
     return exit_for([cert.verdict])
+
+
+def _print_audit(audit) -> None:
+    """What the merge checked itself (checks.certification.audited_merge)."""
+    spots = sum(audit.spot_checked.values())
+    print(f"  merge: {audit.replayed} counterexample(s) replayed ({audit.genuine} real), "
+          f"{spots} input(s) of {len(audit.spot_checked)} PROVED shard(s) spot-checked "
+          f"(seed {audit.seed}: --merge-seed {audit.seed} repeats them)")
 
 
 def _print(cert, args, replay: str, total: float) -> None:
@@ -121,6 +152,9 @@ def _print(cert, args, replay: str, total: float) -> None:
               f"  rerun with a longer --timeout: {replay}")
 
 
+_MAX_SHARD_BYTES = 1 << 24
+
+
 def _sha256(path: Path) -> str:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -129,9 +163,17 @@ def _sha256(path: Path) -> str:
 
 
 def _shard_certificate(path: Path, digest: str):
-    """One shard's --json output, checked to be about the file being merged."""
+    """One shard's --json output, checked to be about the file being merged (a regular file
+    of at most ``_MAX_SHARD_BYTES``: never a device, a FIFO or a huge file)."""
     try:
-        doc = json.loads(Path(path).read_text())
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_SHARD_BYTES:
+                raise InvalidArgument(f"shard file {str(path)!r} must be a regular file of at "
+                                      f"most {_MAX_SHARD_BYTES} bytes; pass the --json output "
+                                      "of 'superpose certify FILE --shard i/n'")
+            doc = json.loads(fh.read(_MAX_SHARD_BYTES + 1))
     except (OSError, ValueError) as exc:
         raise InvalidArgument(f"shard file {str(path)!r} is not readable JSON ({exc}); pass the "
                               "--json output of 'superpose certify FILE --shard i/n'") from None
