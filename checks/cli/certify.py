@@ -84,7 +84,11 @@ def run(args) -> int:
         cert, audit = audited_merge(circuit, [_shard_certificate(p, digest) for p in args.merge],
                                     seed)
     elif args.jobs is not None:
-        check_int("jobs", args.jobs, minimum=1, fix="run at least one shard")
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else os.cpu_count() or 1
+        check_int("jobs", args.jobs, minimum=1, maximum=cores,
+                  fix=f"this machine has {cores} core(s) for it; for more shards use "
+                      "--shard i/n on several machines and --merge")
         cert = certify_in_processes(args.file, args.jobs, args.sparsity, args.timeout,
                                     args.method)
     else:

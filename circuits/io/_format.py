@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -162,26 +164,88 @@ def load_circuit_and_digest(path) -> tuple[Circuit, str]:
 
 
 def _check_exists(path: Path) -> None:
-    if not path.is_file():
+    """A regular file at ``path``, or one line saying what is there instead."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
         raise CircuitFormatError(f"circuit file {str(path)!r} does not exist; "
-                                 "write one with 'superpose build'")
+                                 "write one with 'superpose build'") from None
+    except OSError as exc:  # a link loop, a name too long, no permission
+        raise CircuitFormatError(f"circuit file {str(path)!r} cannot be read "
+                                 f"({exc.strerror}); name a readable circuit file") from None
+    if stat.S_ISDIR(mode):
+        raise CircuitFormatError(f"circuit file {str(path)!r} is a directory; name a circuit "
+                                 "file")
+    if not stat.S_ISREG(mode):
+        raise CircuitFormatError(f"circuit file {str(path)!r} is not a regular file (a FIFO, "
+                                 "a device or a socket); name a circuit file")
 
 
 def _load(path: Path, source) -> Circuit:
     _check_exists(path)
     try:
-        with np.load(source, allow_pickle=False) as npz:
-            data = {name: npz[name] for name in npz.files}
+        npz = np.load(source, allow_pickle=False)
     except Exception as exc:  # numpy raises many types for a damaged archive
-        raise CircuitFormatError(f"{str(path)!r} is not a readable .npz circuit file "
-                                 f"({type(exc).__name__}); rebuild it with 'superpose build'"
-                                 ) from None
+        raise _unreadable(path, exc) from None
+    with npz:
+        try:
+            return _from_arrays(_Members(npz, path), str(path))
+        except CircuitFormatError:
+            raise
+        except (SuperposeError, ValueError, TypeError, IndexError, KeyError,
+                OverflowError) as exc:
+            raise CircuitFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
+
+
+def _unreadable(path: Path, exc: BaseException) -> CircuitFormatError:
+    return CircuitFormatError(f"{str(path)!r} is not a readable .npz circuit file "
+                              f"({type(exc).__name__}); rebuild it with 'superpose build'")
+
+
+class _Members:
+    """The archive's members, each read when a field asks for it (a member no field names,
+    however large, is never decompressed), after its declared size (the zip header's, which
+    zipfile never reads past) is checked against the memory still available."""
+
+    def __init__(self, npz, path: Path):
+        self._npz, self._path = npz, path
+        self._names = set(npz.files)
+        self._budget = _available_memory()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        try:
+            size = self._npz.zip.getinfo(name + ".npy").file_size
+        except KeyError:
+            raise KeyError(name) from None
+        if size > self._budget:
+            raise CircuitFormatError(
+                f"{str(self._path)!r}: field {name!r} holds {size} bytes uncompressed, more "
+                f"than the {self._budget} bytes of memory left; use a machine with more "
+                "memory or a smaller circuit")
+        self._budget -= size
+        try:
+            return self._npz[name]
+        except Exception as exc:  # a damaged member
+            raise _unreadable(self._path, exc) from None
+
+
+def _available_memory() -> int:
+    """Bytes of memory available to this process (Linux's MemAvailable; else the physical
+    memory; else no limit)."""
     try:
-        return _from_arrays(data, str(path))
-    except CircuitFormatError:
-        raise
-    except (SuperposeError, ValueError, TypeError, IndexError, KeyError, OverflowError) as exc:
-        raise CircuitFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return 2 ** 63
 
 
 def _get(data, name, where):

@@ -23,6 +23,10 @@ __all__ = ["Construction", "CONSTRUCTIONS", "FAMILIES", "build", "construct", "f
            "make_problem"]
 
 
+#: the largest seed a circuit can record (its file stores seeds as int64)
+SEED_MAX = 2 ** 63 - 1
+
+
 def make_problem(problem: str, m_prime: int, family: str | None = None,
                  instance_seed: int = 0) -> Problem:
     """The problem instance of ``family`` (default: the first listed) with m' outputs, drawn
@@ -31,7 +35,8 @@ def make_problem(problem: str, m_prime: int, family: str | None = None,
     family = family or spec.default_family
     check_choice("family", family, tuple(spec.families))
     m_prime = check_int("m_prime", m_prime, minimum=1, fix="build at least one output")
-    instance_seed = check_int("instance_seed", instance_seed, minimum=0)
+    instance_seed = check_int("instance_seed", instance_seed, minimum=0, maximum=SEED_MAX,
+                              fix="a circuit file stores it as int64")
     instance = spec.families[family](m_prime, np.random.default_rng(instance_seed))
     if not isinstance(instance, spec.problem_type) or instance.name != spec.name:
         raise InvalidArgument(f"family {family!r} of {spec.name} ({spec.provider}) returned "
@@ -63,7 +68,8 @@ def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
     With ``check_formulas`` (the default) a count above the construction's declared count
     formula raises CountAboveFormula (the circuit is named, with its replay line)."""
     sparsity = check_sparsity(sparsity, problem.m)
-    seed = check_int("seed", seed, minimum=0)
+    seed = check_int("seed", seed, minimum=0, maximum=SEED_MAX,
+                     fix="a circuit file stores it as int64")
     chosen = find_construction(problem.name, construction)
     rngs = tuple(seeded_rng(seed, stream) for stream in range(3))
     if chosen.constants is None:

@@ -175,6 +175,39 @@ def test_a_uint64_value_above_the_int64_range_is_refused_not_wrapped(tmp_path):
                            match="field 'layer1_data' holds 9223372036854775813, above 2^63 - 1")
 
 
+def test_a_member_no_field_names_is_never_read(tmp_path):
+    path = save_circuit(_sample_circuit(), tmp_path / "c.npz")
+    with zipfile.ZipFile(path, "a") as zf:  # an extra member whose bytes are not even .npy
+        zf.writestr("junk.npy", b"\x00" * 4096)
+    _assert_same_circuit(_sample_circuit(), load_circuit(path))
+
+
+def test_a_field_larger_than_the_memory_left_is_refused_before_it_is_read(tmp_path,
+                                                                          monkeypatch):
+    from superpose.circuits.io import _format
+
+    path = save_circuit(_sample_circuit(), tmp_path / "c.npz")
+    monkeypatch.setattr(_format, "_available_memory", lambda: 2000)
+    message = _assert_one_line_error(path, match="bytes of memory left")
+    assert "holds" in message and "field" in message
+
+
+@pytest.mark.parametrize("kind, words", [("directory", "is a directory"),
+                                         ("fifo", "is not a regular file"),
+                                         ("loop", "cannot be read")])
+def test_what_stands_at_the_path_instead_of_a_file_is_named(tmp_path, kind, words):
+    import os
+
+    path = tmp_path / "c.npz"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(tmp_path / "c.npz")
+    _assert_one_line_error(path, match=words)
+
+
 def test_loading_a_missing_file_raises_circuit_format_error(tmp_path):
     _assert_one_line_error(tmp_path / "nothing.npz", match="does not exist")
     _assert_one_line_error(tmp_path)  # a directory is not a circuit file

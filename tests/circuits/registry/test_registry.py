@@ -254,3 +254,12 @@ def test_a_spec_is_checked_before_it_is_registered():
     assert "lower-case" in superpose.circuits.registry._spec.check_spec(
         ProblemSpec("Bad Name", "", And2, spec.families, spec.constructions), set(), set())
     assert isinstance(Permutation(np.arange(3)).sources(), np.ndarray)
+
+
+@pytest.mark.parametrize("seeds", [{"seed": 2 ** 63}, {"instance_seed": 2 ** 63}])
+def test_a_seed_beyond_int64_is_refused_before_building_since_files_store_int64(seeds):
+    from superpose.circuits import build
+
+    with pytest.raises(InvalidArgument, match="must be <= 9223372036854775807; a circuit file"):
+        build("and2", 20, "random", seeds.get("instance_seed", 0), sparsity=2,
+              seed=seeds.get("seed", 0))
