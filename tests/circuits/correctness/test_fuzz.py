@@ -328,3 +328,18 @@ def test_the_rate_of_a_report_leaves_out_the_one_time_setup():
     assert report.inputs_per_second() == 1000.0
     assert report.as_dict()["setup_seconds"] == 2.0
     assert CorrectnessReport("fuzz", 2, 0, 1).inputs_per_second() == 0.0
+
+
+def test_fuzz_draws_its_inputs_in_rounds_so_any_sample_count_fits_in_memory(monkeypatch):
+    from superpose.circuits.correctness import _fuzz
+
+    circuit = built("and2", 300, "nearcut", 0, 2, 22)  # wrong on some inputs
+    whole = fuzz(circuit, samples=350, seed=4)
+    monkeypatch.setattr(_fuzz, "DRAW_ROUND", 350)  # one round: the same inputs as before
+    timeless = {"seconds": 0, "setup_seconds": 0}
+    assert dataclasses.asdict(fuzz(circuit, samples=350, seed=4)) | timeless \
+        == dataclasses.asdict(whole) | timeless
+    monkeypatch.setattr(_fuzz, "DRAW_ROUND", 100)  # four rounds of 100, 100, 100, 50
+    rounds = fuzz(circuit, samples=350, seed=4)
+    assert rounds.inputs_checked == 350
+    assert sum(rounds.by_strategy.values()) == rounds.wrong_inputs > 0
