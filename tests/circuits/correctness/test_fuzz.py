@@ -333,7 +333,13 @@ def test_the_rate_of_a_report_leaves_out_the_one_time_setup():
 def test_fuzz_draws_its_inputs_in_rounds_so_any_sample_count_fits_in_memory(monkeypatch):
     from superpose.circuits.correctness import _fuzz
 
-    circuit = built("and2", 300, "nearcut", 0, 2, 22)  # wrong on some inputs
+    right = built("and2", 300, "random", 0, 2, 1)
+    last = right.network.layers[-1]  # thresholds 0: every output reads 1, wrong on most inputs
+    network = ThresholdNetwork(right.network.input_code,
+                               (*right.network.layers[:-1],
+                                Layer(last.weights, np.zeros_like(last.theta))),
+                               right.network.output_code)
+    circuit = Circuit(right.problem, network, right.construction, 2, 1)
     whole = fuzz(circuit, samples=350, seed=4)
     monkeypatch.setattr(_fuzz, "DRAW_ROUND", 350)  # one round: the same inputs as before
     timeless = {"seconds": 0, "setup_seconds": 0}
