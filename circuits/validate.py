@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import os
 
 from superpose.theory.errors import InvalidArgument
 
@@ -57,3 +58,35 @@ def check_shard(shard: object) -> tuple[int, int]:
     i = check_int("shard index", shard[0], minimum=0, maximum=n - 1,
                   fix=f"shards are numbered 0..{n - 1}")
     return i, n
+
+
+def available_memory() -> int:
+    """Bytes of memory this process can still use: Linux's MemAvailable, else the physical
+    memory, else 2^63 (no limit known)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return 2 ** 63
+
+
+def check_fits(what: str, needed: int, fix: str) -> None:
+    """InvalidArgument, before any work, when ``what`` needs more than :func:`available_memory`
+    (``needed`` bytes, an estimate from the sizes alone), naming both figures and ``fix``.
+
+    >>> check_fits("a tiny table", 10, "pass less")
+    """
+    have = available_memory()
+    if needed > have:
+        raise InvalidArgument(f"{what} needs about {_gigabytes(needed)} of memory and "
+                              f"{_gigabytes(have)} is available; {fix}")
+
+
+def _gigabytes(n: int) -> str:
+    return f"{n / 2 ** 30:.3g} GB" if n < 2 ** 30 * 1e6 else f"{float(n):.3g} bytes"

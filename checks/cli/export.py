@@ -26,7 +26,7 @@ from superpose.circuits.io import (
     run_export,
     save_export,
 )
-from superpose.circuits.validate import check_int
+from superpose.circuits.validate import check_fits, check_int
 
 __all__ = ["add_parser", "load_line", "run"]
 
@@ -60,6 +60,10 @@ def run(args) -> int:
     check_int("check", args.check, minimum=0, fix="use 0 to skip the check")
     check_not_an_input("-o", args.output, {"FILE": args.file})
     circuit = load_circuit(args.file)
+    if args.check:  # x, every layer's activations and y, float32, for the model and the check
+        widths = circuit.m + sum(circuit.network.widths[1:]) + 2 * circuit.m_prime
+        check_fits(f"--check {args.check} on {args.file}", 8 * (args.check + 1) * widths,
+                   "pass a smaller --check")
     plan = save_export(circuit, args.output, args.format)
     info = {"file": str(args.output), "format": args.format, **plan.as_dict(),
             "file_bytes": args.output.stat().st_size,

@@ -16,6 +16,7 @@ from superpose.checks.selftest import (
     DEFAULT_MUTANTS,
     DEFAULT_SAMPLES,
     DEFAULT_TIMEOUT,
+    MAX_MUTANTS,
     KindSummary,
     MutantRow,
     SelftestReport,
@@ -141,7 +142,9 @@ def _undecided(s: KindSummary) -> int:
 
 def run(args) -> int:
     check_int("seed", args.seed, minimum=0)
-    check_int("mutants", args.mutants, minimum=1)
+    check_int("mutants", args.mutants, minimum=1, maximum=MAX_MUTANTS,
+              fix="each mutant is certified, so more would take days; run several --seed "
+                  "values instead")
     check_int("samples", args.samples, minimum=1)
     if args.only is not None:
         parse_only(args.only)

@@ -6,6 +6,7 @@ from superpose.checks.selftest._report import (
     DEFAULT_MUTANTS,
     DEFAULT_SAMPLES,
     DEFAULT_TIMEOUT,
+    MAX_MUTANTS,
     KindSummary,
     MutantRow,
     SelftestReport,
@@ -18,6 +19,7 @@ from superpose.checks.selftest._selftest import selftest_evidence
 __all__ = [
     "build_mutant",
     "DEFAULT_MUTANTS",
+    "MAX_MUTANTS",
     "DEFAULT_SAMPLES",
     "DEFAULT_TIMEOUT",
     "hypothesis_examples",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import stat
 import zipfile
 from pathlib import Path
@@ -22,6 +21,7 @@ import scipy.sparse as sp
 from superpose.circuits.io._atomic import write_atomically
 from superpose.circuits.model import Circuit, Layer, SupportCode, ThresholdNetwork
 from superpose.circuits.registry import broken_plugins, problem_names, problem_spec
+from superpose.circuits.validate import available_memory
 from superpose.theory.errors import CircuitFormatError, InvalidArgument, SuperposeError
 
 __all__ = ["FORMAT", "VERSION", "save_circuit", "load_circuit", "load_circuit_and_digest",
@@ -210,7 +210,7 @@ class _Members:
     def __init__(self, npz, path: Path):
         self._npz, self._path = npz, path
         self._names = set(npz.files)
-        self._budget = _available_memory()
+        self._budget = available_memory()
 
     def __contains__(self, name: str) -> bool:
         return name in self._names
@@ -232,20 +232,6 @@ class _Members:
             raise _unreadable(self._path, exc) from None
 
 
-def _available_memory() -> int:
-    """Bytes of memory available to this process (Linux's MemAvailable; else the physical
-    memory; else no limit)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, AttributeError):
-        return 2 ** 63
 
 
 def _get(data, name, where):

@@ -241,3 +241,19 @@ def test_an_output_path_that_is_one_of_the_commands_inputs_is_refused(capsys, tm
     assert code == 2 and "is the same file as" in err and err.count("\n") == 1
     assert (circuit.read_bytes(), claims.read_bytes()) == before
     assert not (tmp_path / "same.svg").exists()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (("selftest", "--mutants", "1000000000"), "mutants=1000000000 must be <= 1000"),
+    (("sweep", "and2", "--max-m-prime", str(10 ** 30)), "of memory and"),
+    (("verify", "--max-m-prime", str(10 ** 30)), "of memory and"),
+    (("plot", "--max-m-prime", str(10 ** 30), "-o", "{d}/p.svg"), "of memory and"),
+    (("export", "{f}", "--format", "onnx", "-o", "{d}/m.onnx", "--check", str(10 ** 12)),
+     "of memory and"),
+])
+def test_a_request_that_cannot_fit_is_refused_before_any_work_with_the_figure(
+        capsys, tmp_path, argv, words):
+    circuit = save_circuit(built("and2", 100, "random", 0, 2, 1), tmp_path / "c.npz")
+    code, out, err = run(capsys, *(a.format(f=circuit, d=tmp_path) for a in argv))
+    assert code == 2 and words in err and err.count("\n") == 1 and out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.npz"]

@@ -187,7 +187,7 @@ def test_a_field_larger_than_the_memory_left_is_refused_before_it_is_read(tmp_pa
     from superpose.circuits.io import _format
 
     path = save_circuit(_sample_circuit(), tmp_path / "c.npz")
-    monkeypatch.setattr(_format, "_available_memory", lambda: 2000)
+    monkeypatch.setattr(_format, "available_memory", lambda: 2000)
     message = _assert_one_line_error(path, match="bytes of memory left")
     assert "holds" in message and "field" in message
 
