@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 
@@ -86,6 +87,16 @@ def check_fits(what: str, needed: int, fix: str) -> None:
     if needed > have:
         raise InvalidArgument(f"{what} needs about {_gigabytes(needed)} of memory and "
                               f"{_gigabytes(have)} is available; {fix}")
+
+
+def check_m_prime_fits(m_prime: int, name: str = "m_prime") -> None:
+    """Refuse, before any work, a number of outputs whose circuit cannot fit in memory:
+    computing m' features takes Omega(m' log m') parameters (LB-PARAMS), and a stored
+    parameter takes 16 bytes or more (an index and a weight), so 16 m' log2 m' bytes is a
+    floor."""
+    check_fits(f"{name}={m_prime} (a circuit of that size)",
+               16 * m_prime * max(1, math.ceil(math.log2(max(m_prime, 2)))),
+               f"pass a smaller {name}")
 
 
 def _gigabytes(n: int) -> str:

@@ -91,7 +91,7 @@ def certificate_from_dict(doc: dict) -> Certificate:
                            float(doc["seconds"]), str(doc["method"]), ex,
                            str(doc.get("reason", "")), dict(doc.get("stats", {})),
                            parse_shard(doc.get("shard", "0/1")))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise InvalidArgument(f"a shard certificate is malformed ({exc!s}); pass the --json "
                               "output of 'superpose certify FILE --shard i/n'") from None
 

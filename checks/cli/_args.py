@@ -152,26 +152,14 @@ def add_quiet(p) -> None:
 # --- what runs before a sweep -----------------------------------------------------------------
 
 def check_sweep(args, measures: str = "a sweep measures") -> None:
-    """``--max-m-prime`` at least the smallest size measured, ``--samples`` at least 1."""
-    from superpose.circuits.validate import check_int
+    """``--max-m-prime`` at least the smallest size measured and small enough to fit in memory
+    (``circuits.validate.check_m_prime_fits``), ``--samples`` at least 1."""
+    from superpose.circuits.validate import check_int, check_m_prime_fits
 
     check_int("max_m_prime", args.max_m_prime, minimum=MIN_M_PRIME,
               fix=f"the smallest size {measures} is {MIN_M_PRIME}")
-    check_max_m_prime(args.max_m_prime)
+    check_m_prime_fits(args.max_m_prime, "--max-m-prime")
     check_int("samples", args.samples, minimum=1)
-
-
-def check_max_m_prime(m_prime: int) -> None:
-    """Refuse, before any work, a largest size whose circuit cannot fit in memory: computing
-    m' features takes Omega(m' log m') parameters (LB-PARAMS), and a stored parameter takes
-    16 bytes or more (an index and a weight), so 16 m' log2 m' bytes is a floor."""
-    import math
-
-    from superpose.circuits.validate import check_fits
-
-    check_fits(f"--max-m-prime {m_prime} (a circuit of that size)",
-               16 * m_prime * max(1, math.ceil(math.log2(m_prime))),
-               "pass a smaller --max-m-prime")
 
 
 def sweep_settings(args, **extra):

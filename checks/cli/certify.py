@@ -178,7 +178,7 @@ def _shard_certificate(path: Path, digest: str):
                                       f"most {_MAX_SHARD_BYTES} bytes; pass the --json output "
                                       "of 'superpose certify FILE --shard i/n'")
             doc = json.loads(fh.read(_MAX_SHARD_BYTES + 1))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise InvalidArgument(f"shard file {str(path)!r} is not readable JSON ({exc}); pass the "
                               "--json output of 'superpose certify FILE --shard i/n'") from None
     if not isinstance(doc, dict) or doc.get("file_sha256") != digest:

@@ -193,7 +193,7 @@ def _load(path: Path, source) -> Circuit:
         except CircuitFormatError:
             raise
         except (SuperposeError, ValueError, TypeError, IndexError, KeyError,
-                OverflowError) as exc:
+                OverflowError, RecursionError) as exc:  # RecursionError: JSON nested deep
             raise CircuitFormatError(f"{str(path)!r} is inconsistent: {exc}") from None
 
 

@@ -16,7 +16,7 @@ from superpose.circuits.model import Circuit, Problem, check_sparsity, seeded_rn
 from superpose.circuits.registry._formulas import formula_checks, raise_if_exceeded
 from superpose.circuits.registry._registry import CONSTRUCTIONS, FAMILIES, problem_spec
 from superpose.circuits.registry._spec import Construction
-from superpose.circuits.validate import check_choice, check_int
+from superpose.circuits.validate import check_choice, check_int, check_m_prime_fits
 from superpose.theory.errors import InvalidArgument, SuperposeError
 
 __all__ = ["Construction", "CONSTRUCTIONS", "FAMILIES", "build", "construct", "find_construction",
@@ -35,6 +35,7 @@ def make_problem(problem: str, m_prime: int, family: str | None = None,
     family = family or spec.default_family
     check_choice("family", family, tuple(spec.families))
     m_prime = check_int("m_prime", m_prime, minimum=1, fix="build at least one output")
+    check_m_prime_fits(m_prime, "m_prime")
     instance_seed = check_int("instance_seed", instance_seed, minimum=0, maximum=SEED_MAX,
                               fix="a circuit file stores it as int64")
     instance = spec.families[family](m_prime, np.random.default_rng(instance_seed))
@@ -86,7 +87,14 @@ def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
         const = chosen.constants(**(constants or {}))
     spec = problem_spec(problem.name)
     if spec.provider == "built-in":
-        network, resolved = chosen.build(problem, sparsity, rngs, const)
+        try:
+            network, resolved = chosen.build(problem, sparsity, rngs, const)
+        except (OverflowError, MemoryError) as exc:
+            raise _too_large(chosen.name, problem, constants, exc) from None
+        except ValueError as exc:  # NumPy's "Maximum allowed size/dimension exceeded"
+            if "Maximum allowed" not in str(exc):
+                raise
+            raise _too_large(chosen.name, problem, constants, exc) from None
         circuit = Circuit(problem, network, chosen.name, sparsity, seed, resolved, family,
                           instance_seed)
     else:
@@ -103,6 +111,14 @@ def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
     if check_formulas:
         raise_if_exceeded(circuit, chosen, formula_checks(circuit, chosen))
     return circuit
+
+
+def _too_large(name: str, problem: Problem, constants, exc: BaseException) -> InvalidArgument:
+    """One line for a construction whose sizes (from m' and the constants) cannot be held."""
+    given = ", ".join(f"{k}={v!r}" for k, v in sorted((constants or {}).items())) or "defaults"
+    return InvalidArgument(f"{name} at m'={problem.m_prime} with constants ({given}) asks for "
+                           f"sizes this machine cannot hold ({type(exc).__name__}: "
+                           f"{' '.join(str(exc).split())}); pass smaller constants or m'")
 
 
 def build(problem: str, m_prime: int, family: str | None = None, instance_seed: int = 0,

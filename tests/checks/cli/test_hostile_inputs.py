@@ -1,0 +1,92 @@
+"""A corpus of hostile inputs across the commands (issue 17): each ends with its exit code and
+one line on stderr, no traceback, and no file beyond what the command was asked to write.
+
+Each case is (name, setup, argv, exit code, words of the message). ``setup(d)`` prepares files
+in the case's folder d and returns the names argv refers to ({c}: a correct circuit file,
+{d}: the folder)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from superpose.circuits import save_circuit
+from tests.cli import run
+from tests.strategies import built
+
+
+def _circuit(d):
+    return save_circuit(built("and2", 100, "random", 0, 2, 1), d / "c.npz")
+
+
+def _with_field(name, value):
+    def setup(d):
+        fields = dict(np.load(_circuit(d)))
+        fields[name] = value
+        np.savez(d / "c.npz", **fields)
+    return setup
+
+
+def _shard(doc_change):
+    def setup(d):
+        path = _circuit(d)
+        doc = {"verdict": "PROVED", "counterexample": None, "wrong_output": None,
+               "sparsity": 2, "inputs_covered": 5051, "input_space": 5051, "seconds": 0.1,
+               "method": "search", "reason": "", "stats": {}, "shard": "0/1",
+               "file_sha256": __import__("hashlib").sha256(path.read_bytes()).hexdigest()}
+        (d / "s.json").write_text(doc_change(doc))
+    return setup
+
+
+CASES = [
+    ("deep constants_json", _with_field("constants_json", np.array("[" * 100_000 + "]" * 100_000)),
+     ("info", "{c}"), 2, "is inconsistent"),
+    ("uint64 weight beyond int64",
+     _with_field("layer1_data", np.full(1, 2 ** 63 + 5, dtype=np.uint64)), ("info", "{c}"), 2,
+     "above 2^63 - 1"),
+    ("directory as circuit", lambda d: (d / "c.npz").mkdir(), ("info", "{c}"), 2,
+     "is a directory"),
+    ("fifo as circuit", lambda d: os.mkfifo(d / "c.npz"), ("certify", "{c}"), 2,
+     "not a regular file"),
+    ("shard with 1e400", _shard(lambda doc: json.dumps(doc).replace('"inputs_covered": 5051',
+                                                                    '"inputs_covered": 1e400')),
+     ("certify", "{c}", "--merge", "{d}/s.json"), 2, "malformed"),
+    ("shard nested deep", lambda d: (_circuit(d), (d / "s.json").write_text(
+        "[" * 100_000 + "]" * 100_000)), ("certify", "{c}", "--merge", "{d}/s.json"), 2,
+     "not readable JSON"),
+    ("shard is /dev/zero", _circuit, ("certify", "{c}", "--merge", "/dev/zero"), 2,
+     "must be a regular file"),
+    ("a hand-written PROVED shard of a correct circuit (checked, then merged)",
+     _shard(json.dumps), ("certify", "{c}", "--merge", "{d}/s.json"), 0, ""),
+    ("m' of 10^30", lambda d: None, ("build", "and2", "--m-prime", str(10 ** 30), "-o",
+                                     "{d}/x.npz"), 2, "of memory and"),
+    ("c_d of 1e308", lambda d: None, ("build", "and2", "--m-prime", "100", "--constant",
+                                      "c_d=1e308", "-o", "{d}/x.npz"), 2,
+     "cannot hold"),
+    ("t_min of 10^20", lambda d: None, ("build", "and2", "--m-prime", "100", "--constant",
+                                        f"t_min={10 ** 20}", "-o", "{d}/x.npz"), 2,
+     "cannot hold"),
+    ("seed of 2^63", lambda d: None, ("build", "and2", "--m-prime", "100", "--seed",
+                                      str(2 ** 63), "-o", "{d}/x.npz"), 2, "int64"),
+    ("jobs beyond the cores", _circuit, ("certify", "{c}", "--jobs", "300"), 2, "core(s)"),
+    ("export over its input", _circuit, ("export", "{c}", "--format", "onnx", "-o", "{c}"), 2,
+     "is the same file as"),
+    ("selftest mutants 10^9", lambda d: None, ("selftest", "--mutants", str(10 ** 9)), 2,
+     "must be <= 1000"),
+]
+
+
+@pytest.mark.parametrize("name, setup, argv, code, words", CASES, ids=[c[0] for c in CASES])
+def test_a_hostile_input_ends_in_its_exit_code_with_one_line_and_no_stray_file(
+        capsys, tmp_path, name, setup, argv, code, words):
+    setup(tmp_path)
+    before = {p.name for p in tmp_path.iterdir()}
+    got, out, err = run(capsys, *(a.format(c=tmp_path / "c.npz", d=tmp_path) for a in argv))
+    assert got == code, (name, out, err)
+    assert "Traceback" not in err
+    if code == 2:
+        assert words in err and err.count("\n") == 1, err
+    assert {p.name for p in tmp_path.iterdir()} == before
