@@ -111,6 +111,7 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
                                 or not 0 < timeout < math.inf):
         raise InvalidArgument(f"timeout={timeout!r} must be a finite number of seconds > 0, "
                               "or None for no limit")
+    circuit.network.check_fits_evaluation()  # before any index or table is allocated
     circuit = replace(circuit, sparsity=s)
     start = time.perf_counter()
     deadline = math.inf if timeout is None else start + timeout

@@ -358,6 +358,7 @@ class EventEvaluator:
         if not isinstance(network, ThresholdNetwork):
             raise InvalidArgument(f"network={type(network).__name__} must be a ThresholdNetwork; "
                                   "pass circuit.network")
+        network.check_fits_evaluation()
         self.xp = xp
         self.options = options
         self.max_work, self.max_rows = options.max_work, options.max_rows

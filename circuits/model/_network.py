@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from superpose.circuits.model._codes import SupportCode
 from superpose.circuits.model._inputs import active_matrix
+from superpose.circuits.validate import check_fits
 
 __all__ = ["Layer", "ThresholdNetwork", "Counts", "threshold_to_relus"]
 
@@ -124,6 +125,26 @@ class ThresholdNetwork:
     def widths(self) -> tuple[int, ...]:
         return (self.input_code.width,) + tuple(layer.width for layer in self.layers)
 
+    def evaluation_bytes(self) -> int:
+        """About the least memory an evaluator of this network allocates, from its sizes alone:
+        a few int64 arrays per unit of every layer (layer 0 included: its width is the file's
+        ``input_code_width``, whatever the supports use), the codes' transposes (m + m' + 2
+        row pointers) and each layer's transpose (12 bytes per stored weight)."""
+        units = sum(self.widths)
+        return 8 * (6 * units + 2 * (self.m + self.m_prime)) + 12 * sum(
+            layer.weights.nnz for layer in self.layers)
+
+    def check_fits_evaluation(self) -> None:
+        """InvalidArgument, naming both figures, when :meth:`evaluation_bytes` exceeds the
+        memory available (checked once per network, before an evaluator allocates)."""
+        if self.__dict__.get("_fits_evaluation"):
+            return
+        check_fits(f"evaluating a network of widths {list(self.widths)}",
+                   self.evaluation_bytes(),
+                   "its widths are far beyond what this machine can evaluate; rebuild it "
+                   "smaller or use a larger machine")
+        self.__dict__["_fits_evaluation"] = True  # a frozen dataclass: its own cache slot
+
     @property
     def m(self) -> int:
         return self.input_code.n_rows
@@ -144,6 +165,7 @@ class ThresholdNetwork:
     def trace(self, active: np.ndarray) -> tuple[list[sp.csr_matrix], list[sp.csr_matrix]]:
         """Pre-activations [z_1, ..., z_L] (z_l = W_l a_{l-1}, B x d_l) and activations
         [a_0, ..., a_L] for a batch of padded active-index rows."""
+        self.check_fits_evaluation()
         acts, pre = [self.input_layer(active)], []
         for layer in self.layers:
             pre.append((acts[-1] @ layer.weights_t).tocsr())

@@ -22,10 +22,12 @@ def _circuit(d):
     return save_circuit(built("and2", 100, "random", 0, 2, 1), d / "c.npz")
 
 
-def _with_field(name, value):
+def _with_fields(changes):
     def setup(d):
         fields = dict(np.load(_circuit(d)))
-        fields[name] = value
+        for name, value in changes.items():
+            fields[name] = value if not isinstance(value, str) else np.array(
+                [fields[name][0], 10 ** 9])  # "wide": layer 1 reads all of a wide layer 0
         np.savez(d / "c.npz", **fields)
     return setup
 
@@ -42,11 +44,21 @@ def _shard(doc_change):
 
 
 CASES = [
-    ("deep constants_json", _with_field("constants_json", np.array("[" * 100_000 + "]" * 100_000)),
+    ("deep constants_json",
+     _with_fields({"constants_json": np.array("[" * 100_000 + "]" * 100_000)}),
      ("info", "{c}"), 2, "is inconsistent"),
     ("uint64 weight beyond int64",
-     _with_field("layer1_data", np.full(1, 2 ** 63 + 5, dtype=np.uint64)), ("info", "{c}"), 2,
+     _with_fields({"layer1_data": np.full(1, 2 ** 63 + 5, dtype=np.uint64)}), ("info", "{c}"), 2,
      "above 2^63 - 1"),
+    ("input_code_width of 10^9: eval",
+     _with_fields({"input_code_width": np.array(10 ** 9), "layer1_shape": "wide"}),
+     ("eval", "{c}", "--active", "1,2"), 2, "of memory and"),
+    ("input_code_width of 10^9: fuzz",
+     _with_fields({"input_code_width": np.array(10 ** 9), "layer1_shape": "wide"}),
+     ("fuzz", "{c}", "--samples", "100"), 2, "of memory and"),
+    ("input_code_width of 10^9: certify",
+     _with_fields({"input_code_width": np.array(10 ** 9), "layer1_shape": "wide"}),
+     ("certify", "{c}"), 2, "of memory and"),
     ("directory as circuit", lambda d: (d / "c.npz").mkdir(), ("info", "{c}"), 2,
      "is a directory"),
     ("fifo as circuit", lambda d: os.mkfifo(d / "c.npz"), ("certify", "{c}"), 2,
