@@ -89,14 +89,14 @@ def check_fits(what: str, needed: int, fix: str) -> None:
                               f"{_gigabytes(have)} is available; {fix}")
 
 
-def check_m_prime_fits(m_prime: int, name: str = "m_prime") -> None:
+def check_m_prime_fits(m_prime: int, name: str = "m_prime", fix: str | None = None) -> None:
     """Refuse, before any work, a number of outputs whose circuit cannot fit in memory:
     computing m' features takes Omega(m' log m') parameters (LB-PARAMS), and a stored
     parameter takes 16 bytes or more (an index and a weight), so 16 m' log2 m' bytes is a
     floor."""
     check_fits(f"{name}={m_prime} (a circuit of that size)",
                16 * m_prime * max(1, math.ceil(math.log2(max(m_prime, 2)))),
-               f"pass a smaller {name}")
+               fix or f"pass a smaller {name}")
 
 
 def _gigabytes(n: int) -> str:

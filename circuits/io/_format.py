@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from superpose.circuits.io._atomic import write_atomically
 from superpose.circuits.model import Circuit, Layer, SupportCode, ThresholdNetwork
 from superpose.circuits.registry import broken_plugins, problem_names, problem_spec
-from superpose.circuits.validate import available_memory
+from superpose.circuits.validate import available_memory, check_m_prime_fits
 from superpose.theory.errors import CircuitFormatError, InvalidArgument, SuperposeError
 
 __all__ = ["FORMAT", "VERSION", "save_circuit", "load_circuit", "load_circuit_and_digest",
@@ -324,6 +324,11 @@ def _from_arrays(data: dict, where: str) -> Circuit:
     spec = problem_spec(problem_name)
     m = _scalar_int(data, "m", where)
     m_prime = _scalar_int(data, "m_prime", where)
+    for name, value in (("m", m), ("m_prime", m_prime)):  # before the instance is built
+        try:
+            check_m_prime_fits(max(value, 1), name, "it cannot be loaded on this machine")
+        except InvalidArgument as exc:
+            raise CircuitFormatError(f"{where!r}: {exc}") from None
     problem = spec.problem_type.from_arrays(m, _ProblemFields(data, where))
     if (problem.m, problem.m_prime) != (m, m_prime):
         raise CircuitFormatError(f"{where!r}: m={m}, m_prime={m_prime} disagree with the "

@@ -59,6 +59,8 @@ CASES = [
     ("input_code_width of 10^9: certify",
      _with_fields({"input_code_width": np.array(10 ** 9), "layer1_shape": "wide"}),
      ("certify", "{c}"), 2, "of memory and"),
+    ("m' of 10^12 in a tiny file", _with_fields({"m_prime": np.array(10 ** 12)}),
+     ("info", "{c}"), 2, "m_prime=1000000000000 (a circuit of that size) needs about"),
     ("directory as circuit", lambda d: (d / "c.npz").mkdir(), ("info", "{c}"), 2,
      "is a directory"),
     ("fifo as circuit", lambda d: os.mkfifo(d / "c.npz"), ("certify", "{c}"), 2,
