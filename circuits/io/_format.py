@@ -271,6 +271,15 @@ def _int_array(data, name, where, ndim=1, dtype=np.int64) -> np.ndarray:
     return value.astype(dtype, copy=False)
 
 
+def _not_finite(where: str):
+    """json.loads' hook for NaN and Infinity: constants are finite numbers (a report's JSON
+    could not hold them)."""
+    def refuse(token: str):
+        raise CircuitFormatError(f"{where!r}: constants_json holds {token}; constants must be "
+                                 "finite numbers")
+    return refuse
+
+
 class _ProblemFields:
     """What ``Problem.from_arrays`` reads: ``fields[name]`` is a stored integer array as
     int64, 1-d or 2-d; a missing field is the one-line error of a missing required field."""
@@ -366,7 +375,8 @@ def _from_arrays(data: dict, where: str) -> Circuit:
         raise CircuitFormatError(f"{where!r}: seed={seed} must be >= 0")
     construction = _scalar_str(data, "construction", where) if "construction" in data \
         else "unknown"
-    constants = json.loads(_scalar_str(data, "constants_json", where)) \
+    constants = json.loads(_scalar_str(data, "constants_json", where),
+                           parse_constant=_not_finite(where)) \
         if "constants_json" in data else {}
     if not isinstance(constants, dict):
         raise CircuitFormatError(f"{where!r}: constants_json must hold a JSON object")
