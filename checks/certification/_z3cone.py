@@ -55,7 +55,7 @@ def z3_output(circuit: Circuit, k: int, s: int, timeout: float) -> tuple[str, tu
             terms = [(state[int(v)], int(c)) for v, c in zip(w.indices[lo:hi], w.data[lo:hi])
                      if c != 0]
             theta = int(layer.theta[u])
-            nxt[int(u)] = z3.PbGe(terms, theta) if terms else z3.BoolVal(0 >= theta)
+            nxt[int(u)] = _at_least(terms, theta, z3)
         state = nxt
     decode = z3.And([state[int(q)] for q in cone[-1]] or [z3.BoolVal(True)])
     solver.add(decode != _truth_formula(circuit, k, sources, s, x, z3))
@@ -65,6 +65,19 @@ def z3_output(circuit: Circuit, k: int, s: int, timeout: float) -> tuple[str, tu
         return "sat", tuple(sorted(e for e, var in x.items()
                                    if z3.is_true(model.eval(var, model_completion=True))))
     return ("unsat", ()) if answer == z3.unsat else ("unknown", ())
+
+
+_PB_LIMIT = 2 ** 31  # Z3's pseudo-Boolean constraints take coefficients and k below this
+
+
+def _at_least(terms: list, theta: int, z3):
+    """[sum_i c_i b_i >= theta] for (b_i, c_i) in ``terms``: a pseudo-Boolean constraint when
+    Z3 takes its numbers, else the same sum over exact (unbounded) integers."""
+    if not terms:
+        return z3.BoolVal(0 >= theta)
+    if abs(theta) < _PB_LIMIT and all(abs(c) < _PB_LIMIT for _, c in terms):
+        return z3.PbGe(terms, theta)
+    return z3.Sum([z3.If(b, z3.IntVal(c), z3.IntVal(0)) for b, c in terms]) >= z3.IntVal(theta)
 
 
 def _sources(circuit: Circuit, k: int) -> np.ndarray:

@@ -95,7 +95,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from superpose.circuits.engine._decode import PivotDecoder
-from superpose.circuits.engine._gains import MAX_TABLE_BYTES, FirstLayerGains, expand_ranges
+from superpose.circuits.engine._gains import (
+    MAX_TABLE_BYTES,
+    FirstLayerGains,
+    _row_abs_max,
+    expand_ranges,
+)
 from superpose.circuits.model import PAD, ThresholdNetwork
 from superpose.circuits.validate import check_choice, check_int
 from superpose.theory.errors import InvalidArgument
@@ -363,6 +368,8 @@ class EventEvaluator:
         self.options = options
         self.max_work, self.max_rows = options.max_work, options.max_rows
         self.sparsity = None if sparsity is None else check_int("sparsity", sparsity, minimum=1)
+        if self.sparsity is not None and self.sparsity >= _WIDE_SPARSITY:
+            _check_bounds_fit(network, self.sparsity)
         if options.first_layer == "gains" and self.sparsity is None:
             raise InvalidArgument("first_layer='gains' needs sparsity=s (the most active "
                                   "features of an input); pass it, or use first_layer='events'")
@@ -950,6 +957,21 @@ def _negative_rows(w: sp.csr_matrix) -> np.ndarray:
 
 
 SPOT_CHECKS = 4096
+
+
+_WIDE_SPARSITY = 2 ** 9
+
+
+def _check_bounds_fit(network: ThresholdNetwork, s: int) -> None:
+    """The gain filter adds up to s + 1 of a unit's sums of |weights| (plus |theta|); with a
+    sparsity this large, refuse a network for which that can leave int64 (files keep each sum
+    within 2^53, so this only bites from s = 1024 on)."""
+    bound = max((_row_abs_max(layer.weights) + int(np.abs(layer.theta).max(initial=0))
+                 for layer in network.layers), default=0)
+    if (s + 1) * bound >= 2 ** 62:
+        raise InvalidArgument(f"sparsity={s} with weights summing to {bound} per unit can "
+                              "leave the int64 range of the gain filter; pass a smaller "
+                              "sparsity")
 
 
 def _spot_check(table: FirstLayerGains, lookup: WeightLookup, code) -> None:

@@ -302,6 +302,38 @@ def _code(data, prefix, n_rows, width, where) -> SupportCode:
     return SupportCode(indptr, indices, width)
 
 
+#: every unit's sum of |weights| plus |theta| is at most this: pre-activations, gains and the
+#: bounds built from them (at most 2^10 of them added) then stay exact in int64, and in float64
+EXACT_RANGE = 2 ** 53
+
+
+def _check_exact_range(values, indptr, theta, name: str, where: str) -> None:
+    """CircuitFormatError when some unit u of layer ``name`` has sum_p |W[u, p]| + |theta_u|
+    above EXACT_RANGE. Cheap when the largest weight times the longest row is already within
+    it (every file superpose writes); else each row's sum is formed in float64 (its rounding,
+    relative 2^-52 per entry, cannot move a sum across the limit by more than a row's length
+    in units of 2^-40 of it)."""
+    top_theta = max(abs(int(theta.min())), abs(int(theta.max()))) if theta.size else 0
+    if not values.size:
+        bad = top_theta > EXACT_RANGE
+        total = top_theta
+    else:
+        top_w = max(abs(int(values.min())), abs(int(values.max())))  # exact Python ints
+        lengths = np.diff(indptr)
+        if top_w * int(lengths.max(initial=0)) + top_theta <= EXACT_RANGE:
+            return
+        sums = np.zeros(len(lengths))
+        rows = np.flatnonzero(lengths)
+        sums[rows] = np.add.reduceat(np.abs(values.astype(np.float64)), indptr[:-1][rows])
+        total_per_unit = sums + np.abs(theta.astype(np.float64))
+        total = float(total_per_unit.max(initial=0))
+        bad = total > EXACT_RANGE
+    if bad:
+        raise CircuitFormatError(f"{where!r}: a unit of {name} has |weights| + |theta| summing "
+                                 f"to {total:.4g}, above 2^53, the range in which every "
+                                 "evaluator is exact; rebuild it with smaller weights")
+
+
 def _index_dtype(shape: np.ndarray):
     return np.int32 if int(shape[1]) < np.iinfo(np.int32).max else np.int64
 
@@ -365,6 +397,7 @@ def _from_arrays(data: dict, where: str) -> Circuit:
         theta = _int_array(data, f"layer{l}_theta", where)
         if theta.shape != (shape[0],):
             raise CircuitFormatError(f"{where!r}: layer{l}_theta must hold {shape[0]} values")
+        _check_exact_range(values, indptr, theta, f"layer{l}", where)
         w = sp.csr_matrix((values, indices, indptr), shape=tuple(int(x) for x in shape))
         layers.append(Layer(w, theta))
         prev = int(shape[0])
