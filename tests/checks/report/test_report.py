@@ -2,8 +2,8 @@
 
 The report under test comes from a real, tiny verify run: two ledger-style claims (one checked
 by the permutation construction's real checks, one with no check yet) and a claim file with a
-bound the and2 construction refutes and a lower bound no construction can decide, so that
-PROVED, REFUTED and UNKNOWN all occur.
+bound about the and2 construction that its counts refute and a lower bound no construction can
+decide, so that PROVED, REFUTED and UNKNOWN all occur.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ CLAIM_FILE = """
 [[claim]]
 id = "AND-IN-LOG-NEURONS"
 problem = "and2"
+construction = "three-channel"
 quantity = "neurons"
 kind = "upper"
 bound = "log(mp)"
