@@ -115,9 +115,8 @@ def problem_evidence(bound: Bound, everything: list[Bound], run) -> list[Evidenc
             "implied", Verdict.UNKNOWN,
             f"{bound.quantity} = {bound.display} follows from a proved bound of the suite",
             "symbolic: limits of ratios", "m' -> infinity",
-            "no proved bound of the suite implies it, and none contradicts it: a bound on the "
-            "problem is decided by proved bounds only (a construction's counts are shown "
-            "beside it, never deciding)")
+            "no proved bound of the suite implies it: a bound on the problem is decided by "
+            "proved bounds only (a construction's counts are shown beside it, never deciding)")
     found.append(implied)
     problems = [p for p in bound.problems if p in MEASURED_PROBLEMS]
     for problem in problems:
@@ -142,10 +141,10 @@ def counts_information(bound: Bound, ms, construction: str, tolerance: float) ->
     method = "construction, exact counts from the circuit"
     trends, why = ratio_trends(bound, ms)
     sloped = [t for t in trends if t.slope is not None]
-    never = "information only: never decides a bound on the problem"
+    never = "information only, never deciding a bound on the problem"
     if not sloped:
         return Evidence("measured", Verdict.UNKNOWN, statement, method, "none",
-                        f"{why or 'fewer than two sizes in the top decade'}; {never}",
+                        f"{never}: {why or 'fewer than two sizes in the top decade'}",
                         decisive=False)
     sizes = [mp for t in trends for mp, *_ in t.rows]
     where = f"m'={min(sizes)}..{max(sizes)}"
@@ -155,7 +154,7 @@ def counts_information(bound: Bound, ms, construction: str, tolerance: float) ->
         beyond = [t for t in sloped if t.slope > tolerance]
         label = ", ".join(f"{t.key[1]} s={t.key[2]}" for t in beyond)
         head = (f"{construction} does not reach this bound on {len(beyond)} of {len(sloped)} "
-                f"{what} ({label}: its {bound.quantity} / ({bound.text}) rises beyond the "
+                f"{what} ({label}: {bound.quantity} / ({bound.text}) rises by more than the "
                 f"tolerance {tolerance:g} over the top decade)" if beyond else
                 f"{construction} keeps within this bound's growth on all {len(sloped)} "
                 f"{what}")
@@ -168,7 +167,7 @@ def counts_information(bound: Bound, ms, construction: str, tolerance: float) ->
         head = (f"{construction}'s {bound.quantity} / ({bound.text}) falls on {len(beyond)} "
                 f"of {len(sloped)} {what}")
     key = (max if upper else min)(sloped, key=lambda t: t.slope)
-    detail = (f"{head} ({never}); steepest slope {key.slope:+.3f} at {key.where}, counts "
+    detail = (f"{never}: {head}; steepest slope {key.slope:+.3f} at {key.where}, counts "
               f"(ratio): {key.shown()}")
     return Evidence("measured", Verdict.UNKNOWN, statement, method, where, detail,
                     decisive=False)

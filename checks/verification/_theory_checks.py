@@ -296,16 +296,16 @@ def measured_evidence(bound: Bound, ms: list[Measurement], tolerance: float,
     steepest = max(beyond, key=lambda t: t.slope) if beyond else worst
     top = steepest.rows[-1][3]
     if beyond and (rising == "any" or (rising == "every" and len(beyond) == len(sloped))):
-        names = ", ".join(f"{t.key[1]} s={t.key[2]}" for t in beyond)
-        why = ("on every family the construction's" if len(beyond) == len(sloped) else
-               f"on {names} the construction's")
-        why += f" {bound.quantity} grows faster than {bound.text}"
-        if rising == "any":
-            why += " (and its count formula grows faster too)"
+        names = ("every family" if len(beyond) == len(sloped) else
+                 ", ".join(f"{t.key[1]} s={t.key[2]}" for t in beyond))
+        mp, count, ratio, _ = steepest.rows[-1]
+        formula = " (and so does its count formula)" if rising == "any" else ""
         return Evidence(name, Verdict.REFUTED, statement, method, sizes,
-                        f"{why}; steepest slope {steepest.slope:+.3f} at {steepest.where}, "
-                        f"counts (ratio): {steepest.shown()}; largest circuit {_named(top)}",
-                        replay=top.counts_command())
+                        f"{_named(top)} has {bound.quantity} = {count} = {ratio:.3g} * "
+                        f"({bound.text}), a ratio that rises with slope {steepest.slope:+.3f} "
+                        f"over the top decade; the construction's {bound.quantity} grows faster "
+                        f"than {bound.text} on {names}{formula}; counts (ratio): "
+                        f"{steepest.shown()}", replay=top.counts_command())
     if beyond:
         names = ", ".join(f"{t.key[1]} s={t.key[2]}" for t in beyond)
         head = ("the ratio rises" if len(beyond) == len(sloped) else "mixed: the ratio rises")

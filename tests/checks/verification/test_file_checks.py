@@ -149,7 +149,8 @@ def test_the_open_question_is_unknown_and_the_same_bound_about_three_channel_is_
     assert checks["and2-count-formula/params"].data["grows_faster"]
     counted = checks["measured"]
     assert counted.verdict is Verdict.REFUTED and "grows faster than mp*log(mp)" in counted.detail
-    assert "largest circuit and2/" in counted.detail and "m'=10000 (seed 0)" in counted.detail
+    assert counted.detail.startswith("and2/")
+    assert "m'=10000 (seed 0) has params = " in counted.detail
     assert counted.replay.startswith("superpose build and2 --m-prime 10000")
     assert counted.replay.endswith("superpose info c.npz")
 
