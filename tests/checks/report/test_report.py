@@ -132,6 +132,7 @@ def test_the_junit_report_has_one_testcase_per_claim_with_failure_and_skipped(re
         if result.verdict is Verdict.REFUTED:
             assert skipped is None and failure.get("message") == result.reason
             assert "measured" in failure.text
+            assert "about construction three-channel of and2" in case.find("system-out").text
         elif result.verdict is Verdict.UNKNOWN:
             assert failure is None and result.reason in skipped.get("message")
         else:
@@ -164,6 +165,8 @@ def test_the_markdown_report_has_the_summary_table_evidence_measurements_and_rep
     assert "### Measurements" in text and "| problem | family |" in text
     assert "superpose verify --claims tiny.toml" in text and "Seeds: seed 0" in text
     assert "| z3-solver |" in text
+    assert "(source: tiny.toml; about construction three-channel of and2)." in text
+    assert "(source: tiny.toml; about the problem perm)." in text
 
 
 def test_markdown_table_rows_keep_their_columns_when_text_holds_pipes_and_stars(report):
