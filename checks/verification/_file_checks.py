@@ -156,8 +156,8 @@ def counts_information(bound: Bound, ms, construction: str, tolerance: float) ->
         head = (f"{construction} does not reach this bound on {len(beyond)} of {len(sloped)} "
                 f"{what} ({label}: {bound.quantity} / ({bound.text}) rises by more than the "
                 f"tolerance {tolerance:g} over the top decade)" if beyond else
-                f"{construction} keeps within this bound's growth on all {len(sloped)} "
-                f"{what}")
+                f"{construction}'s {bound.quantity} / ({bound.text}) rises by at most the "
+                f"tolerance {tolerance:g} over the top decade on all {len(sloped)} {what}")
         over = over_constant(bound, trends)
         if over:
             head += (f"; {len(over)} of its counts exceed {bound.constant:g} * "

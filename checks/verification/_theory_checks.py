@@ -315,6 +315,14 @@ def measured_evidence(bound: Bound, ms: list[Measurement], tolerance: float,
                     if rising == "never" else "rerun with a larger --max-m-prime"))
         return Evidence(name, Verdict.UNKNOWN, statement, method, sizes,
                         f"{head} beyond the tolerance {tolerance:g} on {names}{tail}")
+    if rising == "any":  # nothing rose, but the formula says the counts may yet outgrow f
+        return Evidence(name, Verdict.UNKNOWN, statement, method, sizes,
+                        f"no family's ratio rises by more than the tolerance {tolerance:g} "
+                        f"(steepest slope {worst.slope:+.3f} at {worst.where}), but the "
+                        "construction's count formula grows faster than the bound (floors hide "
+                        "a log factor at small m', and beyond m' ~ 10^4 it rises by less than "
+                        "the tolerance per decade), so these sizes neither show nor exclude it; "
+                        f"counts (ratio): {worst.shown()}")
     loose = " (loose: the counts grow more slowly)" if worst.slope < -0.25 else ""
     return Evidence(name, Verdict.PROVED, statement, method, sizes,
                     f"steepest slope {worst.slope:+.3f} <= {tolerance:g} at {worst.where}"
