@@ -26,6 +26,8 @@ a file's names before anything is measured (one line, exit 2).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from superpose.checks.verification._formula_checks import file_formula_evidence
 from superpose.checks.verification._theory_checks import (
     MEASURED_PROBLEMS,
@@ -134,8 +136,8 @@ def problem_evidence(bound: Bound, everything: list[Bound], run) -> list[Evidenc
 def counts_information(bound: Bound, ms, construction: str, tolerance: float) -> Evidence:
     """Information only (UNKNOWN, never decisive): how ``construction``'s exact counts ``ms``
     compare with a bound about the problem, e.g. "three-channel does not reach this bound on 5
-    of 6 families". It never refutes nor proves: one construction's counts say what it uses,
-    not what the problem needs."""
+    of 12 (family, s) groups". It never refutes nor proves: one construction's counts say what
+    it uses, not what the problem needs."""
     statement = (f"{construction}'s {bound.quantity} / ({bound.text}) over the sweep, "
                  "top-decade slope (information)")
     method = "construction, exact counts from the circuit"
@@ -187,10 +189,5 @@ def construction_evidence(bound: Bound, construction: str, run) -> list[Evidence
         rising = "any" if formulas[0].data.get("grows_faster") else "every"
     measured = measured_evidence(bound, ms, run.config.slope_tolerance, rising)
     if formulas:  # the formula decides the class; the counts can still refute
-        measured = _refute_only(measured)
+        measured = replace(measured, decisive=False)
     return formulas + [measured]
-
-
-def _refute_only(e: Evidence) -> Evidence:
-    return Evidence(e.check, e.verdict, e.statement, e.method, e.sizes, e.detail,
-                    decisive=False, data=e.data, replay=e.replay)
