@@ -99,12 +99,13 @@ def _replay(config: pytest.Config) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """With --superpose: build the verify configuration and read the claim file (a bad file is
-    a one-line usage error, exit 4), without running anything yet."""
+    """With --superpose: build the verify configuration and read the claim file (a bad file,
+    or a construction it names that is not registered, is a one-line usage error, exit 4),
+    without running anything yet."""
     if not _active(config):
         return
     from superpose.checks.sweep import SweepSettings
-    from superpose.checks.verification import problem_claims
+    from superpose.checks.verification import check_claim_constructions, problem_claims
     from superpose.theory import CLAIMS, load_claim_file
     from superpose.theory.errors import SuperposeError
 
@@ -116,6 +117,7 @@ def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("superpose_claims")
     try:
         specs = tuple(load_claim_file(path)) if path is not None else ()
+        check_claim_constructions(specs)
         own = problem_claims()
     except SuperposeError as exc:
         raise pytest.UsageError(f"superpose: {exc}") from None
@@ -253,6 +255,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     state = config.stash[_KEY]
     statements = ([c.statement for c in state.claims + state.own]
                   + [f"{s.problem} {s.kind} bound on {s.quantity}: {s.bound_text}"
+                     + (f" (about construction {s.construction})" if s.construction else "")
                      for s in state.specs])
     records = [(claim_id, statement, key)
                for (key, claim_id), statement in zip(_keys(state), statements, strict=True)]

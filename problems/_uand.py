@@ -183,13 +183,13 @@ SPEC = ProblemSpec(
               "output bits wrong, with both readouts (AND of Gamma_ij; mean >= 1/2), on random "
               "inputs with s active features", source=_SOURCE, kind="upper", quantity="error",
               problem="uand", bound=f"error <= {EPSILON:g}", assumptions=_ASSUME,
-              checks=("uand-error", "uand-peers")),
+              checks=("uand-error", "uand-peers"), construction="hanni-uand"),
         Claim(id="UAND-NEURONS",
               statement="hanni-uand uses O(sqrt(m')) neurons (the m input units; the "
               "detector layer is O(log m'))", source=_SOURCE, kind="upper", quantity="neurons",
               problem="uand", bound="O(sqrt(m'))", assumptions=_ASSUME,
               checks=("uand-count-formula", "measured", "uand-peers"),
-              bounds=(("neurons", "sqrt(mp)"),)),
+              bounds=(("neurons", "sqrt(mp)"),), construction="hanni-uand"),
     ),
     plan=VerifyPlan(sizes=(120, 276, 496), sparsities=(2, 3), peers=("three-channel",)),
 )

@@ -14,6 +14,7 @@ from superpose.checks.verification import (
     ClaimResult,
     VerifyConfig,
     VerifyReport,
+    contradiction,
     file_claim,
     implication,
     ledger_bounds,
@@ -91,7 +92,8 @@ class ClaimCheck:
 
 
 def check_claim(bound: str, *, problem: str, quantity: str, kind: str | Kind,
-                constant: float | None = None, id: str = "MY-CLAIM", source: str = "",
+                constant: float | None = None, construction: str | None = None,
+                id: str = "MY-CLAIM", source: str = "",
                 assumptions: Sequence[str] = (), max_m_prime: int = CHECK_CLAIM_MAX_M_PRIME,
                 sparsities: int | Iterable[int] | None = None,
                 families: Mapping[str, str | Sequence[str]] | None = None, seed: int = 0,
@@ -102,19 +104,22 @@ def check_claim(bound: str, *, problem: str, quantity: str, kind: str | Kind,
     """Check one claim written as in a claim file, without the file: ``bound`` in the
     claim-file grammar (``"mp*log(mp)"``; log is base 2), about ``problem``'s ``quantity``
     (neurons, params, bits or features), of ``kind`` lower, upper or theta, with an optional
-    ``constant`` (count <= constant * bound for an upper bound).
+    ``constant`` (count <= constant * bound for an upper bound) and, for an upper bound, an
+    optional ``construction`` the claim is about (as the claim file's ``construction`` key).
 
     The claim is parsed by :func:`superpose.theory.parse_claims` and checked by verify's
-    claim-file path (consistency with every bound of the suite, implication by a proved bound,
-    the exact counts of the problem's construction up to ``max_m_prime``), so the result is
-    the one ``superpose verify --claims FILE --max-m-prime N`` gives for it. Only the claims
-    whose verdict could imply this one run their checks; the others take part through their
-    bounds alone. The other keywords are :func:`verify`'s.
+    claim-file path, so the result is the one ``superpose verify --claims FILE --max-m-prime
+    N`` gives for it: a claim about the problem by the suite's proved bounds (consistency,
+    implication; the default construction's counts up to ``max_m_prime`` shown beside it), a
+    claim about a construction by that construction's formula and counts. Only the claims whose
+    verdict could decide this one (imply it, or contradict it) run their checks; the others
+    take part through their bounds alone. The other keywords are :func:`verify`'s.
     """
     if isinstance(assumptions, str):
         assumptions = [assumptions]
     toml = _claim_toml({"id": id, "problem": problem, "quantity": quantity, "kind": kind,
                         "bound": bound, "source": source or None, "constant": constant,
+                        "construction": construction,
                         "assumptions": list(assumptions) if assumptions else None})
     try:
         (spec,) = parse_claims(toml, _ORIGIN)
@@ -127,25 +132,30 @@ def check_claim(bound: str, *, problem: str, quantity: str, kind: str | Kind,
                      max_m_prime=max_m_prime, sparsities=sparsities, families=families,
                      seed=seed, instance_seed=instance_seed, samples=samples,
                      certify_max_m_prime=certify_max_m_prime, timeout=timeout, repair=repair)
-    ledger = tuple(_only_if_it_can_imply(c, mine) for c in CLAIMS)
-    own = tuple(_only_if_it_can_imply(c, mine) for c in problem_claims())
+    about_construction = spec.construction is not None
+    ledger = tuple(_only_if_it_can_decide(c, mine, about_construction) for c in CLAIMS)
+    own = tuple(_only_if_it_can_decide(c, mine, about_construction) for c in problem_claims())
     report = _verify(config, claims=ledger, own_claims=own, claim_specs=(spec,),
                      progress=_progress(progress))
     return ClaimCheck(report.extra_claims[-1], toml, config, report)
 
 
-def _only_if_it_can_imply(claim: Claim, mine: Bound) -> Claim:
-    """``claim`` as is when its being proved could imply ``mine`` (verify's implication:
-    same quantity, ``mine``'s problems among its own, a lower bound below it or an upper bound
-    above it); otherwise ``claim`` without checks, which keeps its bounds for the consistency
-    check and spares running checks that cannot change the verdict on ``claim``."""
-    if not claim.checks or _can_imply(claim, mine):
+def _only_if_it_can_decide(claim: Claim, mine: Bound, about_construction: bool) -> Claim:
+    """``claim`` as is when its being proved could decide ``mine``: imply it (verify's
+    implication: same quantity, ``mine``'s problems among its own, a lower bound below it or an
+    upper bound above it) or refute it (a contradiction, which refutes only once proved);
+    otherwise ``claim`` without checks, which keeps its bounds for the consistency check and
+    spares running checks that cannot change the verdict on ``claim``. Nothing of the suite
+    decides a claim about a construction, so then every claim goes without checks."""
+    if not claim.checks or (not about_construction and _can_decide(claim, mine)):
         return claim
     return replace(claim, checks=())
 
 
-def _can_imply(claim: Claim, mine: Bound) -> bool:
-    return any(implication(mine, theirs) is not None for theirs in ledger_bounds([claim], set()))
+def _can_decide(claim: Claim, mine: Bound) -> bool:
+    return any(implication(mine, theirs) is not None
+               or getattr(contradiction(mine, theirs), "witness", None) is not None
+               for theirs in ledger_bounds([claim], set()))
 
 
 def _claim_toml(table: Mapping[str, object]) -> str:

@@ -8,7 +8,8 @@ pair_lists, permutations, support_codes, layers, networks, random_problems, rand
 and the s-sparse inputs uniform_inputs, both_ends_inputs, leak_inputs, neighbour_inputs,
 sparse_inputs, input_batches, with as_batch), re-exported here so that the tests share one
 module; and the tests' own: :data:`instance_seeds`, :data:`design_sparsities`,
-:data:`and2_families`, :data:`perm_families`, :func:`sources_of`.
+:data:`and2_families`, :data:`perm_families`, :data:`growth_bounds` with
+:func:`growth_text` (claim-file bounds), :func:`sources_of`.
 
 Oracles (written from the model's definitions, sharing no code with ``circuits``):
 :func:`reference_activations`, :func:`reference_outputs`, :func:`reference_truth`,
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import os
+from fractions import Fraction
 
 import numpy as np
 from hypothesis import settings
@@ -71,6 +73,21 @@ instance_seeds = st.integers(min_value=0, max_value=2**16)
 design_sparsities = st.sampled_from([2, 3])
 and2_families = st.sampled_from(sorted(circuits.constructions.AND2_FAMILIES))
 perm_families = st.sampled_from(sorted(circuits.constructions.PERM_FAMILIES))
+
+
+def growth_text(power, logs: int) -> str:
+    """m'^power log^logs m' in the claim-file grammar, e.g. ``growth_text(1, 2)`` is
+    ``mp*log(mp)^2``."""
+    base = {Fraction(1, 2): "sqrt(mp)", 1: "mp"}.get(power, f"mp^({power})")
+    return base if logs == 0 else f"{base}*log(mp)^{logs}"
+
+
+#: Growth rates (a, b), read m'^a log^b m' (:func:`growth_text`), a in {1/2, 1, 3/2, 2},
+#: b in 0..3: on both sides of every bound the ledger proves about and2 and perm, and between
+#: them. Pairs compare as the rates do (lexicographically).
+growth_bounds = st.tuples(st.sampled_from([Fraction(1, 2), Fraction(1), Fraction(3, 2),
+                                           Fraction(2)]),
+                          st.integers(min_value=0, max_value=3))
 
 
 def sources_of(problem, k: int) -> tuple[int, ...]:

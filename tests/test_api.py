@@ -149,6 +149,15 @@ def test_check_claim_gives_what_verify_gives_for_the_same_claim_file():
     assert "--problem or2" in upper.command and "--claims claims.toml" in upper.command
 
 
+def test_check_claim_decides_a_claim_about_a_construction_by_that_construction():
+    check = superpose.check_claim("mp*log(mp)^2", problem="or2", quantity="params",
+                                  kind="upper", construction="bloom", max_m_prime=316)
+    assert check.verdict is Verdict.PROVED and check.claim.construction == "bloom"
+    assert 'construction = "bloom"' in check.toml
+    checks = {e.check for e in check.evidence}
+    assert {"or2-count-formula/params", "or2-count-formula/circuits", "measured"} == checks
+
+
 @pytest.mark.slow
 def test_check_claim_proves_the_papers_lower_bound_on_parameters():
     check = superpose.check_claim("mp*log(mp)", problem="and2", quantity="params",
@@ -158,7 +167,7 @@ def test_check_claim_proves_the_papers_lower_bound_on_parameters():
 
 
 def test_check_claim_measures_the_families_and_sparsities_asked_for():
-    check = superpose.check_claim("mp", problem="and2", quantity="params", kind="upper",
+    check = superpose.check_claim("mp*log(mp)", problem="and2", quantity="params", kind="upper",
                                   max_m_prime=100, sparsities=2, families={"and2": "random"})
     assert check.config.and2_families == ("random",) and check.config.sparsities == (2,)
     assert {(m.family, m.sparsity) for m in check.report.measurements} == {("random", 2)}
@@ -181,6 +190,8 @@ def test_check_claim_measures_the_families_and_sparsities_asked_for():
                                    kind="upper"), "__import__"),
     (lambda: superpose.check_claim("mp", problem="and2", quantity="params", kind="upper",
                                    constant=-2.0), "-2.0"),
+    (lambda: superpose.check_claim("mp", problem="and2", quantity="params", kind="upper",
+                                   construction="nope"), "'nope' is not a construction of and2"),
     (lambda: superpose.build("and2", 100, sparsity=0), "sparsity=0"),
     (lambda: superpose.fuzz(42), "circuit=42"),
 ])

@@ -11,12 +11,22 @@ Example::
     assumptions = ["constant sparsity s"]   # optional
     source = "my notes, Thm 2"              # optional
     constant = 4.0                          # optional: count <= 4.0 * bound (>= for lower)
+    construction = "three-channel"          # optional, upper bounds only: see below
 
 Keys ``id``, ``problem``, ``quantity``, ``kind`` and ``bound`` are required; any other key is
-an error, and so is any top-level key other than ``claim``. Bounds are parsed by
-:func:`superpose.theory._expr.parse_bound`, which never runs the text. Every problem raises
-:class:`superpose.theory.errors.ClaimFileError` with one line naming the file, the claim (its
-id, or its position ``#k`` when the id is missing) and the offending key or value.
+an error, and so is any top-level key other than ``claim``.
+
+``construction`` says what the claim is about. Without it, a bound is a claim about the
+problem (every network that computes it); with it, an upper bound says "this construction uses
+at most this many", and only that construction's counts and count formula decide it. Only an
+upper bound may name one: a lower bound speaks of every network. Which names exist is the
+registry's knowledge (``superpose problems``), so this module checks only that the value is a
+non-empty string; ``superpose.checks.verification.check_claim_constructions`` checks the name.
+
+Bounds are parsed by :func:`superpose.theory._expr.parse_bound`, which never runs the text.
+Every problem raises :class:`superpose.theory.errors.ClaimFileError` with one line naming the
+file, the claim (its id, or its position ``#k`` when the id is missing) and the offending key
+or value.
 """
 
 from __future__ import annotations
@@ -40,7 +50,7 @@ QUANTITIES: tuple[str, ...] = ("neurons", "params", "bits", "features")
 KINDS: tuple[str, ...] = ("lower", "upper", "theta")
 
 _REQUIRED = ("id", "problem", "quantity", "kind", "bound")
-_OPTIONAL = ("assumptions", "source", "constant")
+_OPTIONAL = ("assumptions", "source", "constant", "construction")
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,8 @@ class ClaimSpec:
     ``superpose.theory._symbols``). ``constant`` is None for a purely asymptotic claim; otherwise
     the claim is the finite inequality ``count <= constant * bound`` (upper) or ``count >= constant
     * bound`` (lower). ``origin`` is the file (or source label) the claim came from.
+    ``construction`` is None for a claim about the problem, else the name of the construction
+    an upper bound is about.
     """
 
     id: str
@@ -63,6 +75,7 @@ class ClaimSpec:
     source: str = ""
     constant: float | None = None
     origin: str = ""
+    construction: str | None = None
 
 
 def _one_line(text: object) -> str:
@@ -138,7 +151,7 @@ def _parse_one(table: dict[str, Any], index: int, source: str, where: str) -> Cl
     for key in _REQUIRED:
         if key not in table:
             raise fail(f"missing required key {key!r}")
-    for key in ("id", "problem", "quantity", "kind", "bound", "source"):
+    for key in ("id", "problem", "quantity", "kind", "bound", "source", "construction"):
         if key in table and not isinstance(table[key], str):
             raise fail(f"key {key!r} = {_show(table[key])} must be a string, "
                        f"not {type(table[key]).__name__}")
@@ -150,6 +163,15 @@ def _parse_one(table: dict[str, Any], index: int, source: str, where: str) -> Cl
                    f"{', '.join(QUANTITIES)}")
     if table["kind"] not in KINDS:
         raise fail(f"key 'kind' = {_show(table['kind'])} is not one of {', '.join(KINDS)}")
+    construction = table.get("construction")
+    if construction is not None:
+        if not construction.strip():
+            raise fail("key 'construction' must be a non-empty string (a construction's name, "
+                       "as superpose problems lists it), or left out")
+        if table["kind"] != "upper":
+            raise fail(f"key 'construction' = {_show(construction)} is for kind = 'upper' only, "
+                       f"not {table['kind']!r}: a lower bound is about every network for the "
+                       "problem; drop the key, or claim an upper bound on the construction")
     assumptions = table.get("assumptions", [])
     if not isinstance(assumptions, list) or not all(isinstance(a, str) for a in assumptions):
         raise fail(f"key 'assumptions' = {_show(assumptions)} must be a list of strings")
@@ -180,4 +202,5 @@ def _parse_one(table: dict[str, Any], index: int, source: str, where: str) -> Cl
         source=table.get("source", ""),
         constant=constant,
         origin=source,
+        construction=construction,
     )

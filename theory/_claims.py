@@ -8,7 +8,8 @@ whose tuple is empty is reported as UNKNOWN ("not yet checked"), never as passed
 declared formulas (``superpose.theory.constructions``) for an upper bound.
 ``bounds`` gives the claim's asymptotic bound per quantity in the claim-file grammar (``mp`` is
 m', log is base 2), for the consistency check against every other claim. ``planned`` says what
-is still to come.
+is still to come. ``construction`` names the construction an upper bound's verdict is about
+(the one its checks measure); a claim without one is about the problem itself.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class Claim:
     """One claim: what it says, where it comes from, and what bears on it.
 
     Every field is a keyword. ``kind`` may be given as a :class:`Kind` or its string
-    (``"upper"``); it is stored as the :class:`Kind`.
+    (``"upper"``); it is stored as the :class:`Kind`. ``construction`` is the registered
+    construction whose counts, formula and certificates the claim's checks decide (``""``: the
+    claim is about the problem, every network for it); :attr:`about` says which.
 
     >>> Claim(id="MY-UB", statement="s", source="me", kind="upper", quantity="neurons",
     ...       problem="and2", bound="O(m')").kind
@@ -55,6 +58,7 @@ class Claim:
     checks: tuple[str, ...] = ()
     planned: str = ""
     bounds: tuple[tuple[str, str], ...] = ()  # (quantity, bound in the claim-file grammar)
+    construction: str = ""
 
     def __post_init__(self) -> None:
         try:
@@ -69,6 +73,18 @@ class Claim:
     def problems(self) -> tuple[str, ...]:
         """The problem names the claim is about (``problem`` may list several)."""
         return tuple(p.strip() for p in self.problem.split(","))
+
+    @property
+    def about(self) -> str:
+        """What the verdict is about: ``"construction three-channel of and2"`` for a claim about
+        one construction, else ``"the problem and2"`` (every network for it).
+
+        >>> claim_by_id("UB-PERM").about, claim_by_id("LB-PARAMS").about
+        ('construction bloom of perm', 'the problem and2, perm')
+        """
+        if self.construction:
+            return f"construction {self.construction} of {self.problem}"
+        return f"the problem {self.problem}"
 
 
 _FIXED = "fixed input and output codes (reconstruction)"
@@ -129,6 +145,7 @@ CLAIMS: tuple[Claim, ...] = (
         checks=("and2-count-formula", "and2-failure-bound", "and2-correct", "and2-neurons",
                 "selftest"),
         bounds=(("neurons", "sqrt(mp)*log(mp)"),),
+        construction="three-channel",
     ),
     Claim(
         id="UB-AND-PARAMS",
@@ -143,6 +160,7 @@ CLAIMS: tuple[Claim, ...] = (
         checks=("and2-count-formula", "and2-failure-bound", "and2-correct", "and2-params",
                 "selftest"),
         bounds=(("params", "mp*log(mp)^2"),),
+        construction="three-channel",
     ),
     Claim(
         id="TIGHTNESS",
@@ -168,6 +186,7 @@ CLAIMS: tuple[Claim, ...] = (
         checks=("represent-count-formula", "represent-failure-bound", "represent-correct",
                 "represent-width", "selftest"),
         bounds=(("neurons", "log(mp)"),),
+        construction="bloom",
     ),
     Claim(
         id="EXP-GAP",
@@ -220,6 +239,7 @@ CLAIMS: tuple[Claim, ...] = (
         checks=("perm-count-formula", "perm-failure-bound", "perm-correct", "perm-neurons",
                 "perm-params", "selftest"),
         bounds=(("neurons", "sqrt(mp)*log(mp)"), ("params", "mp*log(mp)^2")),
+        construction="bloom",
     ),
 )
 

@@ -1,7 +1,8 @@
 """``superpose claims``: list the claims ledger.
 
-One row per claim: id, kind, quantity, problem, bound and source (``--json``: every field of
-each claim, its statement, assumptions, checks and bounds included). Exit 0.
+One row per claim: id, kind, quantity, problem, the construction an upper bound's verdict is
+about ("-": the claim is about the problem), bound and source (``--json``: every field of each
+claim, its statement, assumptions, checks and bounds included). Exit 0.
 """
 
 from __future__ import annotations
@@ -23,14 +24,16 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     rows = [{"id": c.id, "kind": c.kind, "quantity": c.quantity, "problem": c.problem,
-             "bound": c.bound, "statement": c.statement, "source": c.source,
+             "construction": c.construction or None, "bound": c.bound,
+             "statement": c.statement, "source": c.source,
              "assumptions": list(c.assumptions), "checks": list(c.checks),
              "bounds": [{"quantity": q, "bound": b} for q, b in c.bounds]} for c in CLAIMS]
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
-    print(f"{'ID':<16} {'KIND':<9} {'QUANTITY':<9} {'PROBLEM':<16} {'BOUND':<34} SOURCE")
+    print(f"{'ID':<16} {'KIND':<9} {'QUANTITY':<9} {'PROBLEM':<16} {'CONSTRUCTION':<14} "
+          f"{'BOUND':<34} SOURCE")
     for r in rows:
         print(f"{r['id']:<16} {r['kind']:<9} {r['quantity']:<9} {r['problem']:<16} "
-              f"{r['bound']:<34} {r['source']}")
+              f"{r['construction'] or '-':<14} {r['bound']:<34} {r['source']}")
     return EXIT_OK

@@ -70,7 +70,7 @@ def _evidence_md(e: Evidence) -> list[str]:
 def _claim_md(result: ClaimResult, report: VerifyReport) -> list[str]:
     c = result.claim
     lines = ["", f"#### {c.id}: {result.verdict.value}", "",
-             f"{_md(c.statement)} (source: {_md(c.source)}).", "",
+             f"{_md(c.statement)} (source: {_md(c.source)}; about {_md(c.about)}).", "",
              f"Verdict {_verdict_md(result.verdict)}: {_md(result.reason)}."]
     if c.assumptions:
         lines += ["", "Assumptions: " + "; ".join(_md(a) for a in c.assumptions) + "."]
@@ -131,7 +131,7 @@ def _xml_text(text: object) -> str:
 def _claim_text(result: ClaimResult) -> str:
     """The claim and its evidence as plain text (a testcase's system-out)."""
     c = result.claim
-    lines = [f"{c.id} {result.verdict.value}: {c.statement} [{c.source}]",
+    lines = [f"{c.id} {result.verdict.value}: {c.statement} [{c.source}; about {c.about}]",
              f"reason: {result.reason}"]
     for e in result.evidence:
         role = "decisive" if e.decisive else "refute-only"

@@ -37,7 +37,8 @@ def versions() -> dict[str, str]:
 
 
 def render_text(report: VerifyReport, verbose: bool = False) -> str:
-    """The claims table: id, verdict and statement, then the checks behind each claim.
+    """The claims table: id, verdict, statement, source and what the verdict is about (a
+    construction, or the problem), then the checks behind each claim.
 
     By default one short line per check, and the symbolic steps of a claim folded into one line;
     ``verbose`` shows every check and step in full (method, sizes, evidence, the finite
@@ -49,7 +50,7 @@ def render_text(report: VerifyReport, verbose: bool = False) -> str:
     for result in results:
         claim = result.claim
         lines.append(f"{claim.id:<16} {result.verdict.value:<8} {claim.statement} "
-                     f"[{claim.source}]")
+                     f"[{claim.source}; about {claim.about}]")
         if not result.evidence:
             lines.append(f"{'':<25}{result.reason}")
         steps = [e for e in result.evidence if e.check.startswith("derive:")]
@@ -186,8 +187,11 @@ def claim_sizes(result: ClaimResult, ms: list[Measurement]) -> dict[str, dict]:
 
     A claim draws on a problem's measurements when one of its checks is named
     ``<problem>-...`` (``and2-neurons``, ``perm-correct``) or is the ``measured`` check of a
-    claim-file bound about that problem; symbolic claims draw on none (``{}``).
+    claim-file bound about that problem; symbolic claims draw on none (``{}``). A claim about a
+    construction draws on that construction's circuits only.
     """
+    if result.claim.construction:
+        ms = [m for m in ms if m.construction == result.claim.construction]
     measured = {m.problem for m in ms}
     used = set()
     for e in result.evidence:
@@ -252,7 +256,7 @@ def report_json(report: VerifyReport, strict: bool = False, replay: str | None =
     def claim_dict(result, origin):
         c = result.claim
         return {"id": c.id, "origin": origin, "statement": c.statement, "source": c.source,
-                "kind": c.kind,
+                "kind": c.kind, "construction": c.construction or None, "about": c.about,
                 "quantity": c.quantity, "problem": c.problem, "bound": c.bound,
                 "assumptions": list(c.assumptions), "verdict": result.verdict.value,
                 "reason": result.reason,

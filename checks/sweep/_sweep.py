@@ -96,14 +96,24 @@ class Measurement:
         """m' / neurons: outputs per unit; above 1 the circuit beats one unit per output."""
         return self.m_prime / self.counts.neurons
 
-    def replay_command(self) -> str:
+    def build_command(self) -> str:
+        """The ``superpose build`` command that writes this very circuit to ``c.npz``."""
         s = self.settings
-        build_cmd = (f"superpose build {self.problem} --m-prime {self.m_prime} "
-                     f"--family {self.family} --instance-seed {s.instance_seed} "
-                     f"--sparsity {self.sparsity} --seed {s.seed}"
-                     + self._construction_flag()
-                     + "".join(f" --constant {k}={v}" for k, v in sorted(self.overrides.items()))
-                     + (" --repair" if self.vetoes else "") + " -o c.npz")
+        return (f"superpose build {self.problem} --m-prime {self.m_prime} "
+                f"--family {self.family} --instance-seed {s.instance_seed} "
+                f"--sparsity {self.sparsity} --seed {s.seed}"
+                + self._construction_flag()
+                + "".join(f" --constant {k}={v}" for k, v in sorted(self.overrides.items()))
+                + (" --repair" if self.vetoes else "") + " -o c.npz")
+
+    def counts_command(self) -> str:
+        """Rebuild the circuit and read its exact counts off the file."""
+        return f"{self.build_command()}; superpose info c.npz"
+
+    def replay_command(self) -> str:
+        """Rebuild the circuit and rerun the check that decided its correctness."""
+        s = self.settings
+        build_cmd = self.build_command()
         if self.certificate is not None:
             check = f"superpose certify c.npz --timeout {s.certify_timeout:g}"
         elif self.correctness.method == "fuzz":

@@ -7,24 +7,35 @@ them."""
 
 from superpose.checks.sweep import slope
 from superpose.checks.verification._construction_checks import CHECKS
+from superpose.checks.verification._file_checks import (
+    check_claim_constructions,
+    counts_information,
+    file_claim,
+)
 from superpose.checks.verification._problem_checks import (
     error_evidence,
     generic_evidence,
     peers_evidence,
 )
-from superpose.checks.verification._theory_checks import implication, ledger_bounds
+from superpose.checks.verification._theory_checks import (
+    contradiction,
+    implication,
+    ledger_bounds,
+)
 from superpose.checks.verification._verify import (
     ClaimResult,
     VerifyConfig,
     VerifyReport,
-    file_claim,
     problem_claims,
     verify,
 )
 
 __all__ = [
     "CHECKS",
+    "check_claim_constructions",
     "ClaimResult",
+    "contradiction",
+    "counts_information",
     "file_claim",
     "error_evidence",
     "generic_evidence",

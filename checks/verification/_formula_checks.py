@@ -32,7 +32,7 @@ import math
 from superpose.circuits import build, exhaustive, problem_spec
 from superpose.circuits.correctness import clopper_pearson_lower, clopper_pearson_upper
 from superpose.circuits.model import count_sparse_inputs
-from superpose.circuits.registry import formula_values, replay_line
+from superpose.circuits.registry import find_construction, formula_values, replay_line
 from superpose.theory import Claim, Evidence, Verdict, parse_bound
 from superpose.theory.constructions import (
     class_decision,
@@ -47,13 +47,16 @@ _CONFIDENCE = 0.99
 _SYMBOLIC = "symbolic: smooth envelope, limit and gruntz with symbolic constants, ratio_limit"
 
 
-def declared_defaults(run, problem: str, sparsity: int, names) -> dict:
-    """The default construction's resolved constants at ``sparsity``: from a measured circuit
-    of the run, else from a small circuit built for the purpose."""
-    for m in run.measurements(problem):
-        if m.sparsity == sparsity and m.construction == _default(problem).name:
+def declared_defaults(run, problem: str, sparsity: int, names,
+                      construction: str | None = None) -> dict:
+    """The resolved constants of ``problem``'s construction (the default, or the one named)
+    at ``sparsity``: from a measured circuit of the run, else from a small circuit built for
+    the purpose."""
+    chosen = find_construction(problem, construction).name
+    for m in run.measurements(problem, chosen):
+        if m.sparsity == sparsity and m.construction == chosen:
             return {k: m.constants[k] for k in names if k in m.constants}
-    circuit = build(problem, 100, sparsity=sparsity, check_formulas=False)
+    circuit = build(problem, 100, sparsity=sparsity, construction=chosen, check_formulas=False)
     return {k: circuit.constants[k] for k in names if k in circuit.constants}
 
 
@@ -87,35 +90,44 @@ def count_formula_evidence(name: str, problem: str, claim: Claim, run) -> list[E
     return out
 
 
-def file_formula_evidence(problem: str, bound, run) -> list[Evidence]:
-    """A claim file's upper bound (a ``theory.Bound``) against ``problem``'s declared count
-    formula: the class decision, decisive; nothing for a lower bound, another quantity, or a
-    construction that declares no formula."""
-    counts = _default(problem).counts
-    if bound.kind != "upper" or counts is None:
+def file_formula_evidence(problem: str, bound, run, construction: str | None = None
+                          ) -> list[Evidence]:
+    """A claim file's upper bound (a ``theory.Bound``) about ``problem``'s construction (the
+    default, or the one named) against that construction's declared count formula: the class
+    decision and every measured raw draw within the formula, both decisive; nothing for a
+    lower bound, another quantity, or a construction that declares no formula. The class
+    evidence's ``data["grows_faster"]`` says whether the formula outgrows the bound."""
+    chosen = find_construction(problem, construction)
+    if bound.kind != "upper" or chosen.counts is None:
         return []
-    formulas = counts.parsed(f"{problem}/{_default(problem).name} counts")
+    formulas = chosen.counts.parsed(f"{problem}/{chosen.name} counts")
     if bound.quantity not in formulas.exprs:
         return []
-    return [_class_evidence(f"{problem}-count-formula", problem, bound.quantity, bound.text,
-                            formulas, run, bound.expr)]
+    name = f"{problem}-count-formula"
+    ms = [m for m in run.measurements(problem, chosen.name) if m.formula is not None]
+    return [_class_evidence(name, problem, bound.quantity, bound.text, formulas, run,
+                            bound.expr, chosen.name),
+            _circuits_evidence(name, ms)]
 
 
-def _class_evidence(name, problem, quantity, text, formulas, run, bound=None) -> Evidence:
+def _class_evidence(name, problem, quantity, text, formulas, run, bound=None,
+                    construction=None) -> Evidence:
     bound = parse_bound(text, name) if bound is None else bound
     decisions = []
     for s in run.config.sparsities_for(problem):
-        values = declared_defaults(run, problem, s, formulas.symbols)
+        values = declared_defaults(run, problem, s, formulas.symbols, construction)
         decisions.append((s, class_decision(formulas.exprs[quantity], formulas.regime, bound,
                                             formulas.symbols, values, s)))
     verdicts = {d.verdict for _, d in decisions}
     verdict = (Verdict.PROVED if verdicts == {Verdict.PROVED} else
                Verdict.REFUTED if Verdict.REFUTED in verdicts else Verdict.UNKNOWN)
     detail = "; ".join(f"s={s}: {d.detail}" for s, d in decisions)
+    whose = f"{construction}: " if construction else ""
     return Evidence(f"{name}/{quantity}", verdict,
-                    f"{quantity} <= its count formula for every instance (steps below), and the "
-                    f"formula is O({text}) for every fixed value of the constants, m = "
-                    f"{formulas.regime}", _SYMBOLIC, "asymptotic", detail)
+                    f"{whose}{quantity} <= its count formula for every instance (steps below), "
+                    f"and the formula is O({text}) for every fixed value of the constants, m = "
+                    f"{formulas.regime}", _SYMBOLIC, "asymptotic", detail,
+                    data={"grows_faster": all(d.grows_faster for _, d in decisions)})
 
 
 def _circuits_evidence(name: str, ms) -> Evidence:

@@ -17,32 +17,32 @@ with a one-line error (exit 2).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
 from superpose.checks.exit_codes import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_REFUTED
 from superpose.checks.sweep import Measurement, SweepSettings, geometric_sizes, measure
 from superpose.checks.verification._construction_checks import CHECKS
+from superpose.checks.verification._file_checks import (
+    check_claim_constructions,
+    file_claim,
+    file_results,
+)
 from superpose.checks.verification._formula_checks import (
     count_formula_evidence,
     failure_bound_evidence,
-    file_formula_evidence,
 )
 from superpose.checks.verification._problem_checks import generic_evidence
 from superpose.checks.verification._theory_checks import (
-    MEASURED_PROBLEMS,
     consistency_evidence,
     derivation_evidence,
-    implied_evidence,
     ledger_bounds,
-    measured_evidence,
 )
 from superpose.circuits import broken_plugins, problem_spec, problem_specs
 from superpose.circuits.constructions import AND2_FAMILIES
 from superpose.theory import CLAIMS, Bound, Claim, Evidence, InvalidArgument, Verdict, combine
 
-__all__ = ["ClaimResult", "VerifyConfig", "VerifyReport", "file_claim", "problem_claims",
-           "verify"]
+__all__ = ["ClaimResult", "VerifyConfig", "VerifyReport", "problem_claims", "verify"]
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,10 @@ class _Run:
 
     def measurements(self, problem: str, construction: str | None = None) -> list[Measurement]:
         """The problem's circuits (its default construction, or ``construction``) over the
-        configured sparsities, families and sizes, measured once per run."""
+        configured sparsities, families and sizes, measured once per run (the default
+        construction named is the default: measured once)."""
+        if construction == problem_spec(problem).default_construction.name:
+            construction = None
         key = problem if construction is None else f"{problem}/{construction}"
         if key not in self._measured:
             out = []
@@ -203,24 +206,15 @@ def _generic(name: str, claim: Claim, run: _Run) -> list[Evidence]:
     return run._checked[name]
 
 
-def _result(claim: Claim, evidence: tuple[Evidence, ...]) -> ClaimResult:
+def _result(claim: Claim, evidence: tuple[Evidence, ...],
+            open_reason: str | None = None) -> ClaimResult:
+    """The combined verdict; ``open_reason`` replaces combine's reason for an UNKNOWN."""
     verdict, reason = combine(evidence)
     if not evidence and claim.planned:
         reason = f"not yet checked (planned: {claim.planned})"
+    if verdict is Verdict.UNKNOWN and open_reason:
+        reason = open_reason
     return ClaimResult(claim, verdict, reason, evidence)
-
-
-def file_claim(spec) -> tuple[Claim, Bound]:
-    """A claim-file record as a ledger-style Claim (for the report) and its bound."""
-    problems = tuple(p.strip() for p in spec.problem.split(","))
-    bound = Bound(spec.id, problems, spec.quantity, spec.kind, spec.bound, spec.bound_text,
-                  constant=spec.constant)
-    statement = f"{spec.problem} needs/uses {spec.quantity} = {bound.display}" + (
-        f", with constant {spec.constant:g}" if spec.constant is not None else "")
-    claim = Claim(id=spec.id, statement=statement, source=spec.source or spec.origin,
-                  kind=spec.kind, quantity=spec.quantity, problem=spec.problem,
-                  bound=bound.display, assumptions=tuple(spec.assumptions))
-    return claim, bound
 
 
 def problem_claims() -> tuple[Claim, ...]:
@@ -240,13 +234,16 @@ def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CL
     Ledger claims get the checks they name plus a consistency check of their bounds against
     the rest of the ledger; a problem's own claims get their generic checks
     (:mod:`superpose.checks.verification._problem_checks`) and the same consistency check;
-    file claims get consistency against the ledger and the file, implication by a proved
-    bound, and the measured counts of the matching construction (so a contradiction between a
-    file and the ledger is charged to the file claim). ``config.problems`` keeps only the
-    claims about those problems. A broken plugin raises InvalidArgument. Returns the report;
-    prints nothing.
+    file claims are decided by what they are about
+    (:mod:`superpose.checks.verification._file_checks`): a bound about the problem by the
+    suite's proved bounds alone (consistency, implication), with the default construction's
+    counts beside it as information; an upper bound about a named construction by that
+    construction's count formula and exact counts alone. ``config.problems`` keeps only the
+    claims about those problems. A broken plugin, or a file claim naming a construction that
+    is not registered, raises InvalidArgument. Returns the report; prints nothing.
     """
     _check_problems(config)
+    check_claim_constructions(claim_specs)
     start = time.perf_counter()
     run = _Run(config, progress)
     if own_claims is None:
@@ -255,13 +252,25 @@ def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CL
     own = tuple(c for c in own_claims if config.selects(c.problems))
     evidence = _claim_evidence(run, claims, own)
     everyone = claims + own
-    proved = {c.id for c in everyone if combine(evidence[c.id])[0] is Verdict.PROVED}
+    proved = {c.id for c in everyone
+              if combine(evidence[c.id])[0] is Verdict.PROVED and _bounds_the_problem(c)}
     bounds = ledger_bounds(everyone, proved)
     results = [_with_consistency(c, evidence[c.id], bounds) for c in claims]
     extra_claims = [_with_consistency(c, evidence[c.id], bounds) for c in own]
-    extra_claims += _file_results([file_claim(spec) for spec in claim_specs], bounds, run)
+    files = file_results([file_claim(spec) for spec in claim_specs], bounds, run)
+    extra_claims += [_result(claim, evidence, open_reason) for claim, evidence, open_reason
+                     in files]
     return VerifyReport(results, run.all_measurements(), config, time.perf_counter() - start,
                         extra_claims)
+
+
+def _bounds_the_problem(claim: Claim) -> bool:
+    """Whether ``claim``, once proved, is a proved bound on its problem (one that may imply or
+    refute a claim-file bound about the problem): a claim about the problem is; a claim about
+    a construction is only when its checks also prove that construction correct (a
+    ``<problem>-correct`` check), since only a correct network's size bounds what the problem
+    needs (UAND-NEURONS, about an approximate construction, is not)."""
+    return not claim.construction or any(name.endswith("-correct") for name in claim.checks)
 
 
 def _check_problems(config: VerifyConfig) -> None:
@@ -298,26 +307,3 @@ def _with_consistency(claim: Claim, evidence: tuple[Evidence, ...],
     every bound of the suite (ledger and registered problems)."""
     extra = tuple(consistency_evidence(b, bounds) for b in bounds if b.claim_id == claim.id)
     return _result(claim, evidence + extra)
-
-
-def _file_results(files: list[tuple[Claim, Bound]], bounds: list[Bound],
-                  run: _Run) -> list[ClaimResult]:
-    """Each claim-file claim decided by consistency with the suite and the file, implication
-    by a proved bound, the count formulas of the problems it names (an upper bound on neurons,
-    params or bits) and their measured counts (refute-only where a formula decides)."""
-    everything = bounds + [b for _, b in files]
-    out = []
-    for claim, bound in files:
-        found = [consistency_evidence(bound, everything)]
-        implied = implied_evidence(bound, everything)
-        if implied is not None:
-            found.append(implied)
-        problems = [p for p in bound.problems if p in MEASURED_PROBLEMS]
-        ms = [m for p in problems for m in run.measurements(p)]
-        measured = measured_evidence(bound, ms, run.config.slope_tolerance)
-        formulas = [e for p in problems for e in file_formula_evidence(p, bound, run)]
-        if formulas:  # the count formulas decide; the slope stays a refute-only cross-check
-            measured = replace(measured, decisive=False)
-        found += formulas + [measured]
-        out.append(_result(claim, tuple(found)))
-    return out

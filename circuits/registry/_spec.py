@@ -102,7 +102,9 @@ class ProblemSpec:
     ``families`` maps a family name to ``fn(m_prime, rng) -> Problem`` (the first is the
     default); ``constructions`` lists :class:`Construction` records (the first is the default);
     ``claims`` are the problem's own ``theory.Claim`` records (the paper's claims about the
-    built-in problems stay in ``theory.CLAIMS``). ``provider`` is filled in by the registry.
+    built-in problems stay in ``theory.CLAIMS``); a claim's ``construction``, if it names one,
+    must be the default (the one its checks measure). ``provider`` is filled in by the
+    registry.
     """
 
     name: str
@@ -187,6 +189,11 @@ def _check_claims(spec: ProblemSpec, ledger_ids: set[str]) -> str | None:
             return f"claim id {claim.id!r} is already used"
         if spec.name not in claim.problems:
             return f"claim {claim.id!r} is about {claim.problem!r}, not {spec.name!r}"
+        default = spec.constructions[0].name
+        if claim.construction and claim.construction != default:
+            return (f"claim {claim.id!r} is about construction {claim.construction!r}, but its "
+                    f"checks measure the default construction {default!r}; name {default!r} or "
+                    "none")
         unknown = [c for c in claim.checks if c not in allowed]
         if unknown or not claim.checks:
             return (f"claim {claim.id!r} names check {unknown[0] if unknown else None!r}; "

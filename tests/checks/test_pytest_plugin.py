@@ -45,6 +45,7 @@ CLAIM_FILE = """
 [[claim]]
 id = "AND-IN-LOG-NEURONS"
 problem = "and2"
+construction = "three-channel"
 quantity = "neurons"
 kind = "upper"
 bound = "log(mp)"
@@ -129,7 +130,7 @@ def test_refuted_fails_with_evidence_and_replay_and_unknown_skips_with_the_reaso
                         "superpose.claims::T-LATER": "skipped",
                         "superpose.claims.file::AND-IN-LOG-NEURONS": "failed"}
     text = result.stdout.str()
-    # the count formula decides the class (UNKNOWN: it grows faster); the counts refute
+    # about three-channel: its count formula grows faster than the bound and its counts refute
     assert "measured REFUTED (refute-only)" in text and "grows faster than log(mp)" in text
     assert "and2-count-formula/neurons UNKNOWN (decisive)" in text
     assert "seeds: seed 0, instance seed 0, fuzz seed 0" in text
@@ -182,6 +183,14 @@ def test_bad_options_are_a_usage_error_naming_the_value(pytester, argv, words):
     result = pytester.runpytest_inprocess("--superpose", *argv)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert words in result.stderr.str()
+
+
+def test_a_claim_file_naming_an_unknown_construction_is_a_usage_error(pytester):
+    (pytester.path / "mine.toml").write_text(CLAIM_FILE.replace("three-channel", "four"))
+    result = pytester.runpytest_inprocess("--superpose-claims", "mine.toml", *QUICK)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert ("key 'construction' = 'four' is not a construction of and2; use one of: "
+            "three-channel, naive") in result.stderr.str()
 
 
 def test_importing_the_plugin_loads_no_solver_symbolic_or_array_library():

@@ -178,3 +178,25 @@ def test_the_second_claim_is_named_by_position_when_its_id_is_missing(tmp_path):
 def test_parse_claims_names_its_source():
     with pytest.raises(ClaimFileError, match="claim file <inline>: invalid TOML"):
         parse_claims("[[claim]\n", "<inline>")
+
+
+def test_a_claim_may_name_the_construction_an_upper_bound_is_about():
+    (about_problem,) = parse_claims(_file(), "inline")
+    (about_one,) = parse_claims(_file(construction='"three-channel"'), "inline")
+    assert about_problem.construction is None
+    assert about_one.construction == "three-channel"
+    assert about_one.bound == about_problem.bound
+
+
+@pytest.mark.parametrize(("kind", "construction", "expected"), [
+    ('"lower"', '"three-channel"', "key 'construction' = 'three-channel' is for kind = 'upper' "
+                                   "only, not 'lower': a lower bound is about every network"),
+    ('"theta"', '"naive"', "is for kind = 'upper' only, not 'theta'"),
+    ('"upper"', '""', "key 'construction' must be a non-empty string"),
+    ('"upper"', '"  "', "key 'construction' must be a non-empty string"),
+    ('"upper"', "3", "key 'construction' = 3 must be a string"),
+])
+def test_a_construction_on_a_lower_bound_or_not_a_name_is_rejected(kind, construction, expected,
+                                                                   tmp_path):
+    message = _error(_file(kind=kind, construction=construction), tmp_path)
+    assert "claim 'C1'" in message and expected in message, message

@@ -84,3 +84,17 @@ def test_claim_by_id_rejects_unknown_ids_with_a_one_line_message_listing_the_kno
 def test_claims_are_immutable_records():
     with pytest.raises(AttributeError):
         CLAIMS[0].id = "changed"  # type: ignore[misc]
+
+
+def test_every_upper_bound_measured_on_a_construction_names_it_and_it_is_the_default():
+    for claim in CLAIMS:
+        measured = any(name.endswith(("-count-formula", "-correct")) for name in claim.checks)
+        assert bool(claim.construction) == measured, claim.id
+        if claim.construction:
+            assert claim.kind == "upper"
+            (problem,) = claim.problems
+            default = circuits.problem_spec(problem).default_construction.name
+            assert claim.construction == default, claim.id  # the one its checks measure
+            assert claim.about == f"construction {default} of {problem}"
+        else:
+            assert claim.about == f"the problem {claim.problem}"

@@ -125,6 +125,12 @@ class ClassDecision:
     limit: Any
     detail: str
 
+    @property
+    def grows_faster(self) -> bool:
+        """Whether lim envelope / bound is infinite: the formula outgrows the bound (which
+        alone does not refute the bound, since the formula only bounds the counts above)."""
+        return self.limit is not None and bool(sympy.sympify(self.limit).has(sympy.oo))
+
 
 def _values(symbols: dict, values: dict) -> dict:
     return {symbols[k]: exact_number(k, v) for k, v in values.items() if k in symbols}

@@ -46,6 +46,6 @@ SPEC = ProblemSpec(
                   source="superpose-majority, an example plugin", kind="upper",
                   quantity="neurons", problem="maj3", bound="O(m')",
                   checks=("maj3-count-formula", "maj3-correct", "measured"),
-                  bounds=(("neurons", "mp"),)),),
+                  bounds=(("neurons", "mp"),), construction="naive"),),
     plan=VerifyPlan(sizes=(100, 316), sparsities=(2, 3)),
 )

@@ -2,8 +2,8 @@
 
 The report under test comes from a real, tiny verify run: two ledger-style claims (one checked
 by the permutation construction's real checks, one with no check yet) and a claim file with a
-bound the and2 construction refutes and a lower bound no construction can decide, so that
-PROVED, REFUTED and UNKNOWN all occur.
+bound about the and2 construction that its counts refute and a lower bound no construction can
+decide, so that PROVED, REFUTED and UNKNOWN all occur.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ CLAIM_FILE = """
 [[claim]]
 id = "AND-IN-LOG-NEURONS"
 problem = "and2"
+construction = "three-channel"
 quantity = "neurons"
 kind = "upper"
 bound = "log(mp)"
@@ -131,6 +132,7 @@ def test_the_junit_report_has_one_testcase_per_claim_with_failure_and_skipped(re
         if result.verdict is Verdict.REFUTED:
             assert skipped is None and failure.get("message") == result.reason
             assert "measured" in failure.text
+            assert "about construction three-channel of and2" in case.find("system-out").text
         elif result.verdict is Verdict.UNKNOWN:
             assert failure is None and result.reason in skipped.get("message")
         else:
@@ -163,6 +165,8 @@ def test_the_markdown_report_has_the_summary_table_evidence_measurements_and_rep
     assert "### Measurements" in text and "| problem | family |" in text
     assert "superpose verify --claims tiny.toml" in text and "Seeds: seed 0" in text
     assert "| z3-solver |" in text
+    assert "(source: tiny.toml; about construction three-channel of and2)." in text
+    assert "(source: tiny.toml; about the problem perm)." in text
 
 
 def test_markdown_table_rows_keep_their_columns_when_text_holds_pipes_and_stars(report):

@@ -87,29 +87,34 @@ def test_a_failure_bound_its_raw_draws_break_is_refuted_with_a_replay(plugins):
     assert measured.replay.startswith("superpose build perm2 --m-prime 30 --family random")
 
 
-def test_a_claim_files_upper_bound_is_decided_by_the_class_of_the_count_formula():
+def test_a_claim_files_upper_bound_about_a_construction_is_decided_by_its_count_formula():
     specs = parse_claims('''
 [[claim]]
-id = "MY-OR-PARAMS"
+id = "MY-BLOOM-PARAMS"
 problem = "or2"
+construction = "bloom"
 quantity = "params"
 kind = "upper"
 bound = "mp*log(mp)^2"
 
 [[claim]]
-id = "MY-OR-LINEAR"
+id = "MY-BLOOM-LINEAR"
 problem = "or2"
+construction = "bloom"
 quantity = "params"
 kind = "upper"
 bound = "mp"
 ''', "test")
     report = verify(VerifyConfig(problems=("or2",)), claim_specs=tuple(specs))
     results = {r.claim.id: r for r in report.extra_claims}
-    true = {e.check: e for e in results["MY-OR-PARAMS"].evidence}
-    assert results["MY-OR-PARAMS"].verdict is Verdict.PROVED
+    true = {e.check: e for e in results["MY-BLOOM-PARAMS"].evidence}
+    assert results["MY-BLOOM-PARAMS"].verdict is Verdict.PROVED
     assert true["or2-count-formula/params"].verdict is Verdict.PROVED
+    assert true["or2-count-formula/circuits"].verdict is Verdict.PROVED
+    assert "bloom:" in true["or2-count-formula/params"].statement
     assert not true["measured"].decisive
-    linear = {e.check: e for e in results["MY-OR-LINEAR"].evidence}
+    linear = {e.check: e for e in results["MY-BLOOM-LINEAR"].evidence}
     assert linear["or2-count-formula/params"].verdict is Verdict.UNKNOWN
     assert "grows faster" in linear["or2-count-formula/params"].detail
-    assert results["MY-OR-LINEAR"].verdict is not Verdict.PROVED
+    assert linear["or2-count-formula/params"].data["grows_faster"]
+    assert results["MY-BLOOM-LINEAR"].verdict is not Verdict.PROVED

@@ -21,7 +21,8 @@ SMALL = VerifyConfig(max_m_prime=1000, max_m_prime_s3=100, max_m_prime_represent
 
 def _report():
     if not hasattr(_report, "cached"):
-        specs = [spec for name in ("paper_lower_bound", "quadratic_params", "log_neurons")
+        specs = [spec for name in ("paper_lower_bound", "quadratic_params", "log_neurons",
+                                   "open_question")
                  for spec in load_claim_file(EXAMPLES / f"{name}.toml")]
         _report.cached = verify(SMALL, claim_specs=tuple(specs))
     return _report.cached
@@ -46,12 +47,25 @@ def test_a_quadratic_parameter_lower_bound_for_and2_is_refuted_naming_both_claim
     assert "-> oo" in clash.detail
 
 
-def test_log_neurons_for_the_and2_construction_is_refuted_with_the_counts_shown():
+def test_log_neurons_for_and2_is_refuted_by_the_proved_lower_bound_not_by_the_counts():
     result = _file_result("AND-IN-LOG-NEURONS")
     assert result.verdict is Verdict.REFUTED
-    measured = _evidence(result, "measured")
-    assert measured.verdict is Verdict.REFUTED
-    assert "counts (ratio)" in measured.detail and "m'=1000" in measured.detail
+    clash = _evidence(result, "consistency")
+    assert clash.verdict is Verdict.REFUTED
+    assert "LB-NEURONS" in clash.detail and "LB-NEURONS is proved" in clash.detail
+    measured = _evidence(result, "measured")  # the counts are information beside it
+    assert measured.verdict is Verdict.UNKNOWN and not measured.decisive
+    assert "three-channel does not reach this bound" in measured.detail
+    assert "m'=1000" in measured.detail
+
+
+def test_the_open_question_between_the_proved_bounds_is_unknown_beside_our_counts():
+    result = _file_result("AND-IN-MP-LOG-PARAMS")
+    assert result.verdict is Verdict.UNKNOWN and "no proved bound" in result.reason
+    assert _evidence(result, "consistency").verdict is Verdict.UNKNOWN
+    assert "LB-PARAMS" in _evidence(result, "consistency").detail
+    assert _evidence(result, "implied").verdict is Verdict.UNKNOWN
+    assert "three-channel" in _evidence(result, "measured").detail
 
 
 def test_the_papers_own_lower_bounds_pass_as_implied_by_the_derivations():
@@ -81,13 +95,22 @@ def test_a_claim_without_checks_is_unknown_not_yet_checked():
     assert result.verdict is Verdict.UNKNOWN and result.reason.startswith("not yet checked")
 
 
-def test_an_explicit_constant_makes_the_upper_bound_a_finite_inequality():
-    (spec,) = parse_claims('[[claim]]\nid = "TIGHT"\nproblem = "perm"\nquantity = "neurons"\n'
-                           'kind = "upper"\nbound = "sqrt(mp)*log(mp)"\nconstant = 1\n', "t.toml")
-    report = verify(SMALL, claims=(), claim_specs=(spec,))
-    (result,) = report.extra_claims
-    measured = _evidence(result, "measured")
+def test_an_explicit_constant_makes_a_bound_on_a_construction_a_finite_inequality():
+    text = ('[[claim]]\nid = "TIGHT"\nproblem = "perm"\nquantity = "neurons"\n'
+            'kind = "upper"\nbound = "sqrt(mp)*log(mp)"\nconstant = 1\n')
+    about_bloom = text.replace('id = "TIGHT"', 'id = "TIGHT-BLOOM"\nconstruction = "bloom"')
+    specs = parse_claims(text, "t.toml") + parse_claims(about_bloom, "t.toml")
+    report = verify(SMALL, claims=(), claim_specs=tuple(specs))
+    problem, construction = report.extra_claims
+    measured = _evidence(construction, "measured")
+    assert construction.verdict is Verdict.REFUTED
     assert measured.verdict is Verdict.REFUTED and "> 1 *" in measured.detail
+    assert "perm/random s=2 m'=100 (seed 0)" in measured.detail
+    assert measured.replay.startswith("superpose build perm --m-prime 100 --family random")
+    assert measured.replay.endswith("superpose info c.npz")
+    info = _evidence(problem, "measured")  # the same counts say nothing about the problem
+    assert problem.verdict is Verdict.UNKNOWN and info.verdict is Verdict.UNKNOWN
+    assert "of its counts exceed 1 * (sqrt(mp)*log(mp))" in info.detail
 
 
 @pytest.mark.parametrize("bound", ["__import__('os').system('touch PWNED')", "mp.__class__",

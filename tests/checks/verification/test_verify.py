@@ -86,3 +86,23 @@ def test_a_report_shows_in_jupyter_as_its_markdown_table():
     assert shown == render_markdown(report)
     assert "| Claim | Verdict | Statement | Reason |" in shown
     assert f"| `{CLAIMS[0].id}` | **REFUTED** |" in shown
+
+
+def test_the_bounds_that_decide_claim_files_about_and2_are_proved_by_a_small_run():
+    # tests/checks/verification/test_file_checks.py takes these as proved
+    by_id = {r.claim.id: r for r in _small_report().results}
+    for claim_id in ("LB-PARAMS", "LB-NEURONS", "COMPRESSION", "UB-AND-NEURONS",
+                     "UB-AND-PARAMS"):
+        assert by_id[claim_id].verdict is Verdict.PROVED, by_id[claim_id].evidence
+
+
+def test_the_report_says_which_construction_each_upper_bound_verdict_is_about():
+    text = render_text(_small_report())
+    (line,) = [line for line in text.splitlines() if line.startswith("UB-AND-PARAMS ")]
+    assert line.endswith("[abstract; about construction three-channel of and2]")
+    (line,) = [line for line in text.splitlines() if line.startswith("LB-PARAMS ")]
+    assert line.endswith("; about the problem and2, perm]")
+    claims = {c["id"]: c for c in json.loads(report_json(_small_report()))["claims"]}
+    assert claims["UB-PERM"]["construction"] == "bloom"
+    assert claims["LB-PARAMS"]["construction"] is None
+    assert claims["OR-PARAMS"]["about"] == "construction bloom of or2"

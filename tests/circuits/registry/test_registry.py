@@ -160,6 +160,9 @@ def test_a_callable_entry_point_may_return_several_specs(plugins):
     ("bad_mod:SPEC", _module().replace('"two4-correct"', '"selftest"'), "names check"),
     ("bad_mod:SPEC", _module().replace('Construction("naive", "two4"',
                                        'Construction("naive", "and2"'), "made for problem"),
+    ("bad_mod:SPEC", _module().replace('bounds=(("neurons", "mp"),)',
+                                       'bounds=(("neurons", "mp"),), construction="other"'),
+     "its checks measure the default construction 'naive'"),
 ])
 def test_a_broken_plugin_is_reported_in_one_line_and_the_others_still_work(
         plugins, value, module, reason):
