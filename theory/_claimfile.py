@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,11 +88,31 @@ def _show(value: object) -> str:
     return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
+#: the largest claim file read (a file of 10,000 claims takes about 1 MB)
+MAX_CLAIM_FILE_BYTES = 1 << 24
+
+
+def _read_regular(path: Path, origin: str) -> bytes:
+    """The bytes of a regular file of at most MAX_CLAIM_FILE_BYTES; a FIFO, a device (such as
+    /dev/zero) or a larger file is refused without reading it (opened non-blocking, so a FIFO
+    cannot hang the open)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CLAIM_FILE_BYTES:
+            raise ClaimFileError(f"claim file {origin}: must be a regular file of at most "
+                                 f"{MAX_CLAIM_FILE_BYTES} bytes (a FIFO, a device or a larger "
+                                 "file is not read)")
+        return fh.read(MAX_CLAIM_FILE_BYTES + 1)
+
+
 def load_claim_file(path: str | os.PathLike[str]) -> list[ClaimSpec]:
     """Read and parse the claim file at ``path`` (TOML, UTF-8); see the module docstring."""
     origin = str(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = _read_regular(Path(path), origin)
     except FileNotFoundError:
         raise ClaimFileError(f"claim file {origin}: no such file") from None
     except IsADirectoryError:
