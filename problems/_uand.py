@@ -51,6 +51,7 @@ from superpose.circuits import (
     naive_counts,
     three_channel_and2,
 )
+from superpose.circuits.validate import check_m_prime_fits
 from superpose.theory import Claim, InvalidArgument
 from superpose.theory.constructions import CountFormulas, FormulaStep
 
@@ -74,6 +75,10 @@ class AllPairs(And2):
     def of(cls, m: int) -> "AllPairs":
         if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 2:
             raise InvalidArgument(f"m={m!r} must be an integer >= 2")
+        # its m' = C(m, 2) pairs are built here: refuse an m whose pairs cannot fit (a 4.6 KB
+        # file saying m = 30000 asked for 450 million)
+        check_m_prime_fits(math.comb(int(m), 2), f"m'=C(m, 2) of m={int(m)}",
+                           "use a smaller m")
         a, b = np.triu_indices(int(m), k=1)
         return cls(int(m), np.stack([a, b], axis=1).astype(np.int64))
 

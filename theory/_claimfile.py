@@ -135,6 +135,9 @@ def parse_claims(text: str, source: str) -> list[ClaimSpec]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ClaimFileError(f"{where}: invalid TOML: {_one_line(exc)}") from None
+    except RecursionError:
+        raise ClaimFileError(f"{where}: nested too deeply to read; a claim file holds flat "
+                             "[[claim]] tables") from None
     extra = sorted(k for k in data if k != "claim")
     if extra:
         raise ClaimFileError(f"{where}: unknown top-level key {extra[0]!r}; "

@@ -30,6 +30,7 @@ with counts over m' and stays UNKNOWN.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sympy
@@ -228,8 +229,12 @@ def ratio_trends(bound: Bound, ms: list[Measurement]) -> tuple[list[Trend], str]
                 return [], f"bound {bound.text!r} is not a function of m' (m = m', s, b fixed)"
             fns[m.sparsity] = sympy.lambdify(MP, f, modules="math")
         count = getattr(m.counts, _COUNT[bound.quantity])
+        value, why = _value_at(fns[m.sparsity], m.m_prime)
+        if why:
+            return [], (f"bound {bound.text!r} at m'={m.m_prime} (s={m.sparsity}) {why}, so "
+                        "the counts cannot be compared with it")
         groups.setdefault((m.problem, m.family, m.sparsity), []).append(
-            (m.m_prime, count, count / float(fns[m.sparsity](m.m_prime)), m))
+            (m.m_prime, count, count / value, m))
     trends = []
     for key, rows in sorted(groups.items()):
         rows.sort(key=lambda row: row[0])
@@ -237,6 +242,19 @@ def ratio_trends(bound: Bound, ms: list[Measurement]) -> tuple[list[Trend], str]
         grow = slope([(mp, ratio) for mp, _, ratio, _ in top]) if len(top) >= 2 else None
         trends.append(Trend(key, tuple(rows), grow))
     return trends, ""
+
+
+def _value_at(fn, m_prime: int) -> tuple[float, str]:
+    """(the bound's value at m', "") when it is a positive finite number, else (0, why): a
+    bound the grammar accepts may leave its domain at a measured size (log(mp - 1000) at
+    m' = 100, 1/(mp - 100) at m' = 100, sqrt(-mp))."""
+    try:
+        value = float(fn(m_prime))
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as exc:
+        return 0.0, f"cannot be evaluated ({type(exc).__name__}: {exc})"
+    if not math.isfinite(value) or value <= 0:
+        return 0.0, f"is {value!r}, not a positive finite number"
+    return value, ""
 
 
 def _sizes(trends: list[Trend]) -> str:

@@ -32,6 +32,17 @@ def _with_fields(changes):
     return setup
 
 
+def _uand_with_m(m):
+    def setup(d):
+        from superpose.circuits import build
+
+        save_circuit(build("uand", 120, sparsity=2), d / "c.npz")
+        fields = dict(np.load(d / "c.npz"))
+        fields["m"] = np.array(m)
+        np.savez(d / "c.npz", **fields)
+    return setup
+
+
 def _shard(doc_change):
     def setup(d):
         path = _circuit(d)
@@ -68,6 +79,11 @@ CASES = [
      "must be a regular file"),
     ("claims from a FIFO", lambda d: os.mkfifo(d / "claims.toml"),
      ("verify", "--claims", "{d}/claims.toml"), 2, "must be a regular file"),
+    ("claims nested 100k deep",
+     lambda d: (d / "claims.toml").write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n"),
+     ("verify", "--claims", "{d}/claims.toml"), 2, "nested too deeply"),
+    ("a uand file saying m = 30000", _uand_with_m(30000), ("info", "{c}"), 2,
+     "C(m, 2) of m=30000"),
     ("directory as circuit", lambda d: (d / "c.npz").mkdir(), ("info", "{c}"), 2,
      "is a directory"),
     ("fifo as circuit", lambda d: os.mkfifo(d / "c.npz"), ("certify", "{c}"), 2,

@@ -132,3 +132,15 @@ def test_superpose_claims_lists_every_ledger_id_as_json(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in rows] == [c.id for c in CLAIMS]
     assert all(r["kind"] and r["quantity"] and r["source"] for r in rows)
+
+
+@pytest.mark.parametrize("text", ["log(mp - 1000)", "1/(mp - 100)", "sqrt(-mp)"])
+def test_a_bound_outside_its_domain_at_a_measured_size_compares_nothing_and_says_why(text):
+    from superpose.checks.sweep import measure
+    from superpose.checks.verification._theory_checks import ratio_trends
+    from superpose.theory import Bound, parse_bound
+
+    ms = [measure("and2", "random", 2, 100, SweepSettings(samples=10))]
+    bound = Bound("DOMAIN", ("and2",), "params", "upper", parse_bound(text), text)
+    trends, why = ratio_trends(bound, ms)
+    assert trends == [] and "at m'=100 (s=2)" in why and "cannot be compared" in why
