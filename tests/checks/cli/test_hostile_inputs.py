@@ -116,6 +116,46 @@ CASES = [
 ]
 
 
+# bad arguments, each a rule of one command (exit 2, one line naming the value)
+ARGUMENTS = [
+    (("eval", "{c}", "--active", "1,1"), "repeats a feature"),
+    (("eval", "{c}", "--active", "999"), "active feature 999 must lie in [0, m="),
+    (("eval", "{c}", "--active", "a"), "comma-separated feature indices"),
+    (("eval", "{c}", "--active", "1,2,3"), "sparsity is 2"),
+    (("fuzz", "{c}", "--samples", "0"), "samples=0 must be >= 1"),
+    (("fuzz", "{c}", "--engine", "fast"), "engine='fast'"),
+    (("fuzz", "{c}", "--seed", "-1"), "seed=-1 must be >= 0"),
+    (("certify", "{c}", "--timeout", "-1"), "timeout='-1'"),
+    (("certify", "{c}", "--timeout", "nan"), "timeout='nan'"),
+    (("certify", "{c}", "--sparsity", "0"), "sparsity=0 must be >= 1"),
+    (("certify", "{c}", "--shard", "5/2"), "shards are numbered 0..1"),
+    (("certify", "{c}", "--method", "magic"), "invalid choice: 'magic'"),
+    (("certify", "{c}", "--merge-seed", "3"), "use it with --merge"),
+    (("build", "and2", "--m-prime", "0", "-o", "{d}/x.npz"), "m_prime=0 must be >= 1"),
+    (("build", "nosuch", "--m-prime", "10", "-o", "{d}/x.npz"), "invalid choice: 'nosuch'"),
+    (("build", "and2", "--m-prime", "100", "--family", "nosuch", "-o", "{d}/x.npz"),
+     "family='nosuch' is not known"),
+    (("build", "and2", "--m-prime", "100", "--constant", "bogus=1", "-o", "{d}/x.npz"),
+     "constant 'bogus' is not one of"),
+    (("build", "and2", "--m-prime", "100", "--constant", "c_d=-1", "-o", "{d}/x.npz"),
+     "c_d=-1.0 must be a finite number > 0"),
+    (("build", "and2", "--m-prime", "100", "--sparsity", "0", "-o", "{d}/x.npz"),
+     "sparsity=0 must be >= 1"),
+    (("sweep", "and2", "--max-m-prime", "5"), "max_m_prime=5 must be >= 100"),
+    (("info", "{d}/nosuch.npz"), "does not exist"),
+    (("export", "{c}", "--format", "gif", "-o", "{d}/x.onnx"), "invalid choice: 'gif'"),
+    (("repair", "{c}", "-o", "{d}/no/such/dir/x.npz"), "cannot write"),
+    (("verify", "--claims", "{d}/nosuch.toml"), "no such file"),
+    (("verify", "--sparsity", "0"), "sparsity=0 must be >= 1"),
+    (("minimal", "and2", "--m", "0"), "m=0 must be between"),
+    (("selftest", "--mutants", "0"), "mutants=0 must be >= 1"),
+    (("plot", "-o", "{d}/x.gif"), "must end in .png or .svg"),
+    (("claims", "--bogus"), "unrecognized arguments: --bogus"),
+]
+CASES += [(" ".join(argv[:2]) + " ... " + words, _circuit, argv, 2, words)
+          for argv, words in ARGUMENTS]
+
+
 @pytest.mark.parametrize("name, setup, argv, code, words", CASES, ids=[c[0] for c in CASES])
 def test_a_hostile_input_ends_in_its_exit_code_with_one_line_and_no_stray_file(
         capsys, tmp_path, name, setup, argv, code, words):
