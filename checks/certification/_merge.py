@@ -69,6 +69,7 @@ def audited_merge(circuit: Circuit, certificates: list[Certificate], seed: int,
     """The merged certificate of shards run elsewhere, decided as the module docstring says,
     and the audit of what was checked. A REFUTED result's counterexample has been replayed
     here; an UNKNOWN one's reason names every inconsistency."""
+    merged = merge_shards(certificates)  # shards of one run (n, sparsity, method), or exit 2
     audit = MergeAudit(seed)
     found = _replay_all(circuit, certificates, audit)
     bad = {}
@@ -79,7 +80,6 @@ def audited_merge(circuit: Circuit, certificates: list[Certificate], seed: int,
     for cert in sorted(certificates, key=lambda c: c.shard):
         if found is None and cert.verdict is Verdict.PROVED and not bad[cert.shard]:
             found = _spot_check(circuit, cert, rng, spot_inputs, audit)
-    merged = merge_shards(certificates)
     space = count_sparse_inputs(circuit.m, merged.sparsity)
     if found is not None:
         return Certificate(Verdict.REFUTED, merged.sparsity, space, merged.inputs_covered,
