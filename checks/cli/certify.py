@@ -10,7 +10,6 @@ of shards (checked to be about the same file by its SHA-256). Exit 0 PROVED, 1 R
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -37,7 +36,7 @@ from superpose.checks.cli._args import (
 )
 from superpose.checks.cli._progress import counter
 from superpose.checks.exit_codes import exit_for
-from superpose.circuits import load_circuit
+from superpose.circuits.io import load_circuit_and_digest
 from superpose.circuits.validate import check_int
 from superpose.theory import Verdict
 from superpose.theory.errors import InvalidArgument
@@ -71,8 +70,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     start = time.perf_counter()
-    circuit = load_circuit(args.file)
-    digest = _sha256(args.file)
+    circuit, digest = load_circuit_and_digest(args.file)  # the sha256 of the bytes loaded
     if sum(x is not None for x in (args.shard, args.jobs, args.merge)) > 1:
         raise InvalidArgument("--shard, --jobs and --merge exclude each other; use one")
     audit = None
@@ -157,13 +155,6 @@ def _print(cert, args, replay: str, total: float) -> None:
 
 
 _MAX_SHARD_BYTES = 1 << 24
-
-
-def _sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError as exc:
-        raise InvalidArgument(f"cannot read {str(path)!r}: {exc.strerror}") from None
 
 
 def _shard_certificate(path: Path, digest: str):
