@@ -204,7 +204,7 @@ def gain_filter_pays(network, sparsity: int, inputs: int) -> bool:
     """
     if not network.layers:
         return False
-    code, weights = network.input_code, network.layers[0].weights
+    code, weights = network.input_code, network.layers[0].stored_weights
     d1, d0 = weights.shape
     m, nnz_p = code.n_rows, len(code.indices)
     per_input = sparsity * (nnz_p / max(m, 1)) * (weights.nnz / max(d0, 1))

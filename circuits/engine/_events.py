@@ -382,7 +382,7 @@ class EventEvaluator:
         self.input_width = int(network.input_code.width)
         self._table = self._lookup = self._host_lookup = self._first_fan = None
         # the weights, not the network: the cache is keyed weakly by the network object
-        self._weights, self._lookups = [layer.weights for layer in network.layers], {}
+        self._weights, self._lookups = [layer.stored_weights for layer in network.layers], {}
         self.table_seconds = 0.0
         self.gain_tables = None
         self._cache = cache
@@ -398,7 +398,8 @@ class EventEvaluator:
         self._layers = []
         a0 = np.zeros(code.width, dtype=np.int64)
         for l, layer in enumerate(network.layers):
-            z0 = layer.weights @ a0
+            # W a0 is 0 while nothing is on (always at layer 1): no pass over W_1
+            z0 = layer.stored_weights @ a0 if a0.any() else np.zeros(layer.width, np.int64)
             if self.first_layer == "gains" and l == 0:
                 fan = None  # layer 1 is reached through the gain table, never through W_1^T
                 self._build_table(layer, code, deadline)
@@ -417,10 +418,10 @@ class EventEvaluator:
         ``table_seconds`` is the time both took (paid once per evaluator)."""
         start = time.perf_counter()
         xp = self.xp
-        w = layer.weights
+        w = layer.stored_weights
         table, fanout, summable = self._cached_table(layer, code)
         if table is None:
-            table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices,
+            table = FirstLayerGains(w, layer.theta, code.indptr, code.indices,
                                     code.width, self.sparsity, self.options.max_table_bytes,
                                     self.options.table_divisor, deadline,
                                     self.options.search_divisor or None)
@@ -450,7 +451,7 @@ class EventEvaluator:
             self._table.packed = xp.asarray((table.units.astype(kind) << bits)
                                             | table.gains.astype(kind))
         self._lookup = self._host_lookup if xp is np and self._host_lookup is not None \
-            else WeightLookup(xp, layer.weights, self.options.max_dense_lookup, lazy=True)
+            else WeightLookup(xp, w, self.options.max_dense_lookup, lazy=True)
         self._table.fanout = xp.asarray(fanout)
         self._table.summable = xp.asarray(summable)
         self._table.support_len = xp.asarray(np.diff(code.indptr).astype(np.int64))
@@ -470,16 +471,17 @@ class EventEvaluator:
         arrays = self._cache.get(self._cache_kind(), self.sparsity)
         if arrays is None:
             return None, None, None
-        d, d0 = layer.weights.shape
+        w = layer.stored_weights
+        d, d0 = w.shape
         try:
             table = FirstLayerGains.from_arrays(arrays, layer.theta, code.n_rows,
                                                 self.sparsity, self.options.table_divisor)
             fanout, summable = arrays.get("fanout"), arrays.get("summable")
             if fanout is None or fanout.shape != (d0,) or fanout.dtype.kind not in "iu" \
                     or summable is None or summable.shape != (d,) or summable.dtype != bool \
-                    or not np.array_equal(summable, table.off & ~_negative_rows(layer.weights)):
+                    or not np.array_equal(summable, table.off & ~_negative_rows(w)):
                 raise InvalidArgument("its fan-out counts or summable flags do not fit")
-            self._host_lookup = WeightLookup(np, layer.weights, self.options.max_dense_lookup,
+            self._host_lookup = WeightLookup(np, w, self.options.max_dense_lookup,
                                              lazy=True)
             _spot_check(table, self._host_lookup, code)
         except InvalidArgument as bad:
@@ -966,7 +968,8 @@ def _check_bounds_fit(network: ThresholdNetwork, s: int) -> None:
     """The gain filter adds up to s + 1 of a unit's sums of |weights| (plus |theta|); with a
     sparsity this large, refuse a network for which that can leave int64 (files keep each sum
     within 2^53, so this only bites from s = 1024 on)."""
-    bound = max((_row_abs_max(layer.weights) + int(np.abs(layer.theta).max(initial=0))
+    bound = max((_row_abs_max(layer.stored_weights)
+                 + int(np.abs(layer.theta).max(initial=0))
                  for layer in network.layers), default=0)
     if (s + 1) * bound >= 2 ** 62:
         raise InvalidArgument(f"sparsity={s} with weights summing to {bound} per unit can "

@@ -523,7 +523,7 @@ def _row_abs_max(w: sp.csr_matrix) -> int:
     while lo < d:
         hi = int(np.searchsorted(ptr, ptr[lo] + _ROW_CHUNK, side="right")) - 1
         hi = min(max(hi, lo + 1), d)
-        part = np.abs(w.data[ptr[lo]:ptr[hi]])
+        part = np.abs(w.data[ptr[lo]:ptr[hi]].astype(np.int64))  # |-128| leaves int8
         cumulative = np.concatenate([[0], np.cumsum(part)])
         sums = cumulative[ptr[lo + 1:hi + 1] - ptr[lo]] - cumulative[ptr[lo:hi] - ptr[lo]]
         best = max(best, int(sums.max(initial=0)))

@@ -64,7 +64,7 @@ def _fields(circuit: Circuit):
     yield "input_code_width", net.input_code.width, i8
     yield "n_layers", len(net.layers), i8
     for l, layer in enumerate(net.layers, start=1):
-        w = layer.weights
+        w = layer.stored_weights
         if not w.has_sorted_indices:
             w = w.copy()
             w.sort_indices()
@@ -257,7 +257,8 @@ def _scalar_str(data, name, where) -> str:
 
 def _int_array(data, name, where, ndim=1, dtype=np.int64) -> np.ndarray:
     """Field ``name`` as a ``ndim``-d array of ``dtype`` (int64, or int32 for indices below
-    2^31: what SciPy keeps them as, so they are converted once)."""
+    2^31: what SciPy keeps them as, so they are converted once; None: the stored type when it
+    is a native signed or small unsigned integer type, as weights are kept, else int64)."""
     value = _get(data, name, where)
     if value.ndim != ndim or (value.size and value.dtype.kind not in "iu"):
         raise CircuitFormatError(f"{where!r}: field {name!r} must be a {ndim}-d integer array")
@@ -265,10 +266,15 @@ def _int_array(data, name, where, ndim=1, dtype=np.int64) -> np.ndarray:
         raise CircuitFormatError(f"{where!r}: field {name!r} holds {int(value.max())}, above "
                                  f"2^63 - 1, the largest integer the format allows; rebuild "
                                  "the file with values in the int64 range")
+    if dtype is None:
+        return value.astype(value.dtype if value.dtype in _KEPT else np.int64, copy=False)
     if dtype != np.int64 and value.size \
             and not (value.min() >= 0 and value.max() < np.iinfo(dtype).max):
         dtype = np.int64  # out of range: the range check names it
     return value.astype(dtype, copy=False)
+
+
+_KEPT = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.uint8, np.uint16))
 
 
 def _not_finite(where: str):
@@ -356,13 +362,14 @@ def _from_arrays(data: dict, where: str) -> Circuit:
         raise CircuitFormatError(f"{where!r} has version={version}, this superpose reads "
                                  f"version {VERSION}; rebuild it or upgrade superpose")
     problem_name = _scalar_str(data, "problem", where)
-    if problem_name not in problem_names():
+    try:
+        spec = problem_spec(problem_name)
+    except InvalidArgument:
         broken = [p for p in broken_plugins() if p.entry_point == problem_name]
         reason = f" ({broken[0].message()})" if broken else ""
         raise CircuitFormatError(f"{where!r} has problem={problem_name!r}, which is not "
                                  f"installed here{reason}; install the package that provides "
-                                 f"it (known: {', '.join(problem_names())})")
-    spec = problem_spec(problem_name)
+                                 f"it (known: {', '.join(problem_names())})") from None
     m = _scalar_int(data, "m", where)
     m_prime = _scalar_int(data, "m_prime", where)
     for name, value in (("m", m), ("m_prime", m_prime)):  # before the instance is built
@@ -389,7 +396,7 @@ def _from_arrays(data: dict, where: str) -> Circuit:
                                      f"d_{l - 1}={prev})")
         indptr = _int_array(data, f"layer{l}_indptr", where)
         indices = _int_array(data, f"layer{l}_indices", where, dtype=_index_dtype(shape))
-        values = _int_array(data, f"layer{l}_data", where)
+        values = _int_array(data, f"layer{l}_data", where, dtype=None)
         _check_csr(indptr, indices, int(shape[0]), int(shape[1]), f"layer{l}", where)
         if len(values) != len(indices):
             raise CircuitFormatError(f"{where!r}: layer{l}_data and layer{l}_indices differ "

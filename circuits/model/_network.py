@@ -25,29 +25,54 @@ from superpose.circuits.validate import check_fits
 __all__ = ["Layer", "ThresholdNetwork", "Counts", "threshold_to_relus"]
 
 
+#: integer types whose every value int64 holds: weights of these types are kept as given
+_KEPT_TYPES = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8,
+                                          np.uint16, np.uint32))
+
+
 @dataclass(frozen=True, eq=False)
 class Layer:
-    """Integer weights (d_l x d_{l-1} CSR) and integer thresholds (d_l) of one layer."""
+    """Integer weights W_l (d_l x d_{l-1} CSR) and integer thresholds theta_l (d_l) of one
+    layer.
 
-    weights: sp.csr_matrix
+    ``stored_weights`` is W_l in the integer type it was given or stored in, canonical (sorted
+    column indices, no duplicate (row, column) entry): a layer read from a file keeps its int8
+    or int16 weights as they are, 1/8 or 1/4 of an int64 copy. Weights that are not canonical
+    are converted to int64 and their duplicates summed, as evaluation reads them, so counts
+    see the effective weights. ``weights`` is W_l as int64, made on first use; code that reads
+    ``stored_weights`` instead converts values to int64 before any arithmetic.
+    """
+
+    stored_weights: sp.csr_matrix
     theta: np.ndarray
 
     def __post_init__(self) -> None:
-        """Canonical CSR: duplicate (row, column) entries are summed, as evaluation reads them,
-        so counts see the effective weights."""
-        w = sp.csr_matrix(self.weights, dtype=np.int64)
-        w.sum_duplicates()
-        object.__setattr__(self, "weights", w)
+        w = self.stored_weights
+        if not (sp.issparse(w) and w.format == "csr" and w.dtype in _KEPT_TYPES
+                and w.has_canonical_format):
+            w = sp.csr_matrix(w, dtype=np.int64)
+            w.sum_duplicates()
+        object.__setattr__(self, "stored_weights", w)
         object.__setattr__(self, "theta", np.asarray(self.theta, dtype=np.int64))
 
     def __repr__(self) -> str:
         """Shape and nonzero weights, never the arrays."""
-        rows, cols = self.weights.shape
-        return f"Layer({rows}x{cols}, nonzero_weights={self.weights.nnz})"
+        rows, cols = self.stored_weights.shape
+        return f"Layer({rows}x{cols}, nonzero_weights={self.stored_weights.nnz})"
+
+    @cached_property
+    def weights(self) -> sp.csr_matrix:
+        """W_l as int64 (``stored_weights`` itself when it is int64, else a copy made on first
+        use)."""
+        stored = self.stored_weights
+        if stored.dtype == np.int64:
+            return stored
+        return sp.csr_matrix((stored.data.astype(np.int64), stored.indices, stored.indptr),
+                             shape=stored.shape)
 
     @property
     def width(self) -> int:
-        return self.weights.shape[0]
+        return self.stored_weights.shape[0]
 
     @cached_property
     def weights_t(self) -> sp.csr_matrix:
@@ -106,8 +131,8 @@ class ThresholdNetwork:
     def __post_init__(self) -> None:
         widths = self.widths
         for l, layer in enumerate(self.layers, start=1):
-            if layer.weights.shape != (widths[l], widths[l - 1]):
-                raise ValueError(f"layer {l} has shape {layer.weights.shape}, expected "
+            if layer.stored_weights.shape != (widths[l], widths[l - 1]):
+                raise ValueError(f"layer {l} has shape {layer.stored_weights.shape}, expected "
                                  f"({widths[l]}, {widths[l - 1]})")
             if layer.theta.shape != (widths[l],):
                 raise ValueError(f"layer {l} has {layer.theta.shape} thresholds, expected "
@@ -132,7 +157,7 @@ class ThresholdNetwork:
         row pointers) and each layer's transpose (12 bytes per stored weight)."""
         units = sum(self.widths)
         return 8 * (6 * units + 2 * (self.m + self.m_prime)) + 12 * sum(
-            layer.weights.nnz for layer in self.layers)
+            layer.stored_weights.nnz for layer in self.layers)
 
     def check_fits_evaluation(self) -> None:
         """InvalidArgument, naming both figures, when :meth:`evaluation_bytes` exceeds the
@@ -195,7 +220,7 @@ class ThresholdNetwork:
         computing = sum(widths[1:])
         nz_w = nz_t = bits = top = 0
         for layer in self.layers:
-            w_nonzero, w_bits, w_max = _value_stats(layer.weights.data)
+            w_nonzero, w_bits, w_max = _value_stats(layer.stored_weights.data)
             t_nonzero, t_bits, t_max = _value_stats(layer.theta)
             nz_w += w_nonzero
             nz_t += t_nonzero
@@ -224,7 +249,7 @@ class ThresholdNetwork:
         out = {"neurons": counts.neurons, "params": counts.params, "bits": counts.bits}
         out |= {f"width[{l}]": int(w) for l, w in enumerate(counts.widths)}
         for l, layer in enumerate(self.layers, start=1):
-            out[f"weights[{l}]"] = int(np.count_nonzero(layer.weights.data))
+            out[f"weights[{l}]"] = int(np.count_nonzero(layer.stored_weights.data))
             out[f"thresholds[{l}]"] = int(np.count_nonzero(layer.theta))
         return out
 
@@ -237,7 +262,7 @@ class ThresholdNetwork:
         """
         total = 0
         for l, layer in enumerate(self.layers, start=1):
-            nz = int(np.count_nonzero(layer.weights.data))
+            nz = int(np.count_nonzero(layer.stored_weights.data))
             total += nz * (2 if l == 1 else 4)
             total += int(np.count_nonzero(1 - layer.theta) + np.count_nonzero(layer.theta))
         return total

@@ -54,12 +54,17 @@ def reload_problems() -> None:
     importlib.invalidate_caches()
 
 
+def _builtin_specs() -> dict[str, ProblemSpec]:
+    from superpose.circuits.registry._builtin import BUILTIN_SPECS
+
+    return {spec.name: spec for spec in BUILTIN_SPECS}
+
+
 def _load() -> tuple[dict[str, ProblemSpec], tuple[BrokenPlugin, ...]]:
     if "specs" not in _CACHE:
-        from superpose.circuits.registry._builtin import BUILTIN_SPECS
         from superpose.theory import CLAIMS
 
-        specs = {spec.name: spec for spec in BUILTIN_SPECS}
+        specs = _builtin_specs()
         ids = {c.id for c in CLAIMS}
         broken = []
         for ep in _entry_points():
@@ -138,7 +143,13 @@ def broken_plugins() -> tuple[BrokenPlugin, ...]:
 
 def problem_spec(name: str) -> ProblemSpec:
     """The registered problem ``name``, or a one-line InvalidArgument naming the known ones
-    (or, for a broken plugin of that name, why it is broken)."""
+    (or, for a broken plugin of that name, why it is broken).
+
+    A built-in name is answered without scanning the plugins (no plugin may take a built-in's
+    name), so loading an and2 file never imports and checks every installed plugin."""
+    builtin = _builtin_specs()
+    if isinstance(name, str) and name in builtin:
+        return builtin[name]
     specs, broken = _load()
     if isinstance(name, str) and name in specs:
         return specs[name]
