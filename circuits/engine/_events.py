@@ -127,13 +127,13 @@ class _Fanout:
         narrow = width < 2 ** 31 and np.asarray(indices).dtype != np.int32
         self.idx = xp.asarray(np.asarray(indices, dtype=np.int32) if narrow else indices)
         ones = values is None or bool(np.all(values == 1))
-        self.val = None if ones else xp.asarray(_narrowest(np.asarray(values, dtype=np.int64)))
+        self.val = None if ones else xp.asarray(_narrowest(np.asarray(values)))
         self.width = int(width)
 
 
 def _columns(xp, layer) -> _Fanout:
     """W_l^T of ``layer`` (its stored nonzero weights) as a :class:`_Fanout` on ``xp``."""
-    wt = layer.weights_t
+    wt = layer.stored_weights_t
     if wt.nnz and not np.all(wt.data != 0):
         wt = wt.copy()
         wt.eliminate_zeros()
@@ -141,13 +141,14 @@ def _columns(xp, layer) -> _Fanout:
 
 
 def _narrowest(values: np.ndarray) -> np.ndarray:
-    """``values`` in the narrowest of int8, int16, int32, int64 that holds them exactly."""
+    """Integer ``values`` in the narrowest of int8, int16, int32, int64 that holds them
+    exactly (``values`` itself when it already has that type)."""
     low, high = (int(values.min()), int(values.max())) if values.size else (0, 0)
-    for dtype in (np.int8, np.int16, np.int32):
+    for dtype in (np.int8, np.int16, np.int32, np.int64):
         info = np.iinfo(dtype)
         if info.min <= low and high <= info.max:
-            return values.astype(dtype)
-    return values
+            return values.astype(dtype, copy=False)
+    raise InvalidArgument(f"weights up to {high} do not fit int64")
 
 
 #: a weight look-up reads a dense copy of W up to this size (and DENSE_OVER_SPARSE times the

@@ -8,10 +8,10 @@ required field, shape and index range before building anything.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import stat
+import struct
 import zipfile
 from pathlib import Path
 
@@ -19,7 +19,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from superpose.circuits.io._atomic import write_atomically
-from superpose.circuits.model import Circuit, Layer, SupportCode, ThresholdNetwork
+from superpose.circuits.io._mapped import MappedFile
+from superpose.circuits.model import (
+    Circuit,
+    Layer,
+    SupportCode,
+    ThresholdNetwork,
+    release_pages,
+)
 from superpose.circuits.registry import broken_plugins, problem_names, problem_spec
 from superpose.circuits.validate import available_memory, check_m_prime_fits
 from superpose.theory.errors import CircuitFormatError, InvalidArgument, SuperposeError
@@ -102,22 +109,25 @@ def save_circuit(circuit: Circuit, path) -> Path:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, array, dtype in _fields(circuit):
                 array = np.asarray(array)
-                _write_field(zf, name, array, _stored_dtype(array, dtype))
+                least = np.int32 if name.startswith("layer") and name.endswith("_indices") \
+                    else np.int8  # SciPy holds CSR indices as int32 at least: used in place
+                _write_field(zf, name, array, _stored_dtype(array, dtype, least))
 
     path = write_atomically(path, write, CircuitFormatError)
     return path
 
 
-def _stored_dtype(array: np.ndarray, dtype):
+def _stored_dtype(array: np.ndarray, dtype, least=np.int8):
     """The dtype a field is stored in: ``dtype`` (None: the array's own), except that an
-    integer array (not a scalar) is stored in the narrowest of int8, int16, int32 and int64
-    that holds its values, so a large circuit's indices and weights take 2 to 8 times less
-    room than as int64 (readers convert every integer field to int64, section 1 of
-    paper_notes/format.md)."""
+    int64 array (not a scalar) is stored in the narrowest of int8, int16, int32 and int64, no
+    narrower than ``least``, that holds its values, so a large circuit's indices and weights
+    take 2 to 8 times less room than as int64 (readers convert every integer field to int64,
+    section 1 of paper_notes/format.md)."""
     if dtype is None or np.dtype(dtype) != np.int64 or array.ndim == 0 or not array.size:
         return dtype
     lo, hi = int(array.min()), int(array.max())
-    return next(t for t in _NARROW if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max)
+    wide_enough = _NARROW[_NARROW.index(least):]
+    return next(t for t in wide_enough if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max)
 
 
 def _write_field(zf: zipfile.ZipFile, name: str, array: np.ndarray, dtype) -> None:
@@ -137,6 +147,8 @@ def _write_field(zf: zipfile.ZipFile, name: str, array: np.ndarray, dtype) -> No
     info.file_size = header.tell() + array.size * stored.itemsize
     info.compress_type = zipfile.ZIP_STORED if info.file_size > _STORE_ABOVE \
         else zipfile.ZIP_DEFLATED
+    if info.compress_type == zipfile.ZIP_STORED:
+        info.extra = _alignment(zf.fp.tell(), info, header.tell())
     flat = array.reshape(-1)
     with zf.open(info, "w") as member:
         member.write(header.getvalue())
@@ -145,22 +157,40 @@ def _write_field(zf: zipfile.ZipFile, name: str, array: np.ndarray, dtype) -> No
                          .tobytes())
 
 
+_ALIGN = 64
+_PADDING_ID = 0xD935  # the extra-field record zipalign pads with; readers skip unknown ones
+
+
+def _alignment(offset: int, info: zipfile.ZipInfo, npy_header: int) -> bytes:
+    """An extra field for the local header of the stored member ``info`` written at
+    ``offset`` that puts its array data (after the ``npy_header`` bytes) on a multiple of
+    ``_ALIGN`` bytes in the file, so a mapped view of it is aligned for every integer type:
+    the header is 30 bytes, the name, the extra field (this padding, then the 20-byte ZIP64
+    record zipfile adds for a member near 4 GiB or over)."""
+    zip64 = 20 if info.file_size * 1.05 > zipfile.ZIP64_LIMIT else 0
+    base = offset + 30 + len(info.filename.encode()) + 4 + zip64 + npy_header
+    pad = -base % _ALIGN
+    return struct.pack("<HH", _PADDING_ID, pad) + bytes(pad)
+
+
 def load_circuit(path) -> Circuit:
     """Read and validate a circuit file; CircuitFormatError names what is wrong."""
-    return _load(Path(path), path)
+    return load_circuit_and_digest(path, digest=False)[0]
 
 
-def load_circuit_and_digest(path) -> tuple[Circuit, str]:
+def load_circuit_and_digest(path, digest: bool = True) -> tuple[Circuit, str | None]:
     """:func:`load_circuit`, and the hex sha256 of the very bytes it read (the key of the
-    file's entries in :class:`superpose.circuits.cache.DerivedCache`): the file is read once,
-    so what was hashed is what was loaded."""
+    file's entries in :class:`superpose.circuits.cache.DerivedCache`; None when ``digest`` is
+    False). The file is mapped once (:class:`superpose.circuits.io.MappedFile`): its large
+    members are used in place, and what was hashed is what was loaded."""
     path = Path(path)
     _check_exists(path)
     try:
-        data = path.read_bytes()
+        mapped = MappedFile(path)
     except OSError as exc:
         raise CircuitFormatError(f"cannot read {str(path)!r}: {exc.strerror}") from None
-    return _load(path, io.BytesIO(data)), hashlib.sha256(data).hexdigest()
+    sha = mapped.sha256() if digest else None
+    return _load(path, mapped), sha
 
 
 def _check_exists(path: Path) -> None:
@@ -181,15 +211,15 @@ def _check_exists(path: Path) -> None:
                                  "a device or a socket); name a circuit file")
 
 
-def _load(path: Path, source) -> Circuit:
-    _check_exists(path)
+def _load(path: Path, mapped: MappedFile) -> Circuit:
     try:
-        npz = np.load(source, allow_pickle=False)
+        npz = np.load(mapped.file, allow_pickle=False)
     except Exception as exc:  # numpy raises many types for a damaged archive
+        mapped.close_file()
         raise _unreadable(path, exc) from None
-    with npz:
+    with npz, mapped.file:
         try:
-            return _from_arrays(_Members(npz, path), str(path))
+            return _from_arrays(_Members(npz, path, mapped), str(path))
         except CircuitFormatError:
             raise
         except (SuperposeError, ValueError, TypeError, IndexError, KeyError,
@@ -204,22 +234,35 @@ def _unreadable(path: Path, exc: BaseException) -> CircuitFormatError:
 
 class _Members:
     """The archive's members, each read when a field asks for it (a member no field names,
-    however large, is never decompressed), after its declared size (the zip header's, which
-    zipfile never reads past) is checked against the memory still available."""
+    however large, is never decompressed). A member stored without compression is a view of
+    the mapped file (:meth:`MappedFile.member`); any other is read after its declared size
+    (the zip header's, which zipfile never reads past) is checked against the memory still
+    available."""
 
-    def __init__(self, npz, path: Path):
-        self._npz, self._path = npz, path
+    def __init__(self, npz, path: Path, mapped: MappedFile):
+        self._npz, self._path, self._mapped = npz, path, mapped
         self._names = set(npz.files)
         self._budget = available_memory()
+
+    def release(self, *arrays: np.ndarray) -> None:
+        """Give back the pages the checks of ``arrays`` read, in a file large enough that
+        its pages are given back (:data:`RELEASE_ABOVE`)."""
+        if self._mapped.release:
+            for array in arrays:
+                release_pages(array)
 
     def __contains__(self, name: str) -> bool:
         return name in self._names
 
     def __getitem__(self, name: str) -> np.ndarray:
         try:
-            size = self._npz.zip.getinfo(name + ".npy").file_size
+            info = self._npz.zip.getinfo(name + ".npy")
         except KeyError:
             raise KeyError(name) from None
+        mapped = self._mapped.member(info) if info.file_size > _STORE_ABOVE else None
+        if mapped is not None:
+            return mapped
+        size = info.file_size
         if size > self._budget:
             raise CircuitFormatError(
                 f"{str(self._path)!r}: field {name!r} holds {size} bytes uncompressed, more "
@@ -353,7 +396,7 @@ def _check_csr(indptr, indices, n_rows, n_cols, name, where) -> None:
         raise CircuitFormatError(f"{where!r}: {name} indices must lie in [0, {n_cols})")
 
 
-def _from_arrays(data: dict, where: str) -> Circuit:
+def _from_arrays(data: _Members, where: str) -> Circuit:
     fmt = _scalar_str(data, "format", where)
     if fmt != FORMAT:
         raise CircuitFormatError(f"{where!r} has format={fmt!r}, expected {FORMAT!r}")
@@ -407,6 +450,7 @@ def _from_arrays(data: dict, where: str) -> Circuit:
         _check_exact_range(values, indptr, theta, f"layer{l}", where)
         w = sp.csr_matrix((values, indices, indptr), shape=tuple(int(x) for x in shape))
         layers.append(Layer(w, theta))
+        data.release(indices, values)
         prev = int(shape[0])
     out_code = _code(data, "output_code", m_prime, prev, where)
     sparsity = _scalar_int(data, "sparsity", where)

@@ -17,6 +17,7 @@ from superpose.circuits.model._inputs import (
     random_sparse_inputs,
 )
 from superpose.circuits.model._network import Counts, Layer, ThresholdNetwork, threshold_to_relus
+from superpose.circuits.model._pages import release_pages, transpose_stored
 from superpose.circuits.model._problems import (
     And2,
     Permutation,
@@ -49,6 +50,7 @@ __all__ = [
     "random_sparse_inputs",
     "random_subsets",
     "random_support_code",
+    "release_pages",
     "Represent",
     "seeded_rng",
     "sorted_unique",
@@ -58,4 +60,5 @@ __all__ = [
     "threshold_to_relus",
     "ThresholdNetwork",
     "transpose_pattern",
+    "transpose_stored",
 ]

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from superpose.circuits.model._codes import SupportCode
 from superpose.circuits.model._inputs import active_matrix
+from superpose.circuits.model._pages import transpose_stored
 from superpose.circuits.validate import check_fits
 
 __all__ = ["Layer", "ThresholdNetwork", "Counts", "threshold_to_relus"]
@@ -76,8 +77,16 @@ class Layer:
 
     @cached_property
     def weights_t(self) -> sp.csr_matrix:
-        """W^T as CSR, so a batch (B x d_{l-1}) times it is a CSR x CSR product."""
+        """W^T as CSR (int64), so a batch (B x d_{l-1}) times it is a CSR x CSR product."""
+        if self.stored_weights.dtype == np.int64:
+            return self.stored_weights_t
         return self.weights.T.tocsr()
+
+    @cached_property
+    def stored_weights_t(self) -> sp.csr_matrix:
+        """W^T as CSR in the stored type (:func:`transpose_stored`: made block by block, so
+        a W mapped from a file is never resident all at once)."""
+        return transpose_stored(self.stored_weights)
 
 
 @dataclass(frozen=True)
@@ -154,10 +163,12 @@ class ThresholdNetwork:
         """About the least memory an evaluator of this network allocates, from its sizes alone:
         a few int64 arrays per unit of every layer (layer 0 included: its width is the file's
         ``input_code_width``, whatever the supports use), the codes' transposes (m + m' + 2
-        row pointers) and each layer's transpose (12 bytes per stored weight)."""
+        row pointers) and each layer's transpose in its stored type (an int32 index and the
+        stored value per weight)."""
         units = sum(self.widths)
-        return 8 * (6 * units + 2 * (self.m + self.m_prime)) + 12 * sum(
-            layer.stored_weights.nnz for layer in self.layers)
+        return 8 * (6 * units + 2 * (self.m + self.m_prime)) + sum(
+            layer.stored_weights.nnz * (4 + layer.stored_weights.dtype.itemsize)
+            for layer in self.layers)
 
     def check_fits_evaluation(self) -> None:
         """InvalidArgument, naming both figures, when :meth:`evaluation_bytes` exceeds the
@@ -193,7 +204,7 @@ class ThresholdNetwork:
         self.check_fits_evaluation()
         acts, pre = [self.input_layer(active)], []
         for layer in self.layers:
-            pre.append((acts[-1] @ layer.weights_t).tocsr())
+            pre.append(_times(acts[-1], layer))
             acts.append(_fire(pre[-1], layer.theta))
         return pre, acts
 
@@ -266,6 +277,61 @@ class ThresholdNetwork:
             total += nz * (2 if l == 1 else 4)
             total += int(np.count_nonzero(1 - layer.theta) + np.count_nonzero(layer.theta))
         return total
+
+
+#: a layer stored narrower than int64 whose int64 copies (W and W^T, 12 bytes per stored
+#: weight each) would pass this many bytes is multiplied in its stored type instead
+INT64_COPY_LIMIT = 1 << 32
+#: contributions (an active unit's stored weights) summed at once by :func:`_stored_product`
+PRODUCT_BLOCK = 1 << 24
+
+
+def _times(acts: sp.csr_matrix, layer: Layer) -> sp.csr_matrix:
+    """z = acts W_l^T (B x d_l CSR), exactly in int64: SciPy's product with the int64 W^T, or
+    for a layer too large for int64 copies (``INT64_COPY_LIMIT``) :func:`_stored_product`."""
+    stored = layer.stored_weights
+    if stored.dtype == np.int64 or 24 * stored.nnz <= INT64_COPY_LIMIT:
+        return (acts @ layer.weights_t).tocsr()
+    return _stored_product(acts.tocsr(), layer.stored_weights_t)
+
+
+def _stored_product(acts: sp.csr_matrix, wt: sp.csr_matrix,
+                    block: int = PRODUCT_BLOCK) -> sp.csr_matrix:
+    """acts (B x d_{l-1}) times W^T (d_{l-1} x d_l CSR of any integer type), in int64:
+    z[b, u] = sum over stored (b, p) of acts[b, p] W^T[p, u], the terms of whole rows of acts
+    gathered in blocks of about ``block``, keyed b d_l + u, sorted and summed; zero sums are
+    left out, as SciPy's product leaves them."""
+    batch, width = acts.shape[0], wt.shape[1]
+    ptr = np.asarray(wt.indptr, dtype=np.int64)
+    rows = np.repeat(np.arange(batch, dtype=np.int64), np.diff(acts.indptr))
+    cols, vals = acts.indices, acts.data.astype(np.int64)
+    lengths = ptr[cols + 1] - ptr[cols]
+    done = np.concatenate([[0], np.cumsum(lengths)])[acts.indptr]  # work before each row
+    keys, sums = [], []
+    r0 = 0
+    while r0 < batch:
+        r1 = min(max(int(np.searchsorted(done, done[r0] + block, side="right")) - 1, r0 + 1),
+                 batch)
+        e0, e1 = acts.indptr[r0], acts.indptr[r1]
+        span = lengths[e0:e1]
+        owner = np.repeat(np.arange(e1 - e0), span)
+        pos = np.arange(owner.size) - (np.cumsum(span) - span)[owner] + ptr[cols[e0:e1]][owner]
+        key = rows[e0:e1][owner] * width + wt.indices[pos]
+        term = vals[e0:e1][owner] * wt.data[pos].astype(np.int64)
+        order = np.argsort(key, kind="stable")
+        key, term = key[order], term[order]
+        heads = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if key.size \
+            else np.zeros(0, np.int64)
+        total = np.add.reduceat(term, heads) if heads.size else np.zeros(0, np.int64)
+        kept = np.flatnonzero(total)
+        keys.append(key[heads][kept])
+        sums.append(total[kept])
+        r0 = r1
+    key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+    indptr = np.zeros(batch + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key // width, minlength=batch), out=indptr[1:])
+    return sp.csr_matrix((np.concatenate(sums) if sums else np.zeros(0, np.int64),
+                          key % width, indptr), shape=(batch, width))
 
 
 def _as_bool(mat) -> sp.csr_matrix:

@@ -172,3 +172,25 @@ def test_evaluate_gives_one_row_per_input_and_ignores_padding_position(net, data
     first = net.evaluate(batch)
     assert first.shape == (len(inputs), net.m_prime)
     assert (first != net.evaluate(shuffled)).nnz == 0
+
+
+@examples(60)
+@given(net=networks(), s=st.integers(1, 3), block=st.integers(1, 64))
+def test_a_layer_too_large_for_int64_copies_is_multiplied_in_its_stored_type_alike(
+        net, s, block):
+    """The stored-type product (blocks of any size, down to one term) gives exactly SciPy's
+    int64 product, negative weights and thresholds <= 0 included."""
+    from superpose.circuits.model import _network
+
+    batch = as_batch(_all_inputs(net.m, s), s)
+    want_pre, want_acts = net.trace(batch)
+    narrow = ThresholdNetwork(net.input_code, tuple(
+        Layer(sp.csr_matrix(layer.weights, dtype=np.int16), layer.theta)
+        for layer in net.layers), net.output_code)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_network, "INT64_COPY_LIMIT", 0)
+        patch.setattr(_network, "PRODUCT_BLOCK", block)
+        got_pre, got_acts = narrow.trace(batch)
+    assert all(layer.stored_weights.dtype == np.int16 for layer in narrow.layers)
+    for l, (got, want) in enumerate(zip(got_pre + got_acts, want_pre + want_acts)):
+        assert np.array_equal(got.toarray(), want.toarray()), f"array {l} differs"

@@ -1,0 +1,82 @@
+"""Memory-mapped arrays: giving back the pages a pass has read, and a transpose that does.
+
+An array that is a view of a read-only file mapping (``circuits.io`` maps the large members of a
+circuit file) keeps every page it has read resident, counted in the process's memory, until
+the kernel reclaims it. :func:`release_pages` gives those pages back at once: the bytes stay in
+the file (and usually in the page cache), and the next read maps them again. It does nothing to
+an array that is not such a view.
+"""
+
+from __future__ import annotations
+
+import mmap
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["release_pages", "transpose_stored"]
+
+
+def release_pages(array: np.ndarray) -> None:
+    """Give back the resident pages under ``array`` when it is a view of an ``mmap`` (found
+    through its ``base`` chain); do nothing otherwise."""
+    base = array
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
+    if base is None or not array.nbytes or not hasattr(base, "madvise"):
+        return
+    start = np.frombuffer(base, dtype=np.uint8, count=1).ctypes.data
+    lo = array.ctypes.data - start
+    hi = lo + array.nbytes
+    lo -= lo % mmap.PAGESIZE
+    base.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+
+#: stored entries per block of rows a transpose handles at once (about 30 bytes each in flight)
+TRANSPOSE_BLOCK = 1 << 24
+
+
+def transpose_stored(w: sp.csr_matrix, block: int = TRANSPOSE_BLOCK) -> sp.csr_matrix:
+    """W^T as CSR (d_0 x d), with W's own value type and int32 indices where they fit: what
+    ``w.T.tocsr()`` gives, built from blocks of rows of about ``block`` stored entries, so the
+    temporaries stay small and, when W is a view of a file mapping, each block's pages are
+    given back once read (:func:`release_pages`).
+
+    Counting sort: the column counts give W^T's row pointers; block by block, SciPy's CSR to
+    CSC of the block (sorted within each column) is appended to each column's run.
+
+    >>> w = sp.csr_matrix(np.array([[0, 2, -1], [3, 0, 4]], dtype=np.int8))
+    >>> transpose_stored(w, block=1).toarray().tolist()
+    [[0, 3], [2, 0], [-1, 4]]
+    """
+    d, d0 = w.shape
+    ptr = np.asarray(w.indptr, dtype=np.int64)
+    index = np.int32 if max(d, w.nnz) < 2 ** 31 else np.int64
+    blocks, a = [], 0
+    while a < d:
+        b = int(np.searchsorted(ptr, ptr[a] + block, side="right")) - 1
+        b = min(max(b, a + 1), d)
+        blocks.append((a, b))
+        a = b
+    counts = np.zeros(d0, dtype=np.int64)
+    for a, b in blocks:
+        part = w.indices[ptr[a]:ptr[b]]
+        counts += np.bincount(part, minlength=d0)
+        release_pages(part)
+    out_ptr = np.zeros(d0 + 1, dtype=np.int64)
+    np.cumsum(counts, out=out_ptr[1:])
+    out_idx = np.empty(w.nnz, dtype=index)
+    out_val = np.empty(w.nnz, dtype=w.dtype)
+    free = out_ptr[:-1].copy()  # where each column's next entry goes
+    for a, b in blocks:
+        lo, hi = ptr[a], ptr[b]
+        part = sp.csr_matrix((w.data[lo:hi], w.indices[lo:hi], ptr[a:b + 1] - lo),
+                             shape=(b - a, d0)).tocsc()
+        lengths = np.diff(part.indptr)
+        pos = np.repeat(free - part.indptr[:-1], lengths) + np.arange(part.nnz)
+        out_idx[pos] = part.indices + a
+        out_val[pos] = part.data
+        free += lengths
+        release_pages(w.indices[lo:hi])
+        release_pages(w.data[lo:hi])
+    return sp.csr_matrix((out_val, out_idx, out_ptr.astype(index)), shape=(d0, d))
