@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import stat
 import struct
 import zipfile
@@ -232,10 +233,16 @@ def _unreadable(path: Path, exc: BaseException) -> CircuitFormatError:
                               f"({type(exc).__name__}); rebuild it with 'superpose build'")
 
 
+#: the members used in place (a layer's indices and weights: almost all of a large file);
+#: every other array is read into memory of its own, which its user may write to
+_MAPPED = re.compile(r"layer[0-9]+_(indices|data)")
+
+
 class _Members:
     """The archive's members, each read when a field asks for it (a member no field names,
-    however large, is never decompressed). A member stored without compression is a view of
-    the mapped file (:meth:`MappedFile.member`); any other is read after its declared size
+    however large, is never decompressed). A layer's indices or weights stored without
+    compression are a view of the mapped file (:meth:`MappedFile.member`); any other member
+    is read after its declared size
     (the zip header's, which zipfile never reads past) is checked against the memory still
     available."""
 
@@ -259,7 +266,7 @@ class _Members:
             info = self._npz.zip.getinfo(name + ".npy")
         except KeyError:
             raise KeyError(name) from None
-        mapped = self._mapped.member(info) if info.file_size > _STORE_ABOVE else None
+        mapped = self._mapped.member(info) if _MAPPED.fullmatch(name) else None
         if mapped is not None:
             return mapped
         size = info.file_size

@@ -51,7 +51,7 @@ class Layer:
         w = self.stored_weights
         if not (sp.issparse(w) and w.format == "csr" and w.dtype in _KEPT_TYPES
                 and w.has_canonical_format):
-            w = sp.csr_matrix(w, dtype=np.int64)
+            w = sp.csr_matrix(w, dtype=np.int64, copy=True)  # its arrays may be read-only
             w.sum_duplicates()
         object.__setattr__(self, "stored_weights", w)
         object.__setattr__(self, "theta", np.asarray(self.theta, dtype=np.int64))

@@ -194,3 +194,15 @@ def test_a_layer_too_large_for_int64_copies_is_multiplied_in_its_stored_type_ali
     assert all(layer.stored_weights.dtype == np.int16 for layer in narrow.layers)
     for l, (got, want) in enumerate(zip(got_pre + got_acts, want_pre + want_acts)):
         assert np.array_equal(got.toarray(), want.toarray()), f"array {l} differs"
+
+
+def test_a_layer_over_read_only_arrays_with_duplicates_sums_them_into_a_copy():
+    """Mapped file members are read-only: summing duplicates must never write to them."""
+    indptr = np.array([0, 3, 4], dtype=np.int32)
+    indices = np.array([2, 0, 2, 1], dtype=np.int32)
+    data = np.array([1, 5, -3, 7], dtype=np.int8)
+    for array in (indptr, indices, data):
+        array.flags.writeable = False
+    layer = Layer(sp.csr_matrix((data, indices, indptr), shape=(2, 3)), [1, 1])
+    assert layer.weights.toarray().tolist() == [[5, 0, -2], [0, 7, 0]]
+    assert indices.tolist() == [2, 0, 2, 1] and data.tolist() == [1, 5, -3, 7]
