@@ -22,6 +22,7 @@ from superpose.circuits.io._format import (
     load_circuit_and_digest,
     save_circuit,
 )
+from superpose.circuits.io._mapped import RELEASE_ABOVE, MappedFile
 from superpose.circuits.io._markdown import markdown_cell, markdown_table
 from superpose.circuits.io._optional import require
 
@@ -38,8 +39,10 @@ __all__ = [
     "ExportPlan",
     "FORMAT",
     "load_circuit",
+    "MappedFile",
     "MAX_DENSE_WEIGHTS",
     "ONNX_OPSET",
+    "RELEASE_ABOVE",
     "require",
     "run_export",
     "save_circuit",
