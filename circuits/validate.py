@@ -91,11 +91,11 @@ def check_fits(what: str, needed: int, fix: str) -> None:
 
 def check_m_prime_fits(m_prime: int, name: str = "m_prime", fix: str | None = None) -> None:
     """Refuse, before any work, a number of outputs whose circuit cannot fit in memory:
-    computing m' features takes Omega(m' log m') parameters (LB-PARAMS), and a stored
-    parameter takes 16 bytes or more (an index and a weight), so 16 m' log2 m' bytes is a
-    floor."""
+    computing m' features takes Omega(m' log m') parameters (LB-PARAMS), and an evaluator
+    holds each stored parameter in 5 bytes at least (an int32 index and an int8 weight: a
+    layer's transpose in its stored type), so 5 m' log2 m' bytes is a floor."""
     check_fits(f"{name}={m_prime} (a circuit of that size)",
-               16 * m_prime * max(1, math.ceil(math.log2(max(m_prime, 2)))),
+               5 * m_prime * max(1, math.ceil(math.log2(max(m_prime, 2)))),
                fix or f"pass a smaller {name}")
 
 

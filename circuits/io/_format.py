@@ -72,10 +72,7 @@ def _fields(circuit: Circuit):
     yield "input_code_width", net.input_code.width, i8
     yield "n_layers", len(net.layers), i8
     for l, layer in enumerate(net.layers, start=1):
-        w = layer.stored_weights
-        if not w.has_sorted_indices:
-            w = w.copy()
-            w.sort_indices()
+        w = layer.stored_weights  # canonical: sorted indices, no duplicates (Layer)
         yield f"layer{l}_indptr", w.indptr, i8
         yield f"layer{l}_indices", w.indices, i8
         yield f"layer{l}_data", w.data, i8
@@ -122,8 +119,8 @@ def _stored_dtype(array: np.ndarray, dtype, least=np.int8):
     """The dtype a field is stored in: ``dtype`` (None: the array's own), except that an
     int64 array (not a scalar) is stored in the narrowest of int8, int16, int32 and int64, no
     narrower than ``least``, that holds its values, so a large circuit's indices and weights
-    take 2 to 8 times less room than as int64 (readers convert every integer field to int64,
-    section 1 of paper_notes/format.md)."""
+    take 2 to 8 times less room than as int64 (readers take every integer field as int64 in
+    arithmetic, section 1 of paper_notes/format.md)."""
     if dtype is None or np.dtype(dtype) != np.int64 or array.ndim == 0 or not array.size:
         return dtype
     lo, hi = int(array.min()), int(array.max())
@@ -242,9 +239,8 @@ class _Members:
     """The archive's members, each read when a field asks for it (a member no field names,
     however large, is never decompressed). A layer's indices or weights stored without
     compression are a view of the mapped file (:meth:`MappedFile.member`); any other member
-    is read after its declared size
-    (the zip header's, which zipfile never reads past) is checked against the memory still
-    available."""
+    is read after its declared size (the zip header's, which zipfile never reads past) is
+    checked against the memory still available."""
 
     def __init__(self, npz, path: Path, mapped: MappedFile):
         self._npz, self._path, self._mapped = npz, path, mapped
@@ -280,8 +276,6 @@ class _Members:
             return self._npz[name]
         except Exception as exc:  # a damaged member
             raise _unreadable(self._path, exc) from None
-
-
 
 
 def _get(data, name, where):

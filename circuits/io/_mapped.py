@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import mmap
 import os
 import stat
@@ -114,7 +115,7 @@ class MappedFile:
             return None  # not a plain array header: zipfile and NumPy say what is wrong
         if fortran or dtype.kind not in "iu" or dtype.hasobject:
             return None
-        count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        count = math.prod(shape)  # exact: a forged shape cannot wrap around to fit
         offset = data + header.tell()
         if header.tell() + count * dtype.itemsize != info.file_size:
             raise CircuitFormatError(f"{where} holds {info.file_size} bytes, which its "
