@@ -164,8 +164,11 @@ def implication(bound: Bound, other: Bound):
     ``other`` implies ``bound`` when both bound the same quantity, ``bound``'s problems are among
     ``other``'s, and ``bound`` is a lower bound with ``bound = O(other)`` (``other`` a lower or
     theta bound) or an upper bound with ``other = O(bound)`` (``other`` an upper or theta bound).
+    A ``bound`` with a ``constant`` (count <= constant * f, or >=, at every size) is never
+    implied: an O() or Omega() bound, proved, says nothing about any one constant.
     """
-    if other.quantity != bound.quantity or not set(bound.problems) <= set(other.problems):
+    if other.quantity != bound.quantity or not set(bound.problems) <= set(other.problems) \
+            or bound.constant is not None:
         return None
     mine, theirs = bound.in_mp(), other.in_mp()
     if mine is None or theirs is None:

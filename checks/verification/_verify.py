@@ -266,11 +266,17 @@ def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CL
 
 def _bounds_the_problem(claim: Claim) -> bool:
     """Whether ``claim``, once proved, is a proved bound on its problem (one that may imply or
-    refute a claim-file bound about the problem): a claim about the problem is; a claim about
-    a construction is only when its checks also prove that construction correct (a
-    ``<problem>-correct`` check), since only a correct network's size bounds what the problem
-    needs (UAND-NEURONS, about an approximate construction, is not)."""
-    return not claim.construction or any(name.endswith("-correct") for name in claim.checks)
+    refute a claim-file bound about the problem). A claim whose checks prove a construction
+    correct (a ``<problem>-correct`` check) is: a correct network's size bounds what the
+    problem needs. Otherwise only a claim that names no construction and counts none (no
+    ``<problem>-count-formula`` or ``measured`` check: a derivation) is; a claim decided by
+    counting a construction not proved correct (UAND-NEURONS, about an approximate one, or a
+    plugin's claim that leaves ``construction`` out) is not."""
+    if any(name.endswith("-correct") for name in claim.checks):
+        return True
+    counted = any(name.endswith("-count-formula") or name == "measured"
+                  for name in claim.checks)
+    return not claim.construction and not counted
 
 
 def _check_problems(config: VerifyConfig) -> None:

@@ -133,6 +133,20 @@ def test_a_bound_contradicting_only_an_unproved_bound_is_not_refuted():
     assert verdict is Verdict.REFUTED and "LB-PARAMS is proved" in checks["consistency"].detail
 
 
+@pytest.mark.parametrize(("kind", "bound", "constant"), [
+    ("upper", "mp*log(mp)^2", "1e-6"),  # UB-AND-PARAMS is O(this), with its own constant
+    ("lower", "mp*log(mp)", "1e6"),  # LB-PARAMS is Omega(this), with its own constant
+])
+def test_a_constant_on_a_claim_about_the_problem_is_never_implied_by_an_asymptotic_bound(
+        kind, bound, constant):
+    plain = _decide(_Sweep(SMALL, blind=True), bound, kind)
+    assert plain[0] is Verdict.PROVED and "implied" in plain[2]  # without the constant
+    verdict, reason, checks = _decide(_Sweep(SMALL, blind=True), bound, kind,
+                                      extra=f"constant = {constant}\n")
+    assert verdict is Verdict.UNKNOWN and reason == OPEN
+    assert checks["implied"].verdict is not Verdict.PROVED
+
+
 def test_the_open_question_is_unknown_and_the_same_bound_about_three_channel_is_refuted():
     run = _Sweep(LARGE)
     (question,) = load_claim_file(EXAMPLES / "open_question.toml")

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from superpose.checks import SweepSettings, VerifyConfig, verify
 from superpose.checks.report._report import render_text, report_json
-from superpose.checks.verification._verify import ClaimResult, VerifyReport, problem_claims
-from superpose.theory import CLAIMS, Evidence, Verdict, combine
+from superpose.checks.verification._verify import (
+    ClaimResult,
+    VerifyReport,
+    _bounds_the_problem,
+    problem_claims,
+)
+from superpose.theory import CLAIMS, Claim, Evidence, Verdict, combine
 
 SMALL = VerifyConfig(max_m_prime=316, max_m_prime_s3=100, max_m_prime_represent=1000,
                      sparsities=(2,), and2_families=("disjoint", "nearcut"),
@@ -106,3 +112,14 @@ def test_the_report_says_which_construction_each_upper_bound_verdict_is_about():
     assert claims["UB-PERM"]["construction"] == "bloom"
     assert claims["LB-PARAMS"]["construction"] is None
     assert claims["OR-PARAMS"]["about"] == "construction bloom of or2"
+
+
+def test_only_a_claim_that_proves_its_construction_correct_or_counts_nothing_bounds_the_problem():
+    by_id = {c.id: c for c in CLAIMS}
+    assert _bounds_the_problem(by_id["LB-PARAMS"])  # a derivation
+    assert _bounds_the_problem(by_id["UB-AND-PARAMS"])  # its construction certified
+    counted = Claim(id="PLUGIN-PARAMS", statement="s", source="a plugin", kind="upper",
+                    quantity="params", problem="or2", bound="m'",
+                    checks=("or2-count-formula", "measured"))  # no construction named
+    assert not _bounds_the_problem(counted)
+    assert _bounds_the_problem(replace(counted, checks=counted.checks + ("or2-correct",)))
