@@ -8,14 +8,15 @@ package, the pytest plugin say, does not load SymPy, Z3 and every check.
 
 from __future__ import annotations
 
-import importlib
+from superpose.theory import lazy_exports
 
 _EXPORTS = {
     "superpose.checks.exit_codes": ("EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_OK",
                                     "EXIT_REFUTED", "exit_for"),
     "superpose.checks.certification": ("METHODS", "Certificate", "certify", "MAX_VETOES",
                                        "Repair", "repair", "certificate_from_dict",
-                                       "certify_in_processes", "merge_shards"),
+                                       "certify_in_processes", "merge_shards", "audited_merge",
+                                       "MergeAudit"),
     "superpose.checks.minimal": ("MinimalResult", "exact_minimum", "minimal_evidence",
                                  "minimal_table"),
     "superpose.checks.premises": ("distinguishability", "function_counts", "premise_evidence"),
@@ -26,11 +27,10 @@ _EXPORTS = {
                                       "problem_claims", "verify", "error_evidence",
                                       "generic_evidence", "peers_evidence"),
 }
-_SOURCE = {name: module for module, names in _EXPORTS.items() for name in names}
-
 __all__ = [
     "CHECKS", "Certificate", "ClaimResult", "EXIT_BAD_INPUT", "EXIT_INCONCLUSIVE", "EXIT_OK",
-    "EXIT_REFUTED", "MAX_VETOES", "METHODS", "Measurement", "MinimalResult", "SelftestReport",
+    "EXIT_REFUTED", "MAX_VETOES", "METHODS", "Measurement", "MergeAudit", "MinimalResult",
+    "SelftestReport", "audited_merge",
     "SweepSettings", "VerifyConfig", "VerifyReport", "certificate_from_dict", "certify",
     "certify_in_processes", "distinguishability",
     "exact_minimum", "exit_for", "function_counts", "geometric_sizes", "measure", "merge_shards",
@@ -40,15 +40,4 @@ __all__ = [
     "error_evidence", "generic_evidence", "peers_evidence", "problem_claims",
 ]
 
-
-def __getattr__(name: str):
-    module = _SOURCE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'superpose.checks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

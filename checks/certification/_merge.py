@@ -14,15 +14,19 @@ wherever it can, and from the shards only where it must:
    a REFUTED shard holds a counterexample. An inconsistent shard makes the merge UNKNOWN.
 3. **Every PROVED shard is spot-checked** with a seed the merge reports: an exhaustive shard by
    re-deciding one of its sub-shards exactly (positions j = i + n r mod n R, at most
-   ``spot_inputs`` inputs, r drawn from the seed); a search or Z3 shard by evaluating, through
+   ``spot_inputs`` inputs, r drawn from the seed, each input found from its position without
+   enumerating the others: ``circuits.model.sparse_inputs_at``); a search or Z3 shard by
+   evaluating, through
    the plain evaluator, the root inputs (every subset of at most s of an output's sources,
    where wrong outputs concentrate) of outputs k = i mod n drawn from the seed, filled with
    random features, ``spot_inputs`` in all. A wrong output found REFUTES the merge, replayed.
 4. Only then are the certificates merged (:func:`merge_shards`: PROVED only when shards
    0..n-1 of one n, sparsity and method are all there and all PROVED).
 
-What is still trusted (paper_notes/certify.md, "Merging shards"): that a consistent PROVED
-shard's search really covered the inputs the spot check did not sample. A forged PROVED shard
+Everything is decided at the shards' sparsity (which may exceed the one the file was built
+for, as ``certify --sparsity`` allows). What is still trusted (paper_notes/certify.md,
+"Merging shards"): that a consistent PROVED shard's search, Z3 run or enumeration really
+covered the inputs the spot check did not sample. A forged PROVED shard
 of a wrong circuit whose wrong outputs all lie outside the sample is not caught; rerun that
 shard (``superpose certify FILE --shard i/n``) to decide it here.
 """
@@ -30,16 +34,16 @@ shard (``superpose certify FILE --shard i/n``) to decide it here.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from superpose.checks.certification._certify import Certificate
 from superpose.checks.certification._shard import merge_shards
-from superpose.circuits import Circuit, Counterexample, exhaustive, replays, shrink
+from superpose.circuits import Circuit, Counterexample, replays, shrink
 from superpose.circuits.correctness import output_sources
-from superpose.circuits.model import PAD, count_sparse_inputs, normalize_active
-from superpose.theory import Verdict
+from superpose.circuits.model import PAD, count_sparse_inputs, normalize_active, sparse_inputs_at
+from superpose.theory import InvalidArgument, Verdict
 
 __all__ = ["MergeAudit", "SPOT_INPUTS", "audited_merge"]
 
@@ -70,15 +74,17 @@ def audited_merge(circuit: Circuit, certificates: list[Certificate], seed: int,
     and the audit of what was checked. A REFUTED result's counterexample has been replayed
     here; an UNKNOWN one's reason names every inconsistency."""
     merged = merge_shards(certificates)  # shards of one run (n, sparsity, method), or exit 2
+    if 1 <= merged.sparsity <= circuit.m:  # else every shard is inconsistent, named below
+        circuit = replace(circuit, sparsity=merged.sparsity)
     audit = MergeAudit(seed)
+    certificates = sorted(certificates, key=lambda c: c.shard)
     found = _replay_all(circuit, certificates, audit)
-    bad = {}
-    for cert in certificates:
-        bad[cert.shard] = _inconsistencies(circuit, cert)
-        audit.problems.extend(bad[cert.shard])
+    bad = [_inconsistencies(circuit, cert) for cert in certificates]
+    for problems in bad:
+        audit.problems.extend(problems)
     rng = np.random.default_rng(seed)
-    for cert in sorted(certificates, key=lambda c: c.shard):
-        if found is None and cert.verdict is Verdict.PROVED and not bad[cert.shard]:
+    for cert, problems in zip(certificates, bad):
+        if found is None and cert.verdict is Verdict.PROVED and not problems:
             found = _spot_check(circuit, cert, rng, spot_inputs, audit)
     space = count_sparse_inputs(circuit.m, merged.sparsity)
     if found is not None:
@@ -86,7 +92,8 @@ def audited_merge(circuit: Circuit, certificates: list[Certificate], seed: int,
                            merged.seconds, merged.method, found, stats=merged.stats), audit
     if audit.problems:  # what was covered: the consistent shards' inputs, nothing forged
         reason = "; ".join(audit.problems + ([merged.reason] if merged.reason else []))
-        covered = sum(c.inputs_covered for c in certificates if not bad[c.shard])
+        covered = sum(c.inputs_covered for c, problems in zip(certificates, bad)
+                      if not problems)
         return Certificate(Verdict.UNKNOWN, merged.sparsity, space, covered, merged.seconds,
                            merged.method, reason=reason, stats=merged.stats), audit
     return merged, audit
@@ -100,7 +107,7 @@ def _replay_all(circuit, certificates, audit: MergeAudit) -> Counterexample | No
     """The first counterexample (in shard order) that replays; the others are counted, and a
     counterexample that does not replay is an inconsistency."""
     first = None
-    for cert in sorted(certificates, key=lambda c: c.shard):
+    for cert in certificates:
         ex = cert.counterexample
         if ex is None:
             continue
@@ -116,13 +123,13 @@ def _replay_all(circuit, certificates, audit: MergeAudit) -> Counterexample | No
 
 
 def _replays(circuit: Circuit, ex: Counterexample) -> bool:
-    """``replays``, for a counterexample read from a file: one with a feature out of range,
-    a repeated one, too many or an output out of range is not a counterexample here."""
-    if not 0 <= ex.output < circuit.m_prime or len(ex.active) > circuit.sparsity \
-            or len(set(ex.active)) != len(ex.active) \
-            or any(not 0 <= f < circuit.m for f in ex.active):
+    """``replays``, for a counterexample read from a file: one whose input the evaluator
+    refuses (a feature out of range, a repeated one, too many) is not a counterexample here,
+    and neither is an output out of range (no output reads it)."""
+    try:
+        return replays(circuit, ex)
+    except InvalidArgument:
         return False
-    return replays(circuit, ex)
 
 
 def _inconsistencies(circuit: Circuit, cert: Certificate) -> list[str]:
@@ -155,16 +162,15 @@ def _spot_check(circuit, cert, rng, spot_inputs: int, audit) -> Counterexample |
     i, n = cert.shard
     s = cert.sparsity
     if cert.method == "exhaustive":
-        part = -(-(count_sparse_inputs(circuit.m, s) - i) // n)
+        space = count_sparse_inputs(circuit.m, s)
+        part = -(-(space - i) // n)  # the positions j = i mod n
         pieces = max(1, -(-part // spot_inputs))
         r = int(rng.integers(pieces))
-        report = exhaustive(circuit, s, stop_at_first=True, shard=(i + n * r, n * pieces))
-        audit.spot_checked[_label(cert)] = report.inputs_checked
-        found = report.examples[0] if report.examples else None
+        batch = sparse_inputs_at(circuit.m, s, range(i + n * r, space, n * pieces))
     else:
         batch = _root_inputs(circuit, s, np.arange(i, circuit.m_prime, n), rng, spot_inputs)
-        audit.spot_checked[_label(cert)] = len(batch)
-        found = _first_wrong(circuit, batch)
+    audit.spot_checked[_label(cert)] = len(batch)
+    found = _first_wrong(circuit, batch)
     if found is None or not replays(circuit, found):
         return None
     return shrink(circuit, found)
@@ -181,7 +187,7 @@ def _root_inputs(circuit, s: int, outputs: np.ndarray, rng, count: int) -> np.nd
     rows = []
     for k in picked:
         for cols in subsets:
-            base = [int(f) for f in sources[k, list(cols)] if f != PAD]
+            base = list(dict.fromkeys(int(f) for f in sources[k, list(cols)] if f != PAD))
             rows.append(base)
             rows.append(_filled(base, circuit.m, s, rng))
     padded = [row + [PAD] * (s - len(row)) for row in rows[:count]]
@@ -189,7 +195,7 @@ def _root_inputs(circuit, s: int, outputs: np.ndarray, rng, count: int) -> np.nd
 
 
 def _filled(base: list[int], m: int, s: int, rng) -> list[int]:
-    row = list(dict.fromkeys(base))
+    row = list(base)
     while len(row) < min(s, m):
         f = int(rng.integers(m))
         if f not in row:
@@ -201,11 +207,12 @@ def _first_wrong(circuit: Circuit, batch: np.ndarray) -> Counterexample | None:
     """The first (input, output) of ``batch`` the plain evaluator decodes wrong."""
     if not len(batch):
         return None
-    wrong = (circuit.network.evaluate(batch) != circuit.problem.truth(batch)).tocoo()
+    truth = circuit.problem.truth(batch).tocsr()
+    wrong = (circuit.network.evaluate(batch) != truth).tocoo()
     if not wrong.nnz:
         return None
     at = int(np.argmin(wrong.row * circuit.m_prime + wrong.col))
     b, k = int(wrong.row[at]), int(wrong.col[at])
     active = tuple(int(f) for f in batch[b] if f != PAD)
-    expected = int(k in set(circuit.problem.truth(batch[b:b + 1]).indices.tolist()))
+    expected = int(truth[b, k] != 0)
     return Counterexample(active, k, expected, 1 - expected)

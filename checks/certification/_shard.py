@@ -4,14 +4,17 @@
 (:func:`checks.certify`). :func:`merge_shards` combines the n certificates into the verdict one
 run would give:
 
-* REFUTED if some shard is REFUTED (its counterexample, replayed by that shard; the CLI replays
-  it again against the file before it reports);
+* REFUTED if some shard is REFUTED (its counterexample, replayed by that shard);
 * otherwise UNKNOWN if some shard is UNKNOWN, with the reasons;
 * otherwise PROVED, and only when the shards are exactly 0..n-1 of one n, for one sparsity and
   one method, so that their parts cover the whole input space.
 
 :func:`certify_in_processes` runs the n shards of a circuit file in a process pool and merges
 them; each worker loads the file itself, so nothing large is pickled.
+
+This merge trusts the certificates it is given. For shards this process did not compute (files
+from elsewhere), use :func:`superpose.checks.certification.audited_merge`, which replays and
+spot-checks them against the circuit first (``superpose certify FILE --merge`` does).
 """
 
 from __future__ import annotations

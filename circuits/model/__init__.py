@@ -15,6 +15,7 @@ from superpose.circuits.model._inputs import (
     enumerate_sparse_inputs,
     normalize_active,
     random_sparse_inputs,
+    sparse_inputs_at,
 )
 from superpose.circuits.model._network import Counts, Layer, ThresholdNetwork, threshold_to_relus
 from superpose.circuits.model._pages import release_pages, transpose_stored
@@ -54,6 +55,7 @@ __all__ = [
     "Represent",
     "seeded_rng",
     "sorted_unique",
+    "sparse_inputs_at",
     "source_set_weights",
     "support_sum",
     "SupportCode",

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from superpose.circuits.validate import check_int
+from superpose.theory.errors import InvalidArgument
 
 __all__ = [
     "normalize_active",
@@ -22,6 +23,7 @@ __all__ = [
     "count_sparse_inputs",
     "enumerate_sparse_inputs",
     "random_sparse_inputs",
+    "sparse_inputs_at",
 ]
 
 PAD = -1
@@ -82,6 +84,51 @@ def enumerate_sparse_inputs(m: int, s: int, chunk: int = 65536) -> Iterator[np.n
             block = flat.reshape(-1, j)
             pad = np.full((len(block), s - j), PAD, dtype=np.int64)
             yield np.hstack([block, pad])
+
+
+def sparse_inputs_at(m: int, s: int, positions) -> np.ndarray:
+    """The inputs at ``positions`` of :func:`enumerate_sparse_inputs`' order, padded rows,
+    without enumerating the ones before them.
+
+    Position 0 is the empty input; then come the j-subsets, j = 1..s, each block in
+    lexicographic order. Within a block of size j, rank q is unranked slot by slot: the
+    subsets whose next element lies in [x, v) number C(m - x, k) - C(m - v, k) (k elements
+    still to place), so the element is the largest v with that count <= q, found by
+    bisection in exact integers.
+
+    >>> sparse_inputs_at(4, 2, [0, 1, 5, 10]).tolist()
+    [[-1, -1], [0, -1], [0, 1], [2, 3]]
+    """
+    m = check_int("m", m, minimum=1)
+    s = check_int("sparsity", s, minimum=1)
+    space = count_sparse_inputs(m, s)
+    out = np.full((len(positions), s), PAD, dtype=np.int64)
+    for row, p in enumerate(positions):
+        q = int(p)
+        if not 0 <= q < space:
+            raise InvalidArgument(f"position={q} must lie in [0, {space}), the inputs of at "
+                                  f"most s={s} of m={m} features")
+        if q == 0:
+            continue
+        q -= 1
+        j = 1
+        while q >= math.comb(m, j):
+            q -= math.comb(m, j)
+            j += 1
+        x = 0
+        for slot in range(j):
+            k = j - slot
+            lo, hi = x, m - k  # the element lies in [x, m - k]
+            while lo < hi:
+                v = (lo + hi + 1) // 2
+                if math.comb(m - x, k) - math.comb(m - v, k) <= q:
+                    lo = v
+                else:
+                    hi = v - 1
+            q -= math.comb(m - x, k) - math.comb(m - lo, k)
+            out[row, slot] = lo
+            x = lo + 1
+    return out
 
 
 def random_sparse_inputs(m: int, s: int, n: int, rng: np.random.Generator,

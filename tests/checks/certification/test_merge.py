@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from superpose.checks.certification import audited_merge, certificate_from_dict, certify
 from superpose.circuits import Circuit, Layer, ThresholdNetwork, replays, save_circuit
+from superpose.circuits.model import count_sparse_inputs
 from superpose.theory import Verdict
 from tests.cli import run
 from tests.strategies import built
@@ -57,6 +59,42 @@ def test_forged_proved_verdicts_that_keep_their_counterexamples_are_refuted(tmp_
     files = _write(tmp_path, [_forge_proved(d, keep_counterexample=True) for d in docs])
     code, out, _ = run(capsys, "certify", str(path), "--merge", *files, "--merge-seed", "1")
     assert code == 1 and out.startswith("REFUTED") and "replayed" in out
+    code, out, _ = run(capsys, "certify", str(path), "--merge", *files, "--json")
+    audit = json.loads(out)["merge"]
+    assert code == 1 and audit["counterexamples_genuine"] >= 1
+    assert audit["counterexamples_replayed"] == sum(d["counterexample"] is not None
+                                                    for d in docs)
+
+
+def test_shards_run_above_the_files_sparsity_are_merged_at_theirs(tmp_path):
+    circuit = built("and2", 100, "nearcut", 0, 2, 1)  # wrong on some 3-sparse inputs
+    honest = [certify(circuit, sparsity=3, method="search", shard=(i, 2)) for i in range(2)]
+    assert any(c.verdict is Verdict.REFUTED for c in honest)
+    merged, audit = audited_merge(circuit, honest, seed=0)
+    assert merged.verdict is Verdict.REFUTED and merged.sparsity == 3
+    assert audit.problems == [] and audit.genuine >= 1
+    forged = [certificate_from_dict(_forge_proved(c.as_dict(), keep_counterexample=True))
+              for c in honest]
+    merged, _ = audited_merge(circuit, forged, seed=0)
+    assert merged.verdict is Verdict.REFUTED and len(merged.counterexample.active) <= 3
+
+
+def test_an_exhaustive_shard_of_a_large_space_is_spot_checked_without_enumerating_it():
+    circuit = built("and2", 1000, "random", 0, 3, 0)
+    space = count_sparse_inputs(circuit.m, 3)  # over 10^8 inputs: far too many to enumerate
+    assert space > 10 ** 8
+    template = certify(built("and2", 100, "random", 0, 2, 0), method="exhaustive").as_dict()
+    forged = [certificate_from_dict(dict(template, verdict="PROVED", sparsity=3, shard=f"{i}/2",
+                                         input_space=space,
+                                         inputs_covered=-(-(space - i) // 2)))
+              for i in range(2)]
+    merged, audit = audited_merge(circuit, forged, seed=3)
+    assert audit.problems == []
+    assert 0 < audit.spot_checked["shard 0/2"] <= 2048
+    assert 0 < audit.spot_checked["shard 1/2"] <= 2048
+    assert merged.verdict in (Verdict.PROVED, Verdict.REFUTED)
+    if merged.verdict is Verdict.REFUTED:
+        assert replays(replace(circuit, sparsity=3), merged.counterexample)
 
 
 def test_a_single_forged_proved_shard_of_a_wrong_circuit_is_refuted(tmp_path, capsys):

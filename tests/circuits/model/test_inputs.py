@@ -16,6 +16,7 @@ from superpose.circuits.model import (
     enumerate_sparse_inputs,
     normalize_active,
     random_sparse_inputs,
+    sparse_inputs_at,
 )
 from superpose.theory.errors import InvalidArgument
 from tests.strategies import examples, seeds
@@ -128,3 +129,17 @@ def test_enumeration_rejects_bad_sizes(m, s):
     with pytest.raises(InvalidArgument):
         next(iter(enumerate_sparse_inputs(m, s)))
 
+
+
+@examples(60)
+@given(m=st.integers(1, 12), s=st.integers(1, 4), data=st.data())
+def test_the_input_at_a_position_is_the_one_enumeration_gives_there(m, s, data):
+    every = np.vstack(list(enumerate_sparse_inputs(m, s)))
+    positions = data.draw(st.lists(st.integers(0, len(every) - 1), max_size=20))
+    got = sparse_inputs_at(m, s, positions)
+    assert np.array_equal(got, every[positions].reshape(-1, s)), positions
+
+
+def test_a_position_outside_the_input_space_is_a_one_line_error():
+    with pytest.raises(InvalidArgument, match=r"position=11 must lie in \[0, 11\)"):
+        sparse_inputs_at(4, 2, [11])
