@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +42,7 @@ import sympy
 
 from superpose.theory._expr import parse_bound
 from superpose.theory.errors import ClaimFileError
+from superpose.theory.files import NotARegularFile, read_regular
 
 __all__ = ["KINDS", "QUANTITIES", "ClaimSpec", "load_claim_file", "parse_claims"]
 
@@ -92,27 +92,15 @@ def _show(value: object) -> str:
 MAX_CLAIM_FILE_BYTES = 1 << 24
 
 
-def _read_regular(path: Path, origin: str) -> bytes:
-    """The bytes of a regular file of at most MAX_CLAIM_FILE_BYTES; a FIFO, a device (such as
-    /dev/zero) or a larger file is refused without reading it (opened non-blocking, so a FIFO
-    cannot hang the open)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CLAIM_FILE_BYTES:
-            raise ClaimFileError(f"claim file {origin}: must be a regular file of at most "
-                                 f"{MAX_CLAIM_FILE_BYTES} bytes (a FIFO, a device or a larger "
-                                 "file is not read)")
-        return fh.read(MAX_CLAIM_FILE_BYTES + 1)
-
-
 def load_claim_file(path: str | os.PathLike[str]) -> list[ClaimSpec]:
     """Read and parse the claim file at ``path`` (TOML, UTF-8); see the module docstring."""
     origin = str(path)
     try:
-        raw = _read_regular(Path(path), origin)
+        raw = read_regular(Path(path), MAX_CLAIM_FILE_BYTES)
+    except NotARegularFile:
+        raise ClaimFileError(f"claim file {origin}: must be a regular file of at most "
+                             f"{MAX_CLAIM_FILE_BYTES} bytes (a FIFO, a device or a larger "
+                             "file is not read)") from None
     except FileNotFoundError:
         raise ClaimFileError(f"claim file {origin}: no such file") from None
     except IsADirectoryError:

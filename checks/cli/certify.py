@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import shlex
-import stat
 import time
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from superpose.circuits.io import load_circuit_and_digest
 from superpose.circuits.validate import check_int
 from superpose.theory import Verdict
 from superpose.theory.errors import InvalidArgument
+from superpose.theory.files import NotARegularFile, read_regular
 
 __all__ = ["add_parser", "run"]
 
@@ -161,14 +161,11 @@ def _shard_certificate(path: Path, digest: str):
     """One shard's --json output, checked to be about the file being merged (a regular file
     of at most ``_MAX_SHARD_BYTES``: never a device, a FIFO or a huge file)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not block the open
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_SHARD_BYTES:
-                raise InvalidArgument(f"shard file {str(path)!r} must be a regular file of at "
-                                      f"most {_MAX_SHARD_BYTES} bytes; pass the --json output "
-                                      "of 'superpose certify FILE --shard i/n'")
-            doc = json.loads(fh.read(_MAX_SHARD_BYTES + 1))
+        doc = json.loads(read_regular(path, _MAX_SHARD_BYTES))
+    except NotARegularFile:
+        raise InvalidArgument(f"shard file {str(path)!r} must be a regular file of at most "
+                              f"{_MAX_SHARD_BYTES} bytes; pass the --json output of "
+                              "'superpose certify FILE --shard i/n'") from None
     except (OSError, ValueError, RecursionError) as exc:
         raise InvalidArgument(f"shard file {str(path)!r} is not readable JSON ({exc}); pass the "
                               "--json output of 'superpose certify FILE --shard i/n'") from None

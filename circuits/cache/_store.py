@@ -39,6 +39,7 @@ import numpy as np
 
 from superpose.circuits.cache._dirs import cache_dir
 from superpose.theory.errors import InvalidArgument
+from superpose.theory.files import NotARegularFile, read_regular
 
 __all__ = ["CACHE_VERSION", "DEFAULT_MAX_BYTES", "DerivedCache", "file_sha256"]
 
@@ -171,7 +172,7 @@ class DerivedCache:
         if info.st_size > self.max_bytes + (1 << 20):
             raise _Corrupt(f"{info.st_size} bytes, above the cap")
         try:
-            data = _read_regular(path)
+            data = read_regular(path, self.max_bytes + (1 << 20), follow_links=False)
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 manifest = json.loads(str(npz["manifest"][()]))
                 want = {"kind": kind, "digest": self.digest, "sparsity": int(sparsity),
@@ -181,6 +182,8 @@ class DerivedCache:
                 arrays = {name: npz[name] for name in manifest["names"]}
         except _Corrupt:
             raise
+        except NotARegularFile as exc:  # swapped in after the first look
+            raise _Corrupt(str(exc)) from None
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             raise _Corrupt(f"unreadable: {type(exc).__name__}: {exc}") from None
         shapes = [list(a.shape) for a in arrays.values()]
@@ -203,17 +206,6 @@ def _arrays_sha256(arrays) -> str:
         for lo in range(0, len(flat), _HASH_CHUNK):
             h.update(flat[lo:lo + _HASH_CHUNK])
     return h.hexdigest()
-
-
-def _read_regular(path: Path) -> bytes:
-    """The bytes of ``path``, opened without following a link and read only if what was
-    opened is a regular file (a link or device put there after :meth:`DerivedCache.get`'s
-    first look is refused too)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise _Corrupt("not a regular file")
-        return handle.read()
 
 
 def _remove(path: Path) -> bool:

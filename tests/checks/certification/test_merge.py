@@ -174,6 +174,7 @@ def test_a_shard_that_is_not_a_regular_file_is_refused_without_reading_it(
         shard = "/dev/zero"
     code, _, err = run(capsys, "certify", str(path), "--merge", str(shard))
     assert code == 2 and "must be a regular file" in err and err.count("\n") == 1
+    assert "not readable JSON" not in err  # said once, not wrapped in another error
 
 
 def test_a_merge_seed_without_merge_is_a_usage_error(tmp_path, capsys):

@@ -1,0 +1,43 @@
+"""Untrusted files are read only when they are regular and small enough (theory.files)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from superpose.theory.files import NotARegularFile, read_regular
+
+
+def test_a_regular_file_within_the_limit_is_read_whole(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_bytes(b"x" * 5000)
+    assert read_regular(path, 5000) == b"x" * 5000
+
+
+def test_a_file_over_the_limit_is_refused_unread(tmp_path):
+    path = tmp_path / "a.json"
+    path.write_bytes(b"x" * 5001)
+    with pytest.raises(NotARegularFile, match="5001 bytes, more than the 5000 allowed"):
+        read_regular(path, 5000)
+
+
+def test_a_fifo_is_refused_without_blocking_and_a_device_without_reading(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(NotARegularFile, match="a FIFO, a device or a socket"):
+        read_regular(fifo, 100)
+    with pytest.raises(NotARegularFile):
+        read_regular("/dev/zero", 100)
+
+
+def test_a_directory_is_its_own_error_and_a_link_is_refused_when_asked(tmp_path):
+    with pytest.raises(IsADirectoryError):
+        read_regular(tmp_path, 100)
+    target = tmp_path / "t"
+    target.write_bytes(b"ok")
+    link = tmp_path / "l"
+    link.symlink_to(target)
+    assert read_regular(link, 100) == b"ok"
+    with pytest.raises(OSError):
+        read_regular(link, 100, follow_links=False)
