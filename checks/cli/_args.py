@@ -173,17 +173,19 @@ def sweep_settings(args, **extra):
 
 def check_writable(flag: str, path: Path, name_a_file: str = "name a file") -> None:
     """Fail before a long run, not after it, when ``path`` (given as ``flag``) cannot be
-    written."""
+    written. Outputs are written through a new file in the same folder that is renamed over
+    ``path`` (``circuits.io.write_atomically``), so it is the folder that must be writable."""
     from superpose.theory.errors import InvalidArgument
 
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent
     if path.is_dir():
         raise InvalidArgument(f"{flag} {str(path)!r} is a directory; {name_a_file}")
     if not parent.is_dir():
         raise InvalidArgument(f"{flag} {str(path)!r}: the folder {str(parent)!r} does not "
                               "exist; create it or choose another path")
-    if not os.access(path if path.exists() else parent, os.W_OK):
-        raise InvalidArgument(f"{flag} {str(path)!r} is not writable; choose a writable file")
+    if not os.access(parent, os.W_OK):
+        raise InvalidArgument(f"{flag} {str(path)!r} is not writable (the folder "
+                              f"{str(parent)!r} is not); choose a writable folder")
 
 
 def check_not_an_input(flag: str, output: Path, others: dict[str, Path | None]) -> None:

@@ -70,23 +70,25 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     start = time.perf_counter()
-    circuit, digest = load_circuit_and_digest(args.file)  # the sha256 of the bytes loaded
     if sum(x is not None for x in (args.shard, args.jobs, args.merge)) > 1:
         raise InvalidArgument("--shard, --jobs and --merge exclude each other; use one")
-    audit = None
     if args.merge_seed is not None and args.merge is None:
         raise InvalidArgument("--merge-seed seeds the spot checks of --merge; use it with "
                               "--merge")
-    if args.merge is not None:
-        seed = args.merge_seed if args.merge_seed is not None else secrets.randbits(32)
-        cert, audit = audited_merge(circuit, [_shard_certificate(p, digest) for p in args.merge],
-                                    seed)
-    elif args.jobs is not None:
+    if args.jobs is not None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
             else os.cpu_count() or 1
         check_int("jobs", args.jobs, minimum=1, maximum=cores,
                   fix=f"this machine has {cores} core(s) for it; for more shards use "
                       "--shard i/n on several machines and --merge")
+    # arguments first, then the file (a large one takes seconds to map and hash)
+    circuit, digest = load_circuit_and_digest(args.file)  # the sha256 of the bytes loaded
+    audit = None
+    if args.merge is not None:
+        seed = args.merge_seed if args.merge_seed is not None else secrets.randbits(32)
+        cert, audit = audited_merge(circuit, [_shard_certificate(p, digest) for p in args.merge],
+                                    seed)
+    elif args.jobs is not None:
         cert = certify_in_processes(args.file, args.jobs, args.sparsity, args.timeout,
                                     args.method)
     else:

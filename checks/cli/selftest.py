@@ -142,7 +142,6 @@ def _undecided(s: KindSummary) -> int:
 
 def run(args) -> int:
     check_int("seed", args.seed, minimum=0)
-    check_int("mutants", args.mutants, minimum=1)
     check_int("mutants", args.mutants, minimum=1, maximum=MAX_MUTANTS,
               fix="each mutant is certified, so more would take days; run several --seed "
                   "values instead")

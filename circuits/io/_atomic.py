@@ -29,7 +29,7 @@ def write_atomically(path, write: Callable[[BinaryIO], None], error: type[Except
     if path.exists() and not path.is_file():
         raise error(f"output={str(path)!r} exists and is not a regular file (a directory or a "
                     "device); name a file to write")
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:
