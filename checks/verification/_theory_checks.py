@@ -314,7 +314,7 @@ def measured_evidence(bound: Bound, ms: list[Measurement], tolerance: float,
         return Evidence(name, Verdict.UNKNOWN, statement, method, sizes,
                         trend + "a construction's finite counts can neither prove nor refute a "
                         "lower bound on every network", decisive=False)
-    steepest = max(beyond, key=lambda t: t.slope) if beyond else worst
+    steepest = worst  # the steepest group overall, so the steepest of ``beyond`` when any
     top = steepest.rows[-1][3]
     if beyond and (rising == "any" or (rising == "every" and len(beyond) == len(sloped))):
         names = ("every family" if len(beyond) == len(sloped) else

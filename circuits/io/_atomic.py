@@ -55,6 +55,15 @@ def write_text_atomically(path, text: str, error: type[Exception]) -> Path:
 
 
 def _umask() -> int:
+    """The process's umask: read from /proc on Linux (setting it to read it back, the only
+    portable way, briefly changes it for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
