@@ -71,6 +71,6 @@ def test_a_deferred_check_passes_the_run_config_by_attribute_path(monkeypatch):
 
 @pytest.mark.parametrize("name", checks.__all__)
 def test_every_lazy_name_of_checks_comes_from_a_public_module(name):
-    module = checks._SOURCE[name]
+    module = next(home for home, names in checks._EXPORTS.items() if name in names)
     assert "._" not in module, f"{name} is read from the private module {module}"
     assert getattr(checks, name) is getattr(__import__(module, fromlist=[name]), name)
