@@ -96,6 +96,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 
+from superpose.circuits.model import expand_ranges
 from superpose.theory.errors import InvalidArgument
 
 __all__ = ["FirstLayerGains", "GainTable", "TableTimeout", "expand_ranges"]
@@ -106,21 +107,6 @@ _MAX_WORKERS = 4
 
 class TableTimeout(Exception):
     """The deadline passed while a table was being built (the search reports a timeout)."""
-
-
-def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, position) for every position in every [starts[i], ends[i]) range.
-
-    >>> [a.tolist() for a in expand_ranges(np.array([5, 0]), np.array([7, 1]))]
-    [[0, 0, 1], [5, 6, 0]]
-    """
-    lengths = np.maximum(ends - starts, 0)
-    owner = np.repeat(np.arange(len(starts)), lengths)
-    if not owner.size:
-        return owner, owner.copy()
-    offsets = np.cumsum(lengths) - lengths
-    position = np.arange(owner.size) - offsets[owner] + starts[owner]
-    return owner, position
 
 
 def table_workers() -> int:

@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from superpose.circuits.model._pages import transpose_pattern_of
 from superpose.circuits.validate import check_int
 
 __all__ = ["SupportCode", "random_support_code", "random_subsets", "identity_code"]
@@ -48,6 +49,16 @@ class SupportCode:
     def matrix_t(self) -> sp.csr_matrix:
         """Its transpose as CSR (row p = the features whose support holds unit p), built once."""
         return self._matrix_t
+
+    def transposed(self) -> sp.csr_matrix:
+        """The transpose as CSR of int8 ones with int32 indices where they fit (row p = the
+        features whose support holds unit p), built once block by block: 5 bytes an entry
+        where :meth:`matrix_t` takes 12 to 16."""
+        return self._narrow_t
+
+    @cached_property
+    def _narrow_t(self) -> sp.csr_matrix:
+        return transpose_pattern_of(self.indptr, self.indices, (self.n_rows, self.width))
 
     @cached_property
     def _matrix(self) -> sp.csr_matrix:

@@ -19,15 +19,18 @@ import numpy as np
 import scipy.sparse as sp
 
 from superpose.circuits.model._codes import SupportCode
-from superpose.circuits.model._inputs import active_matrix
+from superpose.circuits.model._inputs import PAD
 from superpose.circuits.model._pages import transpose_stored
+from superpose.circuits.model._sparse import expand_ranges, sorted_unique
 from superpose.circuits.validate import check_fits
+from superpose.theory.errors import InvalidArgument
 
-__all__ = ["Layer", "ThresholdNetwork", "Counts", "threshold_to_relus"]
+__all__ = ["Counts", "Layer", "ThresholdNetwork", "stored_product", "threshold_to_relus",
+           "value_stats"]
 
 
 #: integer types whose every value int64 holds: weights of these types are kept as given
-_KEPT_TYPES = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8,
+KEPT_TYPES = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8,
                                           np.uint16, np.uint32))
 
 
@@ -49,7 +52,7 @@ class Layer:
 
     def __post_init__(self) -> None:
         w = self.stored_weights
-        if not (sp.issparse(w) and w.format == "csr" and w.dtype in _KEPT_TYPES
+        if not (sp.issparse(w) and w.format == "csr" and w.dtype in KEPT_TYPES
                 and w.has_canonical_format):
             w = sp.csr_matrix(w, dtype=np.int64, copy=True)  # its arrays may be read-only
             w.sum_duplicates()
@@ -74,6 +77,32 @@ class Layer:
     @property
     def width(self) -> int:
         return self.stored_weights.shape[0]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(d_l, d_{l-1})."""
+        return self.stored_weights.shape
+
+    #: a plain layer stores W_l itself (:class:`superpose.circuits.model.FactoredLayer` does
+    #: not)
+    factored = False
+
+    def times(self, acts: sp.csr_matrix) -> sp.csr_matrix:
+        """z = acts W_l^T (B x d_l CSR), exactly in int64: SciPy's product with the int64 W^T,
+        or for a layer too large for int64 copies (``INT64_COPY_LIMIT``) :func:`stored_product`
+        in the stored type."""
+        stored = self.stored_weights
+        if stored.dtype == np.int64 or 24 * stored.nnz <= INT64_COPY_LIMIT:
+            return (acts @ self.weights_t).tocsr()
+        return stored_product(acts.tocsr(), self.stored_weights_t)
+
+    def weight_stats(self) -> tuple[int, int, int]:
+        """(nonzero weights, their bits, the largest |weight|): :func:`value_stats`."""
+        return value_stats(self.stored_weights.data)
+
+    def evaluation_bytes(self) -> int:
+        """Its transpose in the stored type: an int32 index and the stored value per weight."""
+        return self.stored_weights.nnz * (4 + self.stored_weights.dtype.itemsize)
 
     @cached_property
     def weights_t(self) -> sp.csr_matrix:
@@ -140,9 +169,12 @@ class ThresholdNetwork:
     def __post_init__(self) -> None:
         widths = self.widths
         for l, layer in enumerate(self.layers, start=1):
-            if layer.stored_weights.shape != (widths[l], widths[l - 1]):
-                raise ValueError(f"layer {l} has shape {layer.stored_weights.shape}, expected "
+            if layer.shape != (widths[l], widths[l - 1]):
+                raise ValueError(f"layer {l} has shape {layer.shape}, expected "
                                  f"({widths[l]}, {widths[l - 1]})")
+            if layer.factored and (l != 1 or not layer.code.same_as(self.input_code)):
+                raise ValueError(f"layer {l} is factored; only layer 1 may be, through the "
+                                 "network's input code")
             if layer.theta.shape != (widths[l],):
                 raise ValueError(f"layer {l} has {layer.theta.shape} thresholds, expected "
                                  f"{widths[l]}")
@@ -167,8 +199,7 @@ class ThresholdNetwork:
         stored value per weight)."""
         units = sum(self.widths)
         return 8 * (6 * units + 2 * (self.m + self.m_prime)) + sum(
-            layer.stored_weights.nnz * (4 + layer.stored_weights.dtype.itemsize)
-            for layer in self.layers)
+            layer.evaluation_bytes() for layer in self.layers)
 
     def check_fits_evaluation(self) -> None:
         """InvalidArgument, naming both figures, when :meth:`evaluation_bytes` exceeds the
@@ -182,6 +213,20 @@ class ThresholdNetwork:
         self.__dict__["_fits_evaluation"] = True  # a frozen dataclass: its own cache slot
 
     @property
+    def implicit(self) -> bool:
+        """Whether a layer is stored as factors (:class:`FactoredLayer`), not as weights."""
+        return any(layer.factored for layer in self.layers)
+
+    def materialized(self) -> "ThresholdNetwork":
+        """The same network with every factored layer multiplied out into a plain
+        :class:`Layer` (the same W_l); itself when none is factored."""
+        if not self.implicit:
+            return self
+        return ThresholdNetwork(self.input_code, tuple(
+            layer.materialize() if layer.factored else layer for layer in self.layers),
+            self.output_code)
+
+    @property
     def m(self) -> int:
         return self.input_code.n_rows
 
@@ -190,9 +235,9 @@ class ThresholdNetwork:
         return self.output_code.n_rows
 
     def input_layer(self, active: np.ndarray) -> sp.csr_matrix:
-        """a_0 for a batch: B x d_0, 1 where some active feature's support holds the unit."""
-        a0 = active_matrix(active, self.m) @ self.input_code.matrix()
-        return _as_bool(a0)
+        """a_0 for a batch: B x d_0, 1 where some active feature's support holds the unit:
+        the distinct keys b d_0 + p over every active feature i of input b and p in P_i."""
+        return _union_of_supports(np.asarray(active), self.input_code)
 
     def forward(self, active: np.ndarray) -> list[sp.csr_matrix]:
         """[a_0, a_1, ..., a_L] for a batch of padded active-index rows."""
@@ -204,13 +249,13 @@ class ThresholdNetwork:
         self.check_fits_evaluation()
         acts, pre = [self.input_layer(active)], []
         for layer in self.layers:
-            pre.append(_times(acts[-1], layer))
+            pre.append(layer.times(acts[-1]))
             acts.append(_fire(pre[-1], layer.theta))
         return pre, acts
 
     def decode(self, a_last: sp.csr_matrix) -> sp.csr_matrix:
         """y (B x m', 0/1): y_k = 1 iff every unit of Q_k is 1 in a_L."""
-        hits = (a_last @ self.output_code.matrix_t()).tocsr()
+        hits = stored_product(a_last.tocsr(), self.output_code.transposed())
         sizes = self.output_code.sizes()
         hits.data = (hits.data == sizes[hits.indices]).astype(np.int64)
         y = _as_bool(hits)
@@ -231,8 +276,8 @@ class ThresholdNetwork:
         computing = sum(widths[1:])
         nz_w = nz_t = bits = top = 0
         for layer in self.layers:
-            w_nonzero, w_bits, w_max = _value_stats(layer.stored_weights.data)
-            t_nonzero, t_bits, t_max = _value_stats(layer.theta)
+            w_nonzero, w_bits, w_max = layer.weight_stats()
+            t_nonzero, t_bits, t_max = value_stats(layer.theta)
             nz_w += w_nonzero
             nz_t += t_nonzero
             bits += w_bits + t_bits
@@ -260,7 +305,7 @@ class ThresholdNetwork:
         out = {"neurons": counts.neurons, "params": counts.params, "bits": counts.bits}
         out |= {f"width[{l}]": int(w) for l, w in enumerate(counts.widths)}
         for l, layer in enumerate(self.layers, start=1):
-            out[f"weights[{l}]"] = int(np.count_nonzero(layer.stored_weights.data))
+            out[f"weights[{l}]"] = layer.weight_stats()[0]
             out[f"thresholds[{l}]"] = int(np.count_nonzero(layer.theta))
         return out
 
@@ -273,7 +318,7 @@ class ThresholdNetwork:
         """
         total = 0
         for l, layer in enumerate(self.layers, start=1):
-            nz = int(np.count_nonzero(layer.stored_weights.data))
+            nz = layer.weight_stats()[0]
             total += nz * (2 if l == 1 else 4)
             total += int(np.count_nonzero(1 - layer.theta) + np.count_nonzero(layer.theta))
         return total
@@ -282,25 +327,22 @@ class ThresholdNetwork:
 #: a layer stored narrower than int64 whose int64 copies (W and W^T, 12 bytes per stored
 #: weight each) would pass this many bytes is multiplied in its stored type instead
 INT64_COPY_LIMIT = 1 << 32
-#: contributions (an active unit's stored weights) summed at once by :func:`_stored_product`
+#: contributions (an active unit's stored weights) summed at once by :func:`stored_product`
 PRODUCT_BLOCK = 1 << 24
 
 
-def _times(acts: sp.csr_matrix, layer: Layer) -> sp.csr_matrix:
-    """z = acts W_l^T (B x d_l CSR), exactly in int64: SciPy's product with the int64 W^T, or
-    for a layer too large for int64 copies (``INT64_COPY_LIMIT``) :func:`_stored_product`."""
-    stored = layer.stored_weights
-    if stored.dtype == np.int64 or 24 * stored.nnz <= INT64_COPY_LIMIT:
-        return (acts @ layer.weights_t).tocsr()
-    return _stored_product(acts.tocsr(), layer.stored_weights_t)
-
-
-def _stored_product(acts: sp.csr_matrix, wt: sp.csr_matrix,
-                    block: int = PRODUCT_BLOCK) -> sp.csr_matrix:
+def stored_product(acts: sp.csr_matrix, wt: sp.csr_matrix,
+                   block: int | None = None) -> sp.csr_matrix:
     """acts (B x d_{l-1}) times W^T (d_{l-1} x d_l CSR of any integer type), in int64:
-    z[b, u] = sum over stored (b, p) of acts[b, p] W^T[p, u], the terms of whole rows of acts
-    gathered in blocks of about ``block``, keyed b d_l + u, sorted and summed; zero sums are
-    left out, as SciPy's product leaves them."""
+    z[b, u] = sum over stored (b, p) of acts[b, p] W^T[p, u]; zero sums are left out, as
+    SciPy's product leaves them.
+
+    The terms of whole rows of acts are gathered in blocks of about ``block`` (default
+    ``PRODUCT_BLOCK``), keyed (b - b0) d_l + u, and summed per key in one of two ways: where
+    the block's key range is at most ``_DENSE_FACTOR`` times its terms and the sum of their
+    magnitudes is below 2^53 (so every partial sum is an exact float64), by ``bincount``;
+    otherwise by sorting the keys and summing each run in int64."""
+    block = PRODUCT_BLOCK if block is None else block
     batch, width = acts.shape[0], wt.shape[1]
     ptr = np.asarray(wt.indptr, dtype=np.int64)
     rows = np.repeat(np.arange(batch, dtype=np.int64), np.diff(acts.indptr))
@@ -313,25 +355,55 @@ def _stored_product(acts: sp.csr_matrix, wt: sp.csr_matrix,
         r1 = min(max(int(np.searchsorted(done, done[r0] + block, side="right")) - 1, r0 + 1),
                  batch)
         e0, e1 = acts.indptr[r0], acts.indptr[r1]
-        span = lengths[e0:e1]
-        owner = np.repeat(np.arange(e1 - e0), span)
-        pos = np.arange(owner.size) - (np.cumsum(span) - span)[owner] + ptr[cols[e0:e1]][owner]
-        key = rows[e0:e1][owner] * width + wt.indices[pos]
+        owner, pos = expand_ranges(ptr[cols[e0:e1]], ptr[cols[e0:e1] + 1])
+        key = (rows[e0:e1] - r0)[owner] * width + wt.indices[pos]
         term = vals[e0:e1][owner] * wt.data[pos].astype(np.int64)
-        order = np.argsort(key, kind="stable")
-        key, term = key[order], term[order]
-        heads = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if key.size \
-            else np.zeros(0, np.int64)
-        total = np.add.reduceat(term, heads) if heads.size else np.zeros(0, np.int64)
-        kept = np.flatnonzero(total)
-        keys.append(key[heads][kept])
-        sums.append(total[kept])
+        key, total = _summed(key, term, (r1 - r0) * width)
+        keys.append(key + r0 * width)
+        sums.append(total)
         r0 = r1
     key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
     indptr = np.zeros(batch + 1, dtype=np.int64)
     np.cumsum(np.bincount(key // width, minlength=batch), out=indptr[1:])
     return sp.csr_matrix((np.concatenate(sums) if sums else np.zeros(0, np.int64),
                           key % width, indptr), shape=(batch, width))
+
+
+_DENSE_FACTOR = 8
+_FLOAT_EXACT = float(2 ** 53)
+
+
+def _summed(key: np.ndarray, term: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct keys with a nonzero sum, ascending; their sums) of int64 ``term`` by ``key``
+    in [0, span), exactly (see :func:`stored_product`)."""
+    if key.size and span <= _DENSE_FACTOR * key.size \
+            and float(np.abs(term.astype(np.float64)).sum()) < _FLOAT_EXACT:
+        dense = np.bincount(key, weights=term, minlength=span)
+        kept = np.flatnonzero(dense)
+        return kept, dense[kept].astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    key, term = key[order], term[order]
+    heads = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if key.size \
+        else np.zeros(0, np.int64)
+    total = np.add.reduceat(term, heads) if heads.size else np.zeros(0, np.int64)
+    kept = np.flatnonzero(total)
+    return key[heads][kept], total[kept]
+
+
+def _union_of_supports(active: np.ndarray, code: SupportCode) -> sp.csr_matrix:
+    """B x width CSR of ones: row b holds every unit of the supports of b's active features
+    (PAD entries skipped); a feature outside [0, rows) is refused."""
+    rows, cols = np.nonzero(active != PAD)
+    feats = active[rows, cols].astype(np.int64)
+    if feats.size and (feats.min() < 0 or feats.max() >= code.n_rows):
+        bad = int(feats[(feats < 0) | (feats >= code.n_rows)][0])
+        raise InvalidArgument(f"active feature {bad} must be in [0, {code.n_rows}) or PAD")
+    owner, pos = expand_ranges(code.indptr[feats], code.indptr[feats + 1])
+    keys = sorted_unique(rows[owner].astype(np.int64) * code.width + code.indices[pos])
+    indptr = np.zeros(len(active) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // code.width, minlength=len(active)), out=indptr[1:])
+    return sp.csr_matrix((np.ones(len(keys), dtype=np.int64), keys % code.width, indptr),
+                         shape=(len(active), code.width))
 
 
 def _as_bool(mat) -> sp.csr_matrix:
@@ -365,7 +437,7 @@ _STATS_CHUNK = 1 << 22
 _HISTOGRAM_LIMIT = 1 << 20
 
 
-def _value_stats(values: np.ndarray) -> tuple[int, int, int]:
+def value_stats(values: np.ndarray) -> tuple[int, int, int]:
     """(#{v != 0}, sum over v != 0 of 1 + bit_length(|v|), max |v|) of an integer array,
     exactly, in chunks of ``_STATS_CHUNK`` values. A chunk of values in [0, 2^20) is counted
     by its histogram h: sum_v h[v] (1 + bit_length(v)) over v >= 1."""

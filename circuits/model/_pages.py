@@ -14,7 +14,7 @@ import mmap
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["release_pages", "transpose_stored"]
+__all__ = ["release_pages", "transpose_pattern_of", "transpose_stored"]
 
 
 def release_pages(array: np.ndarray) -> None:
@@ -49,9 +49,26 @@ def transpose_stored(w: sp.csr_matrix, block: int = TRANSPOSE_BLOCK) -> sp.csr_m
     >>> transpose_stored(w, block=1).toarray().tolist()
     [[0, 3], [2, 0], [-1, 4]]
     """
-    d, d0 = w.shape
-    ptr = np.asarray(w.indptr, dtype=np.int64)
-    index = np.int32 if max(d, w.nnz) < 2 ** 31 else np.int64
+    return transpose_pattern_of(w.indptr, w.indices, w.shape, w.data, w.dtype, block)
+
+
+def transpose_pattern_of(indptr: np.ndarray, indices: np.ndarray, shape: tuple[int, int],
+                         data: np.ndarray | None = None, dtype=np.int8,
+                         block: int = TRANSPOSE_BLOCK) -> sp.csr_matrix:
+    """:func:`transpose_stored` of the CSR ``(data, indices, indptr)`` of ``shape``, from its
+    arrays as they are (no SciPy matrix, so no whole-array index conversion); ``data`` None
+    means every value is 1 (of ``dtype``), as in a support code's incidence.
+
+    >>> transpose_pattern_of(np.array([0, 2, 3]), np.array([1, 2, 1]), (2, 3)).toarray()
+    array([[0, 0],
+           [1, 1],
+           [1, 0]], dtype=int8)
+    """
+    d, d0 = (int(x) for x in shape)
+    ptr = np.asarray(indptr, dtype=np.int64)
+    nnz = int(ptr[-1])
+    value_type = np.dtype(dtype) if data is None else data.dtype
+    index = np.int32 if max(d, nnz) < 2 ** 31 else np.int64
     blocks, a = [], 0
     while a < d:
         b = int(np.searchsorted(ptr, ptr[a] + block, side="right")) - 1
@@ -60,23 +77,27 @@ def transpose_stored(w: sp.csr_matrix, block: int = TRANSPOSE_BLOCK) -> sp.csr_m
         a = b
     counts = np.zeros(d0, dtype=np.int64)
     for a, b in blocks:
-        part = w.indices[ptr[a]:ptr[b]]
+        part = indices[ptr[a]:ptr[b]]
         counts += np.bincount(part, minlength=d0)
         release_pages(part)
     out_ptr = np.zeros(d0 + 1, dtype=np.int64)
     np.cumsum(counts, out=out_ptr[1:])
-    out_idx = np.empty(w.nnz, dtype=index)
-    out_val = np.empty(w.nnz, dtype=w.dtype)
+    out_idx = np.empty(nnz, dtype=index)
+    out_val = np.ones(nnz, dtype=value_type) if data is None \
+        else np.empty(nnz, dtype=value_type)
     free = out_ptr[:-1].copy()  # where each column's next entry goes
     for a, b in blocks:
         lo, hi = ptr[a], ptr[b]
-        part = sp.csr_matrix((w.data[lo:hi], w.indices[lo:hi], ptr[a:b + 1] - lo),
+        values = np.ones(hi - lo, dtype=value_type) if data is None else data[lo:hi]
+        part = sp.csr_matrix((values, indices[lo:hi], ptr[a:b + 1] - lo),
                              shape=(b - a, d0)).tocsc()
         lengths = np.diff(part.indptr)
         pos = np.repeat(free - part.indptr[:-1], lengths) + np.arange(part.nnz)
         out_idx[pos] = part.indices + a
-        out_val[pos] = part.data
+        if data is not None:
+            out_val[pos] = part.data
         free += lengths
-        release_pages(w.indices[lo:hi])
-        release_pages(w.data[lo:hi])
+        release_pages(indices[lo:hi])
+        if data is not None:
+            release_pages(data[lo:hi])
     return sp.csr_matrix((out_val, out_idx, out_ptr.astype(index)), shape=(d0, d))

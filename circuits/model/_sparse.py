@@ -27,7 +27,8 @@ import scipy.sparse as sp
 
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["CHUNK", "pattern_from_keys", "sorted_unique", "support_sum", "transpose_pattern"]
+__all__ = ["CHUNK", "expand_ranges", "pattern_from_keys", "sorted_unique", "support_sum",
+           "SupportSum", "transpose_pattern"]
 
 #: Triples (row, item, unit) per block of :func:`support_sum`: 4 MiB of int32 keys. Blocks this
 #: small reuse freed memory instead of faulting in fresh pages (measured faster than 2^24).
@@ -48,6 +49,21 @@ def sorted_unique(keys: np.ndarray) -> np.ndarray:
     fresh[0] = True
     np.not_equal(keys[1:], keys[:-1], out=fresh[1:])
     return keys[fresh]
+
+
+def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, position) for every position in every [starts[i], ends[i]) range.
+
+    >>> [a.tolist() for a in expand_ranges(np.array([5, 0]), np.array([7, 1]))]
+    [[0, 0, 1], [5, 6, 0]]
+    """
+    lengths = np.maximum(ends - starts, 0)
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    if not owner.size:
+        return owner, owner.copy()
+    offsets = np.cumsum(lengths) - lengths
+    position = np.arange(owner.size) - offsets[owner] + starts[owner]
+    return owner, position
 
 
 def pattern_from_keys(keys: np.ndarray, n_rows: int, n_cols: int):
@@ -106,41 +122,16 @@ def support_sum(indptr: np.ndarray, features: np.ndarray, sup_indptr: np.ndarray
         if weights.size and weights.min() < 1:
             raise InvalidArgument(f"weights.min()={int(weights.min())} must be >= 1; "
                                   "support_sum stores only positive sums")
-    key_type = np.int32 if width <= _INT32_MAX else np.int64
-    sup = np.asarray(sup_indices).astype(key_type)
-    sizes = np.diff(sup_indptr)
-    if weights is not None and np.all(weights == 1):
-        weights = None
-    t = int(sizes[0]) if sizes.size and np.all(sizes == sizes[0]) else None
-    if t is not None:
-        row_triples = indptr * t
-        sup = sup.reshape(len(sizes), t)
-    else:
-        ends = np.zeros(len(features) + 1, dtype=np.int64)
-        np.cumsum(sizes[features], out=ends[1:])
-        row_triples = ends[indptr]
-    total = int(row_triples[-1])
+    blocks = SupportSum(indptr, features, sup_indptr, sup_indices, width, weights, chunk)
+    total = blocks.triples
     index_type = np.int32 if max(total, width) <= _INT32_MAX else np.int64
     out_indptr = np.zeros(n_rows + 1, dtype=np.int64)
     out_indices = np.empty(total, dtype=index_type)
     out_data = np.empty(total, dtype=np.int64)
-    rows_per_block = max(1, _INT32_MAX // max(width, 1)) if key_type is np.int32 else n_rows
-    cuts = np.searchsorted(row_triples, np.arange(chunk, total, chunk), side="right") - 1
-    bounds = np.unique(np.concatenate([[0, n_rows], cuts.clip(0, n_rows),
-                                       np.arange(0, n_rows, max(rows_per_block, 1))]))
     filled = 0
-    for r0, r1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        e0, e1 = int(indptr[r0]), int(indptr[r1])
-        local = np.repeat(np.arange(r1 - r0, dtype=key_type), np.diff(indptr[r0:r1 + 1]))
-        feats = features[e0:e1]
-        w = None if weights is None else weights[e0:e1]
-        keys, values = _block_sums(local, feats, w, sup, sup_indptr, t, width, key_type)
-        row_keys = np.arange(r1 - r0 + 1, dtype=key_type) * key_type(width)
-        row_ends = np.searchsorted(keys, row_keys)
-        n = len(keys)
-        out = out_indices[filled:filled + n]
-        out[:] = keys
-        out -= np.repeat(row_keys[:-1], np.diff(row_ends)).astype(index_type, copy=False)
+    for r0, r1, row_ends, columns, values in blocks:
+        n = len(columns)
+        out_indices[filled:filled + n] = columns
         out_data[filled:filled + n] = values
         out_indptr[r0 + 1:r1 + 1] = filled + row_ends[1:]
         filled += n
@@ -152,6 +143,77 @@ def support_sum(indptr: np.ndarray, features: np.ndarray, sup_indptr: np.ndarray
     mat = sp.csr_matrix((out_data, out_indices, out_indptr), shape=(n_rows, width))
     mat.has_canonical_format = True
     return mat
+
+
+class SupportSum:
+    """The rows of W = A @ S (:func:`support_sum`) block by block, never all at once:
+    iterating yields ``(r0, r1, row_ends, columns, values)`` for rows r0..r1-1 in order, with
+    row r0 + i's entries at ``columns[row_ends[i]:row_ends[i+1]]`` (ascending, distinct) and
+    their sums in ``values`` (int64, >= 1). ``triples`` is the number of (row, item, unit)
+    triples, an upper bound on the entries. Arguments are :func:`support_sum`'s, unchecked."""
+
+    def __init__(self, indptr, features, sup_indptr, sup_indices, width, weights=None,
+                 chunk: int = CHUNK):
+        self.indptr = np.asarray(indptr, dtype=np.int64)
+        self.features = np.asarray(features)  # any integer type: it only indexes
+        self.sup_indptr = np.asarray(sup_indptr, dtype=np.int64)
+        self.width, self.chunk = int(width), chunk
+        self.key_type = np.int32 if self.width <= _INT32_MAX else np.int64
+        self.sup = np.asarray(sup_indices).astype(self.key_type, copy=False)
+        sizes = np.diff(self.sup_indptr)
+        # weights in any integer type (each block's are converted to int64 as it is summed)
+        self.weights = weights if weights is None or not np.all(weights == 1) else None
+        self.t = int(sizes[0]) if sizes.size and np.all(sizes == sizes[0]) else None
+        if self.t is not None:
+            self.row_triples = self.indptr * self.t
+            self.sup = self.sup.reshape(len(sizes), self.t)
+        else:
+            ends = np.zeros(len(self.features) + 1, dtype=np.int64)
+            np.cumsum(sizes[self.features], out=ends[1:])
+            self.row_triples = ends[self.indptr]
+        self.triples = int(self.row_triples[-1])
+
+    def _pieces(self):
+        """(r0, r1, local row of each entry, the entries' items, their weights or None) per
+        block of about ``chunk`` triples (and of at most 2^31 keys when keys are int32)."""
+        n_rows, width, key_type = len(self.indptr) - 1, self.width, self.key_type
+        rows_per_block = max(1, _INT32_MAX // max(width, 1)) if key_type is np.int32 \
+            else n_rows
+        cuts = np.searchsorted(self.row_triples, np.arange(self.chunk, self.triples,
+                                                           self.chunk), side="right") - 1
+        bounds = np.unique(np.concatenate([[0, n_rows], cuts.clip(0, n_rows),
+                                           np.arange(0, n_rows, max(rows_per_block, 1))]))
+        for r0, r1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+            e0, e1 = int(self.indptr[r0]), int(self.indptr[r1])
+            local = np.repeat(np.arange(r1 - r0, dtype=key_type),
+                              np.diff(self.indptr[r0:r1 + 1]))
+            yield r0, r1, local, self.features[e0:e1], \
+                None if self.weights is None else self.weights[e0:e1].astype(np.int64)
+
+    def __iter__(self):
+        width, key_type = self.width, self.key_type
+        for r0, r1, local, feats, w in self._pieces():
+            keys, values = _block_sums(local, feats, w, self.sup, self.sup_indptr, self.t,
+                                       width, key_type)
+            row_keys = np.arange(r1 - r0 + 1, dtype=key_type) * key_type(width)
+            row_ends = np.searchsorted(keys, row_keys)
+            keys -= np.repeat(row_keys[:-1], np.diff(row_ends))
+            yield r0, r1, row_ends, keys, values
+
+    def sums(self):
+        """Every block's sums, in no order and with zeros among them (what counting needs:
+        :func:`value_stats` skips zeros): a block of unit weights whose key range is small
+        (``_DENSE_SPAN``) is its ``bincount`` over the range, unsorted and unfiltered."""
+        for _, _, local, feats, w in self._pieces():
+            if w is None and len(local):
+                span = (int(local[-1]) + 1) * self.width
+                keys, _ = _block_keys(local, feats, self.sup, self.sup_indptr, self.t,
+                                      self.width, self.key_type)
+                if span <= _DENSE_SPAN * keys.size:
+                    yield np.bincount(keys, minlength=span)
+                    continue
+            yield _block_sums(local, feats, w, self.sup, self.sup_indptr, self.t, self.width,
+                              self.key_type)[1]
 
 
 def _block_keys(local, feats, sup, sup_indptr, t, width, key_type, with_entry=False):
@@ -182,11 +244,18 @@ def _block_keys(local, feats, sup, sup_indptr, t, width, key_type, with_entry=Fa
 def _block_sums(local, feats, w, sup, sup_indptr, t, width, key_type):
     """Sorted distinct keys of one block and the summed weight of each.
 
-    Every triple is first counted once (sort, run lengths); a triple of weight w != 1 then adds
-    w - 1 at its key."""
+    Every triple is first counted once: by ``bincount`` over the block's key range when that
+    range is at most ``_DENSE_SPAN`` times the triples (the nonzero counts, in key order),
+    else by sorting and run lengths; a triple of weight w != 1 then adds w - 1 at its key."""
     keys, _ = _block_keys(local, feats, sup, sup_indptr, t, width, key_type)
-    keys.sort()
-    keys, values = _run_lengths(keys)
+    span = (int(local[-1]) + 1) * width if len(local) else 0
+    if keys.size and span <= _DENSE_SPAN * keys.size:
+        counts = np.bincount(keys, minlength=span)
+        keys = np.flatnonzero(counts).astype(key_type)
+        values = counts[keys]
+    else:
+        keys.sort()
+        keys, values = _run_lengths(keys)
     if w is None or np.all(w == 1):
         return keys, values
     other = np.flatnonzero(w != 1)
@@ -194,6 +263,11 @@ def _block_sums(local, feats, w, sup, sup_indptr, t, width, key_type):
                                with_entry=True)
     np.add.at(values, np.searchsorted(keys, wkeys), w[other][entry] - 1)
     return keys, values
+
+
+#: a block's triples are counted by bincount when its key range is at most this many times
+#: their number (the range's counts, 8 bytes each, then stay within 8 times the keys' int64s)
+_DENSE_SPAN = 8
 
 
 def _run_lengths(keys: np.ndarray):

@@ -20,7 +20,7 @@ from superpose import circuits
 from superpose.circuits import And2, And2Constants, construct, fuzz
 from superpose.circuits.constructions._and2 import _floyd_by_group
 from superpose.circuits.model import random_subsets, seeded_rng
-from superpose.circuits.model._network import _value_stats
+from superpose.circuits.model import value_stats as _value_stats
 from superpose.circuits.model._sparse import (
     pattern_from_keys,
     sorted_unique,
