@@ -93,7 +93,8 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
             method: str = "auto", shard: tuple[int, int] = (0, 1),
             progress: Callable[[int, int], None] | None = None) -> Certificate:
     """Decide correctness of ``circuit`` on every input with at most ``sparsity`` active
-    features (default: the circuit's own), within ``timeout`` seconds (None: no limit).
+    features (default: the circuit's own), within ``timeout`` seconds (None: no limit). An
+    implicit circuit is certified as :meth:`Circuit.materialized` (the same weights).
 
     ``shard = (i, n)`` decides one of n parts that together cover everything: enumeration
     takes the inputs at positions j = i mod n of the enumeration order, the search and Z3 the
@@ -112,7 +113,8 @@ def certify(circuit: Circuit, sparsity: int | None = None, timeout: float | None
         raise InvalidArgument(f"timeout={timeout!r} must be a finite number of seconds > 0, "
                               "or None for no limit")
     circuit.network.check_fits_evaluation()  # before any index or table is allocated
-    circuit = replace(circuit, sparsity=s)
+    # an implicit circuit is decided as the plain one with the same weights (its exact W_1)
+    circuit = replace(circuit.materialized(), sparsity=s)
     start = time.perf_counter()
     deadline = math.inf if timeout is None else start + timeout
     space = count_sparse_inputs(circuit.m, s)

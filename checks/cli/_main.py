@@ -23,7 +23,7 @@ __all__ = ["main"]
 
 # the command modules of superpose.checks.cli, in the order 'superpose --help' lists them
 _COMMANDS = ("build", "fuzz", "eval", "certify", "info", "verify", "claims", "sweep", "minimal",
-             "repair", "selftest", "export", "plot", "problems")
+             "repair", "selftest", "export", "materialize", "plot", "problems")
 
 
 def _parser(argv: list[str]) -> argparse.ArgumentParser:

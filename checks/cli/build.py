@@ -43,6 +43,9 @@ def add_parser(sub) -> None:
     p.add_argument("--constant", type=constant_override, action="append", metavar="NAME=NUMBER",
                    help="override a construction constant (repeatable), e.g. r_min=15")
     p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("--implicit", action="store_true",
+                   help="keep the first layer as its factors (W1 = A S_P, never stored): a "
+                        "file about t times smaller with the same counts; three-channel only")
     p.add_argument("--repair", action="store_true",
                    help="certify the circuit and veto its false positives until PROVED "
                         "(see 'superpose repair'); exit 0 PROVED, 1 REFUTED, 3 UNKNOWN")
@@ -53,12 +56,17 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    if args.implicit and args.repair:
+        from superpose.theory.errors import InvalidArgument
+
+        raise InvalidArgument("--implicit and --repair exclude each other: a repair vetoes "
+                              "outputs in the plain layers; build plain to repair")
     with steps(f"build {args.problem} m'={args.m_prime}", 2 if args.repair else 3, "stage",
                args.quiet) as step:
         step("building")
         circuit = build(args.problem, args.m_prime, args.family, args.instance_seed,
                         args.sparsity, args.seed, args.construction,
-                        dict(args.constant or []) or None)
+                        dict(args.constant or []) or None, implicit=args.implicit)
         if args.repair:
             step("certifying, repairing and saving")
             outcome = repair_cmd.repair_and_save(circuit, args.output, args.timeout,
@@ -79,11 +87,13 @@ def run(args) -> int:
     info = {"file": str(args.output), "problem": circuit.problem.name,
             "construction": circuit.construction, "family": circuit.family,
             "m": circuit.m, "m_prime": circuit.m_prime, "sparsity": circuit.sparsity,
-            "seed": circuit.seed, "instance_seed": circuit.instance_seed, **counts.as_dict()}
+            "seed": circuit.seed, "instance_seed": circuit.instance_seed,
+            "implicit": circuit.network.implicit, **counts.as_dict()}
     if args.json:
         print(json.dumps(info, indent=2))
     else:
-        print(f"wrote {args.output}: {circuit.problem.name} ({circuit.construction}, "
+        print(f"wrote {args.output}: {'implicit ' if circuit.network.implicit else ''}"
+              f"{circuit.problem.name} ({circuit.construction}, "
               f"{circuit.family}) m={circuit.m} m'={circuit.m_prime} s={circuit.sparsity} "
               f"seed={circuit.seed}; neurons {counts.neurons}, params {counts.params}")
     return EXIT_OK

@@ -59,7 +59,7 @@ def _check(circuit, path: Path, fmt: str, samples: int, seed: int) -> dict:
 def run(args) -> int:
     check_int("check", args.check, minimum=0, fix="use 0 to skip the check")
     check_not_an_input("-o", args.output, {"FILE": args.file})
-    circuit = load_circuit(args.file)
+    circuit = load_circuit(args.file).materialized()
     if args.check:  # x, every layer's activations and y, float32, for the model and the check
         widths = circuit.m + sum(circuit.network.widths[1:]) + 2 * circuit.m_prime
         check_fits(f"--check {args.check} on {args.file}", 8 * (args.check + 1) * widths,

@@ -28,7 +28,8 @@ def run(args) -> int:
     counts = circuit.counts()
     info = {"problem": circuit.problem.name, "construction": circuit.construction,
             "family": circuit.family, "m": circuit.m, "m_prime": circuit.m_prime,
-            "sparsity": circuit.sparsity, "seed": circuit.seed, **counts.as_dict(),
+            "sparsity": circuit.sparsity, "seed": circuit.seed,
+            "implicit": circuit.network.implicit, **counts.as_dict(),
             "constants": circuit.constants}
     if args.json:
         print(json.dumps(info, indent=2))

@@ -55,7 +55,7 @@ def describe(outcome: Repair, output: Path) -> str:
 
 def run(args) -> int:
     check_not_an_input("-o", args.output, {"FILE": args.file})
-    outcome = repair_and_save(load_circuit(args.file), args.output, args.timeout,
+    outcome = repair_and_save(load_circuit(args.file).materialized(), args.output, args.timeout,
                               args.max_vetoes)
     if args.json:
         print(json.dumps(outcome.as_dict() | {"file": str(args.file),

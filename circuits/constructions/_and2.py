@@ -39,13 +39,14 @@ import scipy.sparse as sp
 
 from superpose.circuits.model import (
     And2,
+    FactoredLayer,
     Layer,
     ThresholdNetwork,
-    pattern_from_keys,
     random_support_code,
     sorted_unique,
     support_sum,
     transpose_pattern,
+    transpose_stored,
 )
 from superpose.circuits.validate import check_int, check_positive
 
@@ -89,8 +90,11 @@ def _sizes(m: int, m_prime: int, s: int, k: And2Constants) -> dict:
     }
 
 
-def three_channel_and2(problem: And2, sparsity: int, rngs, constants: And2Constants):
+def three_channel_and2(problem: And2, sparsity: int, rngs, constants: And2Constants,
+                       implicit: bool = False):
     """The network and its resolved sizes for ``problem``; ``rngs`` = (input, output, weights).
+    ``implicit``: keep layer 1 as its factors A and S_P (:class:`FactoredLayer`), the same
+    W1 without storing it.
 
     Layer 1 is W1 = A @ S_P, with S_P the input code's incidence and A (d1 x m) the sets each
     unit reads: shared unit q reads T_q with weight 1; dedicated unit j reads B_j with weight
@@ -119,28 +123,54 @@ def three_channel_and2(problem: And2, sparsity: int, rngs, constants: And2Consta
                            rngs[2])
     n_ded = len(ded.theta)
     d1 = d_out + n_ded
-    w1 = support_sum(np.concatenate([shared_ptr, shared_ptr[-1] + ded.indptr[1:]]),
-                     np.concatenate([shared_feats, ded.features]),
-                     in_code.indptr, in_code.indices, d0,
-                     weights=np.concatenate([np.ones(len(shared_feats), np.int64),
-                                             ded.weights]))
+    a_ptr = np.concatenate([shared_ptr, shared_ptr[-1] + ded.indptr[1:]])
+    a_feats = np.concatenate([shared_feats, ded.features.astype(shared_feats.dtype)])
+    del shared_feats
+    kind = np.min_scalar_type(-int(ded.weights.max(initial=1)))
+    a_weights = np.ones(len(a_feats), dtype=kind)
+    a_weights[len(a_feats) - len(ded.features):] = ded.weights
     theta1 = np.concatenate([np.full(d_out, 2 * t, dtype=np.int64), ded.theta])
+    if implicit:
+        left = sp.csr_matrix((a_weights, a_feats, a_ptr), shape=(d1, m))
+        layer1 = FactoredLayer(left, in_code, theta1)
+    else:
+        layer1 = Layer(support_sum(a_ptr, a_feats, in_code.indptr, in_code.indices, d0,
+                                   weights=a_weights), theta1)
+    del a_ptr, a_feats, a_weights
     w2 = _recode(Q, ded, d_out, d1, r)
     theta2 = np.full(d_out, r, dtype=np.int64)
-    network = ThresholdNetwork(in_code, (Layer(w1, theta1), Layer(w2, theta2)), out_code)
+    network = ThresholdNetwork(in_code, (layer1, Layer(w2, theta2)), out_code)
     resolved = {**asdict(k), **z, "n_heavy_pairs": int(heavy.sum()),
                 "n_dedicated_units": int(n_ded)}
     return network, resolved
 
 
-def _shared_sets(light, pairs, Q, m, d_out):
+def _shared_sets(light, pairs, Q, m, d_out, block: int = 1 << 22):
     """T_q for every shared unit q as a CSR pattern ``(indptr, features)``: the endpoints of
-    the light pairs k with q in Q_k, each feature once, ascending."""
+    the light pairs k with q in Q_k, each feature once, ascending (features int32 where m
+    fits). Taken unit block by unit block through Q^T (the pairs k of each q, ascending), so
+    only about ``block`` keys (q - q0) m + f are sorted at once."""
     r = Q.shape[1]
-    q = Q[light].ravel()
-    keys = np.concatenate([q * m + np.repeat(pairs[light, 0], r),
-                           q * m + np.repeat(pairs[light, 1], r)])
-    return pattern_from_keys(sorted_unique(keys), d_out, m)
+    qt = transpose_stored(sp.csr_matrix(
+        (np.ones(len(light) * r, dtype=np.int8), Q[light].ravel(),
+         np.arange(0, (len(light) + 1) * r, r)), shape=(len(light), d_out)))
+    kind = np.int32 if m <= np.iinfo(np.int32).max else np.int64
+    ptr = np.asarray(qt.indptr, dtype=np.int64)
+    counts, parts = np.zeros(d_out, dtype=np.int64), []
+    q0 = 0
+    while q0 < d_out:
+        q1 = min(max(int(np.searchsorted(ptr, ptr[q0] + block // 2, side="right")) - 1,
+                     q0 + 1), d_out)
+        ks = light[qt.indices[ptr[q0]:ptr[q1]]]
+        local = np.repeat(np.arange(q1 - q0, dtype=np.int64), np.diff(ptr[q0:q1 + 1]))
+        keys = sorted_unique(np.concatenate([local * m + pairs[ks, 0], local * m + pairs[ks, 1]]))
+        rows = keys // m
+        counts[q0:q1] = np.bincount(rows, minlength=q1 - q0)
+        parts.append((keys - rows * m).astype(kind))
+        q0 = q1
+    indptr = np.zeros(d_out + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, (np.concatenate(parts) if parts else np.zeros(0, dtype=kind))
 
 
 @dataclass(frozen=True)

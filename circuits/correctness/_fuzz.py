@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from superpose.circuits.engine import event_evaluator
 from superpose.circuits.io import markdown_table
@@ -136,9 +137,9 @@ def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport,
     circuit and then far less per input; otherwise the plain event path."""
     if filtered:
         sparsity = max(circuit.sparsity, np.shape(active)[1] if np.ndim(active) == 2 else 0)
-        evaluator = event_evaluator(circuit.network, sparsity)
+        evaluator = _evaluator(circuit.network, sparsity)
     else:
-        evaluator = event_evaluator(circuit.network)
+        evaluator = _evaluator(circuit.network)
     got = evaluator.evaluate(active)
     want = circuit.problem.truth(active)
     diff = (got - want).tocoo()
@@ -202,7 +203,7 @@ def gain_filter_pays(network, sparsity: int, inputs: int) -> bool:
     none. The filter pays when the second cost, over every input, reaches the first. Either
     way the verdicts are the same; only the time differs.
     """
-    if not network.layers:
+    if not network.layers or network.implicit:
         return False
     code, weights = network.input_code, network.layers[0].stored_weights
     d1, d0 = weights.shape
@@ -218,9 +219,35 @@ def _prepare(circuit: Circuit, sparsity: int | None, report: CorrectnessReport,
     when it holds it) and record in ``report`` the seconds it took (about 0 when this process
     had made it already) and where its table came from."""
     start = time.perf_counter()
-    evaluator = event_evaluator(circuit.network, sparsity, cache=cache)
+    evaluator = _evaluator(circuit.network, sparsity, cache)
     report.setup_seconds = time.perf_counter() - start
     report.table_source = evaluator.table_source
+
+
+class _PlainEvaluator:
+    """The plain evaluator (``network.evaluate``) in sub-batches of at most ``rows`` inputs,
+    each holding B x max(d_l) int64 pre-activations at most: what ``compare`` uses for an
+    implicit network, whose factored first layer the event evaluator does not read."""
+
+    table_source = "none"
+    BYTES = 1 << 28
+
+    def __init__(self, network):
+        self.network = network
+        self.rows = max(1, self.BYTES // (16 * max(network.widths)))
+
+    def evaluate(self, active: np.ndarray):
+        parts = [self.network.evaluate(active[lo:lo + self.rows])
+                 for lo in range(0, len(active), self.rows)]
+        return sp.vstack(parts, format="csr") if len(parts) != 1 else parts[0]
+
+
+def _evaluator(network, sparsity: int | None = None, cache=None):
+    """The event evaluator of ``network`` (circuits.engine), or :class:`_PlainEvaluator` for
+    an implicit network."""
+    if network.implicit:
+        return _PlainEvaluator(network)
+    return event_evaluator(network, sparsity, cache=cache)
 
 
 def output_sources(circuit: Circuit) -> np.ndarray:
@@ -289,7 +316,7 @@ def _near_misses(circuit: Circuit, sources, n: int, rng) -> np.ndarray:
     a random unit of the missing feature's support, then a random feature whose support holds it.
     """
     code = circuit.network.input_code
-    holders = code.matrix_t()
+    holders = code.transposed()
     ks = rng.integers(0, len(sources), n)
     drop = rng.integers(0, sources.shape[1], n)
     base = sources[ks].copy()

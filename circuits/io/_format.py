@@ -23,6 +23,7 @@ from superpose.circuits.io._atomic import write_atomically
 from superpose.circuits.io._mapped import MappedFile
 from superpose.circuits.model import (
     Circuit,
+    FactoredLayer,
     Layer,
     SupportCode,
     ThresholdNetwork,
@@ -32,11 +33,14 @@ from superpose.circuits.registry import broken_plugins, problem_names, problem_s
 from superpose.circuits.validate import available_memory, check_m_prime_fits
 from superpose.theory.errors import CircuitFormatError, InvalidArgument, SuperposeError
 
-__all__ = ["FORMAT", "VERSION", "save_circuit", "load_circuit", "load_circuit_and_digest",
-           "circuit_arrays"]
+__all__ = ["FORMAT", "VERSION", "VERSION_FACTORED", "save_circuit", "load_circuit",
+           "load_circuit_and_digest", "circuit_arrays"]
 
 FORMAT = "superpose-circuit"
 VERSION = 1
+#: the version of a file whose first layer is stored as factors (an implicit circuit); a file
+#: of plain layers is written as version 1, byte for byte as before
+VERSION_FACTORED = 2
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _RESERVED = frozenset({"format", "version", "problem", "sparsity", "seed", "m", "m_prime",
                        "n_layers", "construction", "constants_json", "family",
@@ -55,7 +59,7 @@ def _fields(circuit: Circuit):
     net = circuit.network
     i8 = np.int64
     yield "format", np.array(FORMAT), None
-    yield "version", VERSION, i8
+    yield "version", VERSION_FACTORED if net.implicit else VERSION, i8
     yield "problem", np.array(circuit.problem.name), None
     yield "sparsity", circuit.sparsity, i8
     yield "seed", circuit.seed, i8
@@ -72,6 +76,15 @@ def _fields(circuit: Circuit):
     yield "input_code_width", net.input_code.width, i8
     yield "n_layers", len(net.layers), i8
     for l, layer in enumerate(net.layers, start=1):
+        if layer.factored:  # W_1 = A S_P: A is stored, P is the input code
+            a = layer.left
+            yield f"layer{l}_form", np.array("factored"), None
+            yield f"layer{l}_left_indptr", a.indptr, i8
+            yield f"layer{l}_left_indices", a.indices, i8
+            yield f"layer{l}_left_data", a.data, i8
+            yield f"layer{l}_shape", layer.shape, i8
+            yield f"layer{l}_theta", layer.theta, i8
+            continue
         w = layer.stored_weights  # canonical: sorted indices, no duplicates (Layer)
         yield f"layer{l}_indptr", w.indptr, i8
         yield f"layer{l}_indices", w.indices, i8
@@ -232,7 +245,7 @@ def _unreadable(path: Path, exc: BaseException) -> CircuitFormatError:
 
 #: the members used in place (a layer's indices and weights: almost all of a large file);
 #: every other array is read into memory of its own, which its user may write to
-_MAPPED = re.compile(r"layer[0-9]+_(indices|data)")
+_MAPPED = re.compile(r"layer[0-9]+_(left_)?(indices|data)")
 
 
 class _Members:
@@ -397,14 +410,59 @@ def _check_csr(indptr, indices, n_rows, n_cols, name, where) -> None:
         raise CircuitFormatError(f"{where!r}: {name} indices must lie in [0, {n_cols})")
 
 
+def _plain_layer(data: _Members, l: int, shape, theta, where: str) -> Layer:
+    indptr = _int_array(data, f"layer{l}_indptr", where)
+    indices = _int_array(data, f"layer{l}_indices", where, dtype=_index_dtype(shape))
+    values = _int_array(data, f"layer{l}_data", where, dtype=None)
+    _check_csr(indptr, indices, int(shape[0]), int(shape[1]), f"layer{l}", where)
+    if len(values) != len(indices):
+        raise CircuitFormatError(f"{where!r}: layer{l}_data and layer{l}_indices differ "
+                                 "in length")
+    _check_exact_range(values, indptr, theta, f"layer{l}", where)
+    w = sp.csr_matrix((values, indices, indptr), shape=tuple(int(x) for x in shape))
+    data.release(indices, values)
+    return Layer(w, theta)
+
+
+def _factored_layer(data: _Members, shape, theta, in_code: SupportCode,
+                    where: str) -> FactoredLayer:
+    """Layer 1 of a version 2 file: W_1 = A S_P with A from ``layer1_left_*`` (d_1 x m,
+    weights >= 1) and P the input code. Its pre-activations are at most
+    sum_f A[u, f] |P_f| + |theta_u| from zero, checked against EXACT_RANGE like a plain
+    layer's sum of |weights| + |theta| (the same quantity, as every weight of W_1 is >= 0)."""
+    m = in_code.n_rows
+    indptr = _int_array(data, "layer1_left_indptr", where)
+    indices = _int_array(data, "layer1_left_indices", where,
+                         dtype=np.int32 if m < np.iinfo(np.int32).max else np.int64)
+    values = _int_array(data, "layer1_left_data", where, dtype=None)
+    _check_csr(indptr, indices, int(shape[0]), m, "layer1_left", where)
+    if len(values) != len(indices):
+        raise CircuitFormatError(f"{where!r}: layer1_left_data and layer1_left_indices "
+                                 "differ in length")
+    if values.size and int(values.min()) < 1:
+        raise CircuitFormatError(f"{where!r}: layer1_left_data holds {int(values.min())}; "
+                                 "a factored layer's weights must be >= 1")
+    sizes = in_code.sizes()
+    top = int(values.max(initial=0)) * int(np.diff(indptr).max(initial=0)) \
+        * int(sizes.max(initial=0))
+    top_theta = max(abs(int(theta.min())), abs(int(theta.max()))) if theta.size else 0
+    if top + top_theta > EXACT_RANGE:
+        _check_exact_range(values.astype(np.float64) * sizes[indices], indptr, theta,
+                           "layer1", where)
+    left = sp.csr_matrix((values, indices, indptr), shape=(int(shape[0]), m))
+    data.release(indices, values)
+    return FactoredLayer(left, in_code, theta)
+
+
 def _from_arrays(data: _Members, where: str) -> Circuit:
     fmt = _scalar_str(data, "format", where)
     if fmt != FORMAT:
         raise CircuitFormatError(f"{where!r} has format={fmt!r}, expected {FORMAT!r}")
     version = _scalar_int(data, "version", where)
-    if version != VERSION:
+    if version not in (VERSION, VERSION_FACTORED):
         raise CircuitFormatError(f"{where!r} has version={version}, this superpose reads "
-                                 f"version {VERSION}; rebuild it or upgrade superpose")
+                                 f"versions {VERSION} and {VERSION_FACTORED}; rebuild it or "
+                                 "upgrade superpose")
     problem_name = _scalar_str(data, "problem", where)
     try:
         spec = problem_spec(problem_name)
@@ -438,20 +496,19 @@ def _from_arrays(data: _Members, where: str) -> Circuit:
         if shape.shape != (2,) or shape[1] != prev or shape[0] < 1:
             raise CircuitFormatError(f"{where!r}: layer{l}_shape must be (d_{l} >= 1, "
                                      f"d_{l - 1}={prev})")
-        indptr = _int_array(data, f"layer{l}_indptr", where)
-        indices = _int_array(data, f"layer{l}_indices", where, dtype=_index_dtype(shape))
-        values = _int_array(data, f"layer{l}_data", where, dtype=None)
-        _check_csr(indptr, indices, int(shape[0]), int(shape[1]), f"layer{l}", where)
-        if len(values) != len(indices):
-            raise CircuitFormatError(f"{where!r}: layer{l}_data and layer{l}_indices differ "
-                                     "in length")
         theta = _int_array(data, f"layer{l}_theta", where)
         if theta.shape != (shape[0],):
             raise CircuitFormatError(f"{where!r}: layer{l}_theta must hold {shape[0]} values")
-        _check_exact_range(values, indptr, theta, f"layer{l}", where)
-        w = sp.csr_matrix((values, indices, indptr), shape=tuple(int(x) for x in shape))
-        layers.append(Layer(w, theta))
-        data.release(indices, values)
+        form = _scalar_str(data, f"layer{l}_form", where) if f"layer{l}_form" in data \
+            else "weights"
+        if form == "factored" and version == VERSION_FACTORED and l == 1:
+            layers.append(_factored_layer(data, shape, theta, in_code, where))
+        elif form == "weights":
+            layers.append(_plain_layer(data, l, shape, theta, where))
+        else:
+            raise CircuitFormatError(f"{where!r}: layer{l}_form={form!r} must be 'weights', or "
+                                     f"'factored' for layer 1 of a version {VERSION_FACTORED} "
+                                     "file")
         prev = int(shape[0])
     out_code = _code(data, "output_code", m_prime, prev, where)
     sparsity = _scalar_int(data, "sparsity", where)

@@ -8,6 +8,7 @@ from superpose.circuits.model._codes import (
     random_subsets,
     random_support_code,
 )
+from superpose.circuits.model._factored import FactoredLayer
 from superpose.circuits.model._inputs import (
     PAD,
     active_matrix,
@@ -17,7 +18,14 @@ from superpose.circuits.model._inputs import (
     random_sparse_inputs,
     sparse_inputs_at,
 )
-from superpose.circuits.model._network import Counts, Layer, ThresholdNetwork, threshold_to_relus
+from superpose.circuits.model._network import (
+    Counts,
+    Layer,
+    ThresholdNetwork,
+    stored_product,
+    threshold_to_relus,
+    value_stats,
+)
 from superpose.circuits.model._pages import release_pages, transpose_stored
 from superpose.circuits.model._problems import (
     And2,
@@ -27,6 +35,8 @@ from superpose.circuits.model._problems import (
     source_set_weights,
 )
 from superpose.circuits.model._sparse import (
+    SupportSum,
+    expand_ranges,
     pattern_from_keys,
     sorted_unique,
     support_sum,
@@ -41,6 +51,8 @@ __all__ = [
     "count_sparse_inputs",
     "Counts",
     "enumerate_sparse_inputs",
+    "expand_ranges",
+    "FactoredLayer",
     "identity_code",
     "Layer",
     "normalize_active",
@@ -56,11 +68,14 @@ __all__ = [
     "seeded_rng",
     "sorted_unique",
     "sparse_inputs_at",
+    "stored_product",
     "source_set_weights",
     "support_sum",
     "SupportCode",
+    "SupportSum",
     "threshold_to_relus",
     "ThresholdNetwork",
     "transpose_pattern",
     "transpose_stored",
+    "value_stats",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from superpose.circuits.model._inputs import normalize_active
 from superpose.circuits.model._network import Counts, ThresholdNetwork
 from superpose.circuits.model._problems import Problem
-from superpose.circuits.validate import check_int
+from superpose.circuits.validate import check_fits, check_int
 from superpose.theory.errors import InvalidArgument
 
 __all__ = ["Circuit", "check_sparsity", "seeded_rng"]
@@ -72,6 +72,18 @@ class Circuit:
 
     def counts(self) -> Counts:
         return self.network.counts()
+
+    def materialized(self) -> "Circuit":
+        """The same circuit with its factored layer multiplied out (itself when it has none):
+        what the certifier, repair and export read. Refused, naming the figures, when W_1's
+        int64 CSR (16 bytes a weight) cannot fit the memory available."""
+        if not self.network.implicit:
+            return self
+        nonzero = sum(layer.weight_stats()[0] for layer in self.network.layers if layer.factored)
+        check_fits(f"materialising the implicit circuit's {nonzero} first-layer weights",
+                   16 * nonzero, "fuzz, eval and info read it as it is; certify, repair and "
+                   "export need a machine that holds its weights")
+        return replace(self, network=self.network.materialized())
 
     def normalize(self, active) -> np.ndarray:
         return normalize_active(active, self.m, self.sparsity)

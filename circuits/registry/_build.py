@@ -62,16 +62,22 @@ def find_construction(problem: str, construction: str | None = None) -> Construc
 
 def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
               construction: str | None = None, constants: dict[str, Any] | None = None,
-              family: str = "", instance_seed: int = -1, check_formulas: bool = True
-              ) -> Circuit:
+              family: str = "", instance_seed: int = -1, check_formulas: bool = True,
+              implicit: bool = False) -> Circuit:
     """Build a circuit for an existing problem instance (any pair list or permutation).
 
     With ``check_formulas`` (the default) a count above the construction's declared count
-    formula raises CountAboveFormula (the circuit is named, with its replay line)."""
+    formula raises CountAboveFormula (the circuit is named, with its replay line).
+    ``implicit``: keep the first layer as its factors (the construction must offer it); the
+    same circuit as without, with the same counts."""
     sparsity = check_sparsity(sparsity, problem.m)
     seed = check_int("seed", seed, minimum=0, maximum=SEED_MAX,
                      fix="a circuit file stores it as int64")
     chosen = find_construction(problem.name, construction)
+    if implicit and not chosen.implicit:
+        raise InvalidArgument(f"construction {chosen.name!r} of {problem.name} has no implicit "
+                              "form; leave out --implicit (the three-channel construction of "
+                              "and2 has one)")
     rngs = tuple(seeded_rng(seed, stream) for stream in range(3))
     if chosen.constants is None:
         if constants:
@@ -86,9 +92,10 @@ def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
                                   f"{chosen.name}'s: {', '.join(sorted(allowed))}")
         const = chosen.constants(**(constants or {}))
     spec = problem_spec(problem.name)
+    extra = {"implicit": True} if implicit else {}
     if spec.provider == "built-in":
         try:
-            network, resolved = chosen.build(problem, sparsity, rngs, const)
+            network, resolved = chosen.build(problem, sparsity, rngs, const, **extra)
         except (OverflowError, MemoryError) as exc:
             raise _too_large(chosen.name, problem, constants, exc) from None
         except ValueError as exc:  # NumPy's "Maximum allowed size/dimension exceeded"
@@ -99,7 +106,7 @@ def construct(problem: Problem, sparsity: int = 2, seed: int = 0,
                           instance_seed)
     else:
         try:  # a plugin's bug is reported in one line naming the plugin, not as a traceback
-            network, resolved = chosen.build(problem, sparsity, rngs, const)
+            network, resolved = chosen.build(problem, sparsity, rngs, const, **extra)
             circuit = Circuit(problem, network, chosen.name, sparsity, seed, dict(resolved),
                               family, instance_seed)
         except SuperposeError:
@@ -123,7 +130,8 @@ def _too_large(name: str, problem: Problem, constants, exc: BaseException) -> In
 
 def build(problem: str, m_prime: int, family: str | None = None, instance_seed: int = 0,
           sparsity: int = 2, seed: int = 0, construction: str | None = None,
-          constants: dict[str, Any] | None = None, check_formulas: bool = True) -> Circuit:
+          constants: dict[str, Any] | None = None, check_formulas: bool = True,
+          implicit: bool = False) -> Circuit:
     """Draw an instance of ``family`` and build the named construction for it (its counts
     checked against the construction's count formulas, as in :func:`construct`).
 
@@ -134,4 +142,4 @@ def build(problem: str, m_prime: int, family: str | None = None, instance_seed: 
     inst = make_problem(problem, m_prime, family, instance_seed)
     family = family or problem_spec(problem).default_family
     return construct(inst, sparsity, seed, construction, constants, family, instance_seed,
-                     check_formulas)
+                     check_formulas, implicit)

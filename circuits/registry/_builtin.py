@@ -65,7 +65,7 @@ BUILTIN_SPECS: tuple[ProblemSpec, ...] = (
         "and2", "pairwise AND: y_k = x_a AND x_b over m' distinct pairs", And2,
         {name: _and2_family(draw) for name, draw in AND2_FAMILIES.items()},
         (Construction("three-channel", "and2", three_channel_and2, And2Constants, "certified",
-                      _and2_stated, counts=AND2_COUNTS, failure=AND2_FAILURE),
+                      _and2_stated, counts=AND2_COUNTS, failure=AND2_FAILURE, implicit=True),
          Construction("naive", "and2", naive, None, "certified", counts=naive_counts(2, 2)))),
     ProblemSpec(
         "perm", "neural permutation: y_k = x_perm[k], m = m'", Permutation,

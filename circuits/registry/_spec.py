@@ -65,6 +65,9 @@ class Construction:
     (``theory.constructions.FailureBound``), for a random construction. Both are text in the
     claim-file grammar, parsed when the problem is registered; None where not declared (verify
     then decides the claims by measurement, and says so).
+
+    ``implicit``: ``build`` also takes ``implicit=True`` and then returns the same network
+    with its first layer kept as factors (:class:`superpose.circuits.model.FactoredLayer`).
     """
 
     name: str
@@ -77,6 +80,7 @@ class Construction:
     readouts: tuple[tuple[str, Callable], ...] = ()
     counts: CountFormulas | None = None
     failure: FailureBound | None = None
+    implicit: bool = False
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def test_bad_input_gives_one_line_naming_the_value_and_exit_code_two(argv, named
 @pytest.mark.parametrize("content, named", [
     (b"not a zip at all", "not a readable .npz"),
     (None, "format='other'"),
-    ("version", "version=2"),
+    ("version", "version=3"),
     ("missing", "lacks required field 'output_code_indices'"),
 ])
 def test_corrupt_or_foreign_files_give_one_line_and_exit_code_two(content, named, tmp_path,
@@ -107,7 +107,7 @@ def test_corrupt_or_foreign_files_give_one_line_and_exit_code_two(content, named
         if content is None:
             fields["format"] = np.array("other")
         elif content == "version":
-            fields["version"] = np.array(2)
+            fields["version"] = np.array(3)
         else:
             del fields["output_code_indices"]
         np.savez(bad, **fields)
@@ -187,7 +187,7 @@ def test_every_command_is_a_module_that_adds_its_parser_and_runs_it():
     from superpose.checks.cli._main import _COMMANDS, _parser
 
     sub = next(a for a in _parser([])._actions if isinstance(a, argparse._SubParsersAction))
-    assert len(_COMMANDS) == len(sub.choices) == 14
+    assert len(_COMMANDS) == len(sub.choices) == 15
     for name, (listed, parser) in zip(_COMMANDS, sub.choices.items(), strict=True):
         command = importlib.import_module(f"superpose.checks.cli.{name}")
         assert listed == name
