@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from superpose.circuits.io import require
-from superpose.theory.errors import InvalidArgument
+from superpose.theory.errors import InvalidArgument, RunIncomplete
 
 __all__ = ["CONNECT_TIMEOUT", "dask_client", "distributed_module", "first_line", "local_cores"]
 
@@ -40,7 +40,8 @@ def dask_client(address: str | None = None, timeout: float = CONNECT_TIMEOUT,
     """Yield a ``distributed.Client``: of the scheduler at ``address`` (``tcp://HOST:PORT``,
     or any address Dask accepts), waited for at most ``timeout`` seconds, or, when
     ``address`` is None or empty, of a LocalCluster started here with ``workers`` worker
-    processes (default: one per core) of one thread each, closed on leaving the block.
+    processes (default: one per core) of one thread each and no memory limit, closed on
+    leaving the block.
 
     An address Dask cannot parse, or one where no scheduler answers in time (or where
     something else answers), is InvalidArgument in one line (exit 2).
@@ -48,12 +49,20 @@ def dask_client(address: str | None = None, timeout: float = CONNECT_TIMEOUT,
     distributed = distributed_module()
     if not address:
         # on the loopback interface only; no dashboard, and the scheduler's HTTP routes on a
-        # free port (the default, 8787, is often taken by another cluster: a warning)
-        cluster = distributed.LocalCluster(n_workers=workers or local_cores(),
-                                           threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None,
-                                           scheduler_kwargs={"dashboard_address": ":0"},
-                                           silence_logs=logging.CRITICAL)
+        # free port (the default, 8787, is often taken by another cluster: a warning); no
+        # memory limit (Dask's default splits the RAM evenly and restarts a worker past 95% of
+        # its share: a shard may need most of the RAM, as with --jobs)
+        n = workers or local_cores()
+        try:
+            cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
+                                               processes=True, memory_limit=0,
+                                               host="127.0.0.1", dashboard_address=None,
+                                               scheduler_kwargs={"dashboard_address": ":0"},
+                                               silence_logs=logging.CRITICAL)
+        except Exception as exc:  # no port, no process could start
+            raise RunIncomplete(f"a LocalCluster of {n} workers did not start "
+                                f"({type(exc).__name__}: {first_line(exc)}); run without "
+                                "--dask, or start a scheduler and pass its address") from None
         try:
             with distributed.Client(cluster, set_as_default=False) as client:
                 yield client

@@ -26,9 +26,12 @@ from superpose.checks.cluster import (  # noqa: E402
     certify_on_dask,
     certify_shard,
     dask_client,
+    measure_on_dask,
 )
+from superpose.checks.sweep import SweepSettings  # noqa: E402
 from superpose.circuits import load_circuit, replays, save_circuit  # noqa: E402
 from superpose.theory import Verdict  # noqa: E402
+from superpose.theory.errors import InvalidArgument, RunIncomplete  # noqa: E402
 from tests.cli import run  # noqa: E402
 from tests.strategies import built  # noqa: E402
 
@@ -182,6 +185,28 @@ def test_the_cli_on_a_scheduler_address_gives_the_single_process_results(
     code_d, out_d, _ = run(capsys, *argv, "--dask", address)
     assert code == code_d and _without_timings(json.loads(out)) == \
         _without_timings(json.loads(out_d))
+
+
+def test_a_circuit_whose_task_failed_stops_the_run_inconclusive_never_left_out(
+        client, capsys, monkeypatch):
+    settings = SweepSettings()
+    ok = ("or2", "random", 2, 100, settings)
+    with pytest.raises(InvalidArgument, match="problem"):  # bad input on a worker stays so
+        measure_on_dask(client, [ok, ("no-such-problem", "random", 2, 100, settings)])
+    with pytest.raises(RunIncomplete, match=r"measuring or2/random s=2 m'=100 did not finish "
+                                            r"\(AttributeError"):
+        measure_on_dask(client, [ok, ("or2", "random", 2, 100, None)])
+    monkeypatch.setattr("superpose.checks.cluster.measure_on_dask", _lost)
+    code, out, err = run(capsys, "sweep", "or2", "--max-m-prime", "100", "-q", "--dask",
+                         client.scheduler.address)
+    assert code == 3 and out == "" and err == f"superpose: UNKNOWN: {LOST}\n"
+
+
+LOST = "the Dask task measuring or2/random s=2 m'=100 did not finish (KilledWorker)"
+
+
+def _lost(*args, **kwargs):
+    raise RunIncomplete(LOST)
 
 
 def test_the_cli_without_an_address_runs_on_a_local_cluster(files, capsys):
