@@ -159,8 +159,8 @@ def add_dask(p, each: str) -> None:
                         "machine's cores; needs pip install 'superpose[dask]' "
                         "(paper_notes/cluster.md)")
     p.add_argument("--dask-timeout", type=positive_float("dask_timeout"), metavar="SEC",
-                   help="with --dask ADDRESS: seconds to wait for the scheduler to answer "
-                        "(default 10)")
+                   help="with --dask: seconds to wait for the scheduler to answer and for "
+                        "a first worker (default 10)")
 
 
 def check_dask(args) -> None:

@@ -61,9 +61,10 @@ def run(args) -> int:
     with dask_session(args) as client, \
             steps(f"sweep {args.problem}", len(calls), "circuit", args.quiet) as step:
         if client is not None:
-            from superpose.checks.cluster import measure_on_dask
+            from superpose.checks.cluster import CONNECT_TIMEOUT, measure_on_dask
 
-            ms = measure_on_dask(client, calls, progress=step)
+            ms = measure_on_dask(client, calls, progress=step,
+                                 wait=args.dask_timeout or CONNECT_TIMEOUT)
         else:
             ms = []
             for call in calls:

@@ -124,7 +124,7 @@ def run(args) -> int:
     with dask_session(args) as client, \
             steps("verify: measuring", None, "circuit", args.quiet) as step:
         report = verify(config, progress=step, claim_specs=specs,
-                        measure_all=None if client is None else _on_dask(client, step))
+                        measure_all=None if client is None else _on_dask(client, step, args))
     replay = verify_replay(config, args.claims, args.strict)
     text = (render_text(report, args.verbose) if fmt is None else
             _REPORTS[fmt](report, strict=args.strict, replay=replay))
@@ -139,8 +139,9 @@ def run(args) -> int:
     return report.exit_code(args.strict)
 
 
-def _on_dask(client, step):
+def _on_dask(client, step, args):
     """verify's ``measure_all``: each circuit a task of ``client``."""
-    from superpose.checks.cluster import measure_on_dask
+    from superpose.checks.cluster import CONNECT_TIMEOUT, measure_on_dask
 
-    return lambda calls: measure_on_dask(client, calls, progress=step)
+    wait = args.dask_timeout or CONNECT_TIMEOUT
+    return lambda calls: measure_on_dask(client, calls, progress=step, wait=wait)

@@ -29,8 +29,13 @@ from superpose.checks.certification import (
     audited_merge,
     certificate_from_dict,
 )
-from superpose.checks.cluster._client import CONNECT_TIMEOUT, distributed_module, first_line
-from superpose.checks.cluster._code import code_digest
+from superpose.checks.cluster._client import (
+    CONNECT_TIMEOUT,
+    distributed_module,
+    first_line,
+    wait_for_a_worker,
+)
+from superpose.checks.cluster._code import check_workers, code_digest
 from superpose.checks.cluster._tasks import certify_shard
 from superpose.circuits.io import load_circuit_and_digest
 from superpose.circuits.model import check_sparsity, count_sparse_inputs
@@ -64,7 +69,9 @@ def certify_on_dask(client, path, seed: int, *, shards: int | None = None,
                     ) -> ClusterCertification:
     """Certify the circuit file ``path`` as ``shards`` Dask tasks of ``client`` (default: one
     per worker, waiting up to ``wait`` seconds for a first one), then merge them with
-    :func:`audited_merge` seeded by ``seed`` (module docstring).
+    :func:`audited_merge` seeded by ``seed`` (module docstring). Every worker is first asked
+    for the digest of its code (:func:`check_workers`): one that cannot import superpose or
+    runs other code is InvalidArgument before any shard is sent.
 
     ``sparsity``, ``timeout`` (per shard) and ``method`` are :func:`certify`'s; ``loaded`` is
     ``load_circuit_and_digest(path)`` when the caller has it already. ``task`` is what each
@@ -82,9 +89,12 @@ def certify_on_dask(client, path, seed: int, *, shards: int | None = None,
         raise InvalidArgument(f"timeout={timeout!r} must be a finite number of seconds > 0, "
                               "or None for no limit")
     circuit.network.check_fits_evaluation()
-    workers = _workers(client, wait if shards is None else 0)
-    n = workers if shards is None else check_int("shards", shards, minimum=1)
+    if shards is not None:
+        check_int("shards", shards, minimum=1)
+    wait_for_a_worker(client, wait if shards is None else 0)
     code = code_digest()
+    workers = check_workers(client, code)
+    n = workers if shards is None else shards
     token = uuid.uuid4().hex[:8]
     futures = [client.submit(task, os.path.abspath(path), digest, code, sparsity, timeout,
                              method, (i, n), key=f"superpose-certify-{token}-{i}-of-{n}",
@@ -111,18 +121,6 @@ def certify_on_dask(client, path, seed: int, *, shards: int | None = None,
         cert = replace(cert, verdict=Verdict.UNKNOWN,
                        reason="; ".join([cert.reason] * bool(cert.reason) + failures))
     return ClusterCertification(cert, audit, n, workers, tuple(failures))
-
-
-def _workers(client, wait: float) -> int:
-    """The workers the scheduler has, after waiting up to ``wait`` seconds for a first one."""
-    if not client.nthreads() and wait > 0:
-        try:
-            client.wait_for_workers(1, timeout=wait)
-        except (TimeoutError, OSError):
-            raise InvalidArgument(f"the Dask scheduler has no worker after {wait:g} s; start "
-                                  "workers ('dask worker ADDRESS'), or pass --shards N to "
-                                  "queue the shards until workers come") from None
-    return len(client.nthreads())
 
 
 def _shard_result(future, shard: tuple[int, int], digest: str, code: str):

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from superpose.circuits.io import require
 from superpose.theory.errors import InvalidArgument, RunIncomplete
 
-__all__ = ["CONNECT_TIMEOUT", "dask_client", "distributed_module", "first_line", "local_cores"]
+__all__ = ["CONNECT_TIMEOUT", "dask_client", "distributed_module", "first_line", "local_cores",
+           "wait_for_a_worker"]
 
 #: seconds to wait for a scheduler to answer before giving up (``--dask-timeout``)
 CONNECT_TIMEOUT = 10.0
@@ -89,3 +90,15 @@ def first_line(exc: BaseException) -> str:
     quotes of an exception raised by Dask or on a worker."""
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else "no message"
+
+
+def wait_for_a_worker(client, wait: float) -> None:
+    """Return once the scheduler has a worker; InvalidArgument after ``wait`` seconds without
+    one (tasks would queue until one came)."""
+    if client.nthreads() or wait <= 0:
+        return
+    try:
+        client.wait_for_workers(1, timeout=wait)
+    except (TimeoutError, OSError):
+        raise InvalidArgument(f"the Dask scheduler has no worker after {wait:g} s; start "
+                              "workers ('dask worker ADDRESS') and run again") from None

@@ -1,5 +1,5 @@
 """The digest of the superpose code a process runs, so that a worker running other code (another
-version, another checkout) is caught before its results are used."""
+version, another checkout), or none, is caught before any task is sent to it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["PACKAGES", "code_digest"]
+from superpose.theory.errors import InvalidArgument
+
+__all__ = ["PACKAGES", "check_workers", "code_digest"]
 
 #: the packages whose sources are hashed (the installed superpose)
 PACKAGES = ("superpose", "superpose.theory", "superpose.circuits", "superpose.checks",
@@ -33,3 +35,19 @@ def code_digest() -> str:
                 total.update(f"{name}/{path.relative_to(root).as_posix()}\0".encode())
                 total.update(hashlib.sha256(path.read_bytes()).digest())
     return total.hexdigest()
+
+
+def check_workers(client, code: str) -> int:
+    """The number of workers ``client``'s scheduler has, after asking each for its
+    :func:`code_digest` (``Client.run``): InvalidArgument naming the first worker that cannot
+    import superpose or runs other code than ``code``. A worker without superpose cannot even
+    read a task: it would drop out of the cluster and the task be retried on it forever."""
+    answers = client.run(code_digest, on_error="return")
+    for worker, answer in sorted(answers.items()):
+        if answer != code:
+            why = (f"runs other superpose code (sha256 {answer[:16]}..., the client's is "
+                   f"{code[:16]}...)" if isinstance(answer, str) else
+                   f"cannot run superpose ({str(answer)[:200]})")
+            raise InvalidArgument(f"the Dask worker {worker} {why}; install the client's "
+                                  "superpose on every worker")
+    return len(answers)

@@ -9,8 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Callable
 
-from superpose.checks.cluster._client import distributed_module, first_line
-from superpose.checks.cluster._code import code_digest
+from superpose.checks.cluster._client import (
+    CONNECT_TIMEOUT,
+    distributed_module,
+    first_line,
+    wait_for_a_worker,
+)
+from superpose.checks.cluster._code import check_workers, code_digest
 from superpose.checks.cluster._tasks import measure_circuit
 from superpose.checks.sweep import Measurement
 from superpose.theory.errors import RunIncomplete, SuperposeError
@@ -18,14 +23,17 @@ from superpose.theory.errors import RunIncomplete, SuperposeError
 __all__ = ["measure_on_dask"]
 
 
-def measure_on_dask(client, calls: list[tuple], progress: Callable[[str], None] | None = None
-                    ) -> list[Measurement]:
-    """``[measure(*call) for call in calls]``, each call a task of ``client``; ``progress``
-    is told each circuit's label as its task finishes. A task's SuperposeError (bad input) is
-    raised as it is; any other failure (its workers killed past Dask's retries, the scheduler
-    gone) is RunIncomplete."""
+def measure_on_dask(client, calls: list[tuple], progress: Callable[[str], None] | None = None,
+                    wait: float = CONNECT_TIMEOUT) -> list[Measurement]:
+    """``[measure(*call) for call in calls]``, each call a task of ``client`` (after waiting up
+    to ``wait`` seconds for a first worker and checking every worker's code,
+    :func:`check_workers`); ``progress`` is told each circuit's label as its task finishes. A
+    task's SuperposeError (bad input) is raised as it is; any other failure (its workers
+    killed past Dask's retries, the scheduler gone) is RunIncomplete."""
     distributed = distributed_module()
+    wait_for_a_worker(client, wait)
     code = code_digest()
+    check_workers(client, code)
     token = uuid.uuid4().hex[:8]
     futures = [client.submit(measure_circuit, code, *call, pure=False,
                              key=f"superpose-measure-{token}-{j}")

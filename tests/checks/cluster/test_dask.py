@@ -151,10 +151,49 @@ def test_a_worker_reading_another_file_or_running_other_code_fails_its_shard(
                           loaded=(circuit, "f" * 64))
     assert out.certificate.verdict is Verdict.UNKNOWN and len(out.failures) == 2
     assert "the worker read another file" in out.certificate.reason
+    # the workers run the real code; the client now expects other code
     monkeypatch.setattr("superpose.checks.cluster._certify.code_digest", lambda: "0" * 64)
+    with pytest.raises(InvalidArgument, match="runs other superpose code"):
+        certify_on_dask(client, files["proved"], seed=5, shards=2)
+    # a worker that joins after the check is checked again by each task
+    monkeypatch.setattr("superpose.checks.cluster._certify.check_workers", lambda *a: 2)
     out = certify_on_dask(client, files["proved"], seed=5, shards=2)
     assert out.certificate.verdict is Verdict.UNKNOWN and len(out.failures) == 2
     assert "the worker runs other superpose code" in out.certificate.reason
+
+
+BLOCK_SUPERPOSE = """import sys
+class _Blocked:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "superpose":
+            raise ImportError("no superpose on this worker")
+sys.meta_path.insert(0, _Blocked())
+"""
+
+
+def test_a_worker_without_superpose_is_named_before_any_task_is_sent(files, tmp_path):
+    """Such a worker cannot even read a task: it would leave the cluster and the task be
+    retried forever (tried: the run hung)."""
+    import distributed
+
+    (tmp_path / "sitecustomize.py").write_text(BLOCK_SUPERPOSE)
+    with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": ":0"}) as cluster:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+             "--nthreads", "1", "--no-nanny"], env=dict(os.environ, PYTHONPATH=str(tmp_path)),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with dask_client(cluster.scheduler_address) as c:
+                c.wait_for_workers(1, timeout=60)
+                with pytest.raises(InvalidArgument, match=r"the Dask worker tcp://\S+ cannot "
+                                                          "run superpose .*no superpose"):
+                    certify_on_dask(c, files["proved"], seed=5)
+                with pytest.raises(InvalidArgument, match="cannot run superpose"):
+                    measure_on_dask(c, [("or2", "random", 2, 100, SweepSettings())])
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
 
 
 def _without_timings(doc):
