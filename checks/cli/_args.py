@@ -168,8 +168,8 @@ def check_dask(args) -> None:
     from superpose.theory.errors import InvalidArgument
 
     if args.dask is None and args.dask_timeout is not None:
-        raise InvalidArgument("--dask-timeout is how long --dask ADDRESS waits for its "
-                              "scheduler; use it with --dask")
+        raise InvalidArgument("--dask-timeout is how long --dask waits for its scheduler "
+                              "and a first worker; use it with --dask")
 
 
 def dask_session(args):
