@@ -20,12 +20,12 @@ _HOMES = {
     "superpose.theory._symbols": ("MP", "SYMBOLS", "M", "S"),
     "superpose.theory._verdict": ("Evidence", "Verdict", "combine"),
     "superpose.theory.errors": ("CircuitFormatError", "ClaimFileError", "InvalidArgument",
-                                "MissingExtra", "SuperposeError"),
+                                "MissingExtra", "RunIncomplete", "SuperposeError"),
 }
 __all__ = [
     "Bound", "CLAIMS", "Claim", "ClaimFileError", "ClaimSpec", "CircuitFormatError", "Evidence",
-    "FORMULA_FUNCTIONS", "InvalidArgument", "Kind", "M", "MP", "MissingExtra", "RatioLimit", "S",
-    "SYMBOLS", "Step", "SuperposeError", "Verdict",
+    "FORMULA_FUNCTIONS", "InvalidArgument", "Kind", "M", "MP", "MissingExtra", "RatioLimit",
+    "RunIncomplete", "S", "SYMBOLS", "Step", "SuperposeError", "Verdict",
     "claim_by_id", "combine", "derivations", "is_big_o", "is_big_omega", "is_theta",
     "lazy_exports", "load_claim_file", "parse_bound", "parse_claims", "ratio_limit", "relation",
     "run_within",

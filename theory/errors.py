@@ -8,7 +8,7 @@ one line, e.g. ``"sparsity=5 must be <= m=4; pass a smaller --sparsity"``.
 from __future__ import annotations
 
 __all__ = ["SuperposeError", "InvalidArgument", "CircuitFormatError", "ClaimFileError",
-           "CountAboveFormula", "MissingExtra"]
+           "CountAboveFormula", "MissingExtra", "RunIncomplete"]
 
 
 class SuperposeError(Exception):
@@ -42,4 +42,13 @@ class CountAboveFormula(SuperposeError, RuntimeError):
     formula (or the construction) is wrong. A refutation, not bad input (exit 1).
 
     The message names the circuit, the step and both numbers, and the command that rebuilds it.
+    """
+
+
+class RunIncomplete(SuperposeError, RuntimeError):
+    """Work a command needed could not be finished (a cluster task lost past its retries, a
+    scheduler gone), so nothing was decided: inconclusive (exit 3), neither bad input nor a
+    verdict.
+
+    The message names the work that was lost, why, and how to rerun it.
     """

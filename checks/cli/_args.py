@@ -15,10 +15,11 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["MIN_M_PRIME", "NO_REPAIR_HELP", "PROBLEM_HELP", "Parser", "add_file", "add_int",
-           "add_json", "add_no_repair", "add_problem", "add_quiet", "add_seeds", "check_sweep",
-           "check_not_an_input", "check_writable", "constant_override", "index_list", "integer",
-           "positive_float", "problem_constant", "shard", "sweep_settings", "verify_config"]
+__all__ = ["MIN_M_PRIME", "NO_REPAIR_HELP", "PROBLEM_HELP", "Parser", "add_dask", "add_file",
+           "add_int", "add_json", "add_no_repair", "add_problem", "add_quiet", "add_seeds",
+           "check_dask", "check_sweep", "check_not_an_input", "check_writable",
+           "constant_override", "dask_session", "index_list", "integer", "positive_float",
+           "problem_constant", "shard", "sweep_settings", "verify_config"]
 
 PROBLEM_HELP = ("a registered problem: and2, perm, represent, or one a package adds "
                 "('superpose problems' lists them)")
@@ -147,6 +148,41 @@ def add_json(p, help: str | None = None) -> None:
 
 def add_quiet(p) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def add_dask(p, each: str) -> None:
+    """``--dask [ADDRESS]`` (each ``each`` one Dask task; without ADDRESS on a LocalCluster of
+    this machine's cores) and ``--dask-timeout SEC``; :func:`dask_session` opens the client."""
+    p.add_argument("--dask", nargs="?", const="", metavar="ADDRESS",
+                   help=f"run each {each} as a Dask task: on the scheduler at ADDRESS (e.g. "
+                        "tcp://10.0.0.5:8786), or, without ADDRESS, on a LocalCluster of this "
+                        "machine's cores; needs pip install 'superpose[dask]' "
+                        "(paper_notes/cluster.md)")
+    p.add_argument("--dask-timeout", type=positive_float("dask_timeout"), metavar="SEC",
+                   help="with --dask: seconds to wait for the scheduler to answer and for "
+                        "a first worker (default 10)")
+
+
+def check_dask(args) -> None:
+    """Refuse ``--dask-timeout`` without ``--dask``."""
+    from superpose.theory.errors import InvalidArgument
+
+    if args.dask is None and args.dask_timeout is not None:
+        raise InvalidArgument("--dask-timeout is how long --dask waits for its scheduler "
+                              "and a first worker; use it with --dask")
+
+
+def dask_session(args):
+    """A context manager yielding the Dask client of ``--dask`` (connected, or a LocalCluster
+    started for the run and closed after it), or None without ``--dask``."""
+    import contextlib
+
+    check_dask(args)
+    if args.dask is None:
+        return contextlib.nullcontext(None)
+    from superpose.checks.cluster import CONNECT_TIMEOUT, dask_client
+
+    return dask_client(args.dask or None, args.dask_timeout or CONNECT_TIMEOUT)
 
 
 # --- what runs before a sweep -----------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The ``superpose`` command line: the parser, assembled from one module per command (each adds
 its own subparser and arguments and sets its ``run``), and :func:`main`. Every error is one line
 on stderr with a distinct exit code: 0 ok, 1 refuted (a claim, or a wrong output found), 2 bad
-input, 3 inconclusive, 4 a missing optional dependency (an extra such as plot or onnx)."""
+input, 3 inconclusive (a run that could not finish, e.g. a lost cluster task, included), 4 a
+missing optional dependency (an extra such as plot, onnx or dask)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,17 @@ import sys
 from superpose.checks.cli._args import Parser
 from superpose.checks.exit_codes import (
     EXIT_BAD_INPUT,
+    EXIT_INCONCLUSIVE,
     EXIT_MISSING_EXTRA,
     EXIT_OK,
     EXIT_REFUTED,
 )
-from superpose.theory.errors import CountAboveFormula, MissingExtra, SuperposeError
+from superpose.theory.errors import (
+    CountAboveFormula,
+    MissingExtra,
+    RunIncomplete,
+    SuperposeError,
+)
 
 __all__ = ["main"]
 
@@ -40,7 +47,8 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 refuted, 2 bad input, 3 unknown)."""
+    """Run the command line; returns the exit code (0 ok, 1 refuted, 2 bad input, 3 unknown,
+    4 a missing extra)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = _parser(argv).parse_args(argv)
@@ -54,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     except CountAboveFormula as exc:  # a refutation of the construction's own formula
         print(f"superpose: REFUTED: {exc}", file=sys.stderr)
         return EXIT_REFUTED
+    except RunIncomplete as exc:  # nothing decided: the work could not be finished
+        print(f"superpose: UNKNOWN: {exc}", file=sys.stderr)
+        return EXIT_INCONCLUSIVE
     except SuperposeError as exc:
         print(f"superpose: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

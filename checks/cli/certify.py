@@ -4,8 +4,9 @@ Enumerates small input spaces, else searches and asks Z3 (``--method``), and pri
 REFUTED with a counterexample replayed through the plain evaluator and its ``superpose eval``
 command, or UNKNOWN with the reason and the command to rerun. ``--shard I/N`` decides part I of
 N, ``--jobs N`` runs N shards in a process pool and ``--merge`` combines the ``--json`` outputs
-of shards (checked to be about the same file by its SHA-256). Exit 0 PROVED, 1 REFUTED,
-3 UNKNOWN, 2 bad input.
+of shards (checked to be about the same file by its SHA-256); ``--dask [ADDRESS]`` runs each
+shard as a Dask task and merges what comes back as ``--merge`` does (audited). Exit 0 PROVED,
+1 REFUTED, 3 UNKNOWN, 2 bad input, 4 ``--dask`` without the dask extra.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ from superpose.checks.certification import (
     certify_in_processes,
 )
 from superpose.checks.cli._args import (
+    add_dask,
     add_file,
     add_int,
     add_json,
     add_quiet,
+    check_dask,
+    dask_session,
     integer,
     positive_float,
     shard,
@@ -61,8 +65,12 @@ def add_parser(sub) -> None:
                    help="merge the --json outputs of shards 0..N-1 of FILE into one verdict "
                         "(every counterexample replayed, every shard checked against FILE "
                         "and spot-checked)")
+    add_dask(p, "shard")
+    add_int(p, "--shards", metavar="N", help="with --dask: this many shards (default: one per "
+            "worker)")
     p.add_argument("--merge-seed", type=integer("merge_seed", minimum=0), metavar="N",
-                   help="seed of the merge's spot checks (default: a fresh one, printed)")
+                   help="seed of the spot checks of --merge or --dask (default: a fresh one, "
+                        "printed)")
     add_json(p)
     add_quiet(p)
     p.set_defaults(run=run)
@@ -70,11 +78,17 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     start = time.perf_counter()
-    if sum(x is not None for x in (args.shard, args.jobs, args.merge)) > 1:
-        raise InvalidArgument("--shard, --jobs and --merge exclude each other; use one")
-    if args.merge_seed is not None and args.merge is None:
-        raise InvalidArgument("--merge-seed seeds the spot checks of --merge; use it with "
-                              "--merge")
+    if sum(x is not None for x in (args.shard, args.jobs, args.merge, args.dask)) > 1:
+        raise InvalidArgument("--shard, --jobs, --merge and --dask exclude each other; use one")
+    if args.merge_seed is not None and args.merge is None and args.dask is None:
+        raise InvalidArgument("--merge-seed seeds the spot checks of --merge and --dask; use "
+                              "it with --merge or --dask")
+    check_dask(args)
+    if args.shards is not None:
+        if args.dask is None:
+            raise InvalidArgument("--shards is the number of Dask tasks of --dask; use it with "
+                                  "--dask (or --shard i/n, --jobs n without Dask)")
+        check_int("shards", args.shards, minimum=1)
     if args.jobs is not None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
             else os.cpu_count() or 1
@@ -83,11 +97,14 @@ def run(args) -> int:
                       "--shard i/n on several machines and --merge")
     # arguments first, then the file (a large one takes seconds to map and hash)
     circuit, digest = load_circuit_and_digest(args.file)  # the sha256 of the bytes loaded
-    audit = None
+    audit = dask = None
+    seed = args.merge_seed if args.merge_seed is not None else secrets.randbits(32)
     if args.merge is not None:
-        seed = args.merge_seed if args.merge_seed is not None else secrets.randbits(32)
         cert, audit = audited_merge(circuit, [_shard_certificate(p, digest) for p in args.merge],
                                     seed)
+    elif args.dask is not None:
+        dask = _on_dask(args, circuit, digest, seed)
+        cert, audit = dask.certificate, dask.audit
     elif args.jobs is not None:
         cert = certify_in_processes(args.file, args.jobs, args.sparsity, args.timeout,
                                     args.method)
@@ -101,19 +118,40 @@ def run(args) -> int:
               + (f" --shard {args.shard[0]}/{args.shard[1]}" if args.shard else ""))
     # the certificate's seconds are the decision's; this adds reading and checking the file
     total = time.perf_counter() - start
-    if audit is not None:
+    if dask is not None:
+        replay += (f" --dask {shlex.quote(args.dask)}" if args.dask else " --dask") \
+            + f" --shards {dask.shards} --merge-seed {audit.seed}"
+    elif audit is not None:
         replay += " --merge " + " ".join(shlex.quote(str(p)) for p in args.merge) \
             + f" --merge-seed {audit.seed}"
     if args.json:
         print(json.dumps(cert.as_dict() | {"file": str(args.file), "file_sha256": digest,
                                            "replay": replay,
                                            "seconds_with_load": round(total, 3)}
-                         | ({"merge": audit.as_dict()} if audit else {}), indent=2))
+                         | ({"merge": audit.as_dict()} if audit else {})
+                         | ({"dask": dask.as_dict() | {"scheduler": args.dask or "local"}}
+                            if dask else {}), indent=2))
     else:
         _print(cert, args, replay, total)
         if audit is not None:
             _print_audit(audit)
+        if dask is not None:
+            print(f"  dask: {dask.shards} shard(s) on {dask.workers} worker(s) "
+                  f"({args.dask or 'a LocalCluster of this machine'}), "
+                  f"{len(dask.failures)} failed")
     return exit_for([cert.verdict])
+
+
+def _on_dask(args, circuit, digest: str, seed: int):
+    """The shards as Dask tasks, merged and audited (checks.cluster.certify_on_dask)."""
+    from superpose.checks.cluster import CONNECT_TIMEOUT, certify_on_dask
+
+    with dask_session(args) as client, \
+            counter(f"certify {args.file.name} on Dask", "shard", args.quiet) as progress:
+        return certify_on_dask(client, args.file, seed, shards=args.shards,
+                               sparsity=args.sparsity, timeout=args.timeout,
+                               method=args.method, loaded=(circuit, digest),
+                               wait=args.dask_timeout or CONNECT_TIMEOUT, progress=progress)
 
 
 def _print_audit(audit) -> None:
@@ -153,7 +191,8 @@ def _print(cert, args, replay: str, total: float) -> None:
               f"{cert.inputs_covered} of {scope} evaluated explicitly)")
         print(f"  merge every shard 0..n-1 of one run, or rerun with a longer "
               f"--timeout: {replay}" if args.merge else
-              f"  rerun with a longer --timeout: {replay}")
+              f"  rerun (with a longer --timeout if a shard timed out): {replay}"
+              if args.dask is not None else f"  rerun with a longer --timeout: {replay}")
 
 
 _MAX_SHARD_BYTES = 1 << 24

@@ -5,7 +5,8 @@ Builds the problem's default construction for each family (``--families``) at m'
 is small enough, else fuzzed and, up to a size, certified) and prints one row per circuit with
 its exact counts and correctness (``--markdown``: as a Markdown table). Exit 0 no wrong
 output and every count within its construction's count formula, 1 otherwise (named on stderr
-with its replay line), 2 bad input.
+with its replay line), 2 bad input. ``--dask [ADDRESS]`` measures each circuit as a Dask task
+(the same table; a circuit whose task was lost is exit 3).
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 import sys
 
 from superpose.checks.cli._args import (
+    add_dask,
     add_int,
     add_no_repair,
     add_problem,
     add_quiet,
     add_seeds,
     check_sweep,
+    dask_session,
     sweep_settings,
 )
 from superpose.checks.cli._progress import steps
@@ -41,6 +44,7 @@ def add_parser(sub) -> None:
     add_seeds(p)
     add_no_repair(p)
     p.add_argument("--markdown", action="store_true")
+    add_dask(p, "circuit")
     add_quiet(p)
     p.set_defaults(run=run)
 
@@ -52,13 +56,20 @@ def run(args) -> int:
     check_sweep(args)
     settings = sweep_settings(args)
     sizes = geometric_sizes(100, args.max_m_prime)
-    ms = []
-    with steps(f"sweep {args.problem}", len(families) * len(sizes), "circuit",
-               args.quiet) as step:
-        for family in families:
-            for m_prime in sizes:
-                step(f"{args.problem}/{family} m'={m_prime}")
-                ms.append(measure(args.problem, family, args.sparsity, m_prime, settings))
+    calls = [(args.problem, family, args.sparsity, m_prime, settings)
+             for family in families for m_prime in sizes]
+    with dask_session(args) as client, \
+            steps(f"sweep {args.problem}", len(calls), "circuit", args.quiet) as step:
+        if client is not None:
+            from superpose.checks.cluster import CONNECT_TIMEOUT, measure_on_dask
+
+            ms = measure_on_dask(client, calls, progress=step,
+                                 wait=args.dask_timeout or CONNECT_TIMEOUT)
+        else:
+            ms = []
+            for call in calls:
+                step(f"{args.problem}/{call[1]} m'={call[3]}")
+                ms.append(measure(*call))
     print(render_measurements(ms, markdown=args.markdown))
     over = [(m, c) for m in ms for c in m.formula or () if not c.holds]
     for m, c in over:

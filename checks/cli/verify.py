@@ -4,7 +4,8 @@ Measures each problem's constructions over m' and the sparsities, certifies or f
 circuit, runs the checks each claim names and prints one row per claim with its verdict
 (``--report``: as JSON, Markdown or JUnit XML; ``-o``: to a file, the text table still on
 stdout). ``--claims FILE`` adds the claims of a TOML file. Exit 0 no claim refuted, 1 one
-refuted, 3 with ``--strict`` one UNKNOWN, 2 bad input.
+refuted, 3 with ``--strict`` one UNKNOWN, 2 bad input. ``--dask [ADDRESS]`` measures each
+circuit as a Dask task (the other checks run here); a circuit whose task was lost is exit 3.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from superpose.checks.cli._args import (
+    add_dask,
     add_int,
     add_json,
     add_no_repair,
@@ -22,6 +24,7 @@ from superpose.checks.cli._args import (
     check_not_an_input,
     check_sweep,
     check_writable,
+    dask_session,
     integer,
     positive_float,
     problem_constant,
@@ -87,6 +90,7 @@ def add_parser(sub) -> None:
                    "(a PR comment or a paper appendix) or JUnit XML; see paper_notes/reports.md")
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="write the report to FILE (the text table still goes to stdout)")
+    add_dask(p, "circuit measured")
     add_quiet(p)
     p.set_defaults(run=run)
 
@@ -117,8 +121,10 @@ def run(args) -> int:
         check_writable("-o", args.output, "name a file to write the report to")
         check_not_an_input("-o", args.output, {"--claims": args.claims})
     specs = tuple(load_claim_file(args.claims)) if args.claims else ()
-    with steps("verify: measuring", None, "circuit", args.quiet) as step:
-        report = verify(config, progress=step, claim_specs=specs)
+    with dask_session(args) as client, \
+            steps("verify: measuring", None, "circuit", args.quiet) as step:
+        report = verify(config, progress=step, claim_specs=specs,
+                        measure_all=None if client is None else _on_dask(client, step, args))
     replay = verify_replay(config, args.claims, args.strict)
     text = (render_text(report, args.verbose) if fmt is None else
             _REPORTS[fmt](report, strict=args.strict, replay=replay))
@@ -131,3 +137,11 @@ def run(args) -> int:
                               InvalidArgument)
         print(f"wrote the {fmt or 'text'} report to {args.output}", file=sys.stderr)
     return report.exit_code(args.strict)
+
+
+def _on_dask(client, step, args):
+    """verify's ``measure_all``: each circuit a task of ``client``."""
+    from superpose.checks.cluster import CONNECT_TIMEOUT, measure_on_dask
+
+    wait = args.dask_timeout or CONNECT_TIMEOUT
+    return lambda calls: measure_on_dask(client, calls, progress=step, wait=wait)

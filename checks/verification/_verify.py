@@ -146,9 +146,11 @@ class VerifyReport:
 class _Run:
     """Lazy, shared measurements and check results of one verify run."""
 
-    def __init__(self, config: VerifyConfig, progress: Callable[[str], None]):
+    def __init__(self, config: VerifyConfig, progress: Callable[[str], None],
+                 measure_all: Callable[[list[tuple]], list[Measurement]] | None = None):
         self.config = config
         self.progress = progress
+        self.measure_all = measure_all
         self._measured: dict[str, list[Measurement]] = {}
         self._checked: dict[str, list[Evidence]] = {}
 
@@ -160,14 +162,18 @@ class _Run:
             construction = None
         key = problem if construction is None else f"{problem}/{construction}"
         if key not in self._measured:
-            out = []
-            for s in self.config.sparsities_for(problem):
-                for family in self.config.families(problem):
-                    for m_prime in self.config.sizes(problem, s):
-                        self.progress(f"{key}/{family} s={s} m'={m_prime}")
-                        out.append(measure(problem, family, s, m_prime, self.config.settings,
-                                           construction))
-            self._measured[key] = out
+            calls = [(problem, family, s, m_prime, self.config.settings, construction)
+                     for s in self.config.sparsities_for(problem)
+                     for family in self.config.families(problem)
+                     for m_prime in self.config.sizes(problem, s)]
+            if self.measure_all is not None:
+                self._measured[key] = self.measure_all(calls)
+            else:
+                out = []
+                for call in calls:
+                    self.progress(f"{key}/{call[1]} s={call[2]} m'={call[3]}")
+                    out.append(measure(*call))
+                self._measured[key] = out
         return self._measured[key]
 
     def check(self, name: str, claim: Claim) -> list[Evidence]:
@@ -225,7 +231,8 @@ def problem_claims() -> tuple[Claim, ...]:
 
 def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CLAIMS,
            progress: Callable[[str], None] = lambda _msg: None,
-           claim_specs: tuple = (), own_claims: tuple[Claim, ...] | None = None
+           claim_specs: tuple = (), own_claims: tuple[Claim, ...] | None = None,
+           measure_all: Callable[[list[tuple]], list[Measurement]] | None = None
            ) -> VerifyReport:
     """Check every claim in ``claims``, every registered problem's own claim (``own_claims``;
     by default :func:`problem_claims` when ``claims`` is the whole ledger, none when the caller
@@ -241,11 +248,16 @@ def verify(config: VerifyConfig = VerifyConfig(), claims: tuple[Claim, ...] = CL
     construction's count formula and exact counts alone. ``config.problems`` keeps only the
     claims about those problems. A broken plugin, or a file claim naming a construction that
     is not registered, raises InvalidArgument. Returns the report; prints nothing.
+
+    ``measure_all(calls)``, if given, measures a list of circuits, each ``call`` the arguments
+    of :func:`superpose.checks.sweep.measure`, and returns their measurements in order (say
+    as Dask tasks: ``superpose.checks.cluster.measure_on_dask``); by default they are measured
+    here one after another.
     """
     _check_problems(config)
     check_claim_constructions(claim_specs)
     start = time.perf_counter()
-    run = _Run(config, progress)
+    run = _Run(config, progress, measure_all)
     if own_claims is None:
         own_claims = problem_claims() if tuple(claims) == CLAIMS else ()
     claims = tuple(c for c in claims if config.selects(c.problems))
