@@ -75,13 +75,14 @@ class Circuit:
 
     def materialized(self) -> "Circuit":
         """The same circuit with its factored layer multiplied out (itself when it has none):
-        what the certifier, repair and export read. Refused, naming the figures, when W_1's
-        int64 CSR (16 bytes a weight) cannot fit the memory available."""
+        what the certifier, repair and export read. Refused before any work, naming the
+        figures, when W_1's int64 CSR (16 bytes a weight, for as many weights as the factors
+        have products) cannot fit the memory available."""
         if not self.network.implicit:
             return self
-        nonzero = sum(layer.weight_stats()[0] for layer in self.network.layers if layer.factored)
-        check_fits(f"materialising the implicit circuit's {nonzero} first-layer weights",
-                   16 * nonzero, "fuzz, eval and info read it as it is; certify, repair and "
+        terms = sum(layer.product_terms() for layer in self.network.layers if layer.factored)
+        check_fits(f"materialising the implicit circuit's first layer (up to {terms} weights)",
+                   16 * terms, "fuzz, eval and info read it as it is; certify, repair and "
                    "export need a machine that holds its weights")
         return replace(self, network=self.network.materialized())
 

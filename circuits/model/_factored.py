@@ -96,6 +96,12 @@ class FactoredLayer:
             nonzero, bits, top = nonzero + n, bits + b, max(top, t)
         return nonzero, bits, top
 
+    def product_terms(self) -> int:
+        """sum_f (entries of A in column f) |P_f|: the terms A S_P adds up, an upper bound on
+        W_1's nonzero weights, from A's pattern alone (no pass over the product)."""
+        uses = np.bincount(self.left.indices, minlength=self.code.n_rows)
+        return int(uses @ self.code.sizes())
+
     def row_sums_bound(self) -> int:
         """max over u of sum_f A[u, f] |P_f|: no pre-activation z_1[u] exceeds it."""
         a = self.left

@@ -78,3 +78,14 @@ def test_materialising_a_plain_circuit_returns_it_unchanged():
     plain = build("and2", 50, sparsity=2)
     assert plain.materialized() is plain
     assert dataclasses.replace(plain).network.materialized() is plain.network
+
+
+def test_materialising_what_cannot_fit_is_refused_before_any_work(monkeypatch):
+    from superpose.circuits import validate
+
+    implicit = build("and2", 300, sparsity=2, implicit=True)
+    terms = implicit.network.layers[0].product_terms()
+    assert terms >= implicit.counts().nonzero_weights - implicit.network.layers[1].weight_stats()[0]
+    monkeypatch.setattr(validate, "available_memory", lambda: 16 * terms - 1)
+    with pytest.raises(InvalidArgument, match="needs about .* is available"):
+        implicit.materialized()
