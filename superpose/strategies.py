@@ -253,13 +253,12 @@ def both_ends_inputs(circuit) -> st.SearchStrategy[tuple[int, ...]]:
 
 
 class _UnitIndex:
-    """Which features' input supports hold each unit (computed lazily from the CSR arrays)."""
+    """Which features' input supports hold each unit: the code's narrow transpose (built once
+    per code, shared with the fuzzer and the plain evaluator)."""
 
     def __init__(self, code: SupportCode, m: int):
         self.code = code
-        rows = np.repeat(np.arange(m), np.diff(code.indptr))
-        self.by_unit = sp.csr_matrix((np.ones(len(rows), np.int64), (code.indices, rows)),
-                                     shape=(code.width, m))
+        self.by_unit = code.transposed()
 
     def overlapping(self, f: int) -> np.ndarray:
         units = self.code.indices[self.code.indptr[f]:self.code.indptr[f + 1]]

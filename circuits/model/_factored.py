@@ -121,10 +121,14 @@ class FactoredLayer:
 
     @cached_property
     def _code_t(self) -> sp.csr_matrix:
-        """P^T (d_0 x m), ones of the first :attr:`_narrow` type."""
-        code = self.code
+        """P^T (d_0 x m), ones of the first :attr:`_narrow` type: the code's own
+        :meth:`SupportCode.transposed` (int8, shared with the fuzzer) when supports hold at
+        most 127 units."""
+        code, c_type = self.code, self._narrow[0]
+        if c_type == np.int8:
+            return code.transposed()
         return transpose_pattern_of(code.indptr, code.indices, (code.n_rows, code.width),
-                                    dtype=self._narrow[0])
+                                    dtype=c_type)
 
     @cached_property
     def left_t(self) -> sp.csr_matrix:
