@@ -359,8 +359,11 @@ class _ProblemFields:
 
 
 def _code(data, prefix, n_rows, width, where) -> SupportCode:
+    """A support code, its units held as int32 when the width allows (as SciPy holds CSR
+    indices; half the memory of int64 for the largest arrays of a file after its layers)."""
     indptr = _int_array(data, f"{prefix}_indptr", where)
-    indices = _int_array(data, f"{prefix}_indices", where)
+    indices = _int_array(data, f"{prefix}_indices", where,
+                         dtype=np.int32 if width < np.iinfo(np.int32).max else np.int64)
     _check_csr(indptr, indices, n_rows, width, prefix, where)
     return SupportCode(indptr, indices, width)
 

@@ -21,7 +21,10 @@ __all__ = ["SupportCode", "random_support_code", "random_subsets", "identity_cod
 
 @dataclass(frozen=True, eq=False)
 class SupportCode:
-    """Row i is the support of feature i: ``indices[indptr[i]:indptr[i+1]]`` in [0, width)."""
+    """Row i is the support of feature i: ``indices[indptr[i]:indptr[i+1]]`` in [0, width).
+
+    ``indices`` is int64 or int32 (a code read from a file, when the width allows): code that
+    computes with units converts them to int64 first, or adds them to int64 arrays."""
 
     indptr: np.ndarray
     indices: np.ndarray

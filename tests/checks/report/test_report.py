@@ -195,7 +195,7 @@ def test_verify_output_without_report_writes_the_text_table(cli_with, capsys, tm
 def _captured_config(monkeypatch, capsys, argv: list[str]) -> VerifyConfig:
     seen = []
 
-    def fake_verify(config, progress, claim_specs):
+    def fake_verify(config, progress, claim_specs, measure_all=None):
         seen.append(config)
         return VerifyReport([], [], config, 0.0)
     monkeypatch.setattr(verify_cmd, "verify", fake_verify)
@@ -227,7 +227,7 @@ def cli_with(monkeypatch, report):
     """``superpose verify`` whose verify returns the tiny report (the plumbing is under test)."""
     calls = []
 
-    def fake_verify(config, progress, claim_specs):
+    def fake_verify(config, progress, claim_specs, measure_all=None):
         calls.append(config)
         return report
     monkeypatch.setattr(verify_cmd, "verify", fake_verify)
@@ -263,7 +263,8 @@ def test_verify_without_report_prints_the_text_table_as_before(cli_with, capsys)
 
 def test_verify_json_reports_the_exit_code_of_strict(monkeypatch, capsys, report):
     unchecked = replace(report, results=report.results[1:], extra_claims=[])
-    monkeypatch.setattr(verify_cmd, "verify", lambda config, progress, claim_specs: unchecked)
+    monkeypatch.setattr(verify_cmd, "verify",
+                        lambda config, progress, claim_specs, measure_all=None: unchecked)
     for argv, expected in ((["--json"], 0), (["--json", "--strict"], 3)):
         code, out, _ = run(capsys, "verify", *argv)
         assert code == expected and json.loads(out)["exit_code"] == expected
