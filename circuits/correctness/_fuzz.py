@@ -15,8 +15,11 @@ Adversarial inputs (each a share of the samples):
 
 from __future__ import annotations
 
+import collections
 import itertools
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -41,6 +44,7 @@ __all__ = ["Counterexample", "CorrectnessReport", "compare", "evaluate_input", "
 
 MAX_EXAMPLES = 5
 CHUNK = 2048
+MAX_THREADS = 4
 DRAW_ROUND = 1 << 20  # inputs drawn at once by fuzz (bounds its memory for any --samples)
 #: What the plain event path pays per W_1^T entry it reads, over what the gain table pays per
 #: multiply-add of its build (about 7 ns against 0.3 to 0.5 ns on the machine of
@@ -134,25 +138,80 @@ def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport,
     ``filtered``: use the gain-filtered first layer (the cached evaluator for the circuit's
     sparsity, or the batch's width when that is larger), which costs a table build once per
     circuit and then far less per input; otherwise the plain event path."""
+    _add(report, _mismatches(circuit, _evaluator(circuit, active, filtered), active))
+
+
+def _evaluator(circuit: Circuit, active, filtered: bool):
+    """The event evaluator ``compare`` uses for a batch ``active``."""
     if filtered:
         sparsity = max(circuit.sparsity, np.shape(active)[1] if np.ndim(active) == 2 else 0)
-        evaluator = event_evaluator(circuit.network, sparsity)
-    else:
-        evaluator = event_evaluator(circuit.network)
+        return event_evaluator(circuit.network, sparsity)
+    return event_evaluator(circuit.network)
+
+
+@dataclass
+class _Mismatches:
+    """What one batch adds to a report: its inputs, its wrong inputs, false positives and
+    false negatives, and its first ``MAX_EXAMPLES`` counterexamples in (input, output) order
+    (all that a report keeps from one batch)."""
+
+    inputs: int
+    wrong_inputs: int
+    false_positives: int
+    false_negatives: int
+    examples: list[Counterexample]
+
+
+def _mismatches(circuit: Circuit, evaluator, active: np.ndarray) -> _Mismatches:
+    """One batch evaluated by ``evaluator`` and compared with the truth (threads may run it
+    for several batches at once)."""
     got = evaluator.evaluate(active)
     want = circuit.problem.truth(active)
     diff = (got - want).tocoo()
     mask = diff.data != 0
     rows, cols, vals = diff.row[mask], diff.col[mask], diff.data[mask]
-    report.inputs_checked += len(active)
-    report.false_positives += int(np.count_nonzero(vals > 0))
-    report.false_negatives += int(np.count_nonzero(vals < 0))
-    report.wrong_inputs += len(np.unique(rows))
-    for b, k, v in zip(rows, cols, vals, strict=True):
-        if len(report.examples) >= MAX_EXAMPLES:
-            break
-        row = tuple(int(i) for i in active[b] if i != PAD)
-        report.examples.append(Counterexample(row, int(k), int(v < 0), int(v > 0)))
+    examples = [Counterexample(tuple(int(i) for i in active[b] if i != PAD), int(k), int(v < 0),
+                               int(v > 0))
+                for b, k, v in zip(rows[:MAX_EXAMPLES], cols[:MAX_EXAMPLES],
+                                   vals[:MAX_EXAMPLES], strict=True)]
+    return _Mismatches(len(active), len(np.unique(rows)), int(np.count_nonzero(vals > 0)),
+                       int(np.count_nonzero(vals < 0)), examples)
+
+
+def _add(report: CorrectnessReport, found: _Mismatches) -> None:
+    """Add a batch's mismatches to ``report`` (batches added in order give the report of one
+    pass over them all)."""
+    report.inputs_checked += found.inputs
+    report.false_positives += found.false_positives
+    report.false_negatives += found.false_negatives
+    report.wrong_inputs += found.wrong_inputs
+    report.examples.extend(found.examples[:max(0, MAX_EXAMPLES - len(report.examples))])
+
+
+def check_threads() -> int:
+    """Threads that check batches at once by default: the CPUs this process may use, at most
+    ``MAX_THREADS`` (NumPy releases the GIL in its array passes, so they overlap)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_THREADS))
+
+
+def _in_order(work, items, threads: int):
+    """work(item) for each of ``items``, yielded in order, computed by ``threads`` threads
+    at most ``2 threads`` items ahead of what was yielded."""
+    if threads <= 1:
+        yield from map(work, items)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        pending = collections.deque()
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) > 2 * threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | None = None,
@@ -318,12 +377,15 @@ def _neighbours(circuit: Circuit, n: int, rng) -> np.ndarray:
 
 def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
          progress: Callable[[int, int], None] | None = None,
-         cache=None) -> CorrectnessReport:
+         cache=None, threads: int | None = None) -> CorrectnessReport:
     """Compare on ``samples`` random and adversarial inputs drawn from ``seed``;
     ``progress(done, samples)``, if given, is called after each batch evaluated; ``cache``: a
-    :class:`superpose.circuits.cache.DerivedCache` of the circuit's file for the gain table."""
+    :class:`superpose.circuits.cache.DerivedCache` of the circuit's file for the gain table.
+    Batches are checked by ``threads`` threads at once (default :func:`check_threads`) and
+    added to the report in order, so the report is the same for any number of threads."""
     samples = check_int("samples", samples, minimum=1)
     seed = check_int("seed", seed, minimum=0)
+    threads = check_threads() if threads is None else check_int("threads", threads, minimum=1)
     start = time.perf_counter()
     s = circuit.sparsity
     report = CorrectnessReport("fuzz", s, 0, count_sparse_inputs(circuit.m, s), seed=seed)
@@ -334,14 +396,22 @@ def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
     # the same inputs as a single draw, when samples <= DRAW_ROUND)
     for first in range(0, samples, DRAW_ROUND):
         batches = adversarial_inputs(circuit, min(DRAW_ROUND, samples - first), rng)
-        for name, batch in batches.items():
-            before = report.wrong_inputs
-            for lo in range(0, len(batch), CHUNK):
-                compare(circuit, batch[lo:lo + CHUNK], report, filtered)
-                if progress is not None:
-                    progress(report.inputs_checked, samples)
-            report.by_strategy[name] = (report.by_strategy.get(name, 0)
-                                        + report.wrong_inputs - before)
+        jobs = [(name, batch[lo:lo + CHUNK]) for name, batch in batches.items()
+                for lo in range(0, len(batch), CHUNK)]
+        # got here, before any thread asks for it (by batch width)
+        evaluators = {a.shape[1]: _evaluator(circuit, a, filtered) for _, a in jobs}
+        for name in batches:
+            report.by_strategy.setdefault(name, 0)
+
+        def check(job):
+            name, active = job
+            return name, _mismatches(circuit, evaluators[active.shape[1]], active)
+
+        for name, found in _in_order(check, jobs, threads):
+            report.by_strategy[name] = report.by_strategy.get(name, 0) + found.wrong_inputs
+            _add(report, found)
+            if progress is not None:
+                progress(report.inputs_checked, samples)
     report.seconds = time.perf_counter() - start
     return report
 

@@ -86,6 +86,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import time
 import types
 import weakref
@@ -195,6 +196,7 @@ class WeightLookup:
         d, d0 = w.shape
         self.xp, self.d0 = xp, int(d0)
         self.dense = self.keys = self.vals = None
+        self._lock = threading.Lock()
         self._pending = (w, max_dense_bytes) if lazy else None
         if lazy:
             self._rows = (xp.asarray(w.indptr.astype(np.int64)), xp.asarray(w.indices),
@@ -206,9 +208,10 @@ class WeightLookup:
         self._build(w, max_dense_bytes)
 
     def _build(self, w: sp.csr_matrix, max_dense_bytes: int) -> None:
+        """The dense copy or the keys; ``_pending`` is cleared last, so a thread that finds
+        it None finds them built."""
         xp = self.xp
         d, d0 = w.shape
-        self._pending = self._rows = None
         narrow = _narrowest(w.data)
         dense_bytes = d * d0 * narrow.itemsize
         self.dense = None
@@ -217,6 +220,7 @@ class WeightLookup:
             self.dense = xp.asarray(_dense_rows(w, narrow.dtype))
             self.keys = self.vals = None
             self.bytes_per_lookup = narrow.itemsize
+            self._pending = self._rows = None
             return
         self.bytes_per_lookup = 4 + narrow.itemsize
         ptr = w.indptr.astype(np.int64)
@@ -233,15 +237,22 @@ class WeightLookup:
             self.blocks.append((u_lo, u_hi, e_lo, e_hi))
         self.keys = xp.asarray(keys)
         self.vals = xp.asarray(narrow)
+        self._pending = self._rows = None
 
     def __call__(self, units, p):
-        """The int64 weights W[units[i], p[i]]."""
+        """The int64 weights W[units[i], p[i]] (threads may call it at once)."""
         xp = self.xp
         if self._pending is not None:
-            self._budget -= int(units.size)
-            if self._budget >= 0:
-                return self._bisect(units, p)
-            self._build(*self._pending)
+            with self._lock:
+                rows = None
+                if self._pending is not None:
+                    self._budget -= int(units.size)
+                    if self._budget >= 0:
+                        rows = self._rows
+                    else:
+                        self._build(*self._pending)
+            if rows is not None:
+                return self._bisect(rows, units, p)
         if self.dense is not None:
             return self.dense[units, p].astype(xp.int64)
         out = xp.zeros(units.size, dtype=xp.int64)
@@ -264,12 +275,12 @@ class WeightLookup:
         return out
 
 
-    def _bisect(self, units, p):
-        """W[units[i], p[i]] by a bisection of row units[i]'s sorted column indices, all
-        pairs in step: after ``_steps`` halvings lo is the first entry of the row whose
-        column is >= p (or the row's end)."""
+    def _bisect(self, rows, units, p):
+        """W[units[i], p[i]] by a bisection of row units[i]'s sorted column indices (``rows``:
+        W's CSR arrays), all pairs in step: after ``_steps`` halvings lo is the first entry of
+        the row whose column is >= p (or the row's end)."""
         xp = self.xp
-        ptr, indices, data = self._rows
+        ptr, indices, data = rows
         if not units.size or not indices.size:
             return xp.zeros(units.size, dtype=xp.int64)
         last = indices.size - 1
@@ -378,7 +389,9 @@ class EventEvaluator:
                  and bool(network.layers))
         self.first_layer = "gains" if gains else "events"
         self._dense = options.grouping == "auto" and xp is np
-        self._buffer = None
+        # each thread's own dense accumulator, and a lock for what is built on first use, so
+        # that threads may evaluate batches at once
+        self._scratch, self._lock = threading.local(), threading.Lock()
         self.m, self.m_prime = network.m, network.m_prime
         self.input_width = int(network.input_code.width)
         self._table = self._lookup = self._host_lookup = self._first_fan = None
@@ -426,7 +439,7 @@ class EventEvaluator:
                                     code.width, self.sparsity, self.options.max_table_bytes,
                                     self.options.table_divisor, deadline,
                                     self.options.search_divisor or None)
-            fanout = np.bincount(w.indices[w.data != 0], minlength=w.shape[1])
+            fanout = _column_counts(w)
             # a unit off at baseline whose row has no negative weight: its stored gains are
             # the full g_u(f), so on supports that do not overlap z_u is their sum (no
             # look-ups)
@@ -577,10 +590,12 @@ class EventEvaluator:
             raise InvalidArgument(f"layer={layer!r} must lie in [1, {len(self._layers)}]")
         if layer == 1 and self._lookup is not None:
             return self._lookup
-        found = self._lookups.get(layer)
-        if found is None:
-            found = self._lookups[layer] = WeightLookup(self.xp, self._weights[layer - 1],
-                                                        self.options.max_dense_lookup, lazy=True)
+        with self._lock:
+            found = self._lookups.get(layer)
+            if found is None:
+                found = self._lookups[layer] = WeightLookup(
+                    self.xp, self._weights[layer - 1], self.options.max_dense_lookup,
+                    lazy=True)
         return found
 
     def baseline(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
@@ -787,8 +802,9 @@ class EventEvaluator:
         if self.options.lookup_cost and rows.size:
             columns = int(table.fanout[units0].sum())
             if self.options.lookup_cost * int(work.sum()) > columns:  # W_1^T is cheaper here
-                if self._first_fan is None:
-                    self._first_fan = _columns(xp, self._layer1)
+                with self._lock:
+                    if self._first_fan is None:
+                        self._first_fan = _columns(xp, self._layer1)
                 if stats is not None:
                     stats["fallback_columns"] += int(units0.size)
                     stats["gathered"][0] += columns
@@ -871,9 +887,11 @@ class EventEvaluator:
         the span is compared, those not reached keep value = base and so their baseline state.
         Returns the flat indices row * width + t of the events and their deltas."""
         size = span * base.size
-        if self._buffer is None or self._buffer.size < size:
-            self._buffer = np.zeros(1 << (size - 1).bit_length(), dtype=np.int64)
-        acc = self._buffer[:size]
+        buffer = getattr(self._scratch, "buffer", None)
+        if buffer is None or buffer.size < size:
+            buffer = self._scratch.buffer = np.zeros(1 << (size - 1).bit_length(),
+                                                     dtype=np.int64)
+        acc = buffer[:size]
         if vals is None:
             np.add.at(acc, keys, 1)
         else:
@@ -949,6 +967,19 @@ class EventEvaluator:
             sums = cumulative[ends] - cumulative[heads]
         nonzero = xp.flatnonzero(sums)
         return keys[heads][nonzero].astype(xp.int64), sums[nonzero]
+
+
+def _column_counts(w: sp.csr_matrix) -> np.ndarray:
+    """Per column of ``w``: its stored nonzero weights. Every stored index is counted in
+    chunks of ``_KEY_CHUNK`` (``bincount`` converts its input to int64 first: a copy of a
+    chunk, not of the whole index array), less those of explicit zeros."""
+    counts = np.zeros(w.shape[1], dtype=np.int64)
+    for lo in range(0, w.indices.size, _KEY_CHUNK):
+        counts += np.bincount(w.indices[lo:lo + _KEY_CHUNK], minlength=w.shape[1])
+    zeros = w.data == 0
+    if zeros.any():
+        counts -= np.bincount(w.indices[zeros], minlength=w.shape[1])
+    return counts
 
 
 def _negative_rows(w: sp.csr_matrix) -> np.ndarray:
