@@ -28,8 +28,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import stat
+import struct
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -173,18 +175,19 @@ class DerivedCache:
             raise _Corrupt(f"{info.st_size} bytes, above the cap")
         try:
             data = read_regular(path, self.max_bytes + (1 << 20), follow_links=False)
-            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-                manifest = json.loads(str(npz["manifest"][()]))
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                manifest = json.loads(_text(_member(data, archive, "manifest")))
                 want = {"kind": kind, "digest": self.digest, "sparsity": int(sparsity),
                         "version": CACHE_VERSION}
                 if {k: manifest.get(k) for k in want} != want:
                     raise _Corrupt("its manifest names another key")
-                arrays = {name: npz[name] for name in manifest["names"]}
+                arrays = {name: _member(data, archive, name) for name in manifest["names"]}
         except _Corrupt:
             raise
         except NotARegularFile as exc:  # swapped in after the first look
             raise _Corrupt(str(exc)) from None
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, struct.error,
+                NotImplementedError, zipfile.BadZipFile) as exc:  # (zipfile: odd versions)
             raise _Corrupt(f"unreadable: {type(exc).__name__}: {exc}") from None
         shapes = [list(a.shape) for a in arrays.values()]
         dtypes = [a.dtype.str for a in arrays.values()]
@@ -197,6 +200,49 @@ class DerivedCache:
 
 class _Corrupt(Exception):
     """An entry that must not be used (the message says why)."""
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+
+
+def _text(array: np.ndarray) -> str:
+    """The string a 0-d NumPy unicode array holds, decoded from its UTF-32 bytes (a damaged
+    code point is a ValueError, not a crash in NumPy's own conversion)."""
+    if array.shape != () or array.dtype.kind != "U":
+        raise _Corrupt("its manifest is not a string")
+    return array.tobytes().decode("utf-32-le" if array.dtype.byteorder != ">"
+                                  else "utf-32-be").rstrip("\0")
+
+
+def _member(data: bytes, archive: zipfile.ZipFile, name: str) -> np.ndarray:
+    """The ``.npy`` member ``name`` of the archive whose bytes are ``data``, as a read-only
+    view of those bytes (a copy only when its data are not aligned for their type): no second
+    copy and no CRC pass, the manifest's sha256 being checked over the arrays afterwards.
+    _Corrupt for a member that is compressed (``put`` never compresses), has no plain
+    ``.npy`` header or does not fill its declared size exactly."""
+    info = archive.getinfo(name + ".npy")
+    if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+        raise _Corrupt(f"member {name!r} is compressed")
+    magic, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, info.header_offset)
+    begin = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+    if magic != b"PK\x03\x04" or begin + info.file_size > len(data):
+        raise _Corrupt(f"member {name!r} has a damaged local header")
+    header = io.BytesIO(data[begin:begin + min(info.file_size, 1 << 16)])
+    try:
+        version = np.lib.format.read_magic(header)
+        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read(header)
+    except Exception as exc:  # NumPy's header parser raises many types for damaged bytes
+        raise _Corrupt(f"member {name!r} has a damaged header ({type(exc).__name__})") from None
+    count = math.prod(shape)
+    if dtype.hasobject or header.tell() + count * dtype.itemsize != info.file_size:
+        raise _Corrupt(f"member {name!r} does not hold the array its header describes")
+    offset = begin + header.tell()
+    array = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+    if offset % dtype.alignment:
+        array = array.copy()
+    return array.reshape(shape, order="F" if fortran else "C")
 
 
 def _arrays_sha256(arrays) -> str:

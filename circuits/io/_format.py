@@ -14,6 +14,7 @@ import re
 import stat
 import struct
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -180,15 +181,21 @@ def load_circuit_and_digest(path, digest: bool = True) -> tuple[Circuit, str | N
     """:func:`load_circuit`, and the hex sha256 of the very bytes it read (the key of the
     file's entries in :class:`superpose.circuits.cache.DerivedCache`; None when ``digest`` is
     False). The file is mapped once (:class:`superpose.circuits.io.MappedFile`): its large
-    members are used in place, and what was hashed is what was loaded."""
+    members are used in place, and what was hashed is what was loaded. The hash runs in a
+    thread of its own while the members are checked and validated (both passes release the
+    GIL), so on two cores it costs about nothing."""
     path = Path(path)
     _check_exists(path)
     try:
         mapped = MappedFile(path)
     except OSError as exc:
         raise CircuitFormatError(f"cannot read {str(path)!r}: {exc.strerror}") from None
-    sha = mapped.sha256() if digest else None
-    return _load(path, mapped), sha
+    if not digest:
+        return _load(path, mapped), None
+    with ThreadPoolExecutor(1) as pool:
+        sha = pool.submit(mapped.sha256)
+        circuit = _load(path, mapped)
+        return circuit, sha.result()
 
 
 def _check_exists(path: Path) -> None:

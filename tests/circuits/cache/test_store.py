@@ -70,6 +70,29 @@ def test_a_damaged_entry_is_detected_deleted_and_reported(cache_home, damage):
     assert not path.exists()
 
 
+def test_a_byte_flipped_anywhere_in_an_entry_is_detected_or_changes_nothing_read(cache_home):
+    """Arrays are read as views of the entry's bytes without the zip CRCs: every flipped
+    byte (headers, manifest, array data, padding) either makes the entry rebuilt or leaves
+    what is read back exactly what was stored."""
+    store = DerivedCache("ab" * 32)
+    path = store.put(KIND, 2, _arrays())
+    clean = path.read_bytes()
+    detected = 0
+    for at in range(len(clean)):
+        flipped = bytearray(clean)
+        flipped[at] ^= 0xFF
+        path.write_bytes(bytes(flipped))
+        got = store.get(KIND, 2)
+        if got is None:
+            detected += 1
+            assert store.events[-1].startswith(f"{KIND}: rebuilt (")
+            continue
+        assert set(got) == set(_arrays())
+        for name, array in _arrays().items():
+            assert got[name].dtype == array.dtype and np.array_equal(got[name], array), at
+    assert detected > len(clean) // 2
+
+
 def test_an_entry_whose_arrays_differ_from_their_checksum_is_not_used(cache_home, monkeypatch):
     """A valid archive (every zip CRC right) whose arrays are not the ones the manifest
     hashed: only the sha256 in the manifest can tell."""
