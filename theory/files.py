@@ -15,6 +15,8 @@ import stat
 
 __all__ = ["NotARegularFile", "read_regular"]
 
+_MOST_PER_READ = 1 << 30  # Linux reads at most 2 GiB - 4 KiB at once
+
 
 class NotARegularFile(OSError):
     """What was opened is not a regular file of at most the size asked for (the message says
@@ -39,9 +41,12 @@ def read_regular(path, max_bytes: int, *, follow_links: bool = True) -> bytes:
             raise NotARegularFile("not a regular file (a FIFO, a device or a socket)")
         if info.st_size > max_bytes:
             raise NotARegularFile(f"{info.st_size} bytes, more than the {max_bytes} allowed")
-        chunks, size = [], 0
+        # the first read asks for the whole file (and one byte more): one buffer, which
+        # join hands back uncopied; later reads only if the file grew meanwhile
+        chunks, size, want = [], 0, info.st_size + 1
         while size <= max_bytes:
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            chunk = os.read(fd, min(max(want, 1 << 20), max_bytes + 1 - size, _MOST_PER_READ))
+            want = 0
             if not chunk:
                 break
             chunks.append(chunk)

@@ -134,7 +134,7 @@ class DerivedCache:
             self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=self.root)
             with os.fdopen(fd, "wb") as out:
-                np.savez(out, manifest=np.array(json.dumps(manifest)), **arrays)
+                _write_archive(out, {"manifest": np.array(json.dumps(manifest))} | arrays)
             os.replace(tmp, path)
         except OSError as exc:
             if tmp is not None:
@@ -243,6 +243,34 @@ def _member(data: bytes, archive: zipfile.ZipFile, name: str) -> np.ndarray:
     if offset % dtype.alignment:
         array = array.copy()
     return array.reshape(shape, order="F" if fortran else "C")
+
+
+_ALIGN = 64
+_PADDING_ID = 0xD935  # the extra-field record zipalign pads with; readers skip unknown ones
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _write_archive(out, arrays: dict[str, np.ndarray]) -> None:
+    """``arrays`` as the ``.npy`` members of an uncompressed zip archive (what ``np.savez``
+    writes, readable by ``np.load``), each member's array data starting on a multiple of
+    ``_ALIGN`` bytes of the file: the local header's extra field pads it (30 bytes of header,
+    the name, the extra field, then the 20-byte ZIP64 record zipfile adds for a member near
+    4 GiB or over), so :func:`_member` can use the data where it lies in the bytes read."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            header = io.BytesIO()
+            np.lib.format.write_array_header_1_0(
+                header, np.lib.format.header_data_from_array_1_0(array))
+            info = zipfile.ZipInfo(name + ".npy", date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_STORED
+            info.file_size = header.tell() + array.nbytes
+            zip64 = 20 if info.file_size * 1.05 > zipfile.ZIP64_LIMIT else 0
+            pad = -(archive.fp.tell() + 30 + len(info.filename.encode()) + 4 + zip64
+                    + header.tell()) % _ALIGN
+            info.extra = struct.pack("<HH", _PADDING_ID, pad) + bytes(pad)
+            with archive.open(info, "w") as member:
+                member.write(header.getvalue())
+                member.write(memoryview(array).cast("B") if array.ndim else array.tobytes())
 
 
 def _arrays_sha256(arrays) -> str:

@@ -390,30 +390,44 @@ def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
     s = circuit.sparsity
     report = CorrectnessReport("fuzz", s, 0, count_sparse_inputs(circuit.m, s), seed=seed)
     filtered = gain_filter_pays(circuit.network, s, samples)
-    _prepare(circuit, s if filtered else None, report, cache)
     rng = np.random.default_rng(seed)
     # drawn DRAW_ROUND inputs at a time, so any number of samples fits in memory (one round,
-    # the same inputs as a single draw, when samples <= DRAW_ROUND)
-    for first in range(0, samples, DRAW_ROUND):
-        batches = adversarial_inputs(circuit, min(DRAW_ROUND, samples - first), rng)
-        jobs = [(name, batch[lo:lo + CHUNK]) for name, batch in batches.items()
-                for lo in range(0, len(batch), CHUNK)]
-        # got here, before any thread asks for it (by batch width)
-        evaluators = {a.shape[1]: _evaluator(circuit, a, filtered) for _, a in jobs}
-        for name in batches:
-            report.by_strategy.setdefault(name, 0)
-
-        def check(job):
-            name, active = job
-            return name, _mismatches(circuit, evaluators[active.shape[1]], active)
-
-        for name, found in _in_order(check, jobs, threads):
-            report.by_strategy[name] = report.by_strategy.get(name, 0) + found.wrong_inputs
-            _add(report, found)
-            if progress is not None:
-                progress(report.inputs_checked, samples)
+    # the same inputs as a single draw, when samples <= DRAW_ROUND); each round is drawn by a
+    # thread of its own while the evaluator is set up or the round before is checked (the
+    # rounds are drawn in order from the one generator, so the inputs are the same)
+    sizes = [min(DRAW_ROUND, samples - first) for first in range(0, samples, DRAW_ROUND)]
+    with ThreadPoolExecutor(1) as drawer:
+        drawn = drawer.submit(adversarial_inputs, circuit, sizes[0], rng)
+        _prepare(circuit, s if filtered else None, report, cache)
+        for later in [*sizes[1:], 0]:
+            batches = drawn.result()
+            if later:
+                drawn = drawer.submit(adversarial_inputs, circuit, later, rng)
+            _check_round(circuit, batches, filtered, threads, report, progress, samples)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _check_round(circuit: Circuit, batches: dict, filtered: bool, threads: int,
+                 report: CorrectnessReport, progress, samples: int) -> None:
+    """Check a round of inputs (by strategy) in batches of ``CHUNK``, by ``threads`` threads,
+    adding each batch to ``report`` in order."""
+    jobs = [(name, batch[lo:lo + CHUNK]) for name, batch in batches.items()
+            for lo in range(0, len(batch), CHUNK)]
+    # got here, before any thread asks for one (by batch width)
+    evaluators = {a.shape[1]: _evaluator(circuit, a, filtered) for _, a in jobs}
+    for name in batches:
+        report.by_strategy.setdefault(name, 0)
+
+    def check(job):
+        name, active = job
+        return name, _mismatches(circuit, evaluators[active.shape[1]], active)
+
+    for name, found in _in_order(check, jobs, threads):
+        report.by_strategy[name] = report.by_strategy.get(name, 0) + found.wrong_inputs
+        _add(report, found)
+        if progress is not None:
+            progress(report.inputs_checked, samples)
 
 
 def evaluate_input(circuit: Circuit, active) -> tuple[set[int], set[int]]:

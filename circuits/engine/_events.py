@@ -135,7 +135,7 @@ class _Fanout:
 def _columns(xp, layer) -> _Fanout:
     """W_l^T of ``layer`` (its stored nonzero weights) as a :class:`_Fanout` on ``xp``."""
     wt = layer.stored_weights_t
-    if wt.nnz and not np.all(wt.data != 0):
+    if np.count_nonzero(wt.data) != wt.nnz:
         wt = wt.copy()
         wt.eliminate_zeros()
     return _Fanout(xp, wt.indptr, wt.indices, wt.data, layer.width)
@@ -190,7 +190,7 @@ class WeightLookup:
         w = weights
         if not w.has_sorted_indices:
             w = w.sorted_indices()
-        if w.nnz and not np.all(w.data != 0):
+        if np.count_nonzero(w.data) != w.nnz:  # (counted in place: no mask of nnz bools)
             w = w.copy()
             w.eliminate_zeros()
         d, d0 = w.shape
@@ -462,8 +462,10 @@ class EventEvaluator:
         self._table.packed = None
         if (width << bits) < 2 ** 62:
             kind = np.int32 if (width << bits) < 2 ** 31 else np.int64  # holds every packing
-            self._table.packed = xp.asarray((table.units.astype(kind) << bits)
-                                            | table.gains.astype(kind))
+            packed = table.units.astype(kind)  # (one new array, shifted and or-ed in place)
+            packed <<= bits
+            packed |= table.gains
+            self._table.packed = xp.asarray(packed)
         self._lookup = self._host_lookup if xp is np and self._host_lookup is not None \
             else WeightLookup(xp, w, self.options.max_dense_lookup, lazy=True)
         self._table.fanout = xp.asarray(fanout)
@@ -735,40 +737,49 @@ class EventEvaluator:
         if not total:
             return result(empty, empty, empty, xp.zeros(0, dtype=bool), support_total)
         pos = rep(starts - (xp.cumsum(lens) - lens)) + xp.arange(total)
-        keys, gains = self._sorted_by_key(rep(feature_rows), pos, batch)
-        heads = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), keys[1:] != keys[:-1]]))
+        keys, gains = self._sorted_by_key(feature_rows, rep, pos, batch)
+        new = xp.ones(total, dtype=bool)
+        new[1:] = keys[1:] != keys[:-1]
+        heads = xp.flatnonzero(new)
         ends = xp.concatenate([heads[1:], xp.asarray([total], dtype=heads.dtype)])
-        cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(gains)])
-        sums = cumulative[ends] - cumulative[heads]
-        keys = keys[heads]
-        rows, units = xp.divmod(keys, width)
-        missing = counts[rows] - (ends - heads)
+        sizes = ends - heads
+        # a group holds at most one entry per active feature of its input: its first gain,
+        # plus the j-th for the few groups of more than j entries
+        sums = gains[heads].astype(xp.int64)
+        for j in range(1, int(sizes.max())):
+            more = xp.flatnonzero(sizes > j)
+            sums[more] += gains[heads[more] + j]
+        rows, units = xp.divmod(keys[heads], width)  # (int32 when the sort was)
+        missing = counts[rows] - sizes
         bound = sums + missing * table.leak[units]
         keep = xp.flatnonzero(bound >= table.need[units])
         if stats is not None:
             stats["candidates"] += int(keep.size)
-        return result(rows[keep], units[keep], sums[keep], missing[keep] == 0, support_total)
+        return result(rows[keep].astype(xp.int64), units[keep].astype(xp.int64), sums[keep],
+                      missing[keep] == 0, support_total)
 
-    def _sorted_by_key(self, rows, pos, batch: int):
-        """The keys row * d_1 + unit of table entries ``pos`` read for inputs ``rows``, sorted,
-        with their gains carried along (int64 both). One sort of row * (d_1 2^b) + the
-        entry's packed unit * 2^b + gain (b bits hold every gain; ``packed`` is stored so),
-        in int32 when that fits (``_block_rows`` keeps blocks that small), else int64; an
-        argsort of the keys alone when even int64 cannot hold the packing. A feature's entries
-        are sorted by level, then unit, so an input's keys are a few sorted runs: a stable sort
-        (timsort) merges them about three times faster than a quicksort."""
+    def _sorted_by_key(self, feature_rows, rep, pos, batch: int):
+        """The keys row * d_1 + unit of table entries ``pos``, read for the features of inputs
+        ``feature_rows`` (``rep`` repeats a value per feature over its entries), sorted, with
+        their gains carried along (integer arrays of any width). One sort of
+        row * (d_1 2^b) + the entry's packed unit * 2^b + gain (b bits hold every gain;
+        ``packed`` is stored so), in int32 when that fits (``_block_rows`` keeps blocks that
+        small), else int64; an argsort of the keys alone when even int64 cannot hold the
+        packing. A feature's entries are sorted by level, then unit, so an input's keys are a
+        few sorted runs: a stable sort (timsort) merges them about three times faster than a
+        quicksort."""
         xp, table = self.xp, self._table
         bits, width = table.gain_bits, table.width
         if table.packed is None:
-            keys = rows * width + table.units[pos]
+            keys = rep(feature_rows * width) + table.units[pos]
             order = xp.argsort(keys, kind="stable")
-            return keys[order], table.gains[pos][order].astype(xp.int64)
+            return keys[order], table.gains[pos][order]
         stride = width << bits
         kind = xp.int32 if batch * stride < 2 ** 31 else xp.int64
-        packed = xp.sort(rows.astype(kind) * stride + table.packed[pos].astype(kind),
-                         kind="stable")
-        return ((packed >> bits).astype(xp.int64),
-                (packed & ((1 << bits) - 1)).astype(xp.int64))
+        packed = rep((feature_rows * stride).astype(kind))
+        packed += table.packed[pos]  # (int32 whenever kind is: stride < 2^31 then)
+        packed = xp.sort(packed, kind="stable")
+        return packed >> bits, packed & ((1 << bits) - 1)
 
     def _block_rows(self) -> int:
         """Inputs per block: ``max_rows``, and with the gain filter at most as many as keep

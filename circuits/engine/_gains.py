@@ -375,8 +375,10 @@ class FirstLayerGains:
                 g = product(rows, first)
                 flat = np.flatnonzero(g >= cutoff[lo:hi])
                 if flat.size:
-                    np.maximum(top, g.max(axis=0), out=top)
-                    entries.append((np.divmod(flat, hi - lo), g.ravel()[flat], first))
+                    f, col = np.divmod(flat, hi - lo)
+                    gain = g.ravel()[flat]
+                    np.maximum.at(top, col, gain)  # (intp indices: NumPy's fast indexed loop)
+                    entries.append(((f, col), gain, first))
                     g.ravel()[flat] = 0
                 np.maximum(leak, g.max(axis=0), out=leak)
             f, col, gain = _joined([(f + first, col, gain)

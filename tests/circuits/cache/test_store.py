@@ -42,6 +42,8 @@ def test_a_stored_entry_comes_back_equal_and_a_second_get_is_a_hit(cache_home):
     assert set(got) == set(_arrays())
     for name, array in _arrays().items():
         assert got[name].dtype == array.dtype and np.array_equal(got[name], array)
+        # members are written aligned, so each array is a view of the bytes read, not a copy
+        assert not got[name].flags.owndata and not got[name].flags.writeable
     assert store.events == [f"{KIND}: miss", f"{KIND}: stored", f"{KIND}: hit"]
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".tmp-")]
 
