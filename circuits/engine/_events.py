@@ -714,9 +714,11 @@ class EventEvaluator:
 
         def result(rows, units, sums, complete, support_total):
             return types.SimpleNamespace(rows=rows, units=units, sums=sums, complete=complete,
-                                         support_total=support_total)
+                                         support_total=support_total, features=features,
+                                         first=first, counts=counts)
 
         if not feature_rows.size:
+            first = counts = xp.zeros(batch, dtype=xp.int64)
             return result(empty, empty, empty, xp.zeros(0, dtype=bool),
                           xp.zeros(batch, dtype=xp.int64))
         keys = self._distinct(feature_rows * m + features, batch * m)  # a set per input
@@ -803,16 +805,22 @@ class EventEvaluator:
         span = xp.arange(batch, dtype=xp.int64)
         starts = xp.searchsorted(rows0, span, side="left")
         sizes = xp.searchsorted(rows0, span, side="right") - starts
-        # exact without look-ups: every active feature's gain stored, a row without negative
-        # weights, and supports that do not overlap (|A_b| = sum_f |P_f|), so z_u = sum G_u(f)
-        summed = (bounds.complete & table.summable[units]
-                  & (bounds.support_total[rows] == sizes[rows]))
-        z_all = xp.where(summed, bounds.sums, 0)
-        look = xp.flatnonzero(~summed)
+        # a row without negative weights (off at baseline: its stored gains are its full
+        # g_u(f)) and supports that do not overlap (|A_b| = sum_f |P_f|): z_u = sum_f g_u(f),
+        # the stored gains summed plus, for each active feature that stored none of u (at a
+        # level the input reads), g_u(f) looked up over P_f alone; otherwise z_u is looked up
+        # over all of A_b
+        exact = table.summable[units] & (bounds.support_total[rows] == sizes[rows])
+        z_all = xp.where(exact, bounds.sums, 0)
+        part = xp.flatnonzero(exact & ~bounds.complete)
+        owner, unstored = self._unstored(bounds, part)
+        unstored_len = table.support_len[unstored]
+        look = xp.flatnonzero(~exact)
         work = sizes[rows[look]]
         if self.options.lookup_cost and rows.size:
             columns = int(table.fanout[units0].sum())
-            if self.options.lookup_cost * int(work.sum()) > columns:  # W_1^T is cheaper here
+            lookups = int(work.sum()) + int(unstored_len.sum())
+            if self.options.lookup_cost * lookups > columns:  # W_1^T is cheaper here
                 with self._lock:
                     if self._first_fan is None:
                         self._first_fan = _columns(xp, self._layer1)
@@ -821,6 +829,21 @@ class EventEvaluator:
                     stats["gathered"][0] += columns
                 _, z0, theta, a0 = self._layers[0]
                 return self._step(rows0, units0, None, self._first_fan, z0, theta, a0)
+        if owner.size:
+            fan = self._input
+            rep, total = self._repeater(unstored_len)
+            ends = xp.cumsum(unstored_len)
+            pos = rep(fan.ptr[unstored] - (ends - unstored_len)) + xp.arange(total)
+            weights = self._lookup(rep(units[part[owner]]), fan.idx[pos])
+            # owners are sorted: the sums of their runs of pairs, added once per candidate
+            cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(weights)])
+            last = xp.flatnonzero(xp.concatenate([owner[1:] != owner[:-1],
+                                                  xp.ones(1, dtype=bool)]))
+            run_ends = cumulative[ends[last]]
+            run_starts = xp.concatenate([xp.zeros(1, dtype=xp.int64), run_ends[:-1]])
+            z_all[part[owner[last]]] += run_ends - run_starts
+            if stats is not None:
+                stats["lookups"] += int(total)
         look_rows, look_units = rows[look], units[look]
         for lo, hi in self._pieces(look_rows, work):
             r, u, w = look_rows[lo:hi], look_units[lo:hi], work[lo:hi]
@@ -835,6 +858,33 @@ class EventEvaluator:
         on = z_all >= table.theta[units]
         changed = xp.flatnonzero(on != table.on0[units])
         return rows[changed], units[changed], on[changed].astype(xp.int64) * 2 - 1
+
+    def _unstored(self, bounds, part):
+        """For the candidates ``part`` (indices into ``bounds.rows`` and ``bounds.units``):
+        the active features of their inputs that store no table entry of the unit at a level
+        the input reads (j = its number of features: levels 1..j, each a run of entries
+        sorted by unit, searched by bisection), as (owner: index into ``part``, feature),
+        sorted by owner."""
+        xp, table = self.xp, self._table
+        empty = xp.zeros(0, dtype=xp.int64)
+        if not part.size:
+            return empty, empty
+        rows = bounds.rows[part]
+        j = bounds.counts[rows]
+        rep, total = self._repeater(j)
+        owner = rep(xp.arange(part.size, dtype=xp.int64))
+        ends = xp.cumsum(j)
+        slot = xp.arange(total, dtype=xp.int64) - rep(ends - j)
+        feature = bounds.features[rep(bounds.first[rows]) + slot]
+        unit, reads = rep(bounds.units[part]), rep(j)
+        stored = xp.zeros(total, dtype=bool)
+        lo = table.ptr[feature]
+        for level in range(1, int(reads.max()) + 1):
+            hi = table.level_ends[feature, level - 1]
+            stored |= (level <= reads) & _in_sorted_ranges(xp, table.units, lo, hi, unit)
+            lo = hi
+        missing = xp.flatnonzero(~stored)
+        return owner[missing], feature[missing]
 
     def _input_events(self, rows, features):
         """E_0 for inputs ``rows`` (sorted) with active ``features``: the union of their
@@ -991,6 +1041,22 @@ def _column_counts(w: sp.csr_matrix) -> np.ndarray:
     if zeros.any():
         counts -= np.bincount(w.indices[zeros], minlength=w.shape[1])
     return counts
+
+
+def _in_sorted_ranges(xp, values, lo, hi, probes):
+    """[probes[i] in values[lo[i]:hi[i]]] for each i, each range sorted: one bisection of
+    every range in step, as many halvings as the longest range needs."""
+    lo, hi = lo.astype(xp.int64), hi.astype(xp.int64)
+    if not lo.size or not values.size:
+        return xp.zeros(lo.size, dtype=bool)
+    end, last = hi, values.size - 1
+    for _ in range(int((hi - lo).max(initial=0)).bit_length()):
+        open_ = lo < hi
+        mid = (lo + hi) >> 1
+        right = open_ & (values[xp.minimum(mid, last)] < probes)
+        lo = xp.where(right, mid + 1, lo)
+        hi = xp.where(open_ & ~right, mid, hi)
+    return (lo < end) & (values[xp.minimum(lo, last)] == probes)
 
 
 def _negative_rows(w: sp.csr_matrix) -> np.ndarray:
