@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from superpose.checks.cli._allocator import tune_allocator
 from superpose.checks.cli._args import add_file, add_int, add_json, add_quiet
 from superpose.checks.cli._progress import counter
 from superpose.checks.exit_codes import EXIT_OK, EXIT_REFUTED
@@ -73,6 +74,7 @@ def run(args) -> int:
         raise InvalidArgument(f"--exhaustive enumerates every input and runs no engine; drop "
                               f"--engine {args.engine} or --exhaustive")
     engine = args.engine or "both"
+    tune_allocator()  # its checking threads allocate large arrays (checks/cli/_allocator.py)
     circuit, digest = load_circuit_and_digest(args.file)
     # the gain table, derived from these very bytes, is kept between runs (--no-cache: not)
     cache = None if args.no_cache else DerivedCache(digest)

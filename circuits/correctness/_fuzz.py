@@ -410,12 +410,17 @@ def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
 
 def _check_round(circuit: Circuit, batches: dict, filtered: bool, threads: int,
                  report: CorrectnessReport, progress, samples: int) -> None:
-    """Check a round of inputs (by strategy) in batches of ``CHUNK``, by ``threads`` threads,
-    adding each batch to ``report`` in order."""
-    jobs = [(name, batch[lo:lo + CHUNK]) for name, batch in batches.items()
-            for lo in range(0, len(batch), CHUNK)]
+    """Check a round of inputs (by strategy) in batches, by ``threads`` threads, adding each
+    batch to ``report`` in order. A batch is as many inputs as the evaluator takes at once
+    (``block_rows``; at most ``CHUNK``), so none is cut into a full block and a short one;
+    the report does not depend on the batches."""
+    widths = {batch.shape[1] for batch in batches.values()}
     # got here, before any thread asks for one (by batch width)
-    evaluators = {a.shape[1]: _evaluator(circuit, a, filtered) for _, a in jobs}
+    evaluators = {w: _evaluator(circuit, np.zeros((0, w), np.int64), filtered) for w in widths}
+    jobs = []
+    for name, batch in batches.items():
+        size = min(CHUNK, evaluators[batch.shape[1]].block_rows)
+        jobs += [(name, batch[lo:lo + size]) for lo in range(0, len(batch), size)]
     for name in batches:
         report.by_strategy.setdefault(name, 0)
 

@@ -783,6 +783,12 @@ class EventEvaluator:
         packed = xp.sort(packed, kind="stable")
         return packed >> bits, packed & ((1 << bits) - 1)
 
+    @property
+    def block_rows(self) -> int:
+        """Inputs the evaluator handles at once (a batch is cut into blocks of this many):
+        batches of a multiple of it leave no short block."""
+        return self._block_rows()
+
     def _block_rows(self) -> int:
         """Inputs per block: ``max_rows``, and with the gain filter at most as many as keep
         its packed sort keys in int32 (when one input's fit), else in int64."""

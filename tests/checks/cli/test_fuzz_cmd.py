@@ -135,3 +135,17 @@ def test_a_bad_cache_dir_exits_2_with_one_line_before_any_run(tmp_path, capsys, 
     code, out, _ = run(capsys, "fuzz", str(path), "--no-cache", "--examples", "5",
                        "--samples", "100")
     assert code == 0
+
+
+def test_fuzz_tunes_glibcs_allocator_where_there_is_one_and_leaves_others_alone(monkeypatch):
+    """``superpose fuzz`` sets glibc's mmap and trim thresholds for its own process (its
+    checking threads allocate large arrays); without glibc's ``mallopt`` nothing is set."""
+    import platform
+    import sys
+
+    from superpose.checks.cli import _allocator
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert _allocator.tune_allocator() is glibc
+    monkeypatch.setattr(_allocator.sys, "platform", "darwin")
+    assert _allocator.tune_allocator() is False
