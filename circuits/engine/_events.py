@@ -90,6 +90,7 @@ import threading
 import time
 import types
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -409,22 +410,31 @@ class EventEvaluator:
         the gain-filtered first layer) and the pivot decoder of the output code."""
         xp, code = self.xp, network.input_code
         self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
-        self._layers = []
-        a0 = np.zeros(code.width, dtype=np.int64)
-        for l, layer in enumerate(network.layers):
+        traces, a0 = [], np.zeros(code.width, dtype=np.int64)
+        for layer in network.layers:
             # W a0 is 0 while nothing is on (always at layer 1): no pass over W_1
             z0 = layer.stored_weights @ a0 if a0.any() else np.zeros(layer.width, np.int64)
-            if self.first_layer == "gains" and l == 0:
-                fan = None  # layer 1 is reached through the gain table, never through W_1^T
-                self._build_table(layer, code, deadline)
-            else:
-                fan = _columns(xp, layer)
             a0 = (z0 >= layer.theta).astype(np.int64)
-            self._layers.append((fan, xp.asarray(z0), xp.asarray(layer.theta),
-                                 xp.asarray(a0.astype(bool))))
+            traces.append((z0, a0))
         out = network.output_code
-        self._decoder = PivotDecoder(xp, out.indptr, out.indices, out.width, a0.astype(bool),
-                                     self._repeater)
+
+        def decoder():
+            return PivotDecoder(xp, out.indptr, out.indices, out.width, a0.astype(bool),
+                                self._repeater)
+
+        # (NumPy) the decoder is built by a thread of its own while the layers are set up
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(decoder) if xp is np else None
+            self._layers = []
+            for l, (layer, (z0, a0_l)) in enumerate(zip(network.layers, traces)):
+                if self.first_layer == "gains" and l == 0:
+                    fan = None  # layer 1 is reached through the gain table, never W_1^T
+                    self._build_table(layer, code, deadline)
+                else:
+                    fan = _columns(xp, layer)
+                self._layers.append((fan, xp.asarray(z0), xp.asarray(layer.theta),
+                                     xp.asarray(a0_l.astype(bool))))
+            self._decoder = decoder() if pending is None else pending.result()
         self.baseline_outputs = self._decoder.baseline_outputs
 
     def _build_table(self, layer, code, deadline: float) -> None:
