@@ -48,9 +48,12 @@ class MappedFile:
     read from it: :meth:`sha256` of its bytes and :meth:`member` views of its stored
     members."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, fd: int | None = None):
+        """Open ``path``, or take over ``fd`` (a descriptor open for reading on it, which
+        this object then owns and closes)."""
         self.path = path
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        if fd is None:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):

@@ -149,3 +149,22 @@ def test_fuzz_tunes_glibcs_allocator_where_there_is_one_and_leaves_others_alone(
     assert _allocator.tune_allocator() is glibc
     monkeypatch.setattr(_allocator.sys, "platform", "darwin")
     assert _allocator.tune_allocator() is False
+
+
+def test_the_examples_default_is_the_hypothesis_engines_and_parsing_imports_no_numpy():
+    """--examples' default is written in the command's module (so that parsing the command
+    line imports no NumPy, and the file is hashed while the engines are imported); it is the
+    engine's own."""
+    import subprocess
+    import sys
+
+    from superpose.checks.cli import fuzz as command
+    from superpose.circuits.correctness import HYPOTHESIS_EXAMPLES
+
+    assert command.EXAMPLES == HYPOTHESIS_EXAMPLES
+    probe = ("import sys; from superpose.checks.cli._main import _parser; "
+             "_parser(['fuzz']).parse_args(['fuzz', 'c.npz']); "
+             "print(sorted(m for m in ('numpy', 'scipy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

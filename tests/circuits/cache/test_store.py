@@ -228,6 +228,12 @@ def _results_json(report: dict) -> dict:
 
 
 def test_file_sha256_is_the_sha256_of_the_bytes_loaded(tmp_path):
+    from superpose.theory.files import FileDigest
+
     path = tmp_path / "c.npz"
     save_circuit(built("and2", 30, "random", 0, 2, 0), path)
     assert load_circuit_and_digest(path)[1] == file_sha256(path.read_bytes())
+    # hashed by a FileDigest started beforehand: the same circuit, the same digest
+    circuit, digest = load_circuit_and_digest(path, hashing=FileDigest(path))
+    assert digest == file_sha256(path.read_bytes())
+    assert circuit.m_prime == 30
