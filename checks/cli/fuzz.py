@@ -133,7 +133,7 @@ def _start_hashing(path) -> FileDigest | None:
     """A :class:`FileDigest` of ``path``, or None when it cannot be opened as a regular file
     (the loader then says why, in the one line it always has)."""
     try:
-        return FileDigest(path)
+        return FileDigest(path, zip_members=True)  # (with the CRC-32 the loader checks)
     except OSError:
         return None
 

@@ -213,7 +213,7 @@ def _load_hashed(path: Path, hashing: FileDigest) -> tuple[Circuit, str]:
     """:func:`load_circuit_and_digest` of the file ``hashing`` holds open (mapped through a
     descriptor of its own) and hashes."""
     try:
-        mapped = MappedFile(path, os.dup(hashing.fd))
+        mapped = MappedFile(path, os.dup(hashing.fd), crcs=hashing)
     except OSError as exc:
         raise CircuitFormatError(f"cannot read {str(path)!r}: {exc.strerror}") from None
     circuit = _load(path, mapped)

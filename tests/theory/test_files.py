@@ -76,3 +76,32 @@ def test_a_file_digest_refuses_what_is_not_a_regular_file(tmp_path):
         FileDigest(tmp_path)
     with pytest.raises(FileNotFoundError):
         FileDigest(tmp_path / "missing")
+
+
+def test_a_file_digest_of_a_zip_archive_gives_its_large_stored_members_crcs(tmp_path):
+    """With zip_members, the digest's one pass also gives the CRC-32 of the data of each
+    large uncompressed member (what the circuit loader checks), and nothing for a range that
+    is not one or for a file that is not an archive."""
+    import zipfile
+    import zlib
+
+    from superpose.theory.files import FileDigest
+
+    big, small = os.urandom(3 << 20), b"tiny"
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("small.bin"), small)
+        archive.writestr(zipfile.ZipInfo("big.bin"), big)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("big.bin")
+    raw = path.read_bytes()
+    start = raw.index(big)
+    digest = FileDigest(path, zip_members=True)
+    assert digest.crc32(start, start + len(big)) == zlib.crc32(big) == info.CRC
+    assert digest.crc32(raw.index(small), raw.index(small) + len(small)) is None
+    assert digest.crc32(0, 10) is None
+    digest.close()
+    path.write_bytes(b"not an archive" * 100000)
+    other = FileDigest(path, zip_members=True)
+    assert other.crc32(0, 100) is None and len(other.result()) == 64
+    other.close()

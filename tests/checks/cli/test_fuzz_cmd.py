@@ -168,3 +168,26 @@ def test_the_examples_default_is_the_hypothesis_engines_and_parsing_imports_no_n
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_fuzz_checks_the_crc_of_a_large_member_from_its_hash_pass_and_refuses_a_damaged_one(
+        tmp_path, capsys, cache):
+    """The file's hash pass also gives the CRC-32 of its large uncompressed members (W_1's
+    indices here, 3 MB): an intact file passes, one with a byte flipped in them is refused in
+    one line (exit 2), as when the loader computes the CRC itself."""
+    import zipfile
+
+    path = tmp_path / "c.npz"
+    save_circuit(built("and2", 3000, "random", 0, 2, 0), path)
+    code, out, _ = run(capsys, "fuzz", str(path), "--engine", "vectorized", "--samples", "20",
+                       "--json", "-q")
+    assert code == 0 and json.loads(out)["inputs_checked"] == 20
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("layer1_indices.npy")
+    assert info.compress_type == zipfile.ZIP_STORED and info.file_size > 1 << 20
+    data = bytearray(path.read_bytes())
+    data[info.header_offset + info.file_size // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    code, out, err = run(capsys, "fuzz", str(path), "--engine", "vectorized", "--samples", "20")
+    assert code == 2 and out == ""
+    assert "fails its CRC-32 check" in err and len(err.strip().splitlines()) == 1
