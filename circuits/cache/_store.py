@@ -7,14 +7,16 @@ evaluator's first-layer gain table, say). Its key is
 
 so a changed file, another sparsity or a change in how superpose derives the arrays never
 finds an old entry. Each entry is one uncompressed ``.npz`` under ``<cache dir>/derived/``
-holding the arrays and a manifest: the key's four parts, the arrays' names, dtypes and shapes,
-and the sha256 of their bytes in order.
+(``np.load`` reads it) holding the arrays and a manifest: the key's four parts, the arrays'
+names, dtypes and shapes, and the sha256 of their bytes in order. Each member's array data
+starts on a multiple of 64 bytes of the file, so a read takes the arrays as views of the
+bytes read: one copy of the file, one pass of the sha256, no zip CRC pass.
 
 *Never trusted.* An entry is read only if it is a regular file (not a link), no larger than the
 cap, its manifest names this very key, and the sha256 of the arrays read back equals the
 manifest's; anything else (a flipped byte, a truncated file, another version's entry, a file
-that is not an archive) is reported, deleted and rebuilt by the caller. Checksums detect
-corruption, not a forger with write access to the cache directory.
+that is not an archive, a damaged header) is reported, deleted and rebuilt by the caller.
+Checksums detect corruption, not a forger with write access to the cache directory.
 
 *Writes* go to a unique temporary file in the same directory (``tempfile.mkstemp``: created
 with O_EXCL, never through an existing name or link) that is renamed over the entry's name;

@@ -3,6 +3,9 @@
 ``exhaustive`` decides correctness on every s-sparse input (the *certified* notion) when the
 input space is small enough to enumerate; ``fuzz`` samples random and adversarial s-sparse
 inputs and can only ever refute. Both return a :class:`CorrectnessReport`; neither prints.
+``fuzz`` checks its batches on several threads (NumPy releases the GIL in its array passes)
+and adds each batch's counts and first counterexamples to the report in the batches' order,
+so a seed gives the same report on any number of threads.
 
 Adversarial inputs (each a share of the samples):
 

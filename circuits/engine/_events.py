@@ -368,6 +368,10 @@ class EventEvaluator:
     gain table, its fan-out counts and summable flags are read from it when an entry passes
     its checks, else built and stored there; ``table_source`` says which ("cache", "built",
     or "none" without a gain table).
+
+    Threads may share one evaluator: ``evaluate`` keeps its scratch arrays (the dense
+    accumulator, the decoder's flags) per thread, and what it builds on first use (the
+    look-up's copy of W_1, W_1^T) is built once, under a lock.
     """
 
     def __init__(self, network: ThresholdNetwork, sparsity: int | None = None,
