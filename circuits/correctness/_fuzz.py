@@ -404,6 +404,9 @@ def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
     s = circuit.sparsity
     report = CorrectnessReport("fuzz", s, 0, count_sparse_inputs(circuit.m, s), seed=seed)
     filtered = gain_filter_pays(circuit.network, s, samples)
+    # a network too wide for this machine is refused (as the evaluator would) before the
+    # inputs are drawn: drawing builds the input code's transpose
+    circuit.network.check_fits_evaluation()
     rng = np.random.default_rng(seed)
     # drawn DRAW_ROUND inputs at a time, so any number of samples fits in memory (one round,
     # the same inputs as a single draw, when samples <= DRAW_ROUND); each round is drawn by a
