@@ -5,15 +5,26 @@ read through :func:`read_regular`: opened non-blocking (a FIFO put at the path c
 open), checked on the open descriptor to be a regular file of at most ``max_bytes`` (a device
 such as /dev/zero, a FIFO or a huge file is never read; checking the descriptor, not the path,
 leaves no window for a swap), and read to at most ``max_bytes``.
+
+A large file is hashed by :class:`FileDigest`: the sha256 of the regular file open at a
+descriptor, computed by a thread of its own (hashlib releases the GIL), so a command can go on
+(importing, mapping the same descriptor) meanwhile.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
+import struct
+import threading
+import zipfile
+import zlib
 
-__all__ = ["NotARegularFile", "read_regular"]
+__all__ = ["FileDigest", "NotARegularFile", "read_regular"]
+
+_MOST_PER_READ = 1 << 30  # Linux reads at most 2 GiB - 4 KiB at once
 
 
 class NotARegularFile(OSError):
@@ -39,9 +50,12 @@ def read_regular(path, max_bytes: int, *, follow_links: bool = True) -> bytes:
             raise NotARegularFile("not a regular file (a FIFO, a device or a socket)")
         if info.st_size > max_bytes:
             raise NotARegularFile(f"{info.st_size} bytes, more than the {max_bytes} allowed")
-        chunks, size = [], 0
+        # the first read asks for the whole file (and one byte more): one buffer, which
+        # join hands back uncopied; later reads only if the file grew meanwhile
+        chunks, size, want = [], 0, info.st_size + 1
         while size <= max_bytes:
-            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            chunk = os.read(fd, min(max(want, 1 << 20), max_bytes + 1 - size, _MOST_PER_READ))
+            want = 0
             if not chunk:
                 break
             chunks.append(chunk)
@@ -51,3 +65,121 @@ def read_regular(path, max_bytes: int, *, follow_links: bool = True) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+_DIGEST_CHUNK = 1 << 24
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+#: stored zip members at least this large get their CRC-32 computed in the digest's pass
+_CRC_AT_LEAST = 1 << 20
+
+
+class FileDigest:
+    """The sha256 of the regular file at ``path``, computed by a thread of its own from a
+    descriptor opened (non-blocking) and checked here; ``fd`` is that descriptor (open until
+    :meth:`close`), so what is hashed is the file it names, whatever the path names later;
+    ``size`` its size when opened. Raises :class:`NotARegularFile` for anything else, and the
+    OSError of the open.
+
+    With ``zip_members``, the same pass also computes the CRC-32 of the data of every member
+    of at least ``_CRC_AT_LEAST`` bytes stored uncompressed, when the file is a zip archive
+    (read from its own directory and local headers; nothing when it is not one):
+    :meth:`crc32` gives one as soon as the pass is past it."""
+
+    def __init__(self, path, zip_members: bool = False):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise NotARegularFile("not a regular file (a FIFO, a device or a socket)")
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd, self.size = fd, info.st_size
+        self._crcs = dict.fromkeys(_stored_ranges(fd) if zip_members else (), 0)
+        self._digest: str | None = None
+        self._error: BaseException | None = None
+        self._done, self._progress = 0, threading.Condition()
+        self._thread = threading.Thread(target=self._hash, name="superpose-sha256", daemon=True)
+        self._thread.start()
+
+    def _hash(self) -> None:
+        try:
+            digest, buffer, offset = hashlib.sha256(), bytearray(_DIGEST_CHUNK), 0
+            view = memoryview(buffer)
+            while True:
+                if hasattr(os, "preadv"):
+                    count = os.preadv(self.fd, [view], offset)
+                    chunk = view[:count]
+                else:  # (no preadv: a new bytes object per chunk)
+                    chunk = os.pread(self.fd, _DIGEST_CHUNK, offset)
+                    count = len(chunk)
+                if not count:
+                    break
+                digest.update(chunk)
+                for start, end in self._crcs:
+                    lo, hi = max(start, offset), min(end, offset + count)
+                    if lo < hi:
+                        self._crcs[start, end] = zlib.crc32(chunk[lo - offset:hi - offset],
+                                                            self._crcs[start, end])
+                offset += count
+                with self._progress:
+                    self._done = offset
+                    self._progress.notify_all()
+            self._digest = digest.hexdigest()
+        except BaseException as exc:  # (handed to the caller of result)
+            self._error = exc
+        finally:
+            with self._progress:
+                self._done = None  # finished (or failed)
+                self._progress.notify_all()
+
+    def crc32(self, start: int, end: int) -> int | None:
+        """The CRC-32 of bytes [start, end) when they are the data of a stored member the pass
+        covers, once the pass is past them; None otherwise (or when the pass failed)."""
+        if (start, end) not in self._crcs:
+            return None
+        with self._progress:
+            self._progress.wait_for(lambda: self._done is None or self._done >= end)
+        if self._error is not None or (self._done is None and self._digest is None):
+            return None
+        return self._crcs[start, end]
+
+    def result(self) -> str:
+        """The hex sha256 of the file's bytes (waits for the thread); the thread's OSError,
+        if it had one."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._digest
+
+    def close(self) -> None:
+        """Wait for the thread, then close the descriptor."""
+        self._thread.join()
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _stored_ranges(fd: int) -> list[tuple[int, int]]:
+    """The byte ranges of the data of the members of at least ``_CRC_AT_LEAST`` bytes stored
+    uncompressed in the zip archive open at ``fd`` (read through a descriptor of their own);
+    none when it is not a readable archive."""
+    ranges = []
+    try:
+        with os.fdopen(os.dup(fd), "rb") as file, zipfile.ZipFile(file) as archive:
+            for info in archive.infolist():
+                if info.compress_type != zipfile.ZIP_STORED \
+                        or info.compress_size != info.file_size \
+                        or info.file_size < _CRC_AT_LEAST:
+                    continue
+                file.seek(info.header_offset)
+                magic, name_len, extra_len = _LOCAL_HEADER.unpack(file.read(_LOCAL_HEADER.size))
+                if magic == b"PK\x03\x04":
+                    start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+                    ranges.append((start, start + info.file_size))
+    except (OSError, ValueError, EOFError, NotImplementedError, struct.error,
+            zipfile.BadZipFile):
+        return []
+    finally:
+        os.lseek(fd, 0, os.SEEK_SET)  # (a duplicate shares the descriptor's offset)
+    return ranges

@@ -26,18 +26,20 @@ from __future__ import annotations
 import argparse
 import json
 
+from superpose.checks.cli._allocator import tune_allocator
 from superpose.checks.cli._args import add_file, add_int, add_json, add_quiet
 from superpose.checks.cli._progress import counter
 from superpose.checks.exit_codes import EXIT_OK, EXIT_REFUTED
-from superpose.circuits import exhaustive, fuzz, hypothesis_fuzz, shrink
-from superpose.circuits.cache import DerivedCache
-from superpose.circuits.correctness import HYPOTHESIS_EXAMPLES, example_database
-from superpose.circuits.io import load_circuit_and_digest
 from superpose.theory.errors import InvalidArgument
+from superpose.theory.files import FileDigest
 
-__all__ = ["ENGINES", "add_parser", "run"]
+__all__ = ["ENGINES", "EXAMPLES", "add_parser", "run"]
 
 ENGINES = ("vectorized", "hypothesis", "both")
+#: --examples' default: ``superpose.circuits.correctness.HYPOTHESIS_EXAMPLES`` (a test keeps
+#: them equal), written here so that parsing the command line imports no NumPy: ``run``
+#: starts hashing the file first and imports the engines while the hash runs
+EXAMPLES = 300
 
 
 def _engine(text: str) -> str:
@@ -55,8 +57,8 @@ def add_parser(sub) -> None:
                         "towards the smallest margin, shrunk; both (default): one, then the "
                         "other")
     add_int(p, "--samples", 10_000, help="inputs of the vectorized engine (default 10000)")
-    add_int(p, "--examples", HYPOTHESIS_EXAMPLES,
-            help=f"most examples of the hypothesis engine (default {HYPOTHESIS_EXAMPLES})")
+    add_int(p, "--examples", EXAMPLES,
+            help=f"most examples of the hypothesis engine (default {EXAMPLES})")
     add_int(p, "--seed", 0)
     p.add_argument("--no-cache", action="store_true",
                    help="keep nothing between runs (no gain table kept, no Hypothesis example "
@@ -73,7 +75,16 @@ def run(args) -> int:
         raise InvalidArgument(f"--exhaustive enumerates every input and runs no engine; drop "
                               f"--engine {args.engine} or --exhaustive")
     engine = args.engine or "both"
-    circuit, digest = load_circuit_and_digest(args.file)
+    tune_allocator()  # its checking threads allocate large arrays (checks/cli/_allocator.py)
+    # the file's sha256 (the key of its cache entries) is computed by a thread of its own
+    # while NumPy, SciPy and the engines are imported; the loader maps that same open file
+    hashing = _start_hashing(args.file)
+    from superpose.circuits import exhaustive, fuzz, hypothesis_fuzz, shrink
+    from superpose.circuits.cache import DerivedCache
+    from superpose.circuits.correctness import example_database
+    from superpose.circuits.io import load_circuit_and_digest
+
+    circuit, digest = load_circuit_and_digest(args.file, hashing=hashing)
     # the gain table, derived from these very bytes, is kept between runs (--no-cache: not)
     cache = None if args.no_cache else DerivedCache(digest)
     if args.exhaustive:
@@ -118,6 +129,15 @@ def run(args) -> int:
     return EXIT_REFUTED if any(r.wrong_outputs for r in reports.values()) else EXIT_OK
 
 
+def _start_hashing(path) -> FileDigest | None:
+    """A :class:`FileDigest` of ``path``, or None when it cannot be opened as a regular file
+    (the loader then says why, in the one line it always has)."""
+    try:
+        return FileDigest(path, zip_members=True)  # (with the CRC-32 the loader checks)
+    except OSError:
+        return None
+
+
 def _json(args, reports: dict, replays: dict) -> dict:
     """The first engine's report at the top level (as ``--engine vectorized`` prints it), and
     every engine's report, with its replay command, under ``engines``."""
@@ -134,6 +154,8 @@ def _json(args, reports: dict, replays: dict) -> dict:
 
 def _show_vectorized(args, circuit, report, replay: str) -> int:
     """The report of ``--engine vectorized`` or ``--exhaustive``, as it has always been."""
+    from superpose.circuits import shrink
+
     if report.examples:
         report.examples[0] = shrink(circuit, report.examples[0])
     if args.json:

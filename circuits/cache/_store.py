@@ -7,14 +7,16 @@ evaluator's first-layer gain table, say). Its key is
 
 so a changed file, another sparsity or a change in how superpose derives the arrays never
 finds an old entry. Each entry is one uncompressed ``.npz`` under ``<cache dir>/derived/``
-holding the arrays and a manifest: the key's four parts, the arrays' names, dtypes and shapes,
-and the sha256 of their bytes in order.
+(``np.load`` reads it) holding the arrays and a manifest: the key's four parts, the arrays'
+names, dtypes and shapes, and the sha256 of their bytes in order. Each member's array data
+starts on a multiple of 64 bytes of the file, so a read takes the arrays as views of the
+bytes read: one copy of the file, one pass of the sha256, no zip CRC pass.
 
 *Never trusted.* An entry is read only if it is a regular file (not a link), no larger than the
 cap, its manifest names this very key, and the sha256 of the arrays read back equals the
 manifest's; anything else (a flipped byte, a truncated file, another version's entry, a file
-that is not an archive) is reported, deleted and rebuilt by the caller. Checksums detect
-corruption, not a forger with write access to the cache directory.
+that is not an archive, a damaged header) is reported, deleted and rebuilt by the caller.
+Checksums detect corruption, not a forger with write access to the cache directory.
 
 *Writes* go to a unique temporary file in the same directory (``tempfile.mkstemp``: created
 with O_EXCL, never through an existing name or link) that is renamed over the entry's name;
@@ -28,8 +30,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import stat
+import struct
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -132,7 +136,7 @@ class DerivedCache:
             self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=_SUFFIX, dir=self.root)
             with os.fdopen(fd, "wb") as out:
-                np.savez(out, manifest=np.array(json.dumps(manifest)), **arrays)
+                _write_archive(out, {"manifest": np.array(json.dumps(manifest))} | arrays)
             os.replace(tmp, path)
         except OSError as exc:
             if tmp is not None:
@@ -173,18 +177,19 @@ class DerivedCache:
             raise _Corrupt(f"{info.st_size} bytes, above the cap")
         try:
             data = read_regular(path, self.max_bytes + (1 << 20), follow_links=False)
-            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-                manifest = json.loads(str(npz["manifest"][()]))
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                manifest = json.loads(_text(_member(data, archive, "manifest")))
                 want = {"kind": kind, "digest": self.digest, "sparsity": int(sparsity),
                         "version": CACHE_VERSION}
                 if {k: manifest.get(k) for k in want} != want:
                     raise _Corrupt("its manifest names another key")
-                arrays = {name: npz[name] for name in manifest["names"]}
+                arrays = {name: _member(data, archive, name) for name in manifest["names"]}
         except _Corrupt:
             raise
         except NotARegularFile as exc:  # swapped in after the first look
             raise _Corrupt(str(exc)) from None
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, struct.error,
+                NotImplementedError, zipfile.BadZipFile) as exc:  # (zipfile: odd versions)
             raise _Corrupt(f"unreadable: {type(exc).__name__}: {exc}") from None
         shapes = [list(a.shape) for a in arrays.values()]
         dtypes = [a.dtype.str for a in arrays.values()]
@@ -197,6 +202,77 @@ class DerivedCache:
 
 class _Corrupt(Exception):
     """An entry that must not be used (the message says why)."""
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+
+
+def _text(array: np.ndarray) -> str:
+    """The string a 0-d NumPy unicode array holds, decoded from its UTF-32 bytes (a damaged
+    code point is a ValueError, not a crash in NumPy's own conversion)."""
+    if array.shape != () or array.dtype.kind != "U":
+        raise _Corrupt("its manifest is not a string")
+    return array.tobytes().decode("utf-32-le" if array.dtype.byteorder != ">"
+                                  else "utf-32-be").rstrip("\0")
+
+
+def _member(data: bytes, archive: zipfile.ZipFile, name: str) -> np.ndarray:
+    """The ``.npy`` member ``name`` of the archive whose bytes are ``data``, as a read-only
+    view of those bytes (a copy only when its data are not aligned for their type): no second
+    copy and no CRC pass, the manifest's sha256 being checked over the arrays afterwards.
+    _Corrupt for a member that is compressed (``put`` never compresses), has no plain
+    ``.npy`` header or does not fill its declared size exactly."""
+    info = archive.getinfo(name + ".npy")
+    if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+        raise _Corrupt(f"member {name!r} is compressed")
+    magic, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, info.header_offset)
+    begin = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+    if magic != b"PK\x03\x04" or begin + info.file_size > len(data):
+        raise _Corrupt(f"member {name!r} has a damaged local header")
+    header = io.BytesIO(data[begin:begin + min(info.file_size, 1 << 16)])
+    try:
+        version = np.lib.format.read_magic(header)
+        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read(header)
+    except Exception as exc:  # NumPy's header parser raises many types for damaged bytes
+        raise _Corrupt(f"member {name!r} has a damaged header ({type(exc).__name__})") from None
+    count = math.prod(shape)
+    if dtype.hasobject or header.tell() + count * dtype.itemsize != info.file_size:
+        raise _Corrupt(f"member {name!r} does not hold the array its header describes")
+    offset = begin + header.tell()
+    array = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+    if offset % dtype.alignment:
+        array = array.copy()
+    return array.reshape(shape, order="F" if fortran else "C")
+
+
+_ALIGN = 64
+_PADDING_ID = 0xD935  # the extra-field record zipalign pads with; readers skip unknown ones
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def _write_archive(out, arrays: dict[str, np.ndarray]) -> None:
+    """``arrays`` as the ``.npy`` members of an uncompressed zip archive (what ``np.savez``
+    writes, readable by ``np.load``), each member's array data starting on a multiple of
+    ``_ALIGN`` bytes of the file: the local header's extra field pads it (30 bytes of header,
+    the name, the extra field, then the 20-byte ZIP64 record zipfile adds for a member near
+    4 GiB or over), so :func:`_member` can use the data where it lies in the bytes read."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            header = io.BytesIO()
+            np.lib.format.write_array_header_1_0(
+                header, np.lib.format.header_data_from_array_1_0(array))
+            info = zipfile.ZipInfo(name + ".npy", date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_STORED
+            info.file_size = header.tell() + array.nbytes
+            zip64 = 20 if info.file_size * 1.05 > zipfile.ZIP64_LIMIT else 0
+            pad = -(archive.fp.tell() + 30 + len(info.filename.encode()) + 4 + zip64
+                    + header.tell()) % _ALIGN
+            info.extra = struct.pack("<HH", _PADDING_ID, pad) + bytes(pad)
+            with archive.open(info, "w") as member:
+                member.write(header.getvalue())
+                member.write(memoryview(array).cast("B") if array.ndim else array.tobytes())
 
 
 def _arrays_sha256(arrays) -> str:

@@ -3,6 +3,9 @@
 ``exhaustive`` decides correctness on every s-sparse input (the *certified* notion) when the
 input space is small enough to enumerate; ``fuzz`` samples random and adversarial s-sparse
 inputs and can only ever refute. Both return a :class:`CorrectnessReport`; neither prints.
+``fuzz`` checks its batches on several threads (NumPy releases the GIL in its array passes)
+and adds each batch's counts and first counterexamples to the report in the batches' order,
+so a seed gives the same report on any number of threads.
 
 Adversarial inputs (each a share of the samples):
 
@@ -15,8 +18,11 @@ Adversarial inputs (each a share of the samples):
 
 from __future__ import annotations
 
+import collections
 import itertools
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -42,6 +48,7 @@ __all__ = ["Counterexample", "CorrectnessReport", "compare", "evaluate_input", "
 
 MAX_EXAMPLES = 5
 CHUNK = 2048
+MAX_THREADS = 4
 DRAW_ROUND = 1 << 20  # inputs drawn at once by fuzz (bounds its memory for any --samples)
 #: What the plain event path pays per W_1^T entry it reads, over what the gain table pays per
 #: multiply-add of its build (about 7 ns against 0.3 to 0.5 ns on the machine of
@@ -135,25 +142,91 @@ def compare(circuit: Circuit, active: np.ndarray, report: CorrectnessReport,
     ``filtered``: use the gain-filtered first layer (the cached evaluator for the circuit's
     sparsity, or the batch's width when that is larger), which costs a table build once per
     circuit and then far less per input; otherwise the plain event path."""
+    _add(report, _mismatches(circuit, _batch_evaluator(circuit, active, filtered), active))
+
+
+def _batch_evaluator(circuit: Circuit, active, filtered: bool):
+    """The evaluator ``compare`` uses for a batch ``active`` (:func:`_evaluator`)."""
     if filtered:
         sparsity = max(circuit.sparsity, np.shape(active)[1] if np.ndim(active) == 2 else 0)
-        evaluator = _evaluator(circuit.network, sparsity)
-    else:
-        evaluator = _evaluator(circuit.network)
+        return _evaluator(circuit.network, sparsity)
+    return _evaluator(circuit.network)
+
+
+@dataclass
+class _Mismatches:
+    """What one batch adds to a report: its inputs, its wrong inputs, false positives and
+    false negatives, and its first ``MAX_EXAMPLES`` counterexamples in (input, output) order
+    (all that a report keeps from one batch)."""
+
+    inputs: int
+    wrong_inputs: int
+    false_positives: int
+    false_negatives: int
+    examples: list[Counterexample]
+
+
+def _mismatches(circuit: Circuit, evaluator, active: np.ndarray) -> _Mismatches:
+    """One batch evaluated by ``evaluator`` and compared with the truth (threads may run it
+    for several batches at once)."""
     got = evaluator.evaluate(active)
     want = circuit.problem.truth(active)
+    if _same_ones(got, want):  # (almost every batch of a correct circuit)
+        return _Mismatches(len(active), 0, 0, 0, [])
     diff = (got - want).tocoo()
     mask = diff.data != 0
     rows, cols, vals = diff.row[mask], diff.col[mask], diff.data[mask]
-    report.inputs_checked += len(active)
-    report.false_positives += int(np.count_nonzero(vals > 0))
-    report.false_negatives += int(np.count_nonzero(vals < 0))
-    report.wrong_inputs += len(np.unique(rows))
-    for b, k, v in zip(rows, cols, vals, strict=True):
-        if len(report.examples) >= MAX_EXAMPLES:
-            break
-        row = tuple(int(i) for i in active[b] if i != PAD)
-        report.examples.append(Counterexample(row, int(k), int(v < 0), int(v > 0)))
+    examples = [Counterexample(tuple(int(i) for i in active[b] if i != PAD), int(k), int(v < 0),
+                               int(v > 0))
+                for b, k, v in zip(rows[:MAX_EXAMPLES], cols[:MAX_EXAMPLES],
+                                   vals[:MAX_EXAMPLES], strict=True)]
+    return _Mismatches(len(active), len(np.unique(rows)), int(np.count_nonzero(vals > 0)),
+                       int(np.count_nonzero(vals < 0)), examples)
+
+
+def _same_ones(a, b) -> bool:
+    """Whether two CSR matrices of ones (with no stored zeros) are equal, from their index
+    arrays alone when both are canonical (sorted, distinct indices per row); False when that
+    cannot be told so cheaply (the caller then subtracts them)."""
+    return (a.shape == b.shape and a.has_canonical_format and b.has_canonical_format
+            and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+            and bool(np.all(a.data == 1)) and bool(np.all(b.data == 1)))
+
+
+def _add(report: CorrectnessReport, found: _Mismatches) -> None:
+    """Add a batch's mismatches to ``report`` (batches added in order give the report of one
+    pass over them all)."""
+    report.inputs_checked += found.inputs
+    report.false_positives += found.false_positives
+    report.false_negatives += found.false_negatives
+    report.wrong_inputs += found.wrong_inputs
+    report.examples.extend(found.examples[:max(0, MAX_EXAMPLES - len(report.examples))])
+
+
+def check_threads() -> int:
+    """Threads that check batches at once by default: the CPUs this process may use, at most
+    ``MAX_THREADS`` (NumPy releases the GIL in its array passes, so they overlap)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_THREADS))
+
+
+def _in_order(work, items, threads: int):
+    """work(item) for each of ``items``, yielded in order, computed by ``threads`` threads
+    at most ``2 threads`` items ahead of what was yielded."""
+    if threads <= 1:
+        yield from map(work, items)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        pending = collections.deque()
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) > 2 * threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | None = None,
@@ -345,32 +418,66 @@ def _neighbours(circuit: Circuit, n: int, rng) -> np.ndarray:
 
 def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
          progress: Callable[[int, int], None] | None = None,
-         cache=None) -> CorrectnessReport:
+         cache=None, threads: int | None = None) -> CorrectnessReport:
     """Compare on ``samples`` random and adversarial inputs drawn from ``seed``;
     ``progress(done, samples)``, if given, is called after each batch evaluated; ``cache``: a
-    :class:`superpose.circuits.cache.DerivedCache` of the circuit's file for the gain table."""
+    :class:`superpose.circuits.cache.DerivedCache` of the circuit's file for the gain table.
+    Batches are checked by ``threads`` threads at once (default :func:`check_threads`) and
+    added to the report in order, so the report is the same for any number of threads."""
     samples = check_int("samples", samples, minimum=1)
     seed = check_int("seed", seed, minimum=0)
+    threads = check_threads() if threads is None else check_int("threads", threads, minimum=1)
     start = time.perf_counter()
     s = circuit.sparsity
     report = CorrectnessReport("fuzz", s, 0, count_sparse_inputs(circuit.m, s), seed=seed)
     filtered = gain_filter_pays(circuit.network, s, samples)
-    _prepare(circuit, s if filtered else None, report, cache)
+    # a network too wide for this machine is refused (as the evaluator would) before the
+    # inputs are drawn: drawing builds the input code's transpose
+    circuit.network.check_fits_evaluation()
     rng = np.random.default_rng(seed)
     # drawn DRAW_ROUND inputs at a time, so any number of samples fits in memory (one round,
-    # the same inputs as a single draw, when samples <= DRAW_ROUND)
-    for first in range(0, samples, DRAW_ROUND):
-        batches = adversarial_inputs(circuit, min(DRAW_ROUND, samples - first), rng)
-        for name, batch in batches.items():
-            before = report.wrong_inputs
-            for lo in range(0, len(batch), CHUNK):
-                compare(circuit, batch[lo:lo + CHUNK], report, filtered)
-                if progress is not None:
-                    progress(report.inputs_checked, samples)
-            report.by_strategy[name] = (report.by_strategy.get(name, 0)
-                                        + report.wrong_inputs - before)
+    # the same inputs as a single draw, when samples <= DRAW_ROUND); each round is drawn by a
+    # thread of its own while the evaluator is set up or the round before is checked (the
+    # rounds are drawn in order from the one generator, so the inputs are the same)
+    sizes = [min(DRAW_ROUND, samples - first) for first in range(0, samples, DRAW_ROUND)]
+    with ThreadPoolExecutor(1) as drawer:
+        drawn = drawer.submit(adversarial_inputs, circuit, sizes[0], rng)
+        _prepare(circuit, s if filtered else None, report, cache)
+        for later in [*sizes[1:], 0]:
+            batches = drawn.result()
+            if later:
+                drawn = drawer.submit(adversarial_inputs, circuit, later, rng)
+            _check_round(circuit, batches, filtered, threads, report, progress, samples)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _check_round(circuit: Circuit, batches: dict, filtered: bool, threads: int,
+                 report: CorrectnessReport, progress, samples: int) -> None:
+    """Check a round of inputs (by strategy) in batches, by ``threads`` threads, adding each
+    batch to ``report`` in order. A batch is as many inputs as the evaluator takes at once
+    (``block_rows``; at most ``CHUNK``), so none is cut into a full block and a short one;
+    the report does not depend on the batches."""
+    widths = {batch.shape[1] for batch in batches.values()}
+    # got here, before any thread asks for one (by batch width)
+    evaluators = {w: _batch_evaluator(circuit, np.zeros((0, w), np.int64), filtered)
+                  for w in widths}
+    jobs = []
+    for name, batch in batches.items():
+        size = min(CHUNK, getattr(evaluators[batch.shape[1]], "block_rows", CHUNK))
+        jobs += [(name, batch[lo:lo + size]) for lo in range(0, len(batch), size)]
+    for name in batches:
+        report.by_strategy.setdefault(name, 0)
+
+    def check(job):
+        name, active = job
+        return name, _mismatches(circuit, evaluators[active.shape[1]], active)
+
+    for name, found in _in_order(check, jobs, threads):
+        report.by_strategy[name] = report.by_strategy.get(name, 0) + found.wrong_inputs
+        _add(report, found)
+        if progress is not None:
+            progress(report.inputs_checked, samples)
 
 
 def evaluate_input(circuit: Circuit, active) -> tuple[set[int], set[int]]:

@@ -36,6 +36,8 @@ outputs on at baseline.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 __all__ = ["PivotDecoder"]
@@ -89,7 +91,7 @@ class PivotDecoder:
                                                     self._on[1]))
         self._a0 = xp.asarray(a0)
         self._on0 = xp.asarray(self.baseline_outputs)
-        self._filter = xp.zeros(_FILTER_SIZE, dtype=bool)  # all False between calls
+        self._scratch = threading.local()  # each thread's own flags (all False between calls)
 
     def decode(self, rows, units, deltas, batch: int, stats: dict | None = None):
         """(rows, columns) of the ones of y for a block of ``batch`` inputs whose last-layer
@@ -125,10 +127,11 @@ class PivotDecoder:
         keep = ~has
         probes = cand_rows[has] * width + second[has]
         if probes.size:  # a filter first (it may err only towards keeping), then exactly
-            mask = self._filter.size - 1
-            self._filter[positive_keys & mask] = True
-            maybe = self._filter[probes & mask]
-            self._filter[positive_keys & mask] = False
+            flags = self._flags()
+            mask = flags.size - 1
+            flags[positive_keys & mask] = True
+            maybe = flags[probes & mask]
+            flags[positive_keys & mask] = False
             maybe[maybe] = _member(xp, positive_keys, probes[maybe])
             keep[has] = maybe
         cand_rows, cand_outs = cand_rows[keep], cand_outs[keep]
@@ -141,6 +144,14 @@ class PivotDecoder:
         cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(off)])
         all_on = cumulative[ends] == cumulative[ends - lens]
         return cand_rows[all_on], cand_outs[all_on], read + int(total)
+
+    def _flags(self):
+        """This thread's flags of event keys modulo ``_FILTER_SIZE`` (made on first use), so
+        that threads may decode blocks at once."""
+        flags = getattr(self._scratch, "flags", None)
+        if flags is None:
+            flags = self._scratch.flags = self.xp.zeros(_FILTER_SIZE, dtype=bool)
+        return flags
 
     def _off_flips(self, rows, units):
         xp = self.xp

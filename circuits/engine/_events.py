@@ -86,9 +86,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import time
 import types
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,7 +136,7 @@ class _Fanout:
 def _columns(xp, layer) -> _Fanout:
     """W_l^T of ``layer`` (its stored nonzero weights) as a :class:`_Fanout` on ``xp``."""
     wt = layer.stored_weights_t
-    if wt.nnz and not np.all(wt.data != 0):
+    if np.count_nonzero(wt.data) != wt.nnz:
         wt = wt.copy()
         wt.eliminate_zeros()
     return _Fanout(xp, wt.indptr, wt.indices, wt.data, layer.width)
@@ -189,12 +191,13 @@ class WeightLookup:
         w = weights
         if not w.has_sorted_indices:
             w = w.sorted_indices()
-        if w.nnz and not np.all(w.data != 0):
+        if np.count_nonzero(w.data) != w.nnz:  # (counted in place: no mask of nnz bools)
             w = w.copy()
             w.eliminate_zeros()
         d, d0 = w.shape
         self.xp, self.d0 = xp, int(d0)
         self.dense = self.keys = self.vals = None
+        self._lock = threading.Lock()
         self._pending = (w, max_dense_bytes) if lazy else None
         if lazy:
             self._rows = (xp.asarray(w.indptr.astype(np.int64)), xp.asarray(w.indices),
@@ -206,9 +209,10 @@ class WeightLookup:
         self._build(w, max_dense_bytes)
 
     def _build(self, w: sp.csr_matrix, max_dense_bytes: int) -> None:
+        """The dense copy or the keys; ``_pending`` is cleared last, so a thread that finds
+        it None finds them built."""
         xp = self.xp
         d, d0 = w.shape
-        self._pending = self._rows = None
         narrow = _narrowest(w.data)
         dense_bytes = d * d0 * narrow.itemsize
         self.dense = None
@@ -217,6 +221,7 @@ class WeightLookup:
             self.dense = xp.asarray(_dense_rows(w, narrow.dtype))
             self.keys = self.vals = None
             self.bytes_per_lookup = narrow.itemsize
+            self._pending = self._rows = None
             return
         self.bytes_per_lookup = 4 + narrow.itemsize
         ptr = w.indptr.astype(np.int64)
@@ -233,15 +238,22 @@ class WeightLookup:
             self.blocks.append((u_lo, u_hi, e_lo, e_hi))
         self.keys = xp.asarray(keys)
         self.vals = xp.asarray(narrow)
+        self._pending = self._rows = None
 
     def __call__(self, units, p):
-        """The int64 weights W[units[i], p[i]]."""
+        """The int64 weights W[units[i], p[i]] (threads may call it at once)."""
         xp = self.xp
         if self._pending is not None:
-            self._budget -= int(units.size)
-            if self._budget >= 0:
-                return self._bisect(units, p)
-            self._build(*self._pending)
+            with self._lock:
+                rows = None
+                if self._pending is not None:
+                    self._budget -= int(units.size)
+                    if self._budget >= 0:
+                        rows = self._rows
+                    else:
+                        self._build(*self._pending)
+            if rows is not None:
+                return self._bisect(rows, units, p)
         if self.dense is not None:
             return self.dense[units, p].astype(xp.int64)
         out = xp.zeros(units.size, dtype=xp.int64)
@@ -264,12 +276,12 @@ class WeightLookup:
         return out
 
 
-    def _bisect(self, units, p):
-        """W[units[i], p[i]] by a bisection of row units[i]'s sorted column indices, all
-        pairs in step: after ``_steps`` halvings lo is the first entry of the row whose
-        column is >= p (or the row's end)."""
+    def _bisect(self, rows, units, p):
+        """W[units[i], p[i]] by a bisection of row units[i]'s sorted column indices (``rows``:
+        W's CSR arrays), all pairs in step: after ``_steps`` halvings lo is the first entry of
+        the row whose column is >= p (or the row's end)."""
         xp = self.xp
-        ptr, indices, data = self._rows
+        ptr, indices, data = rows
         if not units.size or not indices.size:
             return xp.zeros(units.size, dtype=xp.int64)
         last = indices.size - 1
@@ -356,6 +368,10 @@ class EventEvaluator:
     gain table, its fan-out counts and summable flags are read from it when an entry passes
     its checks, else built and stored there; ``table_source`` says which ("cache", "built",
     or "none" without a gain table).
+
+    Threads may share one evaluator: ``evaluate`` keeps its scratch arrays (the dense
+    accumulator, the decoder's flags) per thread, and what it builds on first use (the
+    look-up's copy of W_1, W_1^T) is built once, under a lock.
     """
 
     def __init__(self, network: ThresholdNetwork, sparsity: int | None = None,
@@ -378,7 +394,9 @@ class EventEvaluator:
                  and bool(network.layers))
         self.first_layer = "gains" if gains else "events"
         self._dense = options.grouping == "auto" and xp is np
-        self._buffer = None
+        # each thread's own dense accumulator, and a lock for what is built on first use, so
+        # that threads may evaluate batches at once
+        self._scratch, self._lock = threading.local(), threading.Lock()
         self.m, self.m_prime = network.m, network.m_prime
         self.input_width = int(network.input_code.width)
         self._table = self._lookup = self._host_lookup = self._first_fan = None
@@ -396,22 +414,31 @@ class EventEvaluator:
         the gain-filtered first layer) and the pivot decoder of the output code."""
         xp, code = self.xp, network.input_code
         self._input = _Fanout(xp, code.indptr, code.indices, None, code.width)
-        self._layers = []
-        a0 = np.zeros(code.width, dtype=np.int64)
-        for l, layer in enumerate(network.layers):
+        traces, a0 = [], np.zeros(code.width, dtype=np.int64)
+        for layer in network.layers:
             # W a0 is 0 while nothing is on (always at layer 1): no pass over W_1
             z0 = layer.stored_weights @ a0 if a0.any() else np.zeros(layer.width, np.int64)
-            if self.first_layer == "gains" and l == 0:
-                fan = None  # layer 1 is reached through the gain table, never through W_1^T
-                self._build_table(layer, code, deadline)
-            else:
-                fan = _columns(xp, layer)
             a0 = (z0 >= layer.theta).astype(np.int64)
-            self._layers.append((fan, xp.asarray(z0), xp.asarray(layer.theta),
-                                 xp.asarray(a0.astype(bool))))
+            traces.append((z0, a0))
         out = network.output_code
-        self._decoder = PivotDecoder(xp, out.indptr, out.indices, out.width, a0.astype(bool),
-                                     self._repeater)
+
+        def decoder():
+            return PivotDecoder(xp, out.indptr, out.indices, out.width, a0.astype(bool),
+                                self._repeater)
+
+        # (NumPy) the decoder is built by a thread of its own while the layers are set up
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(decoder) if xp is np else None
+            self._layers = []
+            for l, (layer, (z0, a0_l)) in enumerate(zip(network.layers, traces)):
+                if self.first_layer == "gains" and l == 0:
+                    fan = None  # layer 1 is reached through the gain table, never W_1^T
+                    self._build_table(layer, code, deadline)
+                else:
+                    fan = _columns(xp, layer)
+                self._layers.append((fan, xp.asarray(z0), xp.asarray(layer.theta),
+                                     xp.asarray(a0_l.astype(bool))))
+            self._decoder = decoder() if pending is None else pending.result()
         self.baseline_outputs = self._decoder.baseline_outputs
 
     def _build_table(self, layer, code, deadline: float) -> None:
@@ -426,7 +453,7 @@ class EventEvaluator:
                                     code.width, self.sparsity, self.options.max_table_bytes,
                                     self.options.table_divisor, deadline,
                                     self.options.search_divisor or None)
-            fanout = np.bincount(w.indices[w.data != 0], minlength=w.shape[1])
+            fanout = _column_counts(w)
             # a unit off at baseline whose row has no negative weight: its stored gains are
             # the full g_u(f), so on supports that do not overlap z_u is their sum (no
             # look-ups)
@@ -449,8 +476,10 @@ class EventEvaluator:
         self._table.packed = None
         if (width << bits) < 2 ** 62:
             kind = np.int32 if (width << bits) < 2 ** 31 else np.int64  # holds every packing
-            self._table.packed = xp.asarray((table.units.astype(kind) << bits)
-                                            | table.gains.astype(kind))
+            packed = table.units.astype(kind)  # (one new array, shifted and or-ed in place)
+            packed <<= bits
+            packed |= table.gains
+            self._table.packed = xp.asarray(packed)
         self._lookup = self._host_lookup if xp is np and self._host_lookup is not None \
             else WeightLookup(xp, w, self.options.max_dense_lookup, lazy=True)
         self._table.fanout = xp.asarray(fanout)
@@ -577,10 +606,12 @@ class EventEvaluator:
             raise InvalidArgument(f"layer={layer!r} must lie in [1, {len(self._layers)}]")
         if layer == 1 and self._lookup is not None:
             return self._lookup
-        found = self._lookups.get(layer)
-        if found is None:
-            found = self._lookups[layer] = WeightLookup(self.xp, self._weights[layer - 1],
-                                                        self.options.max_dense_lookup, lazy=True)
+        with self._lock:
+            found = self._lookups.get(layer)
+            if found is None:
+                found = self._lookups[layer] = WeightLookup(
+                    self.xp, self._weights[layer - 1], self.options.max_dense_lookup,
+                    lazy=True)
         return found
 
     def baseline(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
@@ -697,9 +728,11 @@ class EventEvaluator:
 
         def result(rows, units, sums, complete, support_total):
             return types.SimpleNamespace(rows=rows, units=units, sums=sums, complete=complete,
-                                         support_total=support_total)
+                                         support_total=support_total, features=features,
+                                         first=first, counts=counts)
 
         if not feature_rows.size:
+            first = counts = xp.zeros(batch, dtype=xp.int64)
             return result(empty, empty, empty, xp.zeros(0, dtype=bool),
                           xp.zeros(batch, dtype=xp.int64))
         keys = self._distinct(feature_rows * m + features, batch * m)  # a set per input
@@ -720,40 +753,55 @@ class EventEvaluator:
         if not total:
             return result(empty, empty, empty, xp.zeros(0, dtype=bool), support_total)
         pos = rep(starts - (xp.cumsum(lens) - lens)) + xp.arange(total)
-        keys, gains = self._sorted_by_key(rep(feature_rows), pos, batch)
-        heads = xp.flatnonzero(xp.concatenate([xp.ones(1, dtype=bool), keys[1:] != keys[:-1]]))
+        keys, gains = self._sorted_by_key(feature_rows, rep, pos, batch)
+        new = xp.ones(total, dtype=bool)
+        new[1:] = keys[1:] != keys[:-1]
+        heads = xp.flatnonzero(new)
         ends = xp.concatenate([heads[1:], xp.asarray([total], dtype=heads.dtype)])
-        cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(gains)])
-        sums = cumulative[ends] - cumulative[heads]
-        keys = keys[heads]
-        rows, units = xp.divmod(keys, width)
-        missing = counts[rows] - (ends - heads)
+        sizes = ends - heads
+        # a group holds at most one entry per active feature of its input: its first gain,
+        # plus the j-th for the few groups of more than j entries
+        sums = gains[heads].astype(xp.int64)
+        for j in range(1, int(sizes.max())):
+            more = xp.flatnonzero(sizes > j)
+            sums[more] += gains[heads[more] + j]
+        rows, units = xp.divmod(keys[heads], width)  # (int32 when the sort was)
+        missing = counts[rows] - sizes
         bound = sums + missing * table.leak[units]
         keep = xp.flatnonzero(bound >= table.need[units])
         if stats is not None:
             stats["candidates"] += int(keep.size)
-        return result(rows[keep], units[keep], sums[keep], missing[keep] == 0, support_total)
+        return result(rows[keep].astype(xp.int64), units[keep].astype(xp.int64), sums[keep],
+                      missing[keep] == 0, support_total)
 
-    def _sorted_by_key(self, rows, pos, batch: int):
-        """The keys row * d_1 + unit of table entries ``pos`` read for inputs ``rows``, sorted,
-        with their gains carried along (int64 both). One sort of row * (d_1 2^b) + the
-        entry's packed unit * 2^b + gain (b bits hold every gain; ``packed`` is stored so),
-        in int32 when that fits (``_block_rows`` keeps blocks that small), else int64; an
-        argsort of the keys alone when even int64 cannot hold the packing. A feature's entries
-        are sorted by level, then unit, so an input's keys are a few sorted runs: a stable sort
-        (timsort) merges them about three times faster than a quicksort."""
+    def _sorted_by_key(self, feature_rows, rep, pos, batch: int):
+        """The keys row * d_1 + unit of table entries ``pos``, read for the features of inputs
+        ``feature_rows`` (``rep`` repeats a value per feature over its entries), sorted, with
+        their gains carried along (integer arrays of any width). One sort of
+        row * (d_1 2^b) + the entry's packed unit * 2^b + gain (b bits hold every gain;
+        ``packed`` is stored so), in int32 when that fits (``_block_rows`` keeps blocks that
+        small), else int64; an argsort of the keys alone when even int64 cannot hold the
+        packing. A feature's entries are sorted by level, then unit, so an input's keys are a
+        few sorted runs: a stable sort (timsort) merges them about three times faster than a
+        quicksort."""
         xp, table = self.xp, self._table
         bits, width = table.gain_bits, table.width
         if table.packed is None:
-            keys = rows * width + table.units[pos]
+            keys = rep(feature_rows * width) + table.units[pos]
             order = xp.argsort(keys, kind="stable")
-            return keys[order], table.gains[pos][order].astype(xp.int64)
+            return keys[order], table.gains[pos][order]
         stride = width << bits
         kind = xp.int32 if batch * stride < 2 ** 31 else xp.int64
-        packed = xp.sort(rows.astype(kind) * stride + table.packed[pos].astype(kind),
-                         kind="stable")
-        return ((packed >> bits).astype(xp.int64),
-                (packed & ((1 << bits) - 1)).astype(xp.int64))
+        packed = rep((feature_rows * stride).astype(kind))
+        packed += table.packed[pos]  # (int32 whenever kind is: stride < 2^31 then)
+        packed = xp.sort(packed, kind="stable")
+        return packed >> bits, packed & ((1 << bits) - 1)
+
+    @property
+    def block_rows(self) -> int:
+        """Inputs the evaluator handles at once (a batch is cut into blocks of this many):
+        batches of a multiple of it leave no short block."""
+        return self._block_rows()
 
     def _block_rows(self) -> int:
         """Inputs per block: ``max_rows``, and with the gain filter at most as many as keep
@@ -777,23 +825,45 @@ class EventEvaluator:
         span = xp.arange(batch, dtype=xp.int64)
         starts = xp.searchsorted(rows0, span, side="left")
         sizes = xp.searchsorted(rows0, span, side="right") - starts
-        # exact without look-ups: every active feature's gain stored, a row without negative
-        # weights, and supports that do not overlap (|A_b| = sum_f |P_f|), so z_u = sum G_u(f)
-        summed = (bounds.complete & table.summable[units]
-                  & (bounds.support_total[rows] == sizes[rows]))
-        z_all = xp.where(summed, bounds.sums, 0)
-        look = xp.flatnonzero(~summed)
+        # a row without negative weights (off at baseline: its stored gains are its full
+        # g_u(f)) and supports that do not overlap (|A_b| = sum_f |P_f|): z_u = sum_f g_u(f),
+        # the stored gains summed plus, for each active feature that stored none of u (at a
+        # level the input reads), g_u(f) looked up over P_f alone; otherwise z_u is looked up
+        # over all of A_b
+        exact = table.summable[units] & (bounds.support_total[rows] == sizes[rows])
+        z_all = xp.where(exact, bounds.sums, 0)
+        part = xp.flatnonzero(exact & ~bounds.complete)
+        owner, unstored = self._unstored(bounds, part)
+        unstored_len = table.support_len[unstored]
+        look = xp.flatnonzero(~exact)
         work = sizes[rows[look]]
         if self.options.lookup_cost and rows.size:
             columns = int(table.fanout[units0].sum())
-            if self.options.lookup_cost * int(work.sum()) > columns:  # W_1^T is cheaper here
-                if self._first_fan is None:
-                    self._first_fan = _columns(xp, self._layer1)
+            lookups = int(work.sum()) + int(unstored_len.sum())
+            if self.options.lookup_cost * lookups > columns:  # W_1^T is cheaper here
+                with self._lock:
+                    if self._first_fan is None:
+                        self._first_fan = _columns(xp, self._layer1)
                 if stats is not None:
                     stats["fallback_columns"] += int(units0.size)
                     stats["gathered"][0] += columns
                 _, z0, theta, a0 = self._layers[0]
                 return self._step(rows0, units0, None, self._first_fan, z0, theta, a0)
+        if owner.size:
+            fan = self._input
+            rep, total = self._repeater(unstored_len)
+            ends = xp.cumsum(unstored_len)
+            pos = rep(fan.ptr[unstored] - (ends - unstored_len)) + xp.arange(total)
+            weights = self._lookup(rep(units[part[owner]]), fan.idx[pos])
+            # owners are sorted: the sums of their runs of pairs, added once per candidate
+            cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(weights)])
+            last = xp.flatnonzero(xp.concatenate([owner[1:] != owner[:-1],
+                                                  xp.ones(1, dtype=bool)]))
+            run_ends = cumulative[ends[last]]
+            run_starts = xp.concatenate([xp.zeros(1, dtype=xp.int64), run_ends[:-1]])
+            z_all[part[owner[last]]] += run_ends - run_starts
+            if stats is not None:
+                stats["lookups"] += int(total)
         look_rows, look_units = rows[look], units[look]
         for lo, hi in self._pieces(look_rows, work):
             r, u, w = look_rows[lo:hi], look_units[lo:hi], work[lo:hi]
@@ -808,6 +878,33 @@ class EventEvaluator:
         on = z_all >= table.theta[units]
         changed = xp.flatnonzero(on != table.on0[units])
         return rows[changed], units[changed], on[changed].astype(xp.int64) * 2 - 1
+
+    def _unstored(self, bounds, part):
+        """For the candidates ``part`` (indices into ``bounds.rows`` and ``bounds.units``):
+        the active features of their inputs that store no table entry of the unit at a level
+        the input reads (j = its number of features: levels 1..j, each a run of entries
+        sorted by unit, searched by bisection), as (owner: index into ``part``, feature),
+        sorted by owner."""
+        xp, table = self.xp, self._table
+        empty = xp.zeros(0, dtype=xp.int64)
+        if not part.size:
+            return empty, empty
+        rows = bounds.rows[part]
+        j = bounds.counts[rows]
+        rep, total = self._repeater(j)
+        owner = rep(xp.arange(part.size, dtype=xp.int64))
+        ends = xp.cumsum(j)
+        slot = xp.arange(total, dtype=xp.int64) - rep(ends - j)
+        feature = bounds.features[rep(bounds.first[rows]) + slot]
+        unit, reads = rep(bounds.units[part]), rep(j)
+        stored = xp.zeros(total, dtype=bool)
+        lo = table.ptr[feature]
+        for level in range(1, int(reads.max()) + 1):
+            hi = table.level_ends[feature, level - 1]
+            stored |= (level <= reads) & _in_sorted_ranges(xp, table.units, lo, hi, unit)
+            lo = hi
+        missing = xp.flatnonzero(~stored)
+        return owner[missing], feature[missing]
 
     def _input_events(self, rows, features):
         """E_0 for inputs ``rows`` (sorted) with active ``features``: the union of their
@@ -871,9 +968,11 @@ class EventEvaluator:
         the span is compared, those not reached keep value = base and so their baseline state.
         Returns the flat indices row * width + t of the events and their deltas."""
         size = span * base.size
-        if self._buffer is None or self._buffer.size < size:
-            self._buffer = np.zeros(1 << (size - 1).bit_length(), dtype=np.int64)
-        acc = self._buffer[:size]
+        buffer = getattr(self._scratch, "buffer", None)
+        if buffer is None or buffer.size < size:
+            buffer = self._scratch.buffer = np.zeros(1 << (size - 1).bit_length(),
+                                                     dtype=np.int64)
+        acc = buffer[:size]
         if vals is None:
             np.add.at(acc, keys, 1)
         else:
@@ -949,6 +1048,35 @@ class EventEvaluator:
             sums = cumulative[ends] - cumulative[heads]
         nonzero = xp.flatnonzero(sums)
         return keys[heads][nonzero].astype(xp.int64), sums[nonzero]
+
+
+def _column_counts(w: sp.csr_matrix) -> np.ndarray:
+    """Per column of ``w``: its stored nonzero weights. Every stored index is counted in
+    chunks of ``_KEY_CHUNK`` (``bincount`` converts its input to int64 first: a copy of a
+    chunk, not of the whole index array), less those of explicit zeros."""
+    counts = np.zeros(w.shape[1], dtype=np.int64)
+    for lo in range(0, w.indices.size, _KEY_CHUNK):
+        counts += np.bincount(w.indices[lo:lo + _KEY_CHUNK], minlength=w.shape[1])
+    zeros = w.data == 0
+    if zeros.any():
+        counts -= np.bincount(w.indices[zeros], minlength=w.shape[1])
+    return counts
+
+
+def _in_sorted_ranges(xp, values, lo, hi, probes):
+    """[probes[i] in values[lo[i]:hi[i]]] for each i, each range sorted: one bisection of
+    every range in step, as many halvings as the longest range needs."""
+    lo, hi = lo.astype(xp.int64), hi.astype(xp.int64)
+    if not lo.size or not values.size:
+        return xp.zeros(lo.size, dtype=bool)
+    end, last = hi, values.size - 1
+    for _ in range(int((hi - lo).max(initial=0)).bit_length()):
+        open_ = lo < hi
+        mid = (lo + hi) >> 1
+        right = open_ & (values[xp.minimum(mid, last)] < probes)
+        lo = xp.where(right, mid + 1, lo)
+        hi = xp.where(open_ & ~right, mid, hi)
+    return (lo < end) & (values[xp.minimum(lo, last)] == probes)
 
 
 def _negative_rows(w: sp.csr_matrix) -> np.ndarray:

@@ -79,10 +79,14 @@ other sign, so a candidate's z_u is computed exactly, from W_1
 
 The table is built once per (network, s) as dense blocks of units: G for units lo..hi is
 P (m x d_0, the input code's incidence, a set per row) times the magnitudes (d_0 x (hi - lo),
-dense), in the narrowest integer type that holds the largest row sum of |W| (every gain is at
-most that), with blocks of at most ``max_bytes`` in flight, built by as many threads as the
-process may use (at most 4: :func:`map_blocks`). It costs O(d_1 (nnz(P) + m)) time, whatever
-the sparsity of W, and O(m s + d_1 + stored entries) memory at the end.
+dense), in the narrowest integer type that holds every gain (at most the largest |weight| times
+the longest support, and at most the largest row sum of |W|), with blocks of at most
+``max_bytes`` in flight, built by as many threads as the process may use (at most 4:
+:func:`map_blocks`). A block's product is formed and scanned in tiles of a few thousand
+features (:class:`_Tiles`), each small enough to stay in cache, so no block-sized product is
+ever written to memory. The stored entries are then put in (feature, level, unit) order by a
+16-bit radix sort per group of features (:func:`_by_feature`). It costs O(d_1 (nnz(P) + m))
+time, whatever the sparsity of W, and O(m s + d_1 + stored entries) memory at the end.
 """
 
 
@@ -120,14 +124,18 @@ def table_workers() -> int:
 
 
 def map_blocks(build_block, width: int, bytes_per_unit: int, max_bytes: int,
-               workers: int | None = None, deadline: float = math.inf) -> list:
+               workers: int | None = None, deadline: float = math.inf,
+               most: int | None = None) -> list:
     """[build_block(lo, hi) for each block of units [lo, hi) of a layer of ``width`` units],
     in order, computed by ``workers`` threads (``table_workers()`` by default). A block has at
     most max(1, max_bytes // (workers * bytes_per_unit)) units, so the blocks in flight
-    together hold about ``max_bytes``. A block that starts after ``deadline`` (a
-    ``time.perf_counter()`` value) raises :class:`TableTimeout` instead."""
+    together hold about ``max_bytes``, and at most ``most`` (when given). A block that starts
+    after ``deadline`` (a ``time.perf_counter()`` value) raises :class:`TableTimeout`
+    instead."""
     workers = table_workers() if workers is None else max(1, int(workers))
     step = max(1, max_bytes // max(1, workers * bytes_per_unit))
+    if most is not None:
+        step = max(1, min(step, most))
     ranges = [(lo, min(lo + step, width)) for lo in range(0, width, step)]
 
     def run(bounds):
@@ -314,10 +322,7 @@ class FirstLayerGains:
                  max_bytes: int = MAX_TABLE_BYTES, divisor: int = 1,
                  deadline: float = math.inf, search_divisor: int | None = None):
         start = time.perf_counter()
-        w = sp.csr_matrix(weights, dtype=np.int64)
-        if not w.has_canonical_format:  # (a copy: the caller's arrays stay as they are)
-            w = w.copy()
-            w.sum_duplicates()
+        w = _canonical(weights)
         theta = np.asarray(theta, dtype=np.int64)
         d, d0 = w.shape
         m = len(indptr) - 1
@@ -325,55 +330,65 @@ class FirstLayerGains:
         self.off = theta > 0
         self.need = np.where(self.off, theta, 1 - theta)
         self.cutoff = -(-self.need // (s * int(divisor)))
-        bound = _row_abs_max(w)  # every gain is at most this
+        indptr, indices = np.asarray(indptr), np.asarray(indices)
+        bound = _gain_bound(w, int(np.diff(indptr).max(initial=0)))
         dtype = _gain_dtype(bound)
+        holders = _incidence_rows(indptr, indices, width, dtype)
         # g >= c and g >= min(c, bound + 1) agree for every gain, and the latter fits dtype
         cutoff = np.minimum(self.cutoff, bound + 1).astype(dtype)
-        holders = _incidence_rows(np.asarray(indptr), np.asarray(indices), width, dtype)
-        item = np.dtype(dtype).itemsize
         self.leak = np.zeros(d, dtype=np.int64)
         self.top = np.zeros(d, dtype=np.int64)
         search = _SearchCutoffs(w, theta, s, search_divisor, dtype)
+        item = np.dtype(dtype).itemsize
+        tiles = _Tiles(holders, max(1, _DENSE_BYTES // max(1, d0 * item)), item)
 
         def block(lo, hi):
+            on = ~self.off[lo:hi]
             if search.wanted:
-                g, found = search.block(holders, w[lo:hi].toarray(), self.off[lo:hi], lo, hi)
-            else:
-                dense = w[lo:hi].toarray()
-                dense[~self.off[lo:hi]] *= -1
-                np.maximum(dense, 0, out=dense)
-                g = holders @ np.ascontiguousarray(dense.T, dtype=dtype)  # G: m x (hi - lo)
-                del dense
-                found = None
-            f, col = at_least(g, cutoff[lo:hi])
-            gain = g[f, col].astype(np.int64)
-            g[f, col] = 0
-            # a block holds every feature of its units, so their h_u and t_u are complete
-            self.leak[lo:hi] = g.max(axis=0, initial=0)
-            del g
-            unit = col + lo
-            self.top[lo:hi] = self.leak[lo:hi]
-            np.maximum.at(self.top, unit, gain)
-            level = _levels(gain, self.need[unit], self.top[unit])
-            kept = np.flatnonzero(level <= s)
-            return (f[kept].astype(np.int64), unit[kept], gain[kept], level[kept],
-                    int(gain.size - kept.size), found)
+                found = ([], [])
+                plus, minus = search.dense(w, lo, hi, on)
 
-        per_unit = max(m * item * (2 if search.wanted else 1), d0 * 8)
-        parts = map_blocks(block, d, per_unit, max_bytes, deadline=deadline)
+                def product(rows, first):
+                    return search.tile(rows, first, plus, minus, on, lo, hi, found)
+            else:
+                found, dense = None, _magnitudes(w, lo, hi, dtype, negate=on)
+
+                def product(rows, first):
+                    return rows @ dense
+            leak, top = np.zeros(hi - lo, dtype=dtype), np.zeros(hi - lo, dtype=dtype)
+            entries = []
+            for first, rows in tiles.chunks:
+                g = product(rows, first)
+                flat = np.flatnonzero(g >= cutoff[lo:hi])
+                if flat.size:
+                    f, col = np.divmod(flat, hi - lo)
+                    gain = g.ravel()[flat]
+                    np.maximum.at(top, col, gain)  # (intp indices: NumPy's fast indexed loop)
+                    entries.append(((f, col), gain, first))
+                    g.ravel()[flat] = 0
+                np.maximum(leak, g.max(axis=0), out=leak)
+            f, col, gain = _joined([(f + first, col, gain)
+                                    for (f, col), gain, first in entries], dtype, m, d)
+            # a block holds every feature of its units, so their h_u and t_u are complete
+            self.leak[lo:hi] = leak
+            self.top[lo:hi] = np.maximum(top, leak)
+            unit = col + lo
+            level = _levels(gain.astype(np.int64), self.need[unit], self.top[unit])
+            kept = np.flatnonzero(level <= s)
+            return (f[kept], unit[kept], gain[kept], level[kept].astype(_level_type(s)),
+                    int(gain.size - kept.size),
+                    None if found is None else search.finish(found, hi - lo, m))
+
+        parts = map_blocks(block, d, tiles.bytes_per_unit * (2 if search.wanted else 1),
+                           max_bytes, deadline=deadline, most=tiles.units)
         self.positive = self.negative = None
         if search.wanted:
             self.positive, self.negative = search.tables(w, holders, [p[5] for p in parts])
         self.dropped = sum(p[4] for p in parts)
-        feats, units, gains, levels = (np.concatenate([p[i] for p in parts]) if parts
-                                       else np.zeros(0, np.int64) for i in range(4))
-        order = np.lexsort((units, levels, feats))
-        self.units = units[order].astype(np.int32 if d < 2 ** 31 else np.int64)
-        self.gains = _narrow_nonnegative(gains[order])
+        self.units, self.gains, per_level = _by_feature([p[:4] for p in parts], m, s, d)
         self.indptr = np.zeros(m + 1, dtype=np.int64)
-        np.cumsum(np.bincount(feats, minlength=m), out=self.indptr[1:])
+        np.cumsum(per_level.sum(axis=1), out=self.indptr[1:])
         # level_ends[f, j - 1]: where the entries of feature f with level <= j end
-        per_level = np.bincount(feats * s + levels - 1, minlength=m * s).reshape(m, s)
         self.level_ends = self.indptr[:-1, None] + np.cumsum(per_level, axis=1)
         self.seconds = time.perf_counter() - start
 
@@ -440,7 +455,7 @@ class FirstLayerGains:
 class _SearchCutoffs:
     """The certifier's two gain tables, filled from :class:`FirstLayerGains`' own products.
 
-    A block forms g+ = P W+^T always, and g- = P W-^T when the block has a negative weight or
+    A tile forms g+ = P W+^T always, and g- = P W-^T when the block has a negative weight or
     a unit on at baseline (whose G is g-); G takes each unit's column from the one its sign
     needs, and the two tables keep their entries at or above their own cutoffs.
     """
@@ -459,18 +474,31 @@ class _SearchCutoffs:
         self._pos = np.minimum(self.cut_pos, bound).astype(dtype)
         self._neg = np.minimum(self.cut_neg, bound).astype(dtype)
 
-    def block(self, holders, dense: np.ndarray, off: np.ndarray, lo: int, hi: int):
-        """(G of the block's units, their entries in the two tables)."""
-        g_pos = holders @ np.ascontiguousarray(np.maximum(dense, 0).T, dtype=self.dtype)
-        positive = sorted_entries(g_pos, self._pos[lo:hi])
-        negative = None
-        if self.has_negative or not off.all():
-            g_neg = holders @ np.ascontiguousarray(np.maximum(-dense, 0).T, dtype=self.dtype)
+    def dense(self, w: sp.csr_matrix, lo: int, hi: int, on: np.ndarray):
+        """W+ and W- (None when not needed) of units lo..hi, as d_0 x units arrays."""
+        plus = _magnitudes(w, lo, hi, self.dtype)
+        minus = None
+        if self.has_negative or on.any():
+            minus = _magnitudes(w, lo, hi, self.dtype, sign=-1)
+        return plus, minus
+
+    def tile(self, rows, first: int, plus, minus, on, lo: int, hi: int, found):
+        """G of a chunk of features (``rows``, the first being ``first``) and units lo..hi,
+        after adding the chunk's entries of the two tables to ``found``."""
+        g_pos = rows @ plus
+        found[0].append(_entries_at_least(g_pos, self._pos[lo:hi], first))
+        if minus is not None:
+            g_neg = rows @ minus
             if self.has_negative:
-                negative = sorted_entries(g_neg, self._neg[lo:hi])
-            on = np.flatnonzero(~off)
+                found[1].append(_entries_at_least(g_neg, self._neg[lo:hi], first))
             g_pos[:, on] = g_neg[:, on]
-        return g_pos, (positive, negative, hi - lo)
+        return g_pos
+
+    def finish(self, found, units: int, m: int):
+        """The block's entries of the two tables (:func:`sorted_entries`' form; None for the
+        negative one without negative weights) and its number of units."""
+        negative = _sorted_block(found[1], units, m, self.dtype) if self.has_negative else None
+        return _sorted_block(found[0], units, m, self.dtype), negative, units
 
     def tables(self, w: sp.csr_matrix, incidence: sp.csr_matrix, found: list):
         """The two :class:`GainTable` (``incidence``: the m x d_0 input supports)."""
@@ -486,10 +514,155 @@ class _SearchCutoffs:
                                    entries=negative)
 
 
+def _entries_at_least(g: np.ndarray, cutoff: np.ndarray, first: int):
+    """(features, columns, gains) of the entries of a tile ``g`` (features first, first + 1,
+    ... by units) at or above their unit's ``cutoff``, in row-major order."""
+    flat = np.flatnonzero(g >= cutoff)
+    f, col = np.divmod(flat, g.shape[1])
+    return f + first, col, g.ravel()[flat]
+
+
+def _sorted_block(parts: list, units: int, m: int, dtype):
+    """A block's tiles' entries as :func:`sorted_entries` gives them for the whole block: per
+    unit by decreasing gain (ties: increasing feature), and the number each unit stores."""
+    f, col, gain = _joined(parts, dtype, m, units)
+    order = np.lexsort((f, -gain.astype(np.int64), col))
+    index = np.int32 if m < 2 ** 31 else np.int64
+    return f[order].astype(index), gain[order], np.bincount(col, minlength=units)
+
+
+def _joined(parts: list, dtype, m: int, d: int):
+    """The tiles' (features, columns, gains), in order, as three arrays: features and columns
+    int32 when ``m`` and ``d`` allow, gains of ``dtype``."""
+    narrow = np.int32 if max(m, d) < 2 ** 31 else np.int64
+    if not parts:
+        return np.zeros(0, narrow), np.zeros(0, narrow), np.zeros(0, dtype)
+    return (np.concatenate([p[0] for p in parts]).astype(narrow),
+            np.concatenate([p[1] for p in parts]).astype(narrow),
+            np.concatenate([p[2] for p in parts]))
+
+
+#: a block's dense weights (d_0 x units) take about this many bytes, and a tile of products
+#: (features x units) about ``_TILE_BYTES``, which stays in cache while it is formed and scanned
+_DENSE_BYTES = 1 << 23
+_TILE_BYTES = 1 << 21
+
+
+class _Tiles:
+    """The m x d_0 incidence ``holders`` cut into ``chunks`` of (first feature, rows) of at
+    most ``_TILE_BYTES`` / (``units`` ``item``) features each, so that the product of a chunk
+    with a block of at most ``units`` units' dense weights (a tile) stays in cache while it is
+    formed and scanned. A chunk is kept by columns (CSC): its product then goes through the
+    input units in order, adding each one's row of dense weights, read once, to the rows of
+    the features that hold it (the product by rows reads a random row per entry instead, about
+    1.5 times slower). ``bytes_per_unit``: what one unit of a block holds in flight (its dense
+    weights and its column of a tile)."""
+
+    def __init__(self, holders: sp.csr_matrix, units: int, item: int):
+        self.units = units
+        rows = max(1, _TILE_BYTES // (units * item))
+        m, d0 = holders.shape
+        self.chunks = [(a, holders[a:a + rows].tocsc()) for a in range(0, m, rows)]
+        self.bytes_per_unit = (d0 + rows) * item
+
+
+def _canonical(weights) -> sp.csr_matrix:
+    """``weights`` as a CSR matrix of its own integer type with sorted, distinct indices per
+    row (a copy, summed in int64, only when they are not)."""
+    w = sp.csr_matrix(weights)
+    if not w.has_canonical_format:  # (a copy: the caller's arrays stay as they are)
+        w = sp.csr_matrix(w, dtype=np.int64, copy=True)
+        w.sum_duplicates()
+    return w
+
+
+def _gain_bound(w: sp.csr_matrix, longest: int) -> int:
+    """An upper bound on every gain (a support's sum of one sign of a row's weights), and at
+    least every |weight|: the largest |weight| times the longest support (``longest``), or
+    the largest row sum of |W| (:func:`_row_abs_max`) when that is smaller and the first does
+    not fit int16 (the narrowest gain type) already."""
+    if not w.nnz:
+        return 0
+    top = max(abs(int(w.data.min())), abs(int(w.data.max())))
+    bound = top * max(longest, 1)
+    if bound >= np.iinfo(np.int16).max:
+        bound = max(min(bound, _row_abs_max(w)), top)
+    return bound
+
+
+def _magnitudes(w: sp.csr_matrix, lo: int, hi: int, dtype, negate: np.ndarray | None = None,
+                sign: int = 1) -> np.ndarray:
+    """The d_0 x (hi - lo) array of ``dtype`` whose column j holds max(sign W[lo + j, p], 0)
+    over p (the other sign where ``negate[j]``); ``w`` is canonical and ``dtype`` holds every
+    |weight|. Written by SciPy from the rows' own index arrays, transposed."""
+    a, b = int(w.indptr[lo]), int(w.indptr[hi])
+    values = w.data[a:b].astype(dtype)
+    if sign < 0:
+        np.negative(values, out=values)
+    if negate is not None and negate.any():
+        values[np.repeat(negate, np.diff(w.indptr[lo:hi + 1]))] *= -1
+    np.maximum(values, 0, out=values)
+    rows = sp.csr_matrix((values, w.indices[a:b], w.indptr[lo:hi + 1] - a),
+                         shape=(hi - lo, w.shape[1]))
+    return rows.T.toarray(order="C")
+
+
 def _levels(gains: np.ndarray, need: np.ndarray, top: np.ndarray) -> np.ndarray:
     """lambda = 1 where gain >= need, else 1 + ceil((need - gain) / top) (top >= gain >= 1)."""
     deficit = need - gains
     return np.where(deficit <= 0, 1, 1 + (-(-deficit // np.maximum(top, 1))))
+
+
+def _level_type(s: int):
+    """The narrowest integer type of the levels 1..s."""
+    return np.int8 if s < 2 ** 7 else np.int16 if s < 2 ** 15 else np.int64
+
+
+_GROUPS = 16
+
+
+def _by_feature(parts: list, m: int, s: int, d: int):
+    """The stored entries of the blocks ``parts`` (each (features, units, gains, levels) by
+    (feature, unit), the blocks in unit order), ordered by (feature, level, unit): (units
+    (int32 when d allows), gains (their narrowest type), per_level (m x s: the entries of
+    each feature and level)).
+
+    Features are taken in (about ``_GROUPS``) groups whose keys (feature - first) s + level - 1
+    fit 16 bits: a
+    group is one slice of each block (features are sorted in a block), whose stable sort by
+    key (a radix sort in NumPy for 16-bit keys) keeps the block and unit order within a key;
+    groups are sorted by ``table_workers()`` threads, each writing its own slice of the
+    result."""
+    per_group = max(1, min((1 << 16) // s, -(-m // _GROUPS)))
+    bounds = np.arange(0, m + per_group, per_group).clip(max=m)
+    cuts = [np.searchsorted(p[0], bounds) for p in parts]
+    sizes = np.sum([np.diff(c) for c in cuts], axis=0) if parts else np.zeros(0, np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    top = max((int(p[2].max(initial=0)) for p in parts), default=0)
+    units = np.empty(int(starts[-1]), dtype=np.int32 if d < 2 ** 31 else np.int64)
+    gains = np.empty(units.size, dtype=_gain_dtype(top))
+    per_level = np.zeros((m, s), dtype=np.int64)
+    key_type = np.uint16 if per_group * s <= 1 << 16 else np.int64
+
+    def group(g: int) -> None:
+        lo, hi = bounds[g], bounds[g + 1]
+        pieces = [[part[i][c[g]:c[g + 1]] for part, c in zip(parts, cuts)] for i in range(4)]
+        f, unit, gain, level = (np.concatenate(p) for p in pieces)
+        key = ((f - lo) * s + level - 1).astype(key_type)
+        order = np.argsort(key, kind="stable")
+        units[starts[g]:starts[g + 1]] = unit[order]
+        gains[starts[g]:starts[g + 1]] = gain[order]
+        per_level[lo:hi] = np.bincount(key, minlength=(hi - lo) * s).reshape(hi - lo, s)
+
+    groups = range(len(bounds) - 1)
+    workers = min(table_workers(), len(groups))
+    if workers <= 1 or not parts:
+        for g in groups:
+            group(g)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(group, groups))
+    return units, gains, per_level
 
 
 def _narrow_nonnegative(values: np.ndarray) -> np.ndarray:

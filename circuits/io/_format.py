@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import stat
 import struct
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +34,7 @@ from superpose.circuits.model import (
 from superpose.circuits.registry import broken_plugins, problem_names, problem_spec
 from superpose.circuits.validate import available_memory, check_m_prime_fits
 from superpose.theory.errors import CircuitFormatError, InvalidArgument, SuperposeError
+from superpose.theory.files import FileDigest
 
 __all__ = ["FORMAT", "VERSION", "VERSION_FACTORED", "save_circuit", "load_circuit",
            "load_circuit_and_digest", "circuit_arrays"]
@@ -189,19 +192,48 @@ def load_circuit(path) -> Circuit:
     return load_circuit_and_digest(path, digest=False)[0]
 
 
-def load_circuit_and_digest(path, digest: bool = True) -> tuple[Circuit, str | None]:
+def load_circuit_and_digest(path, digest: bool = True,
+                            hashing: FileDigest | None = None) -> tuple[Circuit, str | None]:
     """:func:`load_circuit`, and the hex sha256 of the very bytes it read (the key of the
     file's entries in :class:`superpose.circuits.cache.DerivedCache`; None when ``digest`` is
     False). The file is mapped once (:class:`superpose.circuits.io.MappedFile`): its large
-    members are used in place, and what was hashed is what was loaded."""
+    members are used in place, and what was hashed is what was loaded. The hash runs in a
+    thread of its own while the members are checked and validated (both passes release the
+    GIL), so on two cores it costs about nothing. ``hashing``: a
+    :class:`superpose.theory.files.FileDigest` of ``path`` started earlier (say, before the
+    imports of a command); the file it holds open is the one loaded, its digest is the one
+    returned, and it is closed on return."""
     path = Path(path)
+    if hashing is not None:
+        try:
+            return _load_hashed(path, hashing)
+        finally:
+            hashing.close()
     _check_exists(path)
     try:
         mapped = MappedFile(path)
     except OSError as exc:
         raise CircuitFormatError(f"cannot read {str(path)!r}: {exc.strerror}") from None
-    sha = mapped.sha256() if digest else None
-    return _load(path, mapped), sha
+    if not digest:
+        return _load(path, mapped), None
+    with ThreadPoolExecutor(1) as pool:
+        sha = pool.submit(mapped.sha256)
+        circuit = _load(path, mapped)
+        return circuit, sha.result()
+
+
+def _load_hashed(path: Path, hashing: FileDigest) -> tuple[Circuit, str]:
+    """:func:`load_circuit_and_digest` of the file ``hashing`` holds open (mapped through a
+    descriptor of its own) and hashes."""
+    try:
+        mapped = MappedFile(path, os.dup(hashing.fd), crcs=hashing)
+    except OSError as exc:
+        raise CircuitFormatError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+    circuit = _load(path, mapped)
+    try:
+        return circuit, hashing.result()
+    except OSError as exc:
+        raise CircuitFormatError(f"cannot read {str(path)!r}: {exc.strerror}") from None
 
 
 def _check_exists(path: Path) -> None:

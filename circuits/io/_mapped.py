@@ -48,9 +48,16 @@ class MappedFile:
     read from it: :meth:`sha256` of its bytes and :meth:`member` views of its stored
     members."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    def __init__(self, path: Path, fd: int | None = None, crcs=None):
+        """Open ``path``, or take over ``fd`` (a descriptor open for reading on it, which
+        this object then owns and closes). ``crcs``: a
+        :class:`superpose.theory.files.FileDigest` of the same open file whose pass computed
+        members' CRC-32 (:meth:`member` takes them from it instead of reading the data)."""
+        self.path, self._crcs = path, crcs
+        if fd is None:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        else:
+            os.lseek(fd, 0, os.SEEK_SET)
         try:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
@@ -120,13 +127,15 @@ class MappedFile:
         if header.tell() + count * dtype.itemsize != info.file_size:
             raise CircuitFormatError(f"{where} holds {info.file_size} bytes, which its "
                                      f"shape {shape} of {dtype} does not fill; it is damaged")
-        crc = 0
+        crc = None if self._crcs is None else self._crcs.crc32(data, data + info.file_size)
+        if crc is None:
+            crc = 0
 
-        def add(chunk):
-            nonlocal crc
-            crc = zlib.crc32(chunk, crc)
+            def add(chunk):
+                nonlocal crc
+                crc = zlib.crc32(chunk, crc)
 
-        self._each_chunk(data, data + info.file_size, add)
+            self._each_chunk(data, data + info.file_size, add)
         if crc != info.CRC:
             raise CircuitFormatError(f"{where} fails its CRC-32 check; the file is damaged, "
                                      "rebuild it with 'superpose build'")

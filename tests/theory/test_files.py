@@ -41,3 +41,67 @@ def test_a_directory_is_its_own_error_and_a_link_is_refused_when_asked(tmp_path)
     assert read_regular(link, 100) == b"ok"
     with pytest.raises(OSError):
         read_regular(link, 100, follow_links=False)
+
+
+def test_a_file_digest_hashes_the_file_it_opened_even_after_the_path_moves_on(tmp_path):
+    """FileDigest hashes, in a thread, the file open at its descriptor: the sha256 of the
+    bytes there when it was opened, whatever is renamed over the path meanwhile."""
+    import hashlib
+
+    from superpose.theory.files import FileDigest
+
+    path = tmp_path / "big.bin"
+    data = os.urandom(3 * (1 << 24) + 12345)  # several chunks and a short one
+    path.write_bytes(data)
+    digest = FileDigest(path)
+    (tmp_path / "other.bin").write_bytes(b"something else")
+    os.replace(tmp_path / "other.bin", path)
+    assert digest.size == len(data)
+    assert digest.result() == hashlib.sha256(data).hexdigest()
+    digest.close()
+    assert digest.fd == -1
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    assert FileDigest(empty).result() == hashlib.sha256(b"").hexdigest()
+
+
+def test_a_file_digest_refuses_what_is_not_a_regular_file(tmp_path):
+    from superpose.theory.files import FileDigest
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(NotARegularFile, match="a FIFO, a device or a socket"):
+        FileDigest(fifo)
+    with pytest.raises(NotARegularFile):
+        FileDigest(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        FileDigest(tmp_path / "missing")
+
+
+def test_a_file_digest_of_a_zip_archive_gives_its_large_stored_members_crcs(tmp_path):
+    """With zip_members, the digest's one pass also gives the CRC-32 of the data of each
+    large uncompressed member (what the circuit loader checks), and nothing for a range that
+    is not one or for a file that is not an archive."""
+    import zipfile
+    import zlib
+
+    from superpose.theory.files import FileDigest
+
+    big, small = os.urandom(3 << 20), b"tiny"
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("small.bin"), small)
+        archive.writestr(zipfile.ZipInfo("big.bin"), big)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("big.bin")
+    raw = path.read_bytes()
+    start = raw.index(big)
+    digest = FileDigest(path, zip_members=True)
+    assert digest.crc32(start, start + len(big)) == zlib.crc32(big) == info.CRC
+    assert digest.crc32(raw.index(small), raw.index(small) + len(small)) is None
+    assert digest.crc32(0, 10) is None
+    digest.close()
+    path.write_bytes(b"not an archive" * 100000)
+    other = FileDigest(path, zip_members=True)
+    assert other.crc32(0, 100) is None and len(other.result()) == 64
+    other.close()

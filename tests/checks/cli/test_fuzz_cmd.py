@@ -135,3 +135,59 @@ def test_a_bad_cache_dir_exits_2_with_one_line_before_any_run(tmp_path, capsys, 
     code, out, _ = run(capsys, "fuzz", str(path), "--no-cache", "--examples", "5",
                        "--samples", "100")
     assert code == 0
+
+
+def test_fuzz_tunes_glibcs_allocator_where_there_is_one_and_leaves_others_alone(monkeypatch):
+    """``superpose fuzz`` sets glibc's mmap and trim thresholds for its own process (its
+    checking threads allocate large arrays); without glibc's ``mallopt`` nothing is set."""
+    import platform
+    import sys
+
+    from superpose.checks.cli import _allocator
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert _allocator.tune_allocator() is glibc
+    monkeypatch.setattr(_allocator.sys, "platform", "darwin")
+    assert _allocator.tune_allocator() is False
+
+
+def test_the_examples_default_is_the_hypothesis_engines_and_parsing_imports_no_numpy():
+    """--examples' default is written in the command's module (so that parsing the command
+    line imports no NumPy, and the file is hashed while the engines are imported); it is the
+    engine's own."""
+    import subprocess
+    import sys
+
+    from superpose.checks.cli import fuzz as command
+    from superpose.circuits.correctness import HYPOTHESIS_EXAMPLES
+
+    assert command.EXAMPLES == HYPOTHESIS_EXAMPLES
+    probe = ("import sys; from superpose.checks.cli._main import _parser; "
+             "_parser(['fuzz']).parse_args(['fuzz', 'c.npz']); "
+             "print(sorted(m for m in ('numpy', 'scipy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_fuzz_checks_the_crc_of_a_large_member_from_its_hash_pass_and_refuses_a_damaged_one(
+        tmp_path, capsys, cache):
+    """The file's hash pass also gives the CRC-32 of its large uncompressed members (W_1's
+    indices here, 3 MB): an intact file passes, one with a byte flipped in them is refused in
+    one line (exit 2), as when the loader computes the CRC itself."""
+    import zipfile
+
+    path = tmp_path / "c.npz"
+    save_circuit(built("and2", 3000, "random", 0, 2, 0), path)
+    code, out, _ = run(capsys, "fuzz", str(path), "--engine", "vectorized", "--samples", "20",
+                       "--json", "-q")
+    assert code == 0 and json.loads(out)["inputs_checked"] == 20
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("layer1_indices.npy")
+    assert info.compress_type == zipfile.ZIP_STORED and info.file_size > 1 << 20
+    data = bytearray(path.read_bytes())
+    data[info.header_offset + info.file_size // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    code, out, err = run(capsys, "fuzz", str(path), "--engine", "vectorized", "--samples", "20")
+    assert code == 2 and out == ""
+    assert "fails its CRC-32 check" in err and len(err.strip().splitlines()) == 1

@@ -80,14 +80,19 @@ def test_a_forced_steps_bar_counts_every_step_on_stderr(clean_env, monkeypatch, 
     assert out == "" and "stages" in err
 
 
-def test_a_disabled_bar_prints_nothing(clean_env, capsys, recording):
+def test_a_disabled_bar_prints_nothing_and_is_not_even_made(clean_env, capsys, recording):
+    """Bars off: steps and counters take their calls and print nothing, and no tqdm bar is
+    made (so a command run without a terminal never imports tqdm)."""
     with _progress.steps("stages", 2) as step:
         step("a")
         step("b")
     with _progress.counter("chunks") as progress:
         progress(5, 10)
     assert capsys.readouterr() == ("", "")
-    assert [disabled for _, _, disabled in recording] == [True, True]
+    assert recording == []
+    with _progress.bar("direct") as b:  # a bar asked for is still one: disabled, counting nothing
+        b.update(3)
+    assert recording == [(0, None, True)]
 
 
 def test_a_forced_counter_follows_done_of_total_and_restarts_on_a_new_phase(

@@ -42,6 +42,8 @@ def test_a_stored_entry_comes_back_equal_and_a_second_get_is_a_hit(cache_home):
     assert set(got) == set(_arrays())
     for name, array in _arrays().items():
         assert got[name].dtype == array.dtype and np.array_equal(got[name], array)
+        # members are written aligned, so each array is a view of the bytes read, not a copy
+        assert not got[name].flags.owndata and not got[name].flags.writeable
     assert store.events == [f"{KIND}: miss", f"{KIND}: stored", f"{KIND}: hit"]
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".tmp-")]
 
@@ -68,6 +70,29 @@ def test_a_damaged_entry_is_detected_deleted_and_reported(cache_home, damage):
     assert store.get(KIND, 2) is None
     assert store.events[-1].startswith(f"{KIND}: rebuilt (")
     assert not path.exists()
+
+
+def test_a_byte_flipped_anywhere_in_an_entry_is_detected_or_changes_nothing_read(cache_home):
+    """Arrays are read as views of the entry's bytes without the zip CRCs: every flipped
+    byte (headers, manifest, array data, padding) either makes the entry rebuilt or leaves
+    what is read back exactly what was stored."""
+    store = DerivedCache("ab" * 32)
+    path = store.put(KIND, 2, _arrays())
+    clean = path.read_bytes()
+    detected = 0
+    for at in range(len(clean)):
+        flipped = bytearray(clean)
+        flipped[at] ^= 0xFF
+        path.write_bytes(bytes(flipped))
+        got = store.get(KIND, 2)
+        if got is None:
+            detected += 1
+            assert store.events[-1].startswith(f"{KIND}: rebuilt (")
+            continue
+        assert set(got) == set(_arrays())
+        for name, array in _arrays().items():
+            assert got[name].dtype == array.dtype and np.array_equal(got[name], array), at
+    assert detected > len(clean) // 2
 
 
 def test_an_entry_whose_arrays_differ_from_their_checksum_is_not_used(cache_home, monkeypatch):
@@ -203,6 +228,12 @@ def _results_json(report: dict) -> dict:
 
 
 def test_file_sha256_is_the_sha256_of_the_bytes_loaded(tmp_path):
+    from superpose.theory.files import FileDigest
+
     path = tmp_path / "c.npz"
     save_circuit(built("and2", 30, "random", 0, 2, 0), path)
     assert load_circuit_and_digest(path)[1] == file_sha256(path.read_bytes())
+    # hashed by a FileDigest started beforehand: the same circuit, the same digest
+    circuit, digest = load_circuit_and_digest(path, hashing=FileDigest(path))
+    assert digest == file_sha256(path.read_bytes())
+    assert circuit.m_prime == 30

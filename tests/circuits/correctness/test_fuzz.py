@@ -349,3 +349,23 @@ def test_fuzz_draws_its_inputs_in_rounds_so_any_sample_count_fits_in_memory(monk
     rounds = fuzz(circuit, samples=350, seed=4)
     assert rounds.inputs_checked == 350
     assert sum(rounds.by_strategy.values()) == rounds.wrong_inputs > 0
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_fuzz_checks_batches_in_threads_and_reports_exactly_what_one_thread_reports(threads):
+    """Batches are checked by several threads at once and added to the report in order: the
+    counts, the wrong inputs per strategy and the first counterexamples are those of one
+    thread, on a circuit with a few wrong outputs and on one wrong almost everywhere."""
+    few = _set_theta(built("and2", 300, "random", 0, 2, 0, "naive"), 1, slice(0, 5), 1)
+    right = built("and2", 300, "random", 0, 2, 1)
+    last = right.network.layers[-1]
+    everywhere = Circuit(right.problem, ThresholdNetwork(
+        right.network.input_code, (*right.network.layers[:-1],
+                                   Layer(last.weights, np.zeros_like(last.theta))),
+        right.network.output_code), right.construction, 2, 1)
+    for circuit in (few, everywhere):
+        alone = fuzz(circuit, samples=9000, seed=5, threads=1)
+        together = fuzz(circuit, samples=9000, seed=5, threads=threads)
+        assert alone.wrong_outputs > 0 and len(alone.examples) == 5
+        timeless = {"seconds": 0, "setup_seconds": 0}
+        assert dataclasses.asdict(together) | timeless == dataclasses.asdict(alone) | timeless

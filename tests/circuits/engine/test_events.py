@@ -770,3 +770,26 @@ def test_thresholds_far_beyond_every_gain_stay_exact_with_narrow_gain_types(net,
     assert evaluator._table.gains.dtype == np.int16
     _same(evaluator.evaluate(batch), far.evaluate(batch), f"shift={shift}")
     assert evaluator.candidates(batch)[0].size == 0
+
+
+@pytest.mark.parametrize("sparsity, lookup_cost", [(None, LOOKUP_COST), (2, 0), (2, 10 ** 6)])
+def test_one_evaluator_shared_by_threads_gives_each_batch_what_it_gives_alone(sparsity,
+                                                                              lookup_cost):
+    """Each thread has its own scratch (the dense accumulator, the decoder's flags) and what
+    is built on first use (the weight look-up's copy, W_1^T) is built once under a lock, so
+    batches evaluated at once by several threads get the outputs they get one at a time:
+    without a table, with a table whose look-ups build their copy within the run
+    (lookup_cost 0), and with one that reads W_1^T instead on every block."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    circuit = built("and2", 300, "random", 0, 2, 0)
+    rng = np.random.default_rng(3)
+    batches = [random_sparse_inputs(circuit.m, 2, 700, rng) for _ in range(12)]
+    alone = [EventEvaluator(circuit.network, sparsity).evaluate(b).toarray() for b in batches]
+    shared = EventEvaluator(circuit.network, sparsity, EvaluatorOptions(lookup_cost=lookup_cost))
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda b: shared.evaluate(b).toarray(), batches * 3))
+    for i, got in enumerate(together):
+        assert np.array_equal(got, alone[i % len(batches)])
+    if sparsity and not lookup_cost:
+        assert shared.weight_lookup(1)._pending is None  # its copy was built on the way
