@@ -300,7 +300,8 @@ def _prepare(circuit: Circuit, sparsity: int | None, report: CorrectnessReport,
 class _PlainEvaluator:
     """The plain evaluator (``network.evaluate``) in sub-batches of at most ``rows`` inputs,
     each holding B x max(d_l) int64 pre-activations at most: what ``compare`` uses for an
-    implicit network, whose factored first layer the event evaluator does not read."""
+    implicit network, whose factored first layer the event evaluator does not read. Safe to
+    share between threads once made: everything it caches is made in the constructor."""
 
     table_source = "none"
     BYTES = 1 << 28
@@ -308,6 +309,8 @@ class _PlainEvaluator:
     def __init__(self, network):
         self.network = network
         self.rows = max(1, self.BYTES // (16 * max(network.widths)))
+        # the empty input builds the network's transposes once, here, before threads share it
+        network.evaluate(np.full((1, 1), PAD, dtype=np.int64))
 
     def evaluate(self, active: np.ndarray):
         parts = [self.network.evaluate(active[lo:lo + self.rows])

@@ -342,6 +342,7 @@ def hypothesis_fuzz(circuit: Circuit, examples: int = HYPOTHESIS_EXAMPLES, seed:
     seed = check_int("seed", seed, minimum=0)
     if seconds is not None:
         seconds = check_positive("seconds", seconds)
+    circuit.network.check_fits_evaluation()  # before the strategies index the input code
     db = None if database is None else _open_database(Path(database))
     home = None if home is None else _create("Hypothesis's home directory", Path(home))
     start = time.perf_counter()
