@@ -47,15 +47,20 @@ def _hint(fix: str) -> str:
     return f"; {fix}" if fix else ""
 
 
+#: the most shards a run may have: positions and outputs are taken mod n in int64
+MAX_SHARDS = 2 ** 63 - 1
+
+
 def check_shard(shard: object) -> tuple[int, int]:
-    """``shard`` as (i, n) with n >= 1 and 0 <= i < n, or InvalidArgument.
+    """``shard`` as (i, n) with 1 <= n <= MAX_SHARDS and 0 <= i < n, or InvalidArgument.
 
     >>> check_shard((1, 4))
     (1, 4)
     """
     if not isinstance(shard, tuple) or len(shard) != 2:
         raise InvalidArgument(f"shard={shard!r} must be a pair (i, n); write i/n, e.g. 0/4")
-    n = check_int("shard count", shard[1], minimum=1, fix="write i/n with n >= 1, e.g. 0/4")
+    n = check_int("shard count", shard[1], minimum=1, maximum=MAX_SHARDS,
+                  fix="write i/n with 1 <= n < 2^63, e.g. 0/4")
     i = check_int("shard index", shard[0], minimum=0, maximum=n - 1,
                   fix=f"shards are numbered 0..{n - 1}")
     return i, n
