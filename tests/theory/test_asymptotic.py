@@ -138,6 +138,32 @@ def test_a_computation_that_runs_out_of_time_is_stopped_not_left_running():
     assert next(counter) == seen + 1, "the computation went on after it was stopped"
 
 
+def test_a_stop_that_lands_in_a_finalizer_is_raised_again_and_never_printed(capsys):
+    # Python swallows an exception raised in a __del__ or a gc callback (Hypothesis registers
+    # one) and prints "Exception ignored in ..." with a traceback: the computation went on and
+    # verify's stderr showed a traceback
+    finalized = itertools.count()
+
+    class Slow:
+        def __del__(self):
+            next(finalized)
+            for _ in range(2_000):  # half the time is spent here, where a stop is lost
+                pass
+
+    def churn():
+        while True:
+            for _ in range(2_000):
+                pass
+            Slow()
+
+    assert run_within(churn, 0.2) == (None, "timed out after 0.2 s")
+    assert not any(t.name == "superpose-run-within" for t in threading.enumerate())
+    seen = next(finalized)
+    time.sleep(0.2)
+    assert next(finalized) == seen + 1, "the computation went on after it was stopped"
+    assert capsys.readouterr().err == ""
+
+
 def test_a_computation_within_its_time_returns_its_value_or_why_it_failed():
     assert run_within(lambda: 6 * 7, 5.0) == (42, "")
     assert run_within(lambda: 1 / 0, 5.0) == (None, "raised ZeroDivisionError: division by zero")
