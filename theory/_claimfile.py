@@ -14,7 +14,10 @@ Example::
     construction = "three-channel"          # optional, upper bounds only: see below
 
 Keys ``id``, ``problem``, ``quantity``, ``kind`` and ``bound`` are required; any other key is
-an error, and so is any top-level key other than ``claim``.
+an error, and so is any top-level key other than ``claim``. Text values (``id``, ``problem``,
+``bound``, ``source``, ``construction``, each assumption) are one line of printable text: a
+control character or line break would break a one-line message, a row of the text report or
+a JUnit file.
 
 ``construction`` says what the claim is about. Without it, a bound is a claim about the
 problem (every network that computes it); with it, an upper bound says "this construction uses
