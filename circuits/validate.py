@@ -47,15 +47,20 @@ def _hint(fix: str) -> str:
     return f"; {fix}" if fix else ""
 
 
+#: the most shards a run may have: positions and outputs are taken mod n in int64
+MAX_SHARDS = 2 ** 63 - 1
+
+
 def check_shard(shard: object) -> tuple[int, int]:
-    """``shard`` as (i, n) with n >= 1 and 0 <= i < n, or InvalidArgument.
+    """``shard`` as (i, n) with 1 <= n <= MAX_SHARDS and 0 <= i < n, or InvalidArgument.
 
     >>> check_shard((1, 4))
     (1, 4)
     """
     if not isinstance(shard, tuple) or len(shard) != 2:
         raise InvalidArgument(f"shard={shard!r} must be a pair (i, n); write i/n, e.g. 0/4")
-    n = check_int("shard count", shard[1], minimum=1, fix="write i/n with n >= 1, e.g. 0/4")
+    n = check_int("shard count", shard[1], minimum=1, maximum=MAX_SHARDS,
+                  fix="write i/n with 1 <= n < 2^63, e.g. 0/4")
     i = check_int("shard index", shard[0], minimum=0, maximum=n - 1,
                   fix=f"shards are numbered 0..{n - 1}")
     return i, n
@@ -63,7 +68,13 @@ def check_shard(shard: object) -> tuple[int, int]:
 
 def available_memory() -> int:
     """Bytes of memory this process can still use: Linux's MemAvailable, else the physical
-    memory, else 2^63 (no limit known)."""
+    memory, else 2^63 (no limit known); and no more than its address-space limit
+    (RLIMIT_AS, ``ulimit -v``) leaves beyond what it has mapped already, so that a request
+    the limit would refuse is named in one line before it is tried, not a MemoryError."""
+    return min(_machine_memory(), _address_space_left())
+
+
+def _machine_memory() -> int:
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
@@ -75,6 +86,24 @@ def available_memory() -> int:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, AttributeError):
         return 2 ** 63
+
+
+def _address_space_left() -> int:
+    """RLIMIT_AS minus this process's mapped size (VmSize), or 2^63 without a limit."""
+    try:
+        import resource
+    except ImportError:  # not a Unix
+        return 2 ** 63
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit == resource.RLIM_INFINITY:
+        return 2 ** 63
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            used = next(int(line.split()[1]) * 1024 for line in fh
+                        if line.startswith("VmSize:"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        used = 0
+    return max(0, limit - used)
 
 
 def check_fits(what: str, needed: int, fix: str) -> None:

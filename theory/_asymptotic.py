@@ -20,7 +20,10 @@ reason. ``log(x, 2)`` is SymPy's ``log(x)/log(2)`` and needs no special care.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -77,22 +80,63 @@ class RatioLimit:
         return f"{head} ({self.reason}; ratio {nums or 'n/a'})"
 
 
+class _Stop(BaseException):
+    """Raised inside a computation that ran out of time (a BaseException, so that SymPy's
+    ``except Exception`` clauses do not swallow it)."""
+
+
+_STOP_GRACE = 5.0  # seconds a stopped computation has to unwind
+
+
+def _stop(thread: threading.Thread, box: dict) -> None:
+    """Raise :class:`_Stop` in ``thread`` until its computation has ended (``box`` holds its
+    value or error) or ``_STOP_GRACE`` seconds have passed. It is raised again every 0.1 s
+    while the computation goes on: one that lands in a ``__del__`` or a garbage-collector
+    callback (Hypothesis registers one) is swallowed there, and reported as unraisable, which
+    :func:`_without_stops` keeps off stderr."""
+    if not getattr(sys.unraisablehook, "_drops_stops", False):
+        sys.unraisablehook = _without_stops(sys.unraisablehook)
+    deadline = time.monotonic() + _STOP_GRACE
+    while thread.is_alive() and not box and time.monotonic() < deadline:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                                   ctypes.py_object(_Stop))
+        thread.join(0.1)
+    thread.join(max(0.0, deadline - time.monotonic()))
+
+
+def _without_stops(hook):
+    """``hook`` (a ``sys.unraisablehook``), except for a :class:`_Stop`, which is ours: a stop
+    swallowed by a finalizer is raised again by :func:`_stop`, never shown."""
+    def filtered(unraisable) -> None:
+        if not isinstance(unraisable.exc_value, _Stop):
+            hook(unraisable)
+    filtered._drops_stops = True
+    return filtered
+
+
 def run_within(fn: Callable[[], Any], timeout: float) -> tuple[Any, str]:
     """``fn()`` run in a daemon thread for at most ``timeout`` seconds: (result, "") or
-    (None, why). A timed-out computation is abandoned, not killed; being a daemon thread it
-    never holds up interpreter exit."""
+    (None, why). A computation that runs out of time is stopped: :class:`_Stop` is raised in
+    its thread (CPython's ``PyThreadState_SetAsyncExc``, delivered between two bytecodes;
+    :func:`_stop`), so it neither goes on taking CPU nor grows without bound while the run
+    goes on (a claim file's ``binomial(mp, 100)`` left SymPy growing to 6 GB); being a daemon
+    thread, one stuck inside a single C call never holds up interpreter exit."""
     box: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - any failure means "no answer"
-            box["error"] = exc
+            try:
+                box["value"] = fn()
+            except BaseException as exc:  # noqa: BLE001 - any failure means "no answer"
+                box["error"] = exc
+        except _Stop:  # a second stop, raised while the first was being caught
+            box.setdefault("error", _Stop())
 
-    thread = threading.Thread(target=work, daemon=True)
+    thread = threading.Thread(target=work, daemon=True, name="superpose-run-within")
     thread.start()
     thread.join(timeout)
-    if thread.is_alive():
+    if thread.is_alive() and not box:
+        _stop(thread, box)
         return None, f"timed out after {timeout:g} s"
     if "error" in box:
         exc = box["error"]

@@ -14,7 +14,10 @@ Example::
     construction = "three-channel"          # optional, upper bounds only: see below
 
 Keys ``id``, ``problem``, ``quantity``, ``kind`` and ``bound`` are required; any other key is
-an error, and so is any top-level key other than ``claim``.
+an error, and so is any top-level key other than ``claim``. Text values (``id``, ``problem``,
+``bound``, ``source``, ``construction``, each assumption) are one line of printable text: a
+control character or line break would break a one-line message, a row of the text report or
+a JUnit file.
 
 ``construction`` says what the claim is about. Without it, a bound is a claim about the
 problem (every network that computes it); with it, an upper bound says "this construction uses
@@ -34,6 +37,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +81,14 @@ class ClaimSpec:
     constant: float | None = None
     origin: str = ""
     construction: str | None = None
+
+
+def _unprintable(text: str) -> bool:
+    """Whether ``text`` holds a control character (a newline, a tab, NUL, an escape), a line or
+    paragraph separator, or a character XML cannot hold: what would break a one-line message,
+    a row of the text report or a JUnit file."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in "\ufffe\uffff"
+               for c in text)
 
 
 def _one_line(text: object) -> str:
@@ -167,6 +179,10 @@ def _parse_one(table: dict[str, Any], index: int, source: str, where: str) -> Cl
         if key in table and not isinstance(table[key], str):
             raise fail(f"key {key!r} = {_show(table[key])} must be a string, "
                        f"not {type(table[key]).__name__}")
+    for key in ("id", "problem", "bound", "source", "construction"):
+        if key in table and _unprintable(table[key]):
+            raise fail(f"key {key!r} = {_show(table[key])} holds a control character or a "
+                       "line break; write it as one line of printable text")
     claim_id: str = table["id"]
     if not claim_id.strip():
         raise fail("key 'id' must be a non-empty string")
@@ -187,6 +203,9 @@ def _parse_one(table: dict[str, Any], index: int, source: str, where: str) -> Cl
     assumptions = table.get("assumptions", [])
     if not isinstance(assumptions, list) or not all(isinstance(a, str) for a in assumptions):
         raise fail(f"key 'assumptions' = {_show(assumptions)} must be a list of strings")
+    if any(_unprintable(a) for a in assumptions):
+        raise fail(f"key 'assumptions' = {_show(assumptions)} holds a control character or a "
+                   "line break; write each assumption as one line of printable text")
     constant = table.get("constant")
     if constant is not None:
         if isinstance(constant, bool) or not isinstance(constant, (int, float)):

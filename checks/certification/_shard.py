@@ -19,6 +19,8 @@ spot-checks them against the circuit first (``superpose certify FILE --merge`` d
 
 from __future__ import annotations
 
+import itertools
+import math
 from concurrent.futures import ProcessPoolExecutor
 
 from superpose.checks.certification._certify import Certificate, certify
@@ -71,9 +73,12 @@ def merge_shards(certificates: list[Certificate]) -> Certificate:
     if len(set(indices)) != len(indices):
         reasons.append(f"shards {sorted({i for i in indices if indices.count(i) > 1})} of {n} "
                        "were given twice")
-    missing = sorted(set(range(n)) - set(indices))
-    if missing:
-        reasons.append(f"shards {missing} of {n} are missing")
+    given = set(indices)
+    if len(given) < n:  # n may be huge: name the first few missing, never list range(n)
+        absent = list(itertools.islice((i for i in range(n) if i not in given), 10))
+        more = n - len(given) - len(absent)
+        reasons.append(f"shards {absent}{f' and {more} more' if more else ''} of {n} are "
+                       "missing")
     if reasons:
         return Certificate(Verdict.UNKNOWN, first.sparsity, space, covered, seconds,
                            first.method, reason="; ".join(reasons), stats=stats, shard=(0, 1))
@@ -89,9 +94,12 @@ def certificate_from_dict(doc: dict) -> Certificate:
             wrong = doc["wrong_output"]
             ex = Counterexample(tuple(int(f) for f in doc["counterexample"]),
                                 int(wrong["output"]), int(wrong["expected"]), int(wrong["got"]))
+        seconds = float(doc["seconds"])
+        if not (math.isfinite(seconds) and seconds >= 0):  # its JSON could not hold it
+            raise ValueError(f"seconds={doc['seconds']!r} must be a finite number >= 0")
         return Certificate(Verdict(doc["verdict"]), int(doc["sparsity"]),
                            int(doc["input_space"]), int(doc["inputs_covered"]),
-                           float(doc["seconds"]), str(doc["method"]), ex,
+                           seconds, str(doc["method"]), ex,
                            str(doc.get("reason", "")), dict(doc.get("stats", {})),
                            parse_shard(doc.get("shard", "0/1")))
     except (KeyError, TypeError, ValueError, OverflowError) as exc:

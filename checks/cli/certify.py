@@ -207,10 +207,19 @@ def _shard_certificate(path: Path, digest: str):
         raise InvalidArgument(f"shard file {str(path)!r} must be a regular file of at most "
                               f"{_MAX_SHARD_BYTES} bytes; pass the --json output of "
                               "'superpose certify FILE --shard i/n'") from None
-    except (OSError, ValueError, RecursionError) as exc:
+    except OSError as exc:  # missing, a directory, a link loop, no permission
+        raise InvalidArgument(f"shard file {str(path)!r} cannot be read ({exc.strerror}); pass "
+                              "the --json output of 'superpose certify FILE --shard i/n'") \
+            from None
+    except (ValueError, RecursionError) as exc:
         raise InvalidArgument(f"shard file {str(path)!r} is not readable JSON ({exc}); pass the "
                               "--json output of 'superpose certify FILE --shard i/n'") from None
-    if not isinstance(doc, dict) or doc.get("file_sha256") != digest:
+    if not isinstance(doc, dict):
+        kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+            type(doc), "a number")
+        raise InvalidArgument(f"shard file {str(path)!r} holds {kind}, not a JSON object; pass "
+                              "the --json output of 'superpose certify FILE --shard i/n'")
+    if doc.get("file_sha256") != digest:
         raise InvalidArgument(f"shard file {str(path)!r} was not made from this circuit file "
                               "(file_sha256 differs); merge shards of the same file")
     return certificate_from_dict(doc)

@@ -58,6 +58,7 @@ def _check(circuit, path: Path, fmt: str, samples: int, seed: int) -> dict:
 
 def run(args) -> int:
     check_int("check", args.check, minimum=0, fix="use 0 to skip the check")
+    check_int("seed", args.seed, minimum=0)  # before anything is written
     check_not_an_input("-o", args.output, {"FILE": args.file})
     circuit = load_circuit(args.file).materialized()
     if args.check:  # x, every layer's activations and y, float32, for the model and the check

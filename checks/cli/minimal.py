@@ -15,7 +15,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from superpose.checks.cli._args import add_int, add_json, index_list, positive_float
+from superpose.checks.cli._args import (
+    add_int,
+    add_json,
+    check_writable,
+    index_list,
+    positive_float,
+)
 from superpose.checks.exit_codes import exit_for
 from superpose.theory import Verdict
 from superpose.theory.errors import InvalidArgument
@@ -101,11 +107,8 @@ def run(args) -> int:
         except OSError as exc:
             raise InvalidArgument(f"--witness-out {str(args.witness_out)!r} cannot be a "
                                   f"folder: {exc.strerror}") from None
-    if args.problem != "table" and args.witness_out is not None \
-            and not args.witness_out.parent.is_dir():
-        raise InvalidArgument(f"--witness-out {str(args.witness_out)!r}: folder "
-                              f"{str(args.witness_out.parent)!r} does not exist; create it "
-                              "first")
+    if args.problem != "table" and args.witness_out is not None:  # before the search
+        check_writable("--witness-out", args.witness_out, "name a file for the witness")
     rows = []
     for r, inst in enumerate(instances):
         out = args.witness_out

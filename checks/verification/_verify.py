@@ -16,6 +16,7 @@ with a one-line error (exit 2).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -293,7 +294,8 @@ def _bounds_the_problem(claim: Claim) -> bool:
 
 def _check_problems(config: VerifyConfig) -> None:
     """Refuse a run over a broken plugin, one that names an unknown problem, or a failure
-    constant its problem's failure bound does not have (InvalidArgument, exit 2)."""
+    constant its problem's failure bound does not have or that is not a finite number > 0
+    (InvalidArgument, exit 2)."""
     broken = broken_plugins()
     if broken:
         raise InvalidArgument(f"{broken[0].message()} ('superpose problems' lists it); verify "
@@ -307,6 +309,10 @@ def _check_problems(config: VerifyConfig) -> None:
             raise InvalidArgument(f"failure constant {problem}:{name}={value!r} names no "
                                   f"constant of {problem}'s failure bound; use one of: "
                                   f"{', '.join(names) or 'none (it declares no bound)'}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not (math.isfinite(value) and value > 0):  # its symbols are positive
+            raise InvalidArgument(f"failure constant {problem}:{name}={value!r} must be a "
+                                  "finite number > 0, as every constant of a failure bound is")
 
 
 def _claim_evidence(run: _Run, claims: tuple[Claim, ...], own: tuple[Claim, ...]

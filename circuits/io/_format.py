@@ -260,6 +260,10 @@ def _load(path: Path, mapped: MappedFile) -> Circuit:
     except Exception as exc:  # numpy raises many types for a damaged archive
         mapped.close_file()
         raise _unreadable(path, exc) from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):  # a single .npy array, not an archive
+        mapped.close_file()
+        raise CircuitFormatError(f"{str(path)!r} holds a single .npy array, not an .npz "
+                                 f"{FORMAT} archive; rebuild it with 'superpose build'")
     with npz, mapped.file:
         try:
             return _from_arrays(_Members(npz, path, mapped), str(path))

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from superpose.circuits.model._pages import transpose_pattern_of
-from superpose.circuits.validate import check_int
+from superpose.circuits.validate import available_memory, check_int
 
 __all__ = ["SupportCode", "random_support_code", "random_subsets", "identity_code"]
 
@@ -102,6 +102,11 @@ def random_support_code(n_rows: int, width: int, t: int, rng: np.random.Generato
     n_rows = check_int("n_rows", n_rows, minimum=0)
     width = check_int("width", width, minimum=1)
     t = check_int("t", t, minimum=1, maximum=width, fix="the code width must hold a support")
+    if width > np.iinfo(np.int64).max:  # constants can ask for any width: refuse, not wrap
+        raise OverflowError(f"a code of width {width} has unit indices beyond int64")
+    if 8 * n_rows * t > available_memory():
+        raise MemoryError(f"a code of {n_rows} supports of {t} units needs {8 * n_rows * t} "
+                          f"bytes, more than the {available_memory()} available")
     chosen = random_subsets(n_rows, width, t, rng)
     chosen.sort(axis=1)
     indptr = np.arange(0, (n_rows + 1) * t, t, dtype=np.int64)

@@ -137,7 +137,7 @@ def support_sum(indptr: np.ndarray, features: np.ndarray, sup_indptr: np.ndarray
         filled += n
     out_indices.resize(filled, refcheck=False)
     out_data.resize(filled, refcheck=False)
-    if filled <= _INT32_MAX:
+    if max(filled, width) <= _INT32_MAX:  # int32 holds the indices only if it holds width
         out_indptr = out_indptr.astype(np.int32)
         out_indices = out_indices.astype(np.int32, copy=False)
     mat = sp.csr_matrix((out_data, out_indices, out_indptr), shape=(n_rows, width))
@@ -158,6 +158,10 @@ class SupportSum:
         self.features = np.asarray(features)  # any integer type: it only indexes
         self.sup_indptr = np.asarray(sup_indptr, dtype=np.int64)
         self.width, self.chunk = int(width), chunk
+        if (len(self.indptr) - 1) * self.width > np.iinfo(np.int64).max:
+            # the keys row * width + u would wrap
+            raise OverflowError(f"a matrix of {len(self.indptr) - 1} rows and {self.width} "
+                                "columns has entry keys beyond int64")
         self.key_type = np.int32 if self.width <= _INT32_MAX else np.int64
         self.sup = np.asarray(sup_indices).astype(self.key_type, copy=False)
         sizes = np.diff(self.sup_indptr)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from superpose.theory._asymptotic import (
     is_theta,
     ratio_limit,
     relation,
+    run_within,
 )
 from superpose.theory._symbols import MP as mp
 from superpose.theory._verdict import Verdict
@@ -116,3 +120,50 @@ def test_another_variable_can_be_chosen():
     n = sympy.Symbol("n", positive=True)
     assert is_big_o(n**2 / log(n, 2), n**2, var=n)[0] is P
     assert relation(n**2 / log(n, 2), 2 ** (n / 4), var=n) == "little-o"
+
+
+def test_a_computation_that_runs_out_of_time_is_stopped_not_left_running():
+    # a timed-out SymPy limit (of a claim file's binomial(mp, 100)) went on in its abandoned
+    # thread, taking a core and growing to 6 GB while the run went on
+    counter = itertools.count()
+
+    def spin():
+        while True:
+            next(counter)
+
+    assert run_within(spin, 0.2) == (None, "timed out after 0.2 s")
+    assert not any(t.name == "superpose-run-within" for t in threading.enumerate())
+    seen = next(counter)
+    time.sleep(0.2)
+    assert next(counter) == seen + 1, "the computation went on after it was stopped"
+
+
+def test_a_stop_that_lands_in_a_finalizer_is_raised_again_and_never_printed(capsys):
+    # Python swallows an exception raised in a __del__ or a gc callback (Hypothesis registers
+    # one) and prints "Exception ignored in ..." with a traceback: the computation went on and
+    # verify's stderr showed a traceback
+    finalized = itertools.count()
+
+    class Slow:
+        def __del__(self):
+            next(finalized)
+            for _ in range(2_000):  # half the time is spent here, where a stop is lost
+                pass
+
+    def churn():
+        while True:
+            for _ in range(2_000):
+                pass
+            Slow()
+
+    assert run_within(churn, 0.2) == (None, "timed out after 0.2 s")
+    assert not any(t.name == "superpose-run-within" for t in threading.enumerate())
+    seen = next(finalized)
+    time.sleep(0.2)
+    assert next(finalized) == seen + 1, "the computation went on after it was stopped"
+    assert capsys.readouterr().err == ""
+
+
+def test_a_computation_within_its_time_returns_its_value_or_why_it_failed():
+    assert run_within(lambda: 6 * 7, 5.0) == (42, "")
+    assert run_within(lambda: 1 / 0, 5.0) == (None, "raised ZeroDivisionError: division by zero")

@@ -159,6 +159,30 @@ def test_wrong_values_are_named_with_claim_and_key(key, value, expected, tmp_pat
     assert expected in message, message
 
 
+@pytest.mark.parametrize("key", ["id", "problem", "bound", "source", "construction"])
+@pytest.mark.parametrize("char", ["\\n", "\\u0000", "\\t", "\\u001b", "\\u2028", "\\uffff"])
+def test_a_control_character_or_line_break_in_a_text_key_is_refused(key, char, tmp_path):
+    # a claim id of "A\u0000B" made verify's JUnit report invalid XML, and "A\nB" split a row
+    # of the text report and a Markdown heading in two
+    value = {"bound": "mp", "construction": "naive"}.get(key, "A")
+    message = _error(_file(**{key: f'"{value}{char}"'}), tmp_path)
+    assert f"key {key!r} = " in message and "holds a control character or a line break" \
+        in message, message
+
+
+def test_a_control_character_in_an_assumption_is_refused(tmp_path):
+    message = _error(_file(assumptions='["fixed\\ncodes"]'), tmp_path)
+    assert "key 'assumptions' = ['fixed\\ncodes'] holds a control character" in message
+
+
+def test_text_keys_may_hold_any_printable_text(tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text(_file(id='"Satz 2 (Müller, ε-Version)"', source='"notes\u00a0p. 3"'),
+                    encoding="utf-8")
+    (spec,) = load_claim_file(path)
+    assert spec.id == "Satz 2 (Müller, ε-Version)" and spec.source == "notes\u00a0p. 3"
+
+
 def test_a_bad_bound_names_the_file_claim_and_token(tmp_path):
     message = _error(_file(bound="\"mp.__class__\""), tmp_path)
     assert "key 'bound'" in message and "claim 'C1'" in message

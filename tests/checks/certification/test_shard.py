@@ -74,10 +74,33 @@ def test_a_certificate_survives_its_json_round_trip():
         assert back.as_dict() == cert.as_dict()
 
 
-@pytest.mark.parametrize("text", ["3/3", "1", "a/b", "-1/2", "1/0"])
+@pytest.mark.parametrize("text", ["3/3", "1", "a/b", "-1/2", "1/0", f"0/{2 ** 63}"])
 def test_a_bad_shard_is_one_line_naming_the_rule(text):
     with pytest.raises(InvalidArgument, match="shard"):
         parse_shard(text)
+
+
+@pytest.mark.parametrize("method", ["exhaustive", "search", "z3"])
+def test_the_largest_shard_count_decides_its_part_without_overflow(method):
+    # positions and outputs are taken mod n in int64: 2^63 - 1 shards still work (10^30 gave
+    # an OverflowError traceback); shard 0 holds the first input, or output 0
+    cert = certify(built("and2", 100, "random", 0, 2, 0), method=method, shard=(0, 2 ** 63 - 1))
+    assert cert.verdict is Verdict.PROVED and cert.shard == (0, 2 ** 63 - 1)
+
+
+def test_a_merge_of_one_shard_of_very_many_names_the_first_missing_without_listing_them_all():
+    one = certify(built("and2", 100, "random", 0, 2, 0), method="search", shard=(1, 10 ** 18))
+    merged = merge_shards([one])
+    assert merged.verdict is Verdict.UNKNOWN
+    assert f"shards [0, 2, 3, 4, 5, 6, 7, 8, 9, 10] and {10 ** 18 - 11} more of {10 ** 18} " \
+        "are missing" in merged.reason
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), -1.0])
+def test_a_shard_whose_seconds_json_cannot_hold_is_malformed(seconds):
+    doc = certify(built("and2", 100, "random", 0, 2, 0), shard=(0, 2)).as_dict()
+    with pytest.raises(InvalidArgument, match="seconds="):
+        certificate_from_dict(doc | {"seconds": seconds})
 
 
 def test_the_cli_merges_shard_files_and_runs_shards_in_processes(tmp_path, capsys):

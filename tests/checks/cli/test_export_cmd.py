@@ -115,11 +115,13 @@ def test_check_0_skips_running_the_file(capsys, tmp_path, circuit_file, monkeypa
     (["--format", "tf"], "invalid choice: 'tf'"),
     (["--format", "onnx", "--check", "-1"], "check=-1 must be >= 0"),
     (["--format", "onnx", "--check", "x"], "check='x' must be an integer"),
+    (["--format", "onnx", "--seed", "-1"], "seed=-1 must be >= 0"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, tmp_path, circuit_file, argv, message):
     code, stdout, stderr = run(capsys, "export", str(circuit_file), "-o",
                                str(tmp_path / "m"), *argv)
     assert code == 2 and message in stderr and stderr.count("\n") == 1 and not stdout
+    assert not (tmp_path / "m").exists(), "a refused export wrote its output"
 
 
 def test_a_missing_or_broken_circuit_file_exits_2_with_one_line(capsys, tmp_path):

@@ -31,6 +31,11 @@ def test_build_of_a_circuit_above_its_formula_exits_one_naming_it_and_writes_not
     ("and2:c_q=1", "names no constant of and2's failure bound; use one of: c_d"),
     ("or2:c_d=1", "use one of: none (it declares no bound)"),
     ("and2c_r=1", "must look like PROBLEM:NAME=NUMBER"),
+    # refused before any measuring: these reached the symbolic decision after the whole sweep
+    # and ended in a traceback there (Fraction('nan'), a complex comparison)
+    ("and2:c_d=nan", "and2:c_d=nan must be a finite number > 0"),
+    ("and2:c_d=-1", "and2:c_d=-1 must be a finite number > 0"),
+    ("and2:c_d=1e400", "and2:c_d=inf must be a finite number > 0"),
 ])
 def test_a_bad_failure_constant_is_one_line_and_exit_two(capsys, value, message):
     code, _, stderr = run(capsys, "verify", "--failure-constant", value, "-q")

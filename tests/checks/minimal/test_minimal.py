@@ -330,6 +330,8 @@ def test_a_timeout_exits_3(capsys):
     (["and2", "--m", "4", "--timeout", "-1"], "timeout"),
     (["table", "--m", "4"], "does not apply to 'minimal table'"),
     (["and2", "--m", "3", "--witness-out", "/nonexistent/dir/w.npz"], "does not exist"),
+    # refused before the search (it was refused only when the witness was written)
+    (["and2", "--m", "3", "--witness-out", "/"], "is a directory; name a file for the witness"),
 ])
 def test_bad_input_exits_2_with_a_one_line_message(capsys, argv, words):
     code, out, err = run(capsys, "minimal", *argv)

@@ -152,6 +152,22 @@ def test_support_sum_equals_the_dense_loop_reference_and_is_canonical(case, unit
     assert fresh.has_canonical_format, "rows must be sorted with one entry per column"
 
 
+def test_support_sum_keeps_column_indices_beyond_int32():
+    # a width past 2^31 (a construction constant such as c_d = 1e9 asks for one): the few
+    # entries must keep their columns, not wrap to negative int32 values
+    width = 10 ** 11
+    got = support_sum(np.array([0, 1, 2]), np.array([0, 1]), np.array([0, 2, 3]),
+                      np.array([5, width - 1, 2 ** 35]), width)
+    assert got.indices.dtype == np.int64
+    assert got.indices.tolist() == [5, width - 1, 2 ** 35] and got.shape == (2, width)
+
+
+def test_support_sum_refuses_keys_beyond_int64_instead_of_wrapping():
+    with pytest.raises(OverflowError, match="beyond int64"):
+        support_sum(np.array([0, 1, 2]), np.array([0, 1]), np.array([0, 1, 2]),
+                    np.array([0, 1]), 2 ** 62)
+
+
 def test_support_sum_rejects_a_weight_below_one():
     with pytest.raises(InvalidArgument, match="weights.min"):
         support_sum(np.array([0, 1]), np.array([0]), np.array([0, 1]), np.array([0]), 2,

@@ -423,3 +423,10 @@ def test_saving_over_something_that_is_not_a_regular_file_is_refused_and_leaves_
         save_circuit(build("and2", 10, "disjoint"), target)
     assert target.is_dir() and (target / "kept").read_text() == "x"
     assert not (tmp_path / "a-directory.tmp").exists()
+
+
+def test_a_single_npy_array_is_refused_in_one_line(tmp_path):
+    # np.load returns an ndarray, not an archive, for a .npy file: it was used as one
+    with open(tmp_path / "c.npz", "wb") as fh:
+        np.save(fh, np.arange(3))
+    _assert_one_line_error(tmp_path / "c.npz", match="a single .npy array")
