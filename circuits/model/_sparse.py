@@ -215,7 +215,10 @@ class SupportSum:
                                       self.width, self.key_type)
                 if span <= _DENSE_SPAN * keys.size:
                     yield np.bincount(keys, minlength=span)
-                    continue
+                else:  # the keys are made: sort them here rather than make them again
+                    keys.sort()
+                    yield _run_lengths(keys)[1]
+                continue
             yield _block_sums(local, feats, w, self.sup, self.sup_indptr, self.t, self.width,
                               self.key_type)[1]
 
