@@ -436,10 +436,6 @@ def _check_exact_range(values, indptr, theta, name: str, where: str) -> None:
                                  "evaluator is exact; rebuild it with smaller weights")
 
 
-def _index_dtype(shape: np.ndarray):
-    return np.int32 if int(shape[1]) < np.iinfo(np.int32).max else np.int64
-
-
 def _check_csr(indptr, indices, n_rows, n_cols, name, where) -> None:
     if len(indptr) != n_rows + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0) \
             or indptr[-1] != len(indices):
@@ -449,14 +445,24 @@ def _check_csr(indptr, indices, n_rows, n_cols, name, where) -> None:
         raise CircuitFormatError(f"{where!r}: {name} indices must lie in [0, {n_cols})")
 
 
-def _plain_layer(data: _Members, l: int, shape, theta, where: str) -> Layer:
-    indptr = _int_array(data, f"layer{l}_indptr", where)
-    indices = _int_array(data, f"layer{l}_indices", where, dtype=_index_dtype(shape))
-    values = _int_array(data, f"layer{l}_data", where, dtype=None)
-    _check_csr(indptr, indices, int(shape[0]), int(shape[1]), f"layer{l}", where)
+def _csr_members(data: _Members, prefix: str, rows: int, cols: int, where: str):
+    """``(indptr, indices, values)`` of the CSR stored as ``{prefix}_indptr/indices/data``
+    (``rows`` x ``cols``), each checked: pointers, index range, equal lengths. Values keep a
+    narrow stored type; indices are int32 where ``cols`` allows."""
+    indptr = _int_array(data, f"{prefix}_indptr", where)
+    indices = _int_array(data, f"{prefix}_indices", where,
+                         dtype=np.int32 if cols < np.iinfo(np.int32).max else np.int64)
+    values = _int_array(data, f"{prefix}_data", where, dtype=None)
+    _check_csr(indptr, indices, rows, cols, prefix, where)
     if len(values) != len(indices):
-        raise CircuitFormatError(f"{where!r}: layer{l}_data and layer{l}_indices differ "
+        raise CircuitFormatError(f"{where!r}: {prefix}_data and {prefix}_indices differ "
                                  "in length")
+    return indptr, indices, values
+
+
+def _plain_layer(data: _Members, l: int, shape, theta, where: str) -> Layer:
+    indptr, indices, values = _csr_members(data, f"layer{l}", int(shape[0]), int(shape[1]),
+                                           where)
     _check_exact_range(values, indptr, theta, f"layer{l}", where)
     w = sp.csr_matrix((values, indices, indptr), shape=tuple(int(x) for x in shape))
     data.release(indices, values)
@@ -470,14 +476,7 @@ def _factored_layer(data: _Members, shape, theta, in_code: SupportCode,
     sum_f A[u, f] |P_f| + |theta_u| from zero, checked against EXACT_RANGE like a plain
     layer's sum of |weights| + |theta| (the same quantity, as every weight of W_1 is >= 0)."""
     m = in_code.n_rows
-    indptr = _int_array(data, "layer1_left_indptr", where)
-    indices = _int_array(data, "layer1_left_indices", where,
-                         dtype=np.int32 if m < np.iinfo(np.int32).max else np.int64)
-    values = _int_array(data, "layer1_left_data", where, dtype=None)
-    _check_csr(indptr, indices, int(shape[0]), m, "layer1_left", where)
-    if len(values) != len(indices):
-        raise CircuitFormatError(f"{where!r}: layer1_left_data and layer1_left_indices "
-                                 "differ in length")
+    indptr, indices, values = _csr_members(data, "layer1_left", int(shape[0]), m, where)
     if values.size and int(values.min()) < 1:
         raise CircuitFormatError(f"{where!r}: layer1_left_data holds {int(values.min())}; "
                                  "a factored layer's weights must be >= 1")
