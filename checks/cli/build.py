@@ -45,7 +45,7 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", type=Path, required=True)
     p.add_argument("--implicit", action="store_true",
                    help="keep the first layer as its factors (W1 = A S_P, never stored): a "
-                        "file about t times smaller with the same counts; three-channel only")
+                        "file about 9 times smaller with the same counts; three-channel only")
     p.add_argument("--repair", action="store_true",
                    help="certify the circuit and veto its false positives until PROVED "
                         "(see 'superpose repair'); exit 0 PROVED, 1 REFUTED, 3 UNKNOWN")
