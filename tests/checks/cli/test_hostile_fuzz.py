@@ -323,6 +323,8 @@ def test_a_claim_file_with_any_edit_is_refused_in_one_line_or_its_claims_are_com
             return
         for spec in specs:
             _, bound = file_claim(spec)
+            for sparsity in (1, 3, 10):  # verify substitutes each sparsity it measures
+                bound.in_mp(sparsity)
             trends, why = ratio_trends(bound, ms)
             assert trends or why, "neither a comparison nor why there is none"
             for e in (counts_information(bound, ms, "three-channel", 0.05),
