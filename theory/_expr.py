@@ -32,10 +32,10 @@ themselves (``mp^2``, ``2^mp``, ``mp^(1/2)`` and ``exp(mp)`` are fine; ``2^2^2``
 value is small; ``factorial`` and ``binomial`` of numbers only up to 1000, and ``binomial(n,
 k)`` only when ``n - k``, if a number, is too (it is ``n! / (k! (n - k)!)``: ``binomial(mp +
 999999, mp)`` would compute 999999!); in their arguments, in a claim file, no number above
-1000, and ``s`` or ``b`` (which the suite sets to numbers) only as ``+s``, ``-s``, ``+b`` or
-``-b`` (``binomial(m, s)`` and ``factorial(s + 1)`` are fine; ``factorial(1000 * s)``,
-``factorial(s * s)`` and ``binomial(m + 999999, mp)`` are not); and the result must be finite
-(``1/0`` and ``log(0)`` are rejected).
+1000, and ``s`` or ``b`` (which the suite sets to numbers) only linearly, times an integer of
+at most 16 in absolute value (``binomial(m, s)``, ``factorial(s + 1)`` and ``factorial(2*s)``
+are fine; ``factorial(1000 * s)``, ``factorial(s * s)`` and ``binomial(m + 999999, mp)`` are
+not); and the result must be finite (``1/0`` and ``log(0)`` are rejected).
 """
 
 from __future__ import annotations
@@ -81,6 +81,8 @@ MAX_DEPTH = 30
 MAX_NODES = 200
 MAX_LITERAL = 10**6
 MAX_FACTORIAL_ARGUMENT = 1000
+# s and b may appear in a claim file's factorial or binomial argument as k*s, |k| <= MAX_SLOPE
+MAX_SLOPE = 16
 _MAX_POWER_BITS = 4096  # a power of two numbers may have at most about this many bits
 _MAX_POWER_EXPONENT = 1000
 
@@ -402,9 +404,10 @@ class _Builder:
         """Refuse, in a claim file's bound, an argument of factorial or binomial that a value
         the suite substitutes could make a huge number: one holding a number above
         MAX_FACTORIAL_ARGUMENT (m = m' makes binomial(m + 999999, mp) a factorial of 999999),
-        or s or b (set to the sparsity and 1) other than as +-s or +-b (factorial(s*s*...*s)
-        at s = 3 never ended, inside a C call no timeout stops). A construction's formulas
-        (binomial(s*t, t)) are the suite's own and small at the constants they are given."""
+        or s or b (set to the sparsity and 1) other than as k*s or k*b with |k| <= MAX_SLOPE
+        (factorial(s*s*...*s) at s = 3 never ended, inside a C call no timeout stops). A
+        construction's formulas (binomial(s*t, t)) are the suite's own and small at the
+        constants they are given."""
         if not self.claim:
             return
         big = [a for a in arg.atoms(sympy.Number) if abs(a) > MAX_FACTORIAL_ARGUMENT]
@@ -412,10 +415,12 @@ class _Builder:
             raise _Rejected(f"{self.tok(node)} holds the number {big[0]} in an argument, above "
                             f"{MAX_FACTORIAL_ARGUMENT}", _LIMIT_HINT)
         for symbol in (S, B):
-            if arg.has(symbol) and sympy.diff(arg, symbol) not in (1, -1):
-                raise _Rejected(f"{self.tok(node)} uses {symbol} other than as +{symbol} or "
-                                f"-{symbol} in an argument; {symbol} is set to a number, which "
-                                "could make the factorial too large", _LIMIT_HINT)
+            slope = sympy.diff(arg, symbol)
+            if arg.has(symbol) and not (slope.is_Integer and abs(slope) <= MAX_SLOPE):
+                raise _Rejected(f"{self.tok(node)} uses {symbol} other than as an integer "
+                                f"multiple of at most {MAX_SLOPE} in an argument; {symbol} is "
+                                "set to a number, which could make the factorial too large",
+                                _LIMIT_HINT)
 
     def check_small(self, node: ast.Call, arg: sympy.Expr) -> None:
         """Refuse factorial or binomial of a number above MAX_FACTORIAL_ARGUMENT."""

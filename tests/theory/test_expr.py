@@ -150,9 +150,10 @@ def _balanced(leaves: int) -> str:
         # factorial huge: m = m' made this one 999999!, and s^25 at s = 3 never ended
         ("binomial((m + 999999), mp)", "holds the number 999999 in an argument, above 1000"),
         ("factorial(s + 999999)", "holds the number 999999 in an argument"),
-        ("factorial(" + "*".join(["s"] * 25) + ")", "uses s other than as +s or -s"),
-        ("factorial(1000 * s)", "uses s other than as +s or -s"),
-        ("binomial(m, b * b)", "uses b other than as +b or -b"),
+        ("factorial(" + "*".join(["s"] * 25) + ")", "uses s other than as an integer multiple"),
+        ("factorial(1000 * s)", "uses s other than as an integer multiple"),
+        ("binomial(m, s * mp)", "uses s other than as an integer multiple"),
+        ("binomial(m, b * b)", "uses b other than as an integer multiple"),
         ("1000000^1000000", "too large to evaluate"),
         ("1e999", "exceeds 10**6"),
         ("mp + " * 2000 + "1", "10001 characters, more than 500"),
@@ -178,6 +179,8 @@ def test_a_binomial_whose_factorials_stay_small_is_accepted():
     assert parse_bound("binomial(m, s)") == sympy.binomial(M, S)
     assert parse_bound("factorial(s + 1) * binomial(m - s, b)") == \
         sympy.factorial(S + 1) * sympy.binomial(M - S, B)
+    assert parse_bound("factorial(2*s) * binomial(2*s, s)") == \
+        sympy.factorial(2 * S) * sympy.binomial(2 * S, S)
 
 
 def test_single_level_powers_and_exps_are_accepted():
