@@ -29,8 +29,13 @@ numeric literal above 10**6 in absolute value; no towers, i.e. the base and expo
 and the argument of ``exp`` or ``factorial``, contain no power, ``exp`` or ``factorial``
 themselves (``mp^2``, ``2^mp``, ``mp^(1/2)`` and ``exp(mp)`` are fine; ``2^2^2``,
 ``mp^mp^mp``, ``exp(exp(mp))`` and ``2^exp(mp)`` are not); a power of two numbers only when its
-value is small; ``factorial`` and ``binomial`` of numbers only up to 1000; and the result must be
-finite (``1/0`` and ``log(0)`` are rejected).
+value is small; ``factorial`` and ``binomial`` of numbers only up to 1000, and ``binomial(n,
+k)`` only when ``n - k``, if a number, is too (it is ``n! / (k! (n - k)!)``: ``binomial(mp +
+999999, mp)`` would compute 999999!); in their arguments, in a claim file, no number above
+1000, and ``s`` or ``b`` (which the suite sets to numbers) only linearly, times an integer of
+at most 16 in absolute value (``binomial(m, s)``, ``factorial(s + 1)`` and ``factorial(2*s)``
+are fine; ``factorial(1000 * s)``, ``factorial(s * s)`` and ``binomial(m + 999999, mp)`` are
+not); and the result must be finite (``1/0`` and ``log(0)`` are rejected).
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from fractions import Fraction
 
 import sympy
 
-from superpose.theory._symbols import SYMBOLS
+from superpose.theory._symbols import SYMBOLS, B, S
 from superpose.theory.errors import ClaimFileError
 
 __all__ = [
@@ -76,6 +81,8 @@ MAX_DEPTH = 30
 MAX_NODES = 200
 MAX_LITERAL = 10**6
 MAX_FACTORIAL_ARGUMENT = 1000
+# s and b may appear in a claim file's factorial or binomial argument as k*s, |k| <= MAX_SLOPE
+MAX_SLOPE = 16
 _MAX_POWER_BITS = 4096  # a power of two numbers may have at most about this many bits
 _MAX_POWER_EXPONENT = 1000
 
@@ -209,6 +216,7 @@ class _Builder:
         self.source = source
         self.names = names or {}
         self.towers = names is not None  # a formula may nest powers (see parse_bound)
+        self.claim = names is None  # a claim file's bound, not a construction's formula
         self.functions = functions
 
     def tok(self, node: ast.AST) -> str:
@@ -377,14 +385,42 @@ class _Builder:
             return _ROUNDING[name](*args)
         if name == "factorial":
             self.check_small(node, args[0])
+            self.check_substituted(node, args[0])
             return sympy.factorial(args[0])
         n, k = args
         self.check_small(node, n)
         self.check_small(node, k)
+        # binomial(n, k) is n! / (k! (n - k)!): SymPy evaluates a factorial of a number at
+        # once, so n - k is held to the same limit (binomial(mp + 999999, mp) took 90 s)
+        self.check_small(node, n - k)
+        for arg in args:
+            self.check_substituted(node, arg)
         if n.is_number and k.is_number and not (n.is_Rational and k.is_Rational):
             raise _Rejected(f"binomial of irrational numbers {self.tok(node)} is not allowed",
                             _LIMIT_HINT)
         return sympy.binomial(n, k)
+
+    def check_substituted(self, node: ast.Call, arg: sympy.Expr) -> None:
+        """Refuse, in a claim file's bound, an argument of factorial or binomial that a value
+        the suite substitutes could make a huge number: one holding a number above
+        MAX_FACTORIAL_ARGUMENT (m = m' makes binomial(m + 999999, mp) a factorial of 999999),
+        or s or b (set to the sparsity and 1) other than as k*s or k*b with |k| <= MAX_SLOPE
+        (factorial(s*s*...*s) at s = 3 never ended, inside a C call no timeout stops). A
+        construction's formulas (binomial(s*t, t)) are the suite's own and small at the
+        constants they are given."""
+        if not self.claim:
+            return
+        big = [a for a in arg.atoms(sympy.Number) if abs(a) > MAX_FACTORIAL_ARGUMENT]
+        if big:
+            raise _Rejected(f"{self.tok(node)} holds the number {big[0]} in an argument, above "
+                            f"{MAX_FACTORIAL_ARGUMENT}", _LIMIT_HINT)
+        for symbol in (S, B):
+            slope = sympy.diff(arg, symbol)
+            if arg.has(symbol) and not (slope.is_Integer and abs(slope) <= MAX_SLOPE):
+                raise _Rejected(f"{self.tok(node)} uses {symbol} other than as an integer "
+                                f"multiple of at most {MAX_SLOPE} in an argument; {symbol} is "
+                                "set to a number, which could make the factorial too large",
+                                _LIMIT_HINT)
 
     def check_small(self, node: ast.Call, arg: sympy.Expr) -> None:
         """Refuse factorial or binomial of a number above MAX_FACTORIAL_ARGUMENT."""

@@ -230,7 +230,11 @@ def ratio_trends(bound: Bound, ms: list[Measurement]) -> tuple[list[Trend], str]
             f = bound.in_mp(m.sparsity)
             if f is None:
                 return [], f"bound {bound.text!r} is not a function of m' (m = m', s, b fixed)"
-            fns[m.sparsity] = sympy.lambdify(MP, f, modules="math")
+            try:
+                fns[m.sparsity] = sympy.lambdify(MP, f, modules="math")
+            except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+                return [], (f"bound {bound.text!r} cannot be made a function of m' "
+                            f"({type(exc).__name__}: {' '.join(str(exc).split())[:80]})")
         count = getattr(m.counts, _COUNT[bound.quantity])
         value, why = _value_at(fns[m.sparsity], m.m_prime)
         if why:

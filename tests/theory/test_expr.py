@@ -142,6 +142,18 @@ def _balanced(leaves: int) -> str:
         ("factorial(100000000)", "'100000000' exceeds 10**6"),
         ("factorial(999*999)", "numeric argument above 1000"),
         ("binomial(5000, 2500)", "numeric argument above 1000"),
+        # n - k a number above 1000: made a function of m' it was 999999! (90 s, then an
+        # error printing it; found by tests/checks/cli/test_hostile_fuzz.py)
+        ("binomial((mp + 999999), mp)", "numeric argument above 1000"),
+        ("binomial(mp, mp - 999999)", "numeric argument above 1000"),
+        # values the suite substitutes (m = m', s the sparsity, b = 1) must not make a
+        # factorial huge: m = m' made this one 999999!, and s^25 at s = 3 never ended
+        ("binomial((m + 999999), mp)", "holds the number 999999 in an argument, above 1000"),
+        ("factorial(s + 999999)", "holds the number 999999 in an argument"),
+        ("factorial(" + "*".join(["s"] * 25) + ")", "uses s other than as an integer multiple"),
+        ("factorial(1000 * s)", "uses s other than as an integer multiple"),
+        ("binomial(m, s * mp)", "uses s other than as an integer multiple"),
+        ("binomial(m, b * b)", "uses b other than as an integer multiple"),
         ("1000000^1000000", "too large to evaluate"),
         ("1e999", "exceeds 10**6"),
         ("mp + " * 2000 + "1", "10001 characters, more than 500"),
@@ -159,6 +171,16 @@ def test_unbounded_expressions_are_rejected_quickly(text, reason):
     elapsed = time.perf_counter() - start
     assert reason in message, message
     assert elapsed < 1.0, f"rejecting {text[:30]!r} took {elapsed:.2f} s"
+
+
+def test_a_binomial_whose_factorials_stay_small_is_accepted():
+    assert parse_bound("binomial(mp + 1000, mp)") == sympy.binomial(MP + 1000, MP)
+    assert parse_bound("binomial(mp, 2)") == sympy.binomial(MP, 2)
+    assert parse_bound("binomial(m, s)") == sympy.binomial(M, S)
+    assert parse_bound("factorial(s + 1) * binomial(m - s, b)") == \
+        sympy.factorial(S + 1) * sympy.binomial(M - S, B)
+    assert parse_bound("factorial(2*s) * binomial(2*s, s)") == \
+        sympy.factorial(2 * S) * sympy.binomial(2 * S, S)
 
 
 def test_single_level_powers_and_exps_are_accepted():

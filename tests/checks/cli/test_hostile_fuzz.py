@@ -1,6 +1,7 @@
 """Hypothesis fuzzing of what the suite reads (issue 17, "keep it fixed").
 
-* Circuit files: valid files of and2 and perm with member-level edits (dtypes, shapes, extreme
+* Circuit files: valid files of and2 (plain, and implicit: its first layer kept as factors)
+  and perm with member-level edits (dtypes, shapes, extreme
   values, dropped, extra and swapped members) or byte-level edits (flips, cuts, insertions),
   run in-process through info, eval, certify, fuzz, export or repair with at most 2 GiB of
   address space beyond the test process (RLIMIT_AS). Every run ends in exit 0, 1, 2 or 3 (2
@@ -38,7 +39,8 @@ from io import StringIO
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+import scipy.sparse as sp
+from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 
 from superpose.checks.certification import certify
@@ -50,17 +52,17 @@ from superpose.checks.verification._file_checks import (
     file_claim,
 )
 from superpose.checks.verification._theory_checks import measured_evidence, ratio_trends
-from superpose.circuits import And2, Layer, Permutation, load_circuit, save_circuit
+from superpose.circuits import And2, Layer, Permutation, build, load_circuit, save_circuit
 from superpose.circuits.io import circuit_arrays
 from superpose.theory import load_claim_file
 from superpose.theory.errors import InvalidArgument
 from tests.cli import memory_cap
 from tests.strategies import (
+    CLAIM_TEMPLATE,
     THOROUGH,
     apply_byte_edits,
     apply_member_edits,
     apply_shard_edits,
-    built,
     byte_edits,
     claim_file_text,
     claim_tables,
@@ -71,7 +73,10 @@ from tests.strategies import (
     shard_doc_edits,
 )
 
-BASES = {"and2": ("and2", 40, "random"), "perm": ("perm", 30, "random")}
+#: (problem, m', family, implicit): and2 also as an implicit file (format version 2, its
+#: first layer kept as factors)
+BASES = {"and2": ("and2", 40, "random", False), "and2-implicit": ("and2", 40, "random", True),
+         "perm": ("perm", 30, "random", False)}
 CAP = 2 << 30  # bytes a command may map beyond what the test process holds
 OUTPUTS = {"x.onnx", "r.npz"}
 
@@ -87,8 +92,10 @@ COMMANDS = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _circuit(name: str):
-    return built(*BASES[name], 0, 2, 0)
+    problem, m_prime, family, implicit = BASES[name]
+    return build(problem, m_prime, family, 0, 2, 0, implicit=implicit)
 
 
 @functools.lru_cache(maxsize=None)
@@ -105,6 +112,22 @@ def _strict_json(text: str):
 
 # --- the reference evaluator's view of a loaded circuit ---------------------------------------
 
+def _plain(network):
+    """``network`` with a factored first layer (W_1 = A S_P) multiplied out densely here, from
+    A and the input code's supports (not by the package's own materialize)."""
+    layers = []
+    for layer in network.layers:
+        if getattr(layer, "factored", False):
+            code = layer.code
+            incidence = np.zeros((code.n_rows, code.width), dtype=np.int64)
+            for f in range(code.n_rows):
+                incidence[f, code.indices[code.indptr[f]:code.indptr[f + 1]]] = 1
+            left = layer.left.toarray().astype(np.int64)
+            layer = Layer(sp.csr_matrix(left @ incidence), layer.theta)
+        layers.append(layer)
+    return replace(network, layers=tuple(layers))
+
+
 def _checkable(circuit) -> bool:
     """Whether the reference can decide ``circuit`` on every input: a problem it knows, dense
     layers that fit, sums of weights exact in float64, and a small input space."""
@@ -112,10 +135,12 @@ def _checkable(circuit) -> bool:
         return False
     net = circuit.network
     cells = sum(a * b for a, b in itertools.pairwise(net.widths))
-    weights = max((float(np.abs(layer.weights.data.astype(np.float64)).sum())
-                   for layer in net.layers), default=0.0)
     inputs = sum(math.comb(circuit.m, j) for j in range(circuit.sparsity + 1))
-    return cells <= 4_000_000 and weights < 2 ** 50 and inputs <= 12_000
+    if cells > 4_000_000 or inputs > 12_000:
+        return False
+    weights = max((float(np.abs(layer.weights.data.astype(np.float64)).sum())
+                   for layer in _plain(net).layers), default=0.0)
+    return weights < 2 ** 50
 
 
 def _every_input(circuit) -> list[tuple[int, ...]]:
@@ -125,7 +150,7 @@ def _every_input(circuit) -> list[tuple[int, ...]]:
 
 def _reference_wrong(circuit, inputs) -> set[tuple[tuple[int, ...], int]]:
     """(input, output) wherever the reference network differs from the reference truth."""
-    got = reference_outputs(circuit.network, inputs)
+    got = reference_outputs(_plain(circuit.network), inputs)
     want = reference_truth(circuit.problem, inputs)
     return {(tuple(inputs[b]), int(k)) for b, k in np.argwhere(got != want)}
 
@@ -283,6 +308,7 @@ def _measurements():
 
 @_fuzz(150)
 @given(text=claim_texts())
+@example(text=claim_file_text([CLAIM_TEMPLATE | {"bound": "binomial((mp + 999999), mp)"}]))
 def test_a_claim_file_with_any_edit_is_refused_in_one_line_or_its_claims_are_compared(
         tmp_path_factory, text):
     path = tmp_path_factory.mktemp("claims") / "claims.toml"
@@ -297,6 +323,8 @@ def test_a_claim_file_with_any_edit_is_refused_in_one_line_or_its_claims_are_com
             return
         for spec in specs:
             _, bound = file_claim(spec)
+            for sparsity in (1, 3, 10):  # verify substitutes each sparsity it measures
+                bound.in_mp(sparsity)
             trends, why = ratio_trends(bound, ms)
             assert trends or why, "neither a comparison nor why there is none"
             for e in (counts_information(bound, ms, "three-channel", 0.05),
@@ -333,3 +361,7 @@ def test_the_reference_sees_the_wrong_outputs_of_a_wrong_file_and_none_of_a_corr
     circuit = _circuit("and2")
     assert _checkable(circuit) and not _reference_wrong(circuit, _every_input(circuit))
     assert ((), 0) in _reference_wrong(_wrong_circuit("and2"), [()])
+    implicit = _circuit("and2-implicit")  # the same circuit, its first layer as factors
+    assert getattr(implicit.network.layers[0], "factored", False)
+    assert (_plain(implicit.network).layers[0].weights != circuit.network.layers[0].weights).nnz \
+        == 0

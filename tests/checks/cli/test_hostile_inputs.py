@@ -14,6 +14,7 @@ certification enumerates them in milliseconds). Cases run in-process through ``m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -48,8 +49,18 @@ def _circuit(d):
     return save_circuit(built("and2", 100, "random", 0, 2, 1), d / "c.npz")
 
 
-def _fields(d) -> dict:
-    with np.load(_circuit(d)) as npz:
+@functools.lru_cache(maxsize=1)
+def _implicit_circuit():
+    return build("and2", 100, "random", 0, 2, 1, implicit=True)
+
+
+def _implicit(d):
+    """The base circuit as an implicit file (format version 2: layer 1 kept as its factors)."""
+    return save_circuit(_implicit_circuit(), d / "c.npz")
+
+
+def _fields(d, base=_circuit) -> dict:
+    with np.load(base(d)) as npz:
         return {name: npz[name] for name in npz.files}
 
 
@@ -59,11 +70,11 @@ def _int64(name, value):
     return lambda f: np.full(f[name].shape, value, dtype=np.int64)
 
 
-def _with(**changes):
-    """The base circuit with fields replaced (a value, or a function of the fields) or
-    dropped (None), written as a plain .npz."""
+def _with(base=_circuit, **changes):
+    """The base circuit (or ``base``'s) with fields replaced (a value, or a function of the
+    fields) or dropped (None), written as a plain .npz."""
     def setup(d):
-        fields = _fields(d)
+        fields = _fields(d, base)
         for name, value in changes.items():
             if value is None:
                 del fields[name]
@@ -370,6 +381,26 @@ CASES += [
          ("repair", "{c}", "-o", "{d}/r.npz"), 2, "problem='xor', which is not installed"),
     Case("an empty problem name", _with(problem=np.array("")), ("info", "{c}"), 2,
          "problem='', which is not installed"),
+    # an implicit file (format version 2): its factored first layer checked as a layer is
+    Case("an implicit file, decided", _implicit, ("certify", "{c}"), 0, "PROVED"),
+    Case("an implicit file with an unknown layer form",
+         _with(_implicit, layer1_form=np.array("dense")), ("info", "{c}"), 2,
+         "layer1_form='dense' must be 'weights', or 'factored'"),
+    Case("an implicit file without its layer form", _with(_implicit, layer1_form=None),
+         ("eval", "{c}", "--active", "1"), 2, "lacks required field 'layer1_indptr'"),
+    Case("an implicit file saying version 1", _with(_implicit, version=np.array(1)),
+         ("info", "{c}"), 2, "layer1_form='factored' must be 'weights'"),
+    Case("a second layer marked factored", _with(_implicit, layer2_form=np.array("factored")),
+         ("info", "{c}"), 2, "layer2_form='factored' must be"),
+    Case("factor weights of 0",
+         _with(_implicit, layer1_left_data=_int64("layer1_left_data", 0)), ("info", "{c}"), 2,
+         "layer1_left_data holds 0; a factored layer's weights must be >= 1"),
+    Case("factor weights of 2^50",
+         _with(_implicit, layer1_left_data=_int64("layer1_left_data", 2 ** 50)),
+         ("certify", "{c}"), 2, "above 2^53"),
+    Case("factor indices beyond m",
+         _with(_implicit, layer1_left_indices=lambda f: f["layer1_left_indices"].astype(
+             np.int64) + 100), ("fuzz", "{c}"), 2, "layer1_left indices must lie in [0, 100)"),
     # a file that loads but is wrong: every command that decides says so, with exit 1
     Case("a wrong circuit: eval", _WRONG, ("eval", "{c}", "--active", ""), 1, "WRONG at"),
     Case("a wrong circuit: fuzz", _WRONG,
@@ -450,6 +481,7 @@ CASES += [_bound(text, words) for text, words in [
     ("1/0", "is not finite"),
     ("log(0)", "is not finite"),
     ("factorial(10000)", "has a numeric argument above 1000"),
+    ("binomial((mp + 999999), mp)", "has a numeric argument above 1000"),
     ("exp(1e300)", "number '1e300' exceeds 10**6"),
     ("1j*mp", "complex number '1j' is not allowed"),
     ("(lambda: mp)()", "lambda 'lambda: mp' is not allowed"),

@@ -144,3 +144,22 @@ def test_a_bound_outside_its_domain_at_a_measured_size_compares_nothing_and_says
     bound = Bound("DOMAIN", ("and2",), "params", "upper", parse_bound(text), text)
     trends, why = ratio_trends(bound, ms)
     assert trends == [] and "at m'=100 (s=2)" in why and "cannot be compared" in why
+
+
+def test_a_bound_that_cannot_be_made_a_function_compares_nothing_and_says_why(monkeypatch):
+    # SymPy's printer failed on binomial(mp + 999999, mp) (a number of more digits than
+    # Python prints); the parser now refuses that bound, and any such failure is a reason
+    import sympy
+
+    from superpose.checks.sweep import measure
+    from superpose.checks.verification._theory_checks import ratio_trends
+    from superpose.theory import Bound, parse_bound
+
+    def fails(*args, **kwargs):
+        raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+
+    ms = [measure("and2", "random", 2, 100, SweepSettings(samples=10))]
+    bound = Bound("PRINT", ("and2",), "params", "upper", parse_bound("mp"), "mp")
+    monkeypatch.setattr(sympy, "lambdify", fails)
+    trends, why = ratio_trends(bound, ms)
+    assert trends == [] and "cannot be made a function of m' (ValueError: Exceeds" in why
