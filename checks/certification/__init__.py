@@ -2,11 +2,16 @@
 repair by vetoes, each kept circuit certified."""
 
 from superpose.checks.certification._certify import METHODS, Certificate, certify
-from superpose.checks.certification._merge import SPOT_INPUTS, MergeAudit, audited_merge
+from superpose.checks.certification._merge import (
+    SPOT_INPUTS,
+    MergeAudit,
+    audited_merge,
+    merge_returned,
+)
+from superpose.checks.certification._pool import certify_in_processes
 from superpose.checks.certification._repair import MAX_VETOES, Repair, repair
 from superpose.checks.certification._shard import (
     certificate_from_dict,
-    certify_in_processes,
     merge_shards,
     parse_shard,
 )
@@ -19,6 +24,7 @@ __all__ = [
     "certify_in_processes",
     "MAX_VETOES",
     "merge_shards",
+    "merge_returned",
     "MergeAudit",
     "METHODS",
     "parse_shard",

@@ -45,7 +45,7 @@ from superpose.circuits.correctness import output_sources
 from superpose.circuits.model import PAD, count_sparse_inputs, normalize_active, sparse_inputs_at
 from superpose.theory import InvalidArgument, Verdict
 
-__all__ = ["MergeAudit", "SPOT_INPUTS", "audited_merge"]
+__all__ = ["MergeAudit", "SPOT_INPUTS", "audited_merge", "merge_returned"]
 
 #: inputs re-decided or evaluated per PROVED shard
 SPOT_INPUTS = 2048
@@ -97,6 +97,24 @@ def audited_merge(circuit: Circuit, certificates: list[Certificate], seed: int,
         return Certificate(Verdict.UNKNOWN, merged.sparsity, space, covered, merged.seconds,
                            merged.method, reason=reason, stats=merged.stats), audit
     return merged, audit
+
+
+def merge_returned(circuit: Circuit, certificates: list[Certificate], failures: list[str],
+                   seed: int, sparsity: int, method: str) -> tuple[Certificate, MergeAudit]:
+    """The audited merge (:func:`audited_merge`) of the shards that came back from workers
+    (processes, Dask tasks), and ``failures``: one line for each shard that did not (failed,
+    or read another file). With a failure the verdict is never PROVED: REFUTED if a returned
+    shard's counterexample replays here, else UNKNOWN naming every failure."""
+    if certificates:
+        cert, audit = audited_merge(circuit, certificates, seed)
+    else:
+        cert = Certificate(Verdict.UNKNOWN, sparsity, count_sparse_inputs(circuit.m, sparsity),
+                           0, 0.0, method, reason="no shard came back", shard=(0, 1))
+        audit = MergeAudit(seed)
+    if failures and cert.verdict is not Verdict.REFUTED:  # never PROVED with a shard missing
+        cert = replace(cert, verdict=Verdict.UNKNOWN,
+                       reason="; ".join([cert.reason] * bool(cert.reason) + failures))
+    return cert, audit
 
 
 def _label(cert: Certificate) -> str:

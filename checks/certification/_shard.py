@@ -9,27 +9,24 @@ run would give:
 * otherwise PROVED, and only when the shards are exactly 0..n-1 of one n, for one sparsity and
   one method, so that their parts cover the whole input space.
 
-:func:`certify_in_processes` runs the n shards of a circuit file in a process pool and merges
-them; each worker loads the file itself, so nothing large is pickled.
-
 This merge trusts the certificates it is given. For shards this process did not compute (files
-from elsewhere), use :func:`superpose.checks.certification.audited_merge`, which replays and
-spot-checks them against the circuit first (``superpose certify FILE --merge`` does).
+from elsewhere, other processes), use :func:`superpose.checks.certification.audited_merge`,
+which replays and spot-checks them against the circuit first (``superpose certify FILE
+--merge``, ``--jobs`` and ``--dask`` do).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from concurrent.futures import ProcessPoolExecutor
 
-from superpose.checks.certification._certify import Certificate, certify
-from superpose.circuits import Counterexample, load_circuit
+from superpose.checks.certification._certify import Certificate
+from superpose.circuits import Counterexample
 from superpose.circuits.validate import check_shard
 from superpose.theory import Verdict
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["certificate_from_dict", "certify_in_processes", "merge_shards", "parse_shard"]
+__all__ = ["certificate_from_dict", "merge_shards", "parse_shard"]
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -105,20 +102,3 @@ def certificate_from_dict(doc: dict) -> Certificate:
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise InvalidArgument(f"a shard certificate is malformed ({exc!s}); pass the --json "
                               "output of 'superpose certify FILE --shard i/n'") from None
-
-
-def _run_shard(path: str, sparsity, timeout, method: str, shard: tuple[int, int]) -> dict:
-    return certify(load_circuit(path), sparsity, timeout, method, shard).as_dict()
-
-
-def certify_in_processes(path, jobs: int, sparsity: int | None = None,
-                         timeout: float | None = None, method: str = "auto") -> Certificate:
-    """Certify the circuit file ``path`` as ``jobs`` shards in a process pool, then merge.
-
-    ``method="auto"`` resolves from the whole circuit, so every shard picks the same method;
-    ``timeout`` applies to each shard.
-    """
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_run_shard, str(path), sparsity, timeout, method, (i, jobs))
-                   for i in range(jobs)]
-        return merge_shards([certificate_from_dict(f.result()) for f in futures])

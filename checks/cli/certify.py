@@ -3,9 +3,9 @@
 Enumerates small input spaces, else searches and asks Z3 (``--method``), and prints PROVED,
 REFUTED with a counterexample replayed through the plain evaluator and its ``superpose eval``
 command, or UNKNOWN with the reason and the command to rerun. ``--shard I/N`` decides part I of
-N, ``--jobs N`` runs N shards in a process pool and ``--merge`` combines the ``--json`` outputs
-of shards (checked to be about the same file by its SHA-256); ``--dask [ADDRESS]`` runs each
-shard as a Dask task and merges what comes back as ``--merge`` does (audited). Exit 0 PROVED,
+N and ``--merge`` combines the ``--json`` outputs of shards (checked to be about the same file
+by its SHA-256); ``--jobs N`` runs N shards in a process pool and ``--dask [ADDRESS]`` each
+shard as a Dask task, both merging what comes back as ``--merge`` does (audited). Exit 0 PROVED,
 1 REFUTED, 3 UNKNOWN, 2 bad input, 4 ``--dask`` without the dask extra.
 """
 
@@ -69,8 +69,8 @@ def add_parser(sub) -> None:
     add_int(p, "--shards", metavar="N", help="with --dask: this many shards (default: one per "
             "worker)")
     p.add_argument("--merge-seed", type=integer("merge_seed", minimum=0), metavar="N",
-                   help="seed of the spot checks of --merge or --dask (default: a fresh one, "
-                        "printed)")
+                   help="seed of the spot checks of --merge, --jobs or --dask (default: a fresh "
+                        "one, printed)")
     add_json(p)
     add_quiet(p)
     p.set_defaults(run=run)
@@ -80,9 +80,10 @@ def run(args) -> int:
     start = time.perf_counter()
     if sum(x is not None for x in (args.shard, args.jobs, args.merge, args.dask)) > 1:
         raise InvalidArgument("--shard, --jobs, --merge and --dask exclude each other; use one")
-    if args.merge_seed is not None and args.merge is None and args.dask is None:
-        raise InvalidArgument("--merge-seed seeds the spot checks of --merge and --dask; use "
-                              "it with --merge or --dask")
+    if args.merge_seed is not None and args.merge is None and args.dask is None \
+            and args.jobs is None:
+        raise InvalidArgument("--merge-seed seeds the spot checks of --merge, --jobs and "
+                              "--dask; use it with one of them")
     check_dask(args)
     if args.shards is not None:
         if args.dask is None:
@@ -106,8 +107,8 @@ def run(args) -> int:
         dask = _on_dask(args, circuit, digest, seed)
         cert, audit = dask.certificate, dask.audit
     elif args.jobs is not None:
-        cert = certify_in_processes(args.file, args.jobs, args.sparsity, args.timeout,
-                                    args.method)
+        cert, audit = certify_in_processes(args.file, args.jobs, seed, args.sparsity,
+                                           args.timeout, args.method, loaded=(circuit, digest))
     else:
         with counter(f"certify {args.file.name}", "it", args.quiet) as progress:
             cert = certify(circuit, args.sparsity, args.timeout, args.method,
@@ -121,6 +122,8 @@ def run(args) -> int:
     if dask is not None:
         replay += (f" --dask {shlex.quote(args.dask)}" if args.dask else " --dask") \
             + f" --shards {dask.shards} --merge-seed {audit.seed}"
+    elif args.jobs is not None:
+        replay += f" --jobs {args.jobs} --merge-seed {audit.seed}"
     elif audit is not None:
         replay += " --merge " + " ".join(shlex.quote(str(p)) for p in args.merge) \
             + f" --merge-seed {audit.seed}"

@@ -19,15 +19,15 @@ from __future__ import annotations
 import math
 import os
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 from superpose.checks.certification import (
     METHODS,
     Certificate,
     MergeAudit,
-    audited_merge,
     certificate_from_dict,
+    merge_returned,
 )
 from superpose.checks.cluster._client import (
     CONNECT_TIMEOUT,
@@ -38,9 +38,8 @@ from superpose.checks.cluster._client import (
 from superpose.checks.cluster._code import check_workers, code_digest
 from superpose.checks.cluster._tasks import certify_shard
 from superpose.circuits.io import load_circuit_and_digest
-from superpose.circuits.model import check_sparsity, count_sparse_inputs
+from superpose.circuits.model import check_sparsity
 from superpose.circuits.validate import check_choice, check_int
-from superpose.theory import Verdict
 from superpose.theory.errors import InvalidArgument
 
 __all__ = ["ClusterCertification", "certify_on_dask"]
@@ -111,15 +110,7 @@ def certify_on_dask(client, path, seed: int, *, shards: int | None = None,
         else:
             failures.append(failure)
     s = circuit.sparsity if sparsity is None else sparsity
-    if certificates:
-        cert, audit = audited_merge(circuit, certificates, seed)
-    else:
-        cert = Certificate(Verdict.UNKNOWN, s, count_sparse_inputs(circuit.m, s), 0, 0.0,
-                           method, reason="no shard came back", shard=(0, 1))
-        audit = MergeAudit(seed)
-    if failures and cert.verdict is not Verdict.REFUTED:  # never PROVED with a shard missing
-        cert = replace(cert, verdict=Verdict.UNKNOWN,
-                       reason="; ".join([cert.reason] * bool(cert.reason) + failures))
+    cert, audit = merge_returned(circuit, certificates, failures, seed, s, method)
     return ClusterCertification(cert, audit, n, workers, tuple(failures))
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from superpose.checks import certify
+from superpose.checks import certify, certify_in_processes
 from superpose.checks.certification._shard import certificate_from_dict, merge_shards, parse_shard
 from superpose.circuits import exhaustive, replays, save_circuit
 from superpose.circuits.model import count_sparse_inputs
@@ -115,8 +115,24 @@ def test_the_cli_merges_shard_files_and_runs_shards_in_processes(tmp_path, capsy
     assert code == 1 and out.startswith("REFUTED")
     code, out, _ = run(capsys, "certify", str(path), "--merge", *map(str, files[:2]))
     assert code == 3 and "missing" in out
-    code, out, _ = run(capsys, "certify", str(path), "--jobs", "2")
-    assert code == 1 and out.startswith("REFUTED")
+    code, out, _ = run(capsys, "certify", str(path), "--jobs", "2", "--merge-seed", "5",
+                       "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["verdict"] == "REFUTED"
+    assert doc["merge"]["counterexamples_genuine"] >= 1
+    assert doc["replay"].endswith("--jobs 2 --merge-seed 5")
+
+
+def test_shards_run_in_processes_on_another_file_never_merge_to_proved(tmp_path):
+    circuit = built("and2", 100, "random", 0, 2, 0)
+    path = save_circuit(circuit, tmp_path / "c.npz")
+    assert certify(circuit).verdict is Verdict.PROVED
+    # the children read the file at path, whose sha256 is not the one this process "loaded"
+    cert, audit = certify_in_processes(path, 2, 7, loaded=(circuit, "0" * 64))
+    assert cert.verdict is Verdict.UNKNOWN
+    assert "no shard came back" in cert.reason and "read another file" in cert.reason
+    cert, audit = certify_in_processes(path, 2, 7)
+    assert cert.verdict is Verdict.PROVED and audit.seed == 7 and len(audit.spot_checked) == 2
 
 
 def test_the_cli_rejects_shards_of_another_file_and_mixed_modes(tmp_path, capsys):

@@ -687,7 +687,7 @@ ARGUMENTS = [
     (("certify", "{c}", "--shard", "0/0"), "shard count=0 must be >= 1"),
     (("certify", "{c}", "--shard", "a/b"), "must look like i/n"),
     (("certify", "{c}", "--method", "magic"), "invalid choice: 'magic'"),
-    (("certify", "{c}", "--merge-seed", "3"), "use it with --merge"),
+    (("certify", "{c}", "--merge-seed", "3"), "use it with one of them"),
     (("certify", "{c}", "--merge", "{d}/s.json", "--merge-seed", "-1"),
      "merge_seed=-1 must be >= 0"),
     (("certify", "{c}", "--jobs", "0"), "jobs=0 must be >= 1"),
