@@ -17,6 +17,7 @@ from superpose.circuits.io._export import (
 from superpose.circuits.io._format import (
     FORMAT,
     VERSION,
+    VERSION_FACTORED,
     circuit_arrays,
     load_circuit,
     load_circuit_and_digest,
@@ -48,6 +49,7 @@ __all__ = [
     "save_circuit",
     "save_export",
     "VERSION",
+    "VERSION_FACTORED",
     "write_atomically",
     "write_text_atomically",
 ]
