@@ -71,6 +71,12 @@ units fire on most inputs, such as a permutation's), a block whose look-ups woul
 (W_1^T is then built, once): both give the same E_1. Rows with more than s distinct features
 are refused; rows with fewer are exact too (the bound sums over the features present).
 
+**Dense first layer** (``first_layer="dense"``, or "auto" where it pays). Where each feature
+stores a large share of layer 1 in the table (a first layer whose units each feel many
+features) and m d_1 is small, layer 1 is instead z_1 = sum_{f in F_b} G[f] over dense rows
+G[f] = W_1 1[P_f] of full gains, exact for inputs whose features' supports are disjoint; the
+others go through W_1^T as above (circuits/engine/_dense_first.py has the math).
+
 Work is cut into pieces of whole inputs with about ``max_work`` contributions each, and the
 batch into blocks of ``max_rows`` inputs, so intermediate arrays stay small. The baseline is
 computed when the evaluator is built: networks are immutable, and one changed in place
@@ -97,6 +103,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from superpose.circuits.engine._decode import PivotDecoder
+from superpose.circuits.engine._dense_first import (
+    DENSE_FIRST_ENTRIES,
+    DenseFirstLayer,
+    dense_first_pays,
+)
 from superpose.circuits.engine._gains import (
     MAX_TABLE_BYTES,
     FirstLayerGains,
@@ -112,7 +123,7 @@ __all__ = ["EvaluatorOptions", "EventEvaluator", "WeightLookup", "event_evaluato
 MAX_WORK = 1 << 18
 MAX_ROWS = 1 << 14
 GROUPINGS = ("auto", "sort")
-FIRST_LAYERS = ("auto", "gains", "events")
+FIRST_LAYERS = ("auto", "gains", "dense", "events")
 TABLE_DIVISOR = 2
 LOOKUP_COST = 8
 _DENSE_FACTOR = 8
@@ -314,8 +325,11 @@ class EvaluatorOptions:
     ``first_layer``: how layer 1 is reached: "gains" (the gain-filtered first layer of the
     module docstring; needs the evaluator's ``sparsity``; its table, with cutoffs
     ceil(N_u / (s ``table_divisor``)), is built with blocks of at most ``max_table_bytes``),
-    "events" (every W_1^T column of every active input unit), or "auto": "gains" when a
-    sparsity is given and the network has a layer, else "events". With "gains", a block of
+    "dense" (dense rows of every feature's full gains, summed per input: circuits/engine/
+    _dense_first.py; needs the sparsity and NumPy; the table is built too, for
+    :meth:`candidates`), "events" (every W_1^T column of every active input unit), or "auto":
+    "dense" where that pays (:func:`dense_first_pays`), else "gains", when a sparsity is given
+    and the network has a layer, else "events". With "gains", a block of
     inputs whose candidates need more than 1 / ``lookup_cost`` as many weight look-ups as its
     active input units have W_1^T entries reads those columns instead (W_1^T is then built,
     once; both are exact; ``lookup_cost=0`` never does). ``max_dense_lookup``: the most bytes
@@ -360,9 +374,9 @@ class EventEvaluator:
     (module docstring: the math and the cost). ``sparsity`` (s) is the most active features an
     input may have: rows with more distinct features are refused. ``options``
     (:class:`EvaluatorOptions`) cuts the work and picks how layer 1 is reached;
-    ``first_layer`` then holds the one in use ("gains" or "events"; the gain table is built
-    here, in ``table_seconds``). ``xp`` is the array module (numpy or cupy). ``deadline`` (a
-    ``time.perf_counter()`` value): the gain table stops there with
+    ``first_layer`` then holds the one in use ("gains", "dense" or "events"; the gain table is
+    built here, in ``table_seconds``, for "dense" too). ``xp`` is the array module (numpy or
+    cupy). ``deadline`` (a ``time.perf_counter()`` value): the gain table stops there with
     :class:`superpose.circuits.engine.TableTimeout` (the evaluator is then not built).
     ``cache`` (a :class:`superpose.circuits.cache.DerivedCache` of the network's file): the
     gain table, its fan-out counts and summable flags are read from it when an entry passes
@@ -387,9 +401,13 @@ class EventEvaluator:
         self.sparsity = None if sparsity is None else check_int("sparsity", sparsity, minimum=1)
         if self.sparsity is not None and self.sparsity >= _WIDE_SPARSITY:
             _check_bounds_fit(network, self.sparsity)
-        if options.first_layer == "gains" and self.sparsity is None:
-            raise InvalidArgument("first_layer='gains' needs sparsity=s (the most active "
-                                  "features of an input); pass it, or use first_layer='events'")
+        if options.first_layer in ("gains", "dense") and self.sparsity is None:
+            raise InvalidArgument(f"first_layer={options.first_layer!r} needs sparsity=s (the "
+                                  "most active features of an input); pass it, or use "
+                                  "first_layer='events'")
+        if options.first_layer == "dense" and xp is not np:
+            raise InvalidArgument("first_layer='dense' runs on NumPy only; use 'gains' on "
+                                  "another array module")
         gains = (options.first_layer != "events" and self.sparsity is not None
                  and bool(network.layers))
         self.first_layer = "gains" if gains else "events"
@@ -400,6 +418,7 @@ class EventEvaluator:
         self.m, self.m_prime = network.m, network.m_prime
         self.input_width = int(network.input_code.width)
         self._table = self._lookup = self._host_lookup = self._first_fan = None
+        self._dense_first = None
         # the weights, not the network: the cache is keyed weakly by the network object
         self._weights, self._lookups = [layer.stored_weights for layer in network.layers], {}
         self.table_seconds = 0.0
@@ -486,7 +505,33 @@ class EventEvaluator:
         self._table.summable = xp.asarray(summable)
         self._table.support_len = xp.asarray(np.diff(code.indptr).astype(np.int64))
         self._layer1 = layer
+        self._dense_first = self._dense_rows(layer, code, table)
+        if self._dense_first is not None:
+            self.first_layer = "dense"
         self.table_seconds = time.perf_counter() - start
+
+    def _dense_rows(self, layer, code, table) -> DenseFirstLayer | None:
+        """Layer 1's dense rows of full gains (circuits/engine/_dense_first.py) when
+        ``first_layer`` is "dense", or "auto" and they pay (:func:`dense_first_pays`), on
+        NumPy and outside the certifier's search; else None (the gain table is used)."""
+        wanted = self.options.first_layer
+        if self.xp is not np or self.options.search_divisor or wanted not in ("auto", "dense"):
+            return None
+        if wanted == "auto" and not dense_first_pays(code.n_rows, layer.width, self.sparsity,
+                                                     table.entries):
+            return None
+        if wanted == "dense" and code.n_rows * layer.width > DENSE_FIRST_ENTRIES:
+            raise InvalidArgument(f"first_layer='dense' needs m * d_1 = "
+                                  f"{code.n_rows * layer.width} <= {DENSE_FIRST_ENTRIES}; use "
+                                  "'gains' or 'auto'")
+        try:
+            return DenseFirstLayer(layer.stored_weights, layer.theta, ~table.off, code.indptr,
+                                   code.indices, self.sparsity)
+        except ValueError as exc:
+            if wanted == "dense":
+                raise InvalidArgument(f"first_layer='dense' cannot hold its sums ({exc}); use "
+                                      "'gains' or 'auto'") from None
+            return None
 
     def _cache_kind(self) -> str:
         return f"event-table-d{self.options.table_divisor}"
@@ -550,7 +595,8 @@ class EventEvaluator:
                                ("gathered", [0] * stages), ("flips", 0)):
                 stats.setdefault(key, value)
             if self._table is not None:
-                for key in ("gain_entries", "candidates", "lookups", "fallback_columns"):
+                for key in ("gain_entries", "candidates", "lookups", "fallback_columns",
+                            "dense_entries"):
                     stats.setdefault(key, 0)
         rows, cols = [], []
         step = self._block_rows()
@@ -650,6 +696,7 @@ class EventEvaluator:
                 total += stats["features"] * 2 * table.ptr.itemsize
                 total += stats["gain_entries"] * table.entry_bytes
                 total += stats["lookups"] * lookup.bytes_per_lookup
+                total += stats["dense_entries"] * 4  # int32 entries of dense rows of gains
                 fan, events = self._first_fan, stats["fallback_columns"]
                 if fan is None:
                     continue
@@ -819,6 +866,8 @@ class EventEvaluator:
         over the distinct active input units A_b (E_0 = (rows0, units0), sorted), compared with
         theta_u; the events are those whose state differs from baseline, as (rows, units,
         deltas) sorted by (row, unit)."""
+        if self._dense_first is not None:
+            return self._dense_events(feature_rows, features, rows0, units0, batch, stats)
         xp, table = self.xp, self._table
         bounds = self._gain_bounds(feature_rows, features, batch, stats)
         rows, units = bounds.rows, bounds.units
@@ -841,9 +890,7 @@ class EventEvaluator:
             columns = int(table.fanout[units0].sum())
             lookups = int(work.sum()) + int(unstored_len.sum())
             if self.options.lookup_cost * lookups > columns:  # W_1^T is cheaper here
-                with self._lock:
-                    if self._first_fan is None:
-                        self._first_fan = _columns(xp, self._layer1)
+                self._first_columns()
                 if stats is not None:
                     stats["fallback_columns"] += int(units0.size)
                     stats["gathered"][0] += columns
@@ -878,6 +925,43 @@ class EventEvaluator:
         on = z_all >= table.theta[units]
         changed = xp.flatnonzero(on != table.on0[units])
         return rows[changed], units[changed], on[changed].astype(xp.int64) * 2 - 1
+
+    def _first_columns(self) -> _Fanout:
+        """W_1^T (built once, under the lock, on first use)."""
+        with self._lock:
+            if self._first_fan is None:
+                self._first_fan = _columns(self.xp, self._layer1)
+        return self._first_fan
+
+    def _dense_events(self, feature_rows, features, rows0, units0, batch: int,
+                      stats: dict | None):
+        """E_1 from dense rows of full gains (circuits/engine/_dense_first.py) for the inputs
+        whose distinct features' supports are disjoint (sum_f |P_f| = |A_b|), and through
+        W_1^T for the others (their E_0 columns, exact for any supports), merged sorted by
+        (row, unit)."""
+        dense, m = self._dense_first, self.m
+        keys = self._distinct(feature_rows * m + features, batch * m)
+        rows, feats = keys // m, keys % m
+        span = np.arange(batch, dtype=np.int64)
+        sizes = np.searchsorted(rows0, span, side="right") - np.searchsorted(rows0, span)
+        total = np.bincount(rows, weights=dense.support_len[feats], minlength=batch)
+        overlap = total > sizes
+        plain = ~overlap[rows]
+        events = dense.events(rows[plain], feats[plain], batch)
+        if stats is not None:
+            stats["dense_entries"] += int(plain.sum()) * dense.width
+        if not overlap.any():
+            return events
+        sel = overlap[rows0]
+        fan = self._first_columns()
+        _, z0, theta, a0 = self._layers[0]
+        more = self._step(rows0[sel], units0[sel], None, fan, z0, theta, a0)
+        if stats is not None:
+            stats["fallback_columns"] += int(sel.sum())
+            stats["gathered"][0] += int((fan.ptr[units0[sel] + 1] - fan.ptr[units0[sel]]).sum())
+        merged = [np.concatenate(pair) for pair in zip(events, more)]
+        order = np.argsort(merged[0] * dense.width + merged[1], kind="stable")
+        return tuple(part[order] for part in merged)
 
     def _unstored(self, bounds, part):
         """For the candidates ``part`` (indices into ``bounds.rows`` and ``bounds.units``):
@@ -1156,7 +1240,7 @@ def event_evaluator(network: ThresholdNetwork, sparsity: int | None = None,
         per_network = {}
         _CACHE[network] = per_network
     evaluator = per_network.get(sparsity)
-    if evaluator is None or (search_divisor and evaluator.first_layer == "gains"
+    if evaluator is None or (search_divisor and evaluator.first_layer != "events"
                              and evaluator.options.search_divisor != search_divisor):
         options = EvaluatorOptions(search_divisor=search_divisor)
         evaluator = EventEvaluator(network, sparsity, options, deadline=deadline, cache=cache)
