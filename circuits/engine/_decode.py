@@ -24,10 +24,12 @@ output, and two exact facts say which can:
 Both are exact for any output code and any baseline; the pivots only decide the order of
 work. Pivot and second pivot are R_k's units at ranks h(k) mod |R_k| and h(k) + 1 mod |R_k|
 (h a fixed multiplicative hash), so pivots are spread over the units whatever their
-numbering. Event membership is a binary search in the sorted keys row * d_L + unit; for the
-second pivots it is first tried in a table of flags indexed by key mod 2^22, set for the
-block's positive events and cleared after, which can only err towards "maybe", so only the
-few candidates it passes are searched.
+numbering. Event membership: where a block's events are dense (at least 1/64 of its
+batch * d_L keys row * d_L + unit, and at most 2^26 keys in all), an int8 array indexed by key
+holds each event's sign, set for the block and cleared after, and answers at once; else it is
+a binary search in the sorted keys, which for the second pivots is first tried in a table of
+flags indexed by key mod 2^22, set for the block's positive events and cleared after, which
+can only err towards "maybe", so only the few candidates it passes are searched.
 
 Cost per input: the positive events' pivot entries, one search per candidate, |Q_k| searches
 per candidate that keeps its second pivot, and the negative events' entries among the
@@ -44,6 +46,8 @@ __all__ = ["PivotDecoder"]
 
 _HASH = 2654435761  # Knuth's multiplicative constant, 2^32 / golden ratio
 _FILTER_SIZE = 1 << 22  # flags of event keys modulo this size (a power of two)
+_STATE_ENTRIES = 1 << 26  # most entries (batch * width, int8) of a block's event states
+_STATE_DENSITY = 64  # event states are used when the events are >= 1/64 of batch * width
 
 
 class PivotDecoder:
@@ -101,8 +105,15 @@ class PivotDecoder:
         xp, width, m_prime = self.xp, self.width, self.m_prime
         keys = rows * width + units
         positive = xp.ones(units.size, dtype=bool) if deltas is None else deltas > 0
-        on_rows, on_outs, read = self._on_flips(keys, rows[positive], units[positive],
-                                                keys[positive])
+        states = self._states(batch, keys.size)
+        if states is not None:  # each event's sign at its key, cleared again below
+            states[keys] = np.where(positive, 1, -1)
+        try:
+            on_rows, on_outs, read = self._on_flips(keys, rows[positive], units[positive],
+                                                    keys[positive], states)
+        finally:
+            if states is not None:
+                states[keys] = 0
         off_keys, read_off = self._off_flips(rows[~positive], units[~positive])
         if stats is not None:
             stats["gathered"][-1] += read + read_off
@@ -118,7 +129,10 @@ class PivotDecoder:
         flips = xp.sort(flips)
         return flips // m_prime, flips % m_prime
 
-    def _on_flips(self, keys, rows, units, positive_keys):
+    def _on_flips(self, keys, rows, units, positive_keys, states=None):
+        """(rows, outputs, entries read) of the on-flips (module docstring); ``states``: the
+        block's events by key (1 positive, -1 negative, 0 none: :meth:`_states`), which
+        answers membership at once, or None (filter, then binary search)."""
         xp, width = self.xp, self.width
         cand_rows, cand_outs, read = self._gather(self._pivot, rows, units)
         second = self._second[cand_outs]
@@ -126,7 +140,9 @@ class PivotDecoder:
         has = second >= 0
         keep = ~has
         probes = cand_rows[has] * width + second[has]
-        if probes.size:  # a filter first (it may err only towards keeping), then exactly
+        if probes.size and states is not None:
+            keep[has] = states[probes] == 1
+        elif probes.size:  # a filter first (it may err only towards keeping), then exactly
             flags = self._flags()
             mask = flags.size - 1
             flags[positive_keys & mask] = True
@@ -140,10 +156,30 @@ class PivotDecoder:
         ends = xp.cumsum(lens)
         pos = rep(self._q_ptr[cand_outs] - (ends - lens)) + xp.arange(total)
         q = self._q_idx[pos]
-        off = (self._a0[q] == _member(xp, keys, rep(cand_rows) * width + q)).astype(xp.int64)
-        cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64), xp.cumsum(off)])
-        all_on = cumulative[ends] == cumulative[ends - lens]
+        probes = rep(cand_rows) * width + q
+        event = states[probes] != 0 if states is not None else _member(xp, keys, probes)
+        off = self._a0[q] == event
+        if xp is np and total:  # (every candidate has a pivot, so lens >= 1: no empty run)
+            all_on = ~np.logical_or.reduceat(off, ends - lens)
+        else:
+            cumulative = xp.concatenate([xp.zeros(1, dtype=xp.int64),
+                                         xp.cumsum(off.astype(xp.int64))])
+            all_on = cumulative[ends] == cumulative[ends - lens]
         return cand_rows[all_on], cand_outs[all_on], read + int(total)
+
+    def _states(self, batch: int, events: int):
+        """This thread's zeroed int8 array of at least batch * width entries (made on first
+        use, grown by powers of two), when the block's ``events`` are dense enough for it
+        (>= batch * width / ``_STATE_DENSITY``) and it stays within ``_STATE_ENTRIES``
+        (NumPy); else None. The caller sets the events' keys and clears them again."""
+        size = batch * self.width
+        if self.xp is not np or size > _STATE_ENTRIES or events * _STATE_DENSITY < size:
+            return None
+        states = getattr(self._scratch, "states", None)
+        if states is None or states.size < size:
+            states = self._scratch.states = np.zeros(1 << (size - 1).bit_length(),
+                                                     dtype=np.int8)
+        return states
 
     def _flags(self):
         """This thread's flags of event keys modulo ``_FILTER_SIZE`` (made on first use), so

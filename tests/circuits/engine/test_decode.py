@@ -22,19 +22,28 @@ def decodings(draw):
     return code, a0, np.array(states, dtype=bool).reshape(len(states), width)
 
 
-def _decoder(code, a0) -> PivotDecoder:
-    return PivotDecoder(np, code.indptr, code.indices, code.width, a0,
-                        lambda lens: (lambda v: np.repeat(v, lens), int(lens.sum())))
+class _SearchingDecoder(PivotDecoder):
+    """The decoder that never keeps a block's event states: filter, then binary search."""
+
+    def _states(self, batch: int, events: int):
+        return None
+
+
+def _decoder(code, a0, kind=PivotDecoder) -> PivotDecoder:
+    return kind(np, code.indptr, code.indices, code.width, a0,
+                lambda lens: (lambda v: np.repeat(v, lens), int(lens.sum())))
 
 
 @examples(200)
-@given(case=decodings())
-def test_decoding_the_changed_units_gives_the_and_of_every_outputs_support(case):
+@given(case=decodings(), kind=st.sampled_from([PivotDecoder, _SearchingDecoder]))
+def test_decoding_the_changed_units_gives_the_and_of_every_outputs_support(case, kind):
+    """Both ways of telling events apart (a block's event states by key where the events are
+    dense, else a filter and a binary search) decode the same outputs."""
     code, a0, states = case
     rows, units = np.nonzero(states != a0[None, :])
     deltas = np.where(states[rows, units], 1, -1).astype(np.int64)
     stats = {"gathered": [0], "flips": 0}
-    got_rows, got_cols = _decoder(code, a0).decode(rows.astype(np.int64),
+    got_rows, got_cols = _decoder(code, a0, kind).decode(rows.astype(np.int64),
                                                    units.astype(np.int64), deltas,
                                                    len(states), stats)
     want = np.array([[bool(np.all(a[code.row(k)])) for k in range(code.n_rows)]
