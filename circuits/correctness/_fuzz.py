@@ -232,7 +232,7 @@ def _in_order(work, items, threads: int):
 def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | None = None,
                stop_at_first: bool = False, shard: tuple[int, int] = (0, 1),
                progress: Callable[[int, int], None] | None = None,
-               cache=None) -> CorrectnessReport:
+               cache=None, threads: int | None = None) -> CorrectnessReport:
     """Check every input with at most ``sparsity`` (default: the circuit's) active features.
 
     With a ``deadline`` (a ``time.perf_counter()`` value) or ``stop_at_first`` the enumeration
@@ -241,9 +241,13 @@ def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | 
     partition the input space. ``progress(done, total)``, if given, is called after each chunk
     with the inputs checked so far and the size of the (shard's) input space. ``cache``: a
     :class:`superpose.circuits.cache.DerivedCache` of the circuit's file for the gain table.
+    Chunks are checked by ``threads`` threads at once (default :func:`check_threads`) and
+    added to the report in enumeration order, so the report is the same for any number of
+    threads (a deadline or ``stop_at_first`` may leave a few chunks ahead checked and unused).
     """
     s = circuit.sparsity if sparsity is None else check_int("sparsity", sparsity, minimum=1,
                                                              maximum=circuit.m)
+    threads = check_threads() if threads is None else check_int("threads", threads, minimum=1)
     index, count = check_shard(shard)
     start = time.perf_counter()
     space = count_sparse_inputs(circuit.m, s)
@@ -251,18 +255,31 @@ def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | 
     width = max(s, circuit.sparsity)
     filtered = gain_filter_pays(circuit.network, width, report.input_space)
     _prepare(circuit, width if filtered else None, report, cache)
-    offset = 0
-    for chunk in enumerate_sparse_inputs(circuit.m, s, CHUNK):
-        if deadline is not None and time.perf_counter() > deadline:
-            break
-        mine = chunk if count == 1 else chunk[(offset + np.arange(len(chunk))) % count == index]
-        offset += len(chunk)
-        if len(mine):
-            compare(circuit, mine, report, filtered)
+    evaluator = _batch_evaluator(circuit, np.zeros((0, s), np.int64), filtered)
+
+    def mine():
+        """This shard's inputs, chunk by chunk, until the deadline."""
+        offset = 0
+        for chunk in enumerate_sparse_inputs(circuit.m, s, CHUNK):
+            if deadline is not None and time.perf_counter() > deadline:
+                return
+            part = chunk if count == 1 else \
+                chunk[(offset + np.arange(len(chunk))) % count == index]
+            offset += len(chunk)
+            yield part
+
+    def check(active):
+        return _mismatches(circuit, evaluator, active) if len(active) else None
+
+    checked = _in_order(check, mine(), threads)
+    for found in checked:
+        if found is not None:
+            _add(report, found)
         if progress is not None:
             progress(report.inputs_checked, report.input_space)
         if stop_at_first and report.examples:
             break
+    checked.close()
     report.seconds = time.perf_counter() - start
     return report
 

@@ -369,3 +369,18 @@ def test_fuzz_checks_batches_in_threads_and_reports_exactly_what_one_thread_repo
         assert alone.wrong_outputs > 0 and len(alone.examples) == 5
         timeless = {"seconds": 0, "setup_seconds": 0}
         assert dataclasses.asdict(together) | timeless == dataclasses.asdict(alone) | timeless
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_exhaustive_checks_chunks_in_threads_and_reports_exactly_what_one_thread_reports(
+        threads):
+    """Chunks of the enumeration are checked by several threads at once and added in order:
+    the report of every input, of a shard and of a run stopped at its first wrong input is
+    that of one thread."""
+    few = _set_theta(built("and2", 300, "random", 0, 2, 0, "naive"), 1, slice(0, 5), 1)
+    timeless = {"seconds": 0, "setup_seconds": 0}
+    for options in ({}, {"shard": (1, 3)}, {"stop_at_first": True}):
+        alone = exhaustive(few, threads=1, **options)
+        together = exhaustive(few, threads=threads, **options)
+        assert alone.wrong_outputs > 0
+        assert dataclasses.asdict(together) | timeless == dataclasses.asdict(alone) | timeless
