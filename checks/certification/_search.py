@@ -98,6 +98,11 @@ class ConeIndex:
         self.lookups = [self.evaluator.weight_lookup(l) for l in range(1, self.depth + 1)]
         self.pos, self.neg = self.evaluator.gain_tables or (None, None)
 
+    def columns(self, layer: int) -> sp.csr_matrix:
+        """W_layer^T in its stored type (made once per layer, when first asked for), from
+        which :class:`EventTrace` sums the pre-activations of inputs asked about many units."""
+        return self.network.layers[layer - 1].stored_weights_t
+
     def triggers(self, layer: int, rows, units, dirs, b, trace: EventTrace,
                  discount: bool = True):
         """The triggers of each query as the rows of a sparse n x m matrix (a stored entry
@@ -345,7 +350,7 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     undiscounted has none discounted, and the result is that of the discount everywhere."""
     uniq, row = np.unique(inp, axis=0, return_inverse=True)
     row = row.ravel()
-    trace = EventTrace(index.evaluator, index.lookups, uniq)
+    trace = EventTrace(index.evaluator, index.lookups, uniq, index.columns)
     outcome.nodes += len(out)
     outcome.inputs_evaluated += len(uniq)
     q = index.network.output_code.matrix()
