@@ -57,6 +57,7 @@ from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
 from superpose.circuits.correctness import output_sources
 from superpose.circuits.engine import TableTimeout, event_evaluator, expand_ranges
+from superpose.circuits.model import transpose_stored
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
@@ -90,6 +91,7 @@ class ConeIndex:
         self.supports = self.holders.T.tocsr()
         self.supports.sum_duplicates()
         self._flags = None
+        self._columns: dict[int, sp.csr_matrix] = {}
         self.depth = len(net.layers)
         # store gains down to half of what the empty root asks (ceil(gap / s)); queries
         # below that (inputs that already push a unit near its threshold) are exact too. The
@@ -99,9 +101,14 @@ class ConeIndex:
         self.pos, self.neg = self.evaluator.gain_tables or (None, None)
 
     def columns(self, layer: int) -> sp.csr_matrix:
-        """W_layer^T in its stored type (made once per layer, when first asked for), from
-        which :class:`EventTrace` sums the pre-activations of inputs asked about many units."""
-        return self.network.layers[layer - 1].stored_weights_t
+        """W_layer^T in its stored type, from which :class:`EventTrace` sums the
+        pre-activations of inputs asked about many units: made when first asked for and kept
+        by this index only, so it goes with the search (not cached on the circuit's layer)."""
+        found = self._columns.get(layer)
+        if found is None:
+            found = self._columns[layer] = transpose_stored(
+                self.network.layers[layer - 1].stored_weights)
+        return found
 
     def triggers(self, layer: int, rows, units, dirs, b, trace: EventTrace,
                  discount: bool = True):
