@@ -119,15 +119,19 @@ class EventTrace:
         cost = self.lookup_cost
         if cost is None:
             cost = 1.0 if self.lookups[layer - 1].dense is not None else 8.0
-        ev_rows, ev_units, _ = self.events[layer - 1]
-        column_terms = np.bincount(ev_rows, weights=np.diff(wt.indptr)[ev_units],
-                                   minlength=self.batch) + wt.shape[1]
         lookups = np.bincount(rows, weights=events, minlength=self.batch)
-        return (cost * lookups > column_terms)[rows]
+        return (cost * lookups > self._row_work(layer, wt))[rows]
+
+    def _row_work(self, layer: int, wt) -> np.ndarray:
+        """Per input: the column terms of its events plus the d_l cells of its dense row."""
+        ev_rows, ev_units, _ = self.events[layer - 1]
+        return np.bincount(ev_rows, weights=np.diff(wt.indptr)[ev_units],
+                           minlength=self.batch) + wt.shape[1]
 
     def _column_sums(self, layer: int, rows, units) -> np.ndarray:
         """sum_{v in E_{l-1}(b)} W_l[u, v] delta_{b, v} for pairs (rows[i], units[i]), from
-        dense rows z[b, :] summed over the columns of W_l^T, a block of inputs at a time."""
+        dense rows z[b, :] summed over the columns of W_l^T, a block of inputs at a time (about
+        ``_DENSE_CELLS`` cells and terms; an input with more is a block of its own)."""
         wt = self.columns(layer)
         width = wt.shape[1]
         ptr = wt.indptr.astype(np.int64)
@@ -135,11 +139,14 @@ class EventTrace:
         order = np.argsort(rows, kind="stable")
         inputs, first = np.unique(rows[order], return_index=True)
         bounds = np.append(first, len(order))
+        cumulative = np.cumsum(self._row_work(layer, wt)[inputs])
         out = np.zeros(len(rows), np.int64)
         largest = int(np.abs(wt.data).max(initial=0))
-        per_block = max(1, _DENSE_CELLS // max(1, width))
-        for lo in range(0, len(inputs), per_block):
-            block = inputs[lo:lo + per_block]
+        lo = 0
+        while lo < len(inputs):
+            base = cumulative[lo - 1] if lo else 0
+            hi = max(lo + 1, int(np.searchsorted(cumulative, base + _DENSE_CELLS, "right")))
+            block = inputs[lo:hi]
             owner, pos = expand_ranges(np.searchsorted(ev_rows, block, side="left"),
                                        np.searchsorted(ev_rows, block, side="right"))
             v = ev_units[pos]
@@ -152,9 +159,10 @@ class EventTrace:
             else:
                 dense = np.zeros(len(block) * width, np.int64)
                 np.add.at(dense, keys, terms)
-            sel = order[bounds[lo]:bounds[min(lo + per_block, len(inputs))]]
+            sel = order[bounds[lo]:bounds[hi]]
             local = np.searchsorted(block, rows[sel])
             out[sel] = dense[local * width + units[sel]]
+            lo = hi
         return out
 
     @functools.cached_property
