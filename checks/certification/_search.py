@@ -23,7 +23,11 @@ Triggers (every completion that changes unit u contains one, so pruning to them 
   (:mod:`superpose.circuits.engine._gains`); and u cannot change at all unless the b largest
   gains cover the gap. The units of P_e already on at y add nothing again (layer 0 is an OR),
   so their weights are subtracted from e's gain before the comparison (only for features whose
-  support meets y's active units);
+  support meets y's active units). This discount only removes triggers, and every later
+  stage is monotone in the triggers, so a node without children undiscounted has none with
+  it: a chunk is expanded without it first, and again with it for the nodes that had
+  children, which gives exactly the children of the discount everywhere at a fraction of
+  its cost;
 * layer l >= 2: u changes only if fan-in units v change in the helping direction (on, if
   W[u, v] > 0 and u must rise), each only through one of its own triggers; a feature can add
   at most the |W[u, v]| of the units it triggers, so with b features one of them adds at least
@@ -53,6 +57,7 @@ from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
 from superpose.circuits.correctness import output_sources
 from superpose.circuits.engine import TableTimeout, event_evaluator, expand_ranges
+from superpose.circuits.model import transpose_stored
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
@@ -86,6 +91,7 @@ class ConeIndex:
         self.supports = self.holders.T.tocsr()
         self.supports.sum_duplicates()
         self._flags = None
+        self._columns: dict[int, sp.csr_matrix] = {}
         self.depth = len(net.layers)
         # store gains down to half of what the empty root asks (ceil(gap / s)); queries
         # below that (inputs that already push a unit near its threshold) are exact too. The
@@ -94,13 +100,26 @@ class ConeIndex:
         self.lookups = [self.evaluator.weight_lookup(l) for l in range(1, self.depth + 1)]
         self.pos, self.neg = self.evaluator.gain_tables or (None, None)
 
-    def triggers(self, layer: int, rows, units, dirs, b, trace: EventTrace):
+    def columns(self, layer: int) -> sp.csr_matrix:
+        """W_layer^T in its stored type, from which :class:`EventTrace` sums the
+        pre-activations of inputs asked about many units: made when first asked for and kept
+        by this index only, so it goes with the search (not cached on the circuit's layer)."""
+        found = self._columns.get(layer)
+        if found is None:
+            found = self._columns[layer] = transpose_stored(
+                self.network.layers[layer - 1].stored_weights)
+        return found
+
+    def triggers(self, layer: int, rows, units, dirs, b, trace: EventTrace,
+                 discount: bool = True):
         """The triggers of each query as the rows of a sparse n x m matrix (a stored entry
         (i, e): feature e triggers query i), and a per-query "can change" flag (``trace``
         holds the activations and pre-activations of the evaluated inputs).
 
         Query i asks how unit ``units[i]`` of ``layer`` can move in direction ``dirs[i]``
         (+1 on, -1 off) from the state of evaluated input ``rows[i]`` with ``b[i]`` features.
+        ``discount``: subtract from a layer-1 gain the weights on input units already on (the
+        sharper bound; without it, a superset of the triggers, still sound).
         """
         if layer == 0:
             up = dirs > 0
@@ -113,10 +132,10 @@ class ConeIndex:
         z = trace.pre(layer, rows, units)
         gap = np.where(dirs > 0, theta - z, z - theta + 1)
         if layer == 1:
-            return self._first_layer(rows, units, dirs, b, gap, trace)
-        return self._deeper(layer, rows, units, dirs, b, gap, trace)
+            return self._first_layer(rows, units, dirs, b, gap, trace, discount)
+        return self._deeper(layer, rows, units, dirs, b, gap, trace, discount)
 
-    def _first_layer(self, rows, units, dirs, b, gap, trace):
+    def _first_layer(self, rows, units, dirs, b, gap, trace, discount):
         n = len(units)
         q_parts, f_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         possible = np.zeros(n, bool)
@@ -129,12 +148,14 @@ class ConeIndex:
             possible[sel] = True
             h = -(-gap[sel] // b[sel])
             qi, feats, gains = table.at_least(units[sel], h)
-            # input units already on add nothing again: subtract them, then filter again
-            gains = gains.astype(np.int64) - self._already_on(
-                sign, units[sel][qi], feats.astype(np.int64), rows[sel][qi], trace)
-            keep = gains >= h[qi]
-            q_parts.append(sel[qi[keep]])
-            f_parts.append(feats[keep])
+            if discount:
+                # input units already on add nothing again: subtract them, then filter again
+                gains = gains.astype(np.int64) - self._already_on(
+                    sign, units[sel][qi], feats.astype(np.int64), rows[sel][qi], trace)
+                keep = gains >= h[qi]
+                qi, feats = qi[keep], feats[keep]
+            q_parts.append(sel[qi])
+            f_parts.append(feats)
         query, feats = np.concatenate(q_parts), np.concatenate(f_parts)
         order = np.argsort(query, kind="stable")  # runs of one query each: nearly linear
         return (trigger_matrix(np.bincount(query, minlength=n), feats[order], self.m),
@@ -185,7 +206,7 @@ class ConeIndex:
         self._flags[keys] = False
         return hit
 
-    def _deeper(self, layer, rows, units, dirs, b, gap, trace):
+    def _deeper(self, layer, rows, units, dirs, b, gap, trace, discount):
         w = self.network.layers[layer - 1].weights
         qi, pos = expand_ranges(w.indptr[units], w.indptr[units + 1])
         v, weight = w.indices[pos].astype(np.int64), w.data[pos]
@@ -193,7 +214,7 @@ class ConeIndex:
         on = trace.act(layer - 1, rows[qi], v) > 0
         helpful = np.flatnonzero((sub_dir > 0) != on)
         sub, which, _ = shared_triggers(self, layer - 1, rows[qi[helpful]], v[helpful],
-                                        sub_dir[helpful], b[qi[helpful]], trace)
+                                        sub_dir[helpful], b[qi[helpful]], trace, discount)
         # a feature's most help to u: the weights of every fan-in unit it triggers (the
         # product below sums them per (u, feature)); b features must together cover the gap,
         # so one of them covers ceil(gap / b)
@@ -328,10 +349,15 @@ def _member(x: np.ndarray, sources: np.ndarray) -> np.ndarray:
 
 
 def _expand(index, circuit, out, inp, expected, sources, s, outcome):
-    """Evaluate one chunk of nodes; return a counterexample or the chunk's children."""
+    """Evaluate one chunk of nodes; return a counterexample or the chunk's children.
+
+    The children are found first without the "already on" discount of layer-1 gains, then
+    again with it for the nodes that had children: the discount only removes triggers, and
+    every later stage is monotone in them (:func:`_children`), so a node without children
+    undiscounted has none discounted, and the result is that of the discount everywhere."""
     uniq, row = np.unique(inp, axis=0, return_inverse=True)
     row = row.ravel()
-    trace = EventTrace(index.evaluator, index.lookups, uniq)
+    trace = EventTrace(index.evaluator, index.lookups, uniq, index.columns)
     outcome.nodes += len(out)
     outcome.inputs_evaluated += len(uniq)
     q = index.network.output_code.matrix()
@@ -346,6 +372,28 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
         i = wrong[np.argmin(sizes)]
         active = tuple(int(f) for f in inp[i] if f != PAD)
         return Counterexample(active, int(out[i]), int(expected[i]), int(decoded[i])), None
+    nodes = np.arange(len(out))
+    kn, kf = _children(index, circuit, out, inp, expected, row, sources, s, trace, False)
+    if kn.size:
+        nodes = np.unique(kn)
+        kn, kf = _children(index, circuit, out[nodes], inp[nodes], expected[nodes], row[nodes],
+                           sources, s, trace, True)
+        kn = nodes[kn]
+    child = inp[kn].copy()
+    slot = (child != PAD).sum(axis=1)
+    child[np.arange(len(kn)), slot] = kf
+    return None, (out[kn], _canonical(child), expected[kn])
+
+
+def _children(index, circuit, out, inp, expected, row, sources, s, trace, discount):
+    """The children (node, feature) of nodes already evaluated correct, as two arrays.
+
+    Monotone in the layer-1 triggers: fewer of them give fewer deeper triggers (the help sums
+    are of weights >= 0), fewer "can change" flags at layers >= 2, and so fewer children."""
+    q = index.network.output_code.matrix()
+    ni, pos = expand_ranges(q.indptr[out], q.indptr[out + 1])
+    units = q.indices[pos].astype(np.int64)
+    on = trace.act(index.depth, row[ni], units) > 0
     used = (inp != PAD).sum(axis=1)
     b = s - used
     # truth 0: the off units of Q_k must all turn on; truth 1: some unit must turn off
@@ -359,7 +407,7 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     falsepos = expected[qn] == 0
     qdir = np.where(falsepos, 1, -1)
     found, which, possible = shared_triggers(index, index.depth, row[qn], qu, qdir, b[qn],
-                                             trace)
+                                             trace, discount)
     n = len(out)
     # truth 1: any trigger of any unit (the product's pattern is the union of their rows)
     union = _node_matrix(qn[~falsepos], which[~falsepos], n, found.shape[0]) @ found
@@ -379,11 +427,7 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     # a completion adds no feature that output k's truth reads, nor one already active
     excluded = _member(kid_feat[:, None], sources[out[kid_node]]).ravel() \
         | (kid_feat[:, None] == inp[kid_node]).any(axis=1)
-    kn, kf = kid_node[~excluded], kid_feat[~excluded]
-    child = inp[kn].copy()
-    slot = (child != PAD).sum(axis=1)
-    child[np.arange(len(kn)), slot] = kf
-    return None, (out[kn], _canonical(child), expected[kn])
+    return kid_node[~excluded], kid_feat[~excluded]
 
 
 def _node_matrix(nodes: np.ndarray, which: np.ndarray, n: int, n_queries: int):
@@ -392,13 +436,13 @@ def _node_matrix(nodes: np.ndarray, which: np.ndarray, n: int, n_queries: int):
     return trigger_matrix(np.bincount(nodes, minlength=n), which, n_queries)
 
 
-def shared_triggers(index, layer, rows, units, dirs, b, trace):
+def shared_triggers(index, layer, rows, units, dirs, b, trace, discount=True):
     """index.triggers, computed once per distinct (input, unit, direction, budget): nodes of
     different outputs at the same input (every empty root, say), and units that feed several
     units of the next layer, share their answers. Returns the distinct queries' trigger
     matrix, which distinct query each query is, and each query's "can change" flag."""
     if not len(units):
-        found, possible = index.triggers(layer, rows, units, dirs, b, trace)
+        found, possible = index.triggers(layer, rows, units, dirs, b, trace, discount)
         return found, np.zeros(0, np.int64), possible
     width = int(units.max()) + 1
     top_b = int(b.max()) + 1
@@ -409,7 +453,8 @@ def shared_triggers(index, layer, rows, units, dirs, b, trace):
     rest = distinct // top_b
     d_dir = np.where(rest % 2 == 1, 1, -1)
     rest //= 2
-    found, possible = index.triggers(layer, rest // width, rest % width, d_dir, d_b, trace)
+    found, possible = index.triggers(layer, rest // width, rest % width, d_dir, d_b, trace,
+                                     discount)
     return found, which, possible[which]
 
 

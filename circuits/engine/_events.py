@@ -122,6 +122,8 @@ __all__ = ["EvaluatorOptions", "EventEvaluator", "WeightLookup", "event_evaluato
 
 MAX_WORK = 1 << 18
 MAX_ROWS = 1 << 14
+#: a block keeps its packed sort keys in int32 only if that allows this many inputs a block
+MIN_INT32_ROWS = 256
 GROUPINGS = ("auto", "sort")
 FIRST_LAYERS = ("auto", "gains", "dense", "events")
 TABLE_DIVISOR = 2
@@ -852,13 +854,17 @@ class EventEvaluator:
 
     def _block_rows(self) -> int:
         """Inputs per block: ``max_rows``, and with the gain filter at most as many as keep
-        its packed sort keys in int32 (when one input's fit), else in int64."""
+        its packed sort keys in int32 when that still leaves ``MIN_INT32_ROWS`` inputs a
+        block, else in int64 (blocks of one or two inputs, as wide layers with large gains
+        gave, cost far more in per-block work than int32 keys save in the sort)."""
         table = self._table
         if table is None or table.packed is None:
             return self.max_rows
         stride = table.width << table.gain_bits
-        limit = 2 ** 31 - 1 if stride < 2 ** 31 else 2 ** 63 - 1
-        return min(self.max_rows, max(1, limit // stride))
+        rows = (2 ** 31 - 1) // stride
+        if rows < MIN_INT32_ROWS:
+            rows = (2 ** 63 - 1) // stride
+        return min(self.max_rows, max(1, rows))
 
     def _gain_events(self, feature_rows, features, rows0, units0, batch: int,
                      stats: dict | None):

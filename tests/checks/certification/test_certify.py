@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 import superpose.checks.certification._certify as certify_module
+import superpose.checks.certification._search as search_module
 from superpose import circuits
 from superpose.checks.certification._certify import EXHAUSTIVE_LIMIT, METHODS, Certificate, certify
 from superpose.checks.certification._search import search
@@ -661,6 +662,65 @@ def test_features_already_on_add_nothing_again_to_a_first_layer_unit(circuit, da
     supports = net.input_code.matrix().toarray()[list(r)] * (1 - a0[0])[None, :]  # P_e \ A(y)
     assert np.all(dz <= (np.maximum(w, 0) @ supports.T).sum(axis=1))
     assert np.all(dz >= (np.minimum(w, 0) @ supports.T).sum(axis=1))
+
+
+
+def _search_with_discount(circuit: Circuit, s: int, discount):
+    """The search with the "already on" discount forced on (True) or off (False) in every
+    pass, or as the module chooses (None: undiscounted first, discounted where children)."""
+    if discount is None:
+        return search(circuit, s, math.inf)
+    children = search_module._children
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "_children",
+                   lambda *args: children(*args[:-1], discount))
+        return search(circuit, s, math.inf)
+
+
+def _same_search(a, b) -> None:
+    assert a.levels == b.levels and a.nodes == b.nodes
+    assert a.deferred.tolist() == b.deferred.tolist()
+    assert a.counterexample == b.counterexample
+
+
+@examples(30)
+@given(circuit=st.one_of(random_circuits(), perturbed_circuits()))
+def test_the_already_on_discount_only_removes_children_and_deferring_it_changes_nothing(
+        circuit):
+    """The discount subtracts weights from layer-1 gains, so it only removes triggers, and
+    every later stage is monotone in them: the search with it everywhere has, level by level,
+    a subset of the nodes of the search without it, and applying it only to the nodes that
+    have children without it (what the search does) gives exactly the frontier of applying
+    it everywhere."""
+    note(describe(circuit))
+    s = circuit.sparsity
+    everywhere = _search_with_discount(circuit, s, True)
+    _same_search(_search_with_discount(circuit, s, None), everywhere)
+    nowhere = _search_with_discount(circuit, s, False)
+    if everywhere.counterexample is None and nowhere.counterexample is None:
+        assert len(everywhere.levels) <= len(nowhere.levels)
+        assert all(a <= b for a, b in zip(everywhere.levels, nowhere.levels))
+
+
+def test_deferring_the_already_on_discount_keeps_its_pruning_on_a_star_circuit():
+    """and2 star at s = 3, where the discount prunes (without it the frontier grows): the
+    search's frontier is that of the discount everywhere, and a planted wrong output is still
+    refuted with a counterexample that replays."""
+    circuit = built("and2", 120, "star", 0, 3, 3)
+    _same_search(_search_with_discount(circuit, 3, None),
+                 _search_with_discount(circuit, 3, True))
+    assert sum(_search_with_discount(circuit, 3, None).levels) \
+        < sum(_search_with_discount(circuit, 3, False).levels)
+    layer = circuit.network.layers[-1]
+    theta = layer.theta.copy()
+    unit = int(circuit.network.output_code.row(7)[0])
+    theta[unit] += 1000  # never on: output 7 (and any other output reading it) is wrong
+    bad = _with_layers(circuit, circuit.network.layers[:-1] + (Layer(layer.weights, theta),),
+                       changes=[f"theta_last[{unit}] += 1000"])
+    cert = certify(bad, method="search")
+    assert cert.verdict is Verdict.REFUTED
+    assert unit in circuit.network.output_code.row(cert.counterexample.output)
+    _assert_refutation(bad, cert)
 
 
 # --- the per-output Z3 query (superpose.checks.certification._z3cone) -----------------------------

@@ -744,6 +744,29 @@ def test_gains_too_large_to_pack_beside_the_keys_are_sorted_unpacked():
     assert evaluator.evaluate(np.array([[0, 1]])).toarray().tolist() == [[1, 1, 1]]
 
 
+@examples(10)
+@given(seed=seeds)
+def test_keys_that_would_leave_int32_blocks_of_few_inputs_are_sorted_in_int64_blocks(seed):
+    # gains near 2^20 on 12 units: int32 keys would allow 2^31 / (12 * 2^21) = 85 inputs a
+    # block; the evaluator takes whole int64 blocks instead, and stays exact
+    rng = np.random.default_rng(seed)
+    m, d0, d = 40, 30, 12
+    indices = rng.integers(0, d0, 2 * m)
+    indices[:2] = [0, 1]  # feature 0 gains at least 2^20 on unit 0: 21 bits
+    code = SupportCode(np.arange(0, 2 * m + 1, 2), indices, d0)
+    dense = rng.integers(2 ** 18, 2 ** 19, (d, d0)) * (rng.random((d, d0)) < 0.3)
+    dense[0, :2] = 2 ** 19
+    layer = Layer(sp.csr_matrix(dense.astype(np.int64)),
+                  np.maximum(dense.sum(axis=1) // 6, 1).astype(np.int64))
+    net = ThresholdNetwork(code, (layer,), identity_code(d))
+    evaluator = _events(net, sparsity=2)
+    stride = evaluator._table.width << evaluator._table.gain_bits
+    assert (2 ** 31 - 1) // stride < 256 <= evaluator.block_rows
+    batch = _all_inputs(m, 2)
+    assert len(batch) > (2 ** 31 - 1) // stride
+    _same(evaluator.evaluate(batch), net.evaluate(batch))
+
+
 def test_blocks_whose_lookups_would_cost_more_read_w1t_instead_and_agree():
     # a permutation circuit fires a layer-1 unit for every active feature: many candidates
     circuit = built("perm", 60, "random", 0, 2, 0)
