@@ -13,8 +13,10 @@ descriptor, computed by a thread of its own (hashlib releases the GIL), so a com
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
+import mmap
 import os
 import stat
 import struct
@@ -104,17 +106,9 @@ class FileDigest:
 
     def _hash(self) -> None:
         try:
-            digest, buffer, offset = hashlib.sha256(), bytearray(_DIGEST_CHUNK), 0
-            view = memoryview(buffer)
-            while True:
-                if hasattr(os, "preadv"):
-                    count = os.preadv(self.fd, [view], offset)
-                    chunk = view[:count]
-                else:  # (no preadv: a new bytes object per chunk)
-                    chunk = os.pread(self.fd, _DIGEST_CHUNK, offset)
-                    count = len(chunk)
-                if not count:
-                    break
+            digest, offset = hashlib.sha256(), 0
+            for chunk in self._chunks():
+                count = len(chunk)
                 digest.update(chunk)
                 for start, end in self._crcs:
                     lo, hi = max(start, offset), min(end, offset + count)
@@ -132,6 +126,38 @@ class FileDigest:
             with self._progress:
                 self._done = None  # finished (or failed)
                 self._progress.notify_all()
+
+    def _chunks(self):
+        """The file's bytes in order, ``_DIGEST_CHUNK`` at a time: views of one read-only
+        mapping of the whole file (no copy: what the loader maps too), else, where it cannot
+        be mapped, read into one buffer (``preadv``) or as new bytes (``pread``)."""
+        try:
+            mapping = mmap.mmap(self.fd, 0, access=mmap.ACCESS_READ) if self.size else None
+        except (OSError, ValueError):
+            mapping = None
+        if mapping is not None:
+            with contextlib.closing(mapping):
+                view = memoryview(mapping)
+                try:
+                    for lo in range(0, len(mapping), _DIGEST_CHUNK):
+                        with view[lo:lo + _DIGEST_CHUNK] as piece:  # (released after use)
+                            yield piece
+                finally:
+                    view.release()  # (no view may outlive the mapping it closes)
+            return
+        buffer, offset = bytearray(_DIGEST_CHUNK), 0
+        view = memoryview(buffer)
+        while True:
+            if hasattr(os, "preadv"):
+                count = os.preadv(self.fd, [view], offset)
+                chunk = view[:count]
+            else:  # (no preadv: a new bytes object per chunk)
+                chunk = os.pread(self.fd, _DIGEST_CHUNK, offset)
+                count = len(chunk)
+            if not count:
+                return
+            yield chunk
+            offset += count
 
     def crc32(self, start: int, end: int) -> int | None:
         """The CRC-32 of bytes [start, end) when they are the data of a stored member the pass

@@ -65,6 +65,35 @@ def test_a_file_digest_hashes_the_file_it_opened_even_after_the_path_moves_on(tm
     assert FileDigest(empty).result() == hashlib.sha256(b"").hexdigest()
 
 
+def test_a_file_digest_reads_the_file_when_it_cannot_be_mapped(tmp_path, monkeypatch):
+    """The digest hashes views of a mapping of the file; where the file cannot be mapped it
+    reads it instead, with the same sha256 and CRC-32s."""
+    import hashlib
+    import mmap
+    import zipfile
+    import zlib
+
+    from superpose.theory.files import FileDigest
+
+    big = os.urandom((1 << 24) + (3 << 20))  # a full chunk and a short one
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("big.bin"), big)
+    raw = path.read_bytes()
+    start = raw.index(big)
+
+    def unmappable(*args, **kwargs):
+        raise OSError(19, "No such device")
+
+    for patch in (False, True):
+        if patch:
+            monkeypatch.setattr(mmap, "mmap", unmappable)
+        digest = FileDigest(path, zip_members=True)
+        assert digest.result() == hashlib.sha256(raw).hexdigest()
+        assert digest.crc32(start, start + len(big)) == zlib.crc32(big)
+        digest.close()
+
+
 def test_a_file_digest_refuses_what_is_not_a_regular_file(tmp_path):
     from superpose.theory.files import FileDigest
 
