@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from superpose.circuits.engine._gains import _row_abs_max
+
 __all__ = ["DENSE_FIRST_ENTRIES", "DenseFirstLayer", "dense_first_pays"]
 
 #: most entries (m d_1) of G, held as int32 (128 MiB)
@@ -43,37 +45,30 @@ def dense_first_pays(m: int, width: int, sparsity: int, table_entries: int) -> b
     """
     if m * width > DENSE_FIRST_ENTRIES or not m:
         return False
-    return sparsity * table_entries * _ENTRY_COST >= sparsity * width * m
+    return table_entries * _ENTRY_COST >= width * m  # (s entries / m against s d_1, per input)
 
 
 class DenseFirstLayer:
     """G = S_P W_1^T (m x d_1, int32) and the events of layer 1 from it (module docstring).
 
-    ``weights``: W_1 (CSR, d_1 x d_0); ``theta``, ``on0``: its thresholds and baseline states;
-    ``indptr``, ``indices``: the input code (row f = P_f); ``sparsity``: the most features an
-    input has. Raises ValueError when a sum of ``sparsity`` rows of G could leave int32 (the
-    caller then keeps the gain table)."""
+    ``layer``: layer 1 (its stored W_1, W_1^T and thresholds); ``on0``: its baseline states;
+    ``code``: the input code (row f = P_f); ``sparsity``: the most features an input has.
+    Raises ValueError when a sum of ``sparsity`` rows of G could leave int32 (the caller then
+    keeps the gain table)."""
 
-    def __init__(self, weights: sp.csr_matrix, theta, on0, indptr, indices, sparsity: int):
-        d1, d0 = weights.shape
-        m = len(indptr) - 1
-        lengths = np.diff(weights.indptr)
-        row_abs = np.zeros(d1)
-        rows = np.flatnonzero(lengths)
-        if rows.size:  # sum_p |W_1[u, p]| in float64: within 2^-40 relative of the exact sum
-            row_abs[rows] = np.add.reduceat(np.abs(weights.data.astype(np.float64)),
-                                            weights.indptr[:-1][rows])
-        top = float(row_abs.max(initial=0)) * sparsity + float(np.abs(theta).max(initial=0))
+    def __init__(self, layer, on0, code, sparsity: int):
+        theta = np.asarray(layer.theta)
+        top = _row_abs_max(layer.stored_weights) * sparsity + int(np.abs(theta).max(initial=0))
         if top >= 2 ** 31:
-            raise ValueError(f"sums of {sparsity} gains may reach {top:.3g}, beyond int32")
-        code = sp.csr_matrix((np.ones(len(indices), dtype=np.int32), indices, indptr),
-                             shape=(m, d0))
-        wt = sp.csr_matrix(weights.T.astype(np.int32))
-        self.gains = np.ascontiguousarray((code @ wt).toarray(), dtype=np.int32)
-        self.theta = np.asarray(theta, dtype=np.int32)  # (|theta| < 2^31: checked above)
+            raise ValueError(f"sums of {sparsity} gains may reach {top}, beyond int32")
+        ones = sp.csr_matrix((np.ones(len(code.indices), dtype=np.int32), code.indices,
+                              code.indptr), shape=(code.n_rows, code.width))
+        # (int32 ones times the narrow W_1^T: SciPy sums in int32, exact below 2^31)
+        self.gains = np.ascontiguousarray((ones @ layer.stored_weights_t).toarray(),
+                                          dtype=np.int32)
+        self.theta = theta.astype(np.int32)  # (|theta| < 2^31: checked above)
         self.on0 = np.asarray(on0, dtype=bool)
-        self.width = d1
-        self.support_len = np.diff(np.asarray(indptr, dtype=np.int64))
+        self.width = layer.width
 
     def events(self, rows: np.ndarray, features: np.ndarray, batch: int):
         """E_1 of the inputs ``rows`` (sorted) whose distinct active ``features`` have disjoint

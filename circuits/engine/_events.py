@@ -527,8 +527,7 @@ class EventEvaluator:
                                   f"{code.n_rows * layer.width} <= {DENSE_FIRST_ENTRIES}; use "
                                   "'gains' or 'auto'")
         try:
-            return DenseFirstLayer(layer.stored_weights, layer.theta, ~table.off, code.indptr,
-                                   code.indices, self.sparsity)
+            return DenseFirstLayer(layer, ~table.off, code, self.sparsity)
         except ValueError as exc:
             if wanted == "dense":
                 raise InvalidArgument(f"first_layer='dense' cannot hold its sums ({exc}); use "
@@ -950,7 +949,7 @@ class EventEvaluator:
         rows, feats = keys // m, keys % m
         span = np.arange(batch, dtype=np.int64)
         sizes = np.searchsorted(rows0, span, side="right") - np.searchsorted(rows0, span)
-        total = np.bincount(rows, weights=dense.support_len[feats], minlength=batch)
+        total = np.bincount(rows, weights=self._table.support_len[feats], minlength=batch)
         overlap = total > sizes
         plain = ~overlap[rows]
         events = dense.events(rows[plain], feats[plain], batch)
