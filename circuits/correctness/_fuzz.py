@@ -254,8 +254,7 @@ def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | 
     report = CorrectnessReport("exhaustive", s, 0, (space - index + count - 1) // count)
     width = max(s, circuit.sparsity)
     filtered = gain_filter_pays(circuit.network, width, report.input_space)
-    _prepare(circuit, width if filtered else None, report, cache)
-    evaluator = _batch_evaluator(circuit, np.zeros((0, s), np.int64), filtered)
+    evaluator = _prepare(circuit, width if filtered else None, report, cache)
 
     def mine():
         """This shard's inputs, chunk by chunk, until the deadline."""
@@ -303,15 +302,16 @@ def gain_filter_pays(network, sparsity: int, inputs: int) -> bool:
 
 
 def _prepare(circuit: Circuit, sparsity: int | None, report: CorrectnessReport,
-             cache=None) -> None:
-    """Get the event evaluator that ``compare`` will use (its gain table, for a ``sparsity``:
+             cache=None):
+    """The event evaluator that ``compare`` will use (its gain table, for a ``sparsity``:
     from ``cache``, a :class:`superpose.circuits.cache.DerivedCache` of the circuit's file,
     when it holds it) and record in ``report`` the seconds it took (about 0 when this process
-    had made it already) and where its table came from."""
+    had made it already) and where its table came from; returns it."""
     start = time.perf_counter()
     evaluator = _evaluator(circuit.network, sparsity, cache)
     report.setup_seconds = time.perf_counter() - start
     report.table_source = evaluator.table_source
+    return evaluator
 
 
 class _PlainEvaluator:
