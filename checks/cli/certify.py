@@ -107,8 +107,9 @@ def run(args) -> int:
         dask = _on_dask(args, circuit, digest, seed)
         cert, audit = dask.certificate, dask.audit
     elif args.jobs is not None:
-        cert, audit = certify_in_processes(args.file, args.jobs, seed, args.sparsity,
-                                           args.timeout, args.method, loaded=(circuit, digest))
+        cert, audit = certify_in_processes(args.file, args.jobs, seed=seed,
+                                           sparsity=args.sparsity, timeout=args.timeout,
+                                           method=args.method, loaded=(circuit, digest))
     else:
         with counter(f"certify {args.file.name}", "it", args.quiet) as progress:
             cert = certify(circuit, args.sparsity, args.timeout, args.method,

@@ -21,7 +21,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("materialize", help="write an implicit circuit file with its weights "
                                            "(a plain version 1 file)")
     add_file(p)
-    p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("-o", "--output", type=Path, required=True,
+                   help="the plain file to write (never FILE itself)")
     p.set_defaults(run=run)
 
 
@@ -29,8 +30,9 @@ def run(args) -> int:
     check_not_an_input("-o", args.output, {"FILE": args.file})
     circuit = load_circuit(args.file)
     implicit = circuit.network.implicit
-    save_circuit(circuit.materialized(), args.output)
-    counts = circuit.counts()
+    plain = circuit.materialized()
+    save_circuit(plain, args.output)
+    counts = plain.counts()  # (W_1's counts read off W_1 itself, not summed from the factors)
     print(f"wrote {args.output}: {'materialised' if implicit else 'already plain;'} "
           f"{circuit.problem.name} m'={circuit.m_prime}; neurons {counts.neurons}, "
           f"params {counts.params}")

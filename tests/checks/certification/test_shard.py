@@ -4,6 +4,7 @@ verdict of one run; missing, repeated or foreign shards never merge into PROVED.
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from hypothesis import given, note
@@ -128,10 +129,10 @@ def test_shards_run_in_processes_on_another_file_never_merge_to_proved(tmp_path)
     path = save_circuit(circuit, tmp_path / "c.npz")
     assert certify(circuit).verdict is Verdict.PROVED
     # the children read the file at path, whose sha256 is not the one this process "loaded"
-    cert, audit = certify_in_processes(path, 2, 7, loaded=(circuit, "0" * 64))
+    cert, audit = certify_in_processes(path, 2, seed=7, loaded=(circuit, "0" * 64))
     assert cert.verdict is Verdict.UNKNOWN
     assert "no shard came back" in cert.reason and "read another file" in cert.reason
-    cert, audit = certify_in_processes(path, 2, 7)
+    cert, audit = certify_in_processes(path, 2, seed=7)
     assert cert.verdict is Verdict.PROVED and audit.seed == 7 and len(audit.spot_checked) == 2
 
 
@@ -151,3 +152,18 @@ def test_the_cli_rejects_shards_of_another_file_and_mixed_modes(tmp_path, capsys
     assert code == 2 and "jobs=0" in err
     code, _, err = run(capsys, "certify", str(a), "--jobs", "1000000")
     assert code == 2 and "jobs=1000000 must be <=" in err and "core(s)" in err
+
+
+def _dies(*args):
+    os._exit(3)
+
+
+def test_a_shard_process_that_dies_leaves_the_pooled_run_unknown_not_a_traceback(tmp_path,
+                                                                               monkeypatch):
+    from superpose.checks.certification import _pool
+
+    circuit = built("and2", 100, "random", 0, 2, 0)
+    path = save_circuit(circuit, tmp_path / "c.npz")
+    monkeypatch.setattr(_pool, "_run_shard", _dies)  # (forked workers see it too)
+    cert, _ = certify_in_processes(path, 2, seed=7)
+    assert cert.verdict is Verdict.UNKNOWN and "failed in its process" in cert.reason
