@@ -42,6 +42,7 @@ from superpose.circuits.model import (
     FactoredLayer,
     Layer,
     ThresholdNetwork,
+    holding_type,
     random_support_code,
     sorted_unique,
     support_sum,
@@ -126,7 +127,7 @@ def three_channel_and2(problem: And2, sparsity: int, rngs, constants: And2Consta
     a_ptr = np.concatenate([shared_ptr, shared_ptr[-1] + ded.indptr[1:]])
     a_feats = np.concatenate([shared_feats, ded.features.astype(shared_feats.dtype)])
     del shared_feats
-    kind = np.min_scalar_type(-int(ded.weights.max(initial=1)))
+    kind = holding_type(int(ded.weights.max(initial=1)))
     a_weights = np.ones(len(a_feats), dtype=kind)
     a_weights[len(a_feats) - len(ded.features):] = ded.weights
     theta1 = np.concatenate([np.full(d_out, 2 * t, dtype=np.int64), ded.theta])

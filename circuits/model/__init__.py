@@ -37,6 +37,7 @@ from superpose.circuits.model._problems import (
 from superpose.circuits.model._sparse import (
     SupportSum,
     expand_ranges,
+    holding_type,
     pattern_from_keys,
     sorted_unique,
     support_sum,
@@ -52,6 +53,7 @@ __all__ = [
     "Counts",
     "enumerate_sparse_inputs",
     "expand_ranges",
+    "holding_type",
     "FactoredLayer",
     "identity_code",
     "Layer",

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from superpose.circuits.model._codes import SupportCode
 from superpose.circuits.model._network import KEPT_TYPES, Layer, value_stats
 from superpose.circuits.model._pages import transpose_pattern_of, transpose_stored
-from superpose.circuits.model._sparse import SupportSum, support_sum
+from superpose.circuits.model._sparse import SupportSum, holding_type, support_sum
 
 __all__ = ["FactoredLayer"]
 
@@ -115,8 +115,8 @@ class FactoredLayer:
         """(type of P^T and of c, type of A^T and of z): the narrowest signed types in which
         every partial sum is exact. The terms are >= 0 and add up to c_f <= |P_f| and to
         z_1[u] <= :meth:`row_sums_bound`, so a type that holds the final sum holds them all."""
-        c_type = np.min_scalar_type(-int(self.code.sizes().max(initial=1)))
-        z_type = np.min_scalar_type(-max(self.row_sums_bound(), 1))
+        c_type = holding_type(int(self.code.sizes().max(initial=1)))
+        z_type = holding_type(max(self.row_sums_bound(), 1))
         return np.result_type(c_type, np.int8), np.result_type(z_type, np.int32)
 
     @cached_property

@@ -27,8 +27,8 @@ import scipy.sparse as sp
 
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["CHUNK", "expand_ranges", "pattern_from_keys", "sorted_unique", "support_sum",
-           "SupportSum", "transpose_pattern"]
+__all__ = ["CHUNK", "expand_ranges", "holding_type", "pattern_from_keys", "sorted_unique",
+           "support_sum", "SupportSum", "transpose_pattern"]
 
 #: Triples (row, item, unit) per block of :func:`support_sum`: 4 MiB of int32 keys. Blocks this
 #: small reuse freed memory instead of faulting in fresh pages (measured faster than 2^24).
@@ -290,3 +290,16 @@ def _run_lengths(keys: np.ndarray):
         np.subtract(starts[1:], starts[:-1], out=counts[:-1])
         counts[-1] = n - starts[-1]
     return keys[starts], counts
+
+
+def holding_type(top: int) -> np.dtype:
+    """The narrowest of int8, int16, int32, int64 that holds every integer in [-top, top]
+    (``np.min_scalar_type(-top)`` is one short: int8 for 128, which int8 cannot hold).
+
+    >>> holding_type(127), holding_type(128), holding_type(2 ** 31)
+    (dtype('int8'), dtype('int16'), dtype('int64'))
+    """
+    for dtype in (np.int8, np.int16, np.int32, np.int64):
+        if top <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    raise InvalidArgument(f"top={top!r} must be at most {np.iinfo(np.int64).max} to fit int64")

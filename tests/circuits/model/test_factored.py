@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from superpose.circuits.model import FactoredLayer, Layer, ThresholdNetwork
+from superpose.circuits.model import FactoredLayer, Layer, SupportCode, ThresholdNetwork
 from tests.strategies import as_batch, examples, support_codes
 
 
@@ -84,3 +84,18 @@ def test_only_layer_one_may_be_factored_and_only_through_the_input_code():
     with pytest.raises(ValueError, match="only layer 1 may be"):
         ThresholdNetwork(code, (plain, FactoredLayer(sp.csr_matrix(np.ones((1, 2), int)), code,
                                                      [1])), out)
+
+
+@pytest.mark.parametrize("size", [127, 128, 255, 32768])
+def test_sums_at_the_edge_of_a_narrow_type_do_not_wrap(size):
+    """A support of 128 units, all active, sums to 128 (int8 holds -128, not +128): the
+    factored product picks a type that holds its largest sum, as the weights it equals do."""
+    code = SupportCode(np.array([0, size]), np.arange(size), size)
+    layer = FactoredLayer(sp.csr_matrix(np.array([[1]])), code, np.array([1]))
+    active = sp.csr_matrix(np.ones((1, size), dtype=np.int64))
+    assert np.asarray(_dense(layer.times(active))).ravel().tolist() == [size]
+    assert np.asarray(_dense(layer.materialize().times(active))).ravel().tolist() == [size]
+
+
+def _dense(product) -> np.ndarray:
+    return product.toarray() if sp.issparse(product) else np.asarray(product)
