@@ -129,8 +129,9 @@ class FileDigest:
 
     def _chunks(self):
         """The file's bytes in order, ``_DIGEST_CHUNK`` at a time: views of one read-only
-        mapping of the whole file (no copy: what the loader maps too), else, where it cannot
-        be mapped, read into one buffer (``preadv``) or as new bytes (``pread``)."""
+        mapping of the whole file (no copy: what the loader maps too; each chunk's pages given
+        back once hashed), else, where it cannot be mapped, read into one buffer (``preadv``)
+        or as new bytes (``pread``)."""
         try:
             mapping = mmap.mmap(self.fd, 0, access=mmap.ACCESS_READ) if self.size else None
         except (OSError, ValueError):
@@ -142,6 +143,7 @@ class FileDigest:
                     for lo in range(0, len(mapping), _DIGEST_CHUNK):
                         with view[lo:lo + _DIGEST_CHUNK] as piece:  # (released after use)
                             yield piece
+                            _give_back(mapping, lo, len(piece))
                 finally:
                     view.release()  # (no view may outlive the mapping it closes)
             return
@@ -184,6 +186,14 @@ class FileDigest:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+def _give_back(mapping: mmap.mmap, start: int, length: int) -> None:
+    """Drop this process's pages of a read-only file mapping that was just read (they stay in
+    the page cache): hashing a file of gigabytes must not hold it resident beside the
+    loader's own mapping. A no-op where ``madvise`` is missing."""
+    if hasattr(mapping, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+        mapping.madvise(mmap.MADV_DONTNEED, start, length)
 
 
 def _stored_ranges(fd: int) -> list[tuple[int, int]]:
