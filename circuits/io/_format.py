@@ -465,8 +465,9 @@ def _plain_layer(data: _Members, l: int, shape, theta, where: str) -> Layer:
                                            where)
     _check_exact_range(values, indptr, theta, f"layer{l}", where)
     w = sp.csr_matrix((values, indices, indptr), shape=tuple(int(x) for x in shape))
+    layer = Layer(w, theta)  # (its checks read the pages before they are given back)
     data.release(indices, values)
-    return Layer(w, theta)
+    return layer
 
 
 def _factored_layer(data: _Members, shape, theta, in_code: SupportCode,
@@ -488,8 +489,9 @@ def _factored_layer(data: _Members, shape, theta, in_code: SupportCode,
         _check_exact_range(values.astype(np.float64) * sizes[indices], indptr, theta,
                            "layer1", where)
     left = sp.csr_matrix((values, indices, indptr), shape=(int(shape[0]), m))
+    layer = FactoredLayer(left, in_code, theta)  # (as for a plain layer)
     data.release(indices, values)
-    return FactoredLayer(left, in_code, theta)
+    return layer
 
 
 def _from_arrays(data: _Members, where: str) -> Circuit:
