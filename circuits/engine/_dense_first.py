@@ -35,12 +35,12 @@ _ENTRY_COST = 16
 _BLOCK_ENTRIES = 1 << 22
 
 
-def dense_first_pays(m: int, width: int, sparsity: int, table_entries: int) -> bool:
-    """Whether dense rows beat the gain table: G fits (m d_1 <= ``DENSE_FIRST_ENTRIES``) and
-    an input's table entries (about s entries / m) cost at least as much as its s dense rows of
-    d_1 units, counting a table entry ``_ENTRY_COST`` times a dense unit.
+def dense_first_pays(m: int, width: int, table_entries: int) -> bool:
+    """Whether dense rows beat the gain table: G fits (m d_1 <= ``DENSE_FIRST_ENTRIES``) and a
+    feature's table entries (about entries / m) cost at least as much as its dense row of d_1
+    units, counting a table entry ``_ENTRY_COST`` times a dense unit.
 
-    >>> dense_first_pays(633, 21504, 2, 3_193_352), dense_first_pays(10_000, 5_000, 2, 800_000)
+    >>> dense_first_pays(633, 21504, 3_193_352), dense_first_pays(10_000, 5_000, 800_000)
     (True, False)
     """
     if m * width > DENSE_FIRST_ENTRIES or not m:
@@ -52,15 +52,16 @@ class DenseFirstLayer:
     """G = S_P W_1^T (m x d_1, int32) and the events of layer 1 from it (module docstring).
 
     ``layer``: layer 1 (its stored W_1, W_1^T and thresholds); ``on0``: its baseline states;
-    ``code``: the input code (row f = P_f); ``sparsity``: the most features an input has.
-    Raises ValueError when a sum of ``sparsity`` rows of G could leave int32 (the caller then
-    keeps the gain table)."""
+    ``code``: the input code (row f = P_f). Raises ValueError when a sum could leave int32
+    (the caller then keeps the gain table): only inputs whose supports are disjoint are summed,
+    so every partial sum of z_u is a sum of W_1[u, p] over distinct p, at most
+    sum_p |W_1[u, p]| in size; the thresholds are compared, not added."""
 
-    def __init__(self, layer, on0, code, sparsity: int):
+    def __init__(self, layer, on0, code):
         theta = np.asarray(layer.theta)
-        top = _row_abs_max(layer.stored_weights) * sparsity + int(np.abs(theta).max(initial=0))
+        top = max(_row_abs_max(layer.stored_weights), int(np.abs(theta).max(initial=0)))
         if top >= 2 ** 31:
-            raise ValueError(f"sums of {sparsity} gains may reach {top}, beyond int32")
+            raise ValueError(f"a row's |weights| or a threshold reaches {top}, beyond int32")
         ones = sp.csr_matrix((np.ones(len(code.indices), dtype=np.int32), code.indices,
                               code.indptr), shape=(code.n_rows, code.width))
         # (int32 ones times the narrow W_1^T: SciPy sums in int32, exact below 2^31)

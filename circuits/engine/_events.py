@@ -507,27 +507,26 @@ class EventEvaluator:
         self._table.summable = xp.asarray(summable)
         self._table.support_len = xp.asarray(np.diff(code.indptr).astype(np.int64))
         self._layer1 = layer
-        self._dense_first = self._dense_rows(layer, code, table)
+        self._dense_first = self._dense_first_layer(layer, code, table)
         if self._dense_first is not None:
             self.first_layer = "dense"
         self.table_seconds = time.perf_counter() - start
 
-    def _dense_rows(self, layer, code, table) -> DenseFirstLayer | None:
+    def _dense_first_layer(self, layer, code, table) -> DenseFirstLayer | None:
         """Layer 1's dense rows of full gains (circuits/engine/_dense_first.py) when
         ``first_layer`` is "dense", or "auto" and they pay (:func:`dense_first_pays`), on
         NumPy and outside the certifier's search; else None (the gain table is used)."""
         wanted = self.options.first_layer
         if self.xp is not np or self.options.search_divisor or wanted not in ("auto", "dense"):
             return None
-        if wanted == "auto" and not dense_first_pays(code.n_rows, layer.width, self.sparsity,
-                                                     table.entries):
+        if wanted == "auto" and not dense_first_pays(code.n_rows, layer.width, table.entries):
             return None
         if wanted == "dense" and code.n_rows * layer.width > DENSE_FIRST_ENTRIES:
             raise InvalidArgument(f"first_layer='dense' needs m * d_1 = "
                                   f"{code.n_rows * layer.width} <= {DENSE_FIRST_ENTRIES}; use "
                                   "'gains' or 'auto'")
         try:
-            return DenseFirstLayer(layer, ~table.off, code, self.sparsity)
+            return DenseFirstLayer(layer, ~table.off, code)
         except ValueError as exc:
             if wanted == "dense":
                 raise InvalidArgument(f"first_layer='dense' cannot hold its sums ({exc}); use "
