@@ -19,6 +19,7 @@ Adversarial inputs (each a share of the samples):
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import os
 import time
@@ -221,12 +222,16 @@ def _in_order(work, items, threads: int):
         return
     with ThreadPoolExecutor(threads) as pool:
         pending = collections.deque()
-        for item in items:
-            pending.append(pool.submit(work, item))
-            if len(pending) > 2 * threads:
+        try:
+            for item in items:
+                pending.append(pool.submit(work, item))
+                if len(pending) > 2 * threads:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        finally:  # closed early (a deadline, a first wrong input): drop what has not begun
+            for future in pending:
+                future.cancel()
 
 
 def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | None = None,
@@ -270,15 +275,14 @@ def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | 
     def check(active):
         return _mismatches(circuit, evaluator, active) if len(active) else None
 
-    checked = _in_order(check, mine(), threads)
-    for found in checked:
-        if found is not None:
-            _add(report, found)
-        if progress is not None:
-            progress(report.inputs_checked, report.input_space)
-        if stop_at_first and report.examples:
-            break
-    checked.close()
+    with contextlib.closing(_in_order(check, mine(), threads)) as checked:
+        for found in checked:
+            if found is not None:
+                _add(report, found)
+            if progress is not None:
+                progress(report.inputs_checked, report.input_space)
+            if stop_at_first and report.examples:
+                break
     report.seconds = time.perf_counter() - start
     return report
 
