@@ -93,16 +93,17 @@ class FileDigest:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise NotARegularFile("not a regular file (a FIFO, a device or a socket)")
-        except BaseException:
+            self.fd, self.size = fd, info.st_size
+            self._crcs = dict.fromkeys(_stored_ranges(fd) if zip_members else (), 0)
+            self._digest: str | None = None
+            self._error: BaseException | None = None
+            self._done, self._progress = 0, threading.Condition()
+            self._thread = threading.Thread(target=self._hash, name="superpose-sha256",
+                                            daemon=True)
+            self._thread.start()
+        except BaseException:  # (the descriptor is this object's only once its thread runs)
             os.close(fd)
             raise
-        self.fd, self.size = fd, info.st_size
-        self._crcs = dict.fromkeys(_stored_ranges(fd) if zip_members else (), 0)
-        self._digest: str | None = None
-        self._error: BaseException | None = None
-        self._done, self._progress = 0, threading.Condition()
-        self._thread = threading.Thread(target=self._hash, name="superpose-sha256", daemon=True)
-        self._thread.start()
 
     def _hash(self) -> None:
         try:

@@ -56,9 +56,8 @@ class MappedFile:
         self.path, self._crcs = path, crcs
         if fd is None:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        else:
-            os.lseek(fd, 0, os.SEEK_SET)
         try:
+            os.lseek(fd, 0, os.SEEK_SET)
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 raise CircuitFormatError(f"circuit file {str(path)!r} is not a regular file; "
