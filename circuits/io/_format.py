@@ -255,15 +255,19 @@ def _check_exists(path: Path) -> None:
 
 
 def _load(path: Path, mapped: MappedFile) -> Circuit:
+    if mapped.mapping[:6] == b"\x93NUMPY":  # a single .npy array: refused before np.load
+        mapped.close_file()  # reads it whole (as large as its own header says)
+        raise CircuitFormatError(f"{str(path)!r} holds a single .npy array, not an .npz "
+                                 f"{FORMAT} archive; rebuild it with 'superpose build'")
     try:
         npz = np.load(mapped.file, allow_pickle=False)
     except Exception as exc:  # numpy raises many types for a damaged archive
         mapped.close_file()
         raise _unreadable(path, exc) from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):  # a single .npy array, not an archive
+    if not isinstance(npz, np.lib.npyio.NpzFile):  # (anything else np.load can read)
         mapped.close_file()
-        raise CircuitFormatError(f"{str(path)!r} holds a single .npy array, not an .npz "
-                                 f"{FORMAT} archive; rebuild it with 'superpose build'")
+        raise CircuitFormatError(f"{str(path)!r} is not an .npz {FORMAT} archive; rebuild it "
+                                 "with 'superpose build'")
     with npz, mapped.file:
         try:
             return _from_arrays(_Members(npz, path, mapped), str(path))
