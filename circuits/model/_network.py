@@ -97,7 +97,12 @@ class Layer:
         return stored_product(acts.tocsr(), self.stored_weights_t)
 
     def weight_stats(self) -> tuple[int, int, int]:
-        """(nonzero weights, their bits, the largest |weight|): :func:`value_stats`."""
+        """(nonzero weights, their bits, the largest |weight|): :func:`value_stats`, read once
+        per layer (layers are immutable; counts, quantities and ReLU parameters all ask)."""
+        return self._stats
+
+    @cached_property
+    def _stats(self) -> tuple[int, int, int]:
         return value_stats(self.stored_weights.data)
 
     def evaluation_bytes(self) -> int:
