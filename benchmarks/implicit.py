@@ -35,7 +35,7 @@ def _timed(argv: list[str]) -> tuple[float, float, str]:
         if code not in (0, 1):
             err.seek(0)
             sys.exit(f"{' '.join(argv)} exited {code}: {err.read().strip()}")
-    return wall, usage.ru_maxrss / 2**20, out
+    return wall, usage.ru_maxrss * 1024 / 1e9, out  # (ru_maxrss is in KiB; GB = 10^9 bytes)
 
 
 def main() -> None:
