@@ -138,9 +138,11 @@ class DerivedCache:
             with os.fdopen(fd, "wb") as out:
                 _write_archive(out, {"manifest": np.array(json.dumps(manifest))} | arrays)
             os.replace(tmp, path)
-        except OSError as exc:
+        except BaseException as exc:  # never a temporary file left behind, whatever failed
             if tmp is not None:
                 _remove(Path(tmp))
+            if not isinstance(exc, OSError):
+                raise
             self.events.append(f"{kind}: not stored ({exc.strerror or exc})")
             return None
         self.events.append(f"{kind}: stored")

@@ -237,3 +237,14 @@ def test_file_sha256_is_the_sha256_of_the_bytes_loaded(tmp_path):
     circuit, digest = load_circuit_and_digest(path, hashing=FileDigest(path))
     assert digest == file_sha256(path.read_bytes())
     assert circuit.m_prime == 30
+
+
+def test_a_write_that_fails_in_any_way_leaves_no_temporary_file(cache_home, monkeypatch):
+    def broken(out, arrays):
+        out.write(b"PK")
+        raise ValueError("a bug while writing")
+
+    monkeypatch.setattr(store_module, "_write_archive", broken)
+    with pytest.raises(ValueError, match="a bug while writing"):
+        DerivedCache("ab" * 32).put(KIND, 2, _arrays())
+    assert not list((cache_home / "derived").iterdir())
