@@ -215,8 +215,9 @@ class _Builder:
                  functions: Mapping[str, tuple[int, ...]]) -> None:
         self.source = source
         self.names = names or {}
-        self.towers = names is not None  # a formula may nest powers (see parse_bound)
-        self.claim = names is None  # a claim file's bound, not a construction's formula
+        # a construction's formula (names given) may nest powers (see parse_bound); a claim
+        # file's bound may not, and has its factorial arguments held (check_substituted)
+        self.formula = names is not None
         self.functions = functions
 
     def tok(self, node: ast.AST) -> str:
@@ -312,7 +313,7 @@ class _Builder:
     def binop(self, node: ast.BinOp) -> sympy.Expr:
         op = node.op
         if isinstance(op, (ast.Pow, ast.BitXor)):
-            if not self.towers and (_has_growth(node.left) or _has_growth(node.right)):
+            if not self.formula and (_has_growth(node.left) or _has_growth(node.right)):
                 raise _Rejected(f"nested power {self.tok(node)} (a tower) is not allowed",
                                 "use at most one level of ^, exp or factorial")
             base, exponent = self.build(node.left), self.build(node.right)
@@ -370,7 +371,7 @@ class _Builder:
             wanted = " or ".join(str(c) for c in counts)
             raise _Rejected(f"{name}() takes {wanted} argument(s), got {len(node.args)} in "
                             f"{self.tok(node)}")
-        if name in _GROWTH_CALLS and not self.towers and _has_growth(node.args[0]):
+        if name in _GROWTH_CALLS and not self.formula and _has_growth(node.args[0]):
             raise _Rejected(f"nested power {self.tok(node)} (a tower) is not allowed",
                             "use at most one level of ^, exp or factorial")
         args = [self.build(arg) for arg in node.args]
@@ -408,7 +409,7 @@ class _Builder:
         (factorial(s*s*...*s) at s = 3 never ended, inside a C call no timeout stops). A
         construction's formulas (binomial(s*t, t)) are the suite's own and small at the
         constants they are given."""
-        if not self.claim:
+        if self.formula:
             return
         big = [a for a in arg.atoms(sympy.Number) if abs(a) > MAX_FACTORIAL_ARGUMENT]
         if big:
