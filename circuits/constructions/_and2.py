@@ -43,6 +43,7 @@ from superpose.circuits.model import (
     Layer,
     ThresholdNetwork,
     holding_type,
+    pattern_from_keys,
     random_support_code,
     sorted_unique,
     support_sum,
@@ -165,9 +166,9 @@ def _shared_sets(light, pairs, Q, m, d_out, block: int = 1 << 22):
         ks = light[qt.indices[ptr[q0]:ptr[q1]]]
         local = np.repeat(np.arange(q1 - q0, dtype=np.int64), np.diff(ptr[q0:q1 + 1]))
         keys = sorted_unique(np.concatenate([local * m + pairs[ks, 0], local * m + pairs[ks, 1]]))
-        rows = keys // m
-        counts[q0:q1] = np.bincount(rows, minlength=q1 - q0)
-        parts.append((keys - rows * m).astype(kind))
+        block_ptr, features = pattern_from_keys(keys, q1 - q0, m)
+        counts[q0:q1] = np.diff(block_ptr)
+        parts.append(features.astype(kind))
         q0 = q1
     indptr = np.zeros(d_out + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
