@@ -104,9 +104,10 @@ def random_support_code(n_rows: int, width: int, t: int, rng: np.random.Generato
     t = check_int("t", t, minimum=1, maximum=width, fix="the code width must hold a support")
     if width > np.iinfo(np.int64).max:  # constants can ask for any width: refuse, not wrap
         raise OverflowError(f"a code of width {width} has unit indices beyond int64")
-    if 8 * n_rows * t > available_memory():
+    have = available_memory()  # (read once: two reads of /proc could disagree)
+    if 8 * n_rows * t > have:
         raise MemoryError(f"a code of {n_rows} supports of {t} units needs {8 * n_rows * t} "
-                          f"bytes, more than the {available_memory()} available")
+                          f"bytes, more than the {have} available")
     chosen = random_subsets(n_rows, width, t, rng)
     chosen.sort(axis=1)
     indptr = np.arange(0, (n_rows + 1) * t, t, dtype=np.int64)
