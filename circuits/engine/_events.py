@@ -770,7 +770,7 @@ class EventEvaluator:
         had a stored entry for the unit) and ``support_total`` (per input, sum of |P_f| over
         its distinct active features)."""
         xp, table = self.xp, self._table
-        width, m = table.width, self.m
+        width = table.width
         empty = xp.zeros(0, dtype=xp.int64)
 
         def result(rows, units, sums, complete, support_total):
@@ -782,15 +782,8 @@ class EventEvaluator:
             first = counts = xp.zeros(batch, dtype=xp.int64)
             return result(empty, empty, empty, xp.zeros(0, dtype=bool),
                           xp.zeros(batch, dtype=xp.int64))
-        keys = self._distinct(feature_rows * m + features, batch * m)  # a set per input
-        feature_rows, features = keys // m, keys % m
-        span = xp.arange(batch, dtype=xp.int64)
-        first = xp.searchsorted(feature_rows, span, side="left")
-        after = xp.searchsorted(feature_rows, span, side="right")
-        counts = after - first
-        lengths = xp.concatenate([xp.zeros(1, dtype=xp.int64),
-                                  xp.cumsum(table.support_len[features])])
-        support_total = lengths[after] - lengths[first]
+        feature_rows, features, first, counts, support_total = self._active_sets(
+            feature_rows, features, batch)
         # a feature of an input with j features reads its entries of level <= j
         starts = table.ptr[features]
         lens = table.level_ends[features, counts[feature_rows] - 1] - starts
@@ -820,6 +813,20 @@ class EventEvaluator:
             stats["candidates"] += int(keep.size)
         return result(rows[keep].astype(xp.int64), units[keep].astype(xp.int64), sums[keep],
                       missing[keep] == 0, support_total)
+
+    def _active_sets(self, feature_rows, features, batch: int):
+        """Each input's distinct active features: (rows, features) sorted by (row, feature),
+        and per input of the batch its first position among them, their number and
+        sum_f |P_f| over them (integers)."""
+        xp, m = self.xp, self.m
+        keys = self._distinct(feature_rows * m + features, batch * m)  # a set per input
+        feature_rows, features = keys // m, keys % m
+        span = xp.arange(batch, dtype=xp.int64)
+        first = xp.searchsorted(feature_rows, span, side="left")
+        after = xp.searchsorted(feature_rows, span, side="right")
+        lengths = xp.concatenate([xp.zeros(1, dtype=xp.int64),
+                                  xp.cumsum(self._table.support_len[features])])
+        return feature_rows, features, first, after - first, lengths[after] - lengths[first]
 
     def _sorted_by_key(self, feature_rows, rep, pos, batch: int):
         """The keys row * d_1 + unit of table entries ``pos``, read for the features of inputs
@@ -943,13 +950,9 @@ class EventEvaluator:
         whose distinct features' supports are disjoint (sum_f |P_f| = |A_b|), and through
         W_1^T for the others (their E_0 columns, exact for any supports), merged sorted by
         (row, unit)."""
-        dense, m = self._dense_first, self.m
-        keys = self._distinct(feature_rows * m + features, batch * m)
-        rows, feats = keys // m, keys % m
-        span = np.arange(batch, dtype=np.int64)
-        sizes = np.searchsorted(rows0, span, side="right") - np.searchsorted(rows0, span)
-        total = np.bincount(rows, weights=self._table.support_len[feats], minlength=batch)
-        overlap = total > sizes
+        dense = self._dense_first
+        rows, feats, _, _, total = self._active_sets(feature_rows, features, batch)
+        overlap = total > np.bincount(rows0, minlength=batch)  # sum_f |P_f| > |A_b|
         plain = ~overlap[rows]
         events = dense.events(rows[plain], feats[plain], batch)
         if stats is not None:
