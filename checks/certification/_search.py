@@ -62,8 +62,17 @@ from superpose.circuits.model import transpose_stored
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
 _NODE_CHUNK = 1024
+#: the nodes of one input are expanded together up to this many (they share its triggers)
+_INPUT_CHUNK = 1 << 17
+#: the most entries a product of (nodes' queries) x (their triggers) forms at once
+_PRODUCT_CELLS = 1 << 24
 _FLAG_LIMIT = 1 << 27
 _UNITS_PER_BUDGET = 3
+#: an input whose queries have this many fan-in entries per unit of the layer below gets
+#: that whole layer's triggers at once
+_WHOLE_LAYER = 2
+#: the most trigger-matrix entries (and rows) of whole layers kept for reuse
+_WHOLE_LAYER_KEEP = 1 << 24
 
 
 @dataclass
@@ -92,6 +101,7 @@ class ConeIndex:
         self.supports.sum_duplicates()
         self._flags = None
         self._columns: dict[int, sp.csr_matrix] = {}
+        self._whole: dict = {}
         self.depth = len(net.layers)
         # store gains down to half of what the empty root asks (ceil(gap / s)); queries
         # below that (inputs that already push a unit near its threshold) are exact too. The
@@ -148,6 +158,9 @@ class ConeIndex:
             possible[sel] = True
             h = -(-gap[sel] // b[sel])
             qi, feats, gains = table.at_least(units[sel], h)
+            # a completion adds no feature already active: none of them is a trigger
+            new = ~(feats[:, None] == trace.active[rows[sel][qi]]).any(axis=1)
+            qi, feats, gains = qi[new], feats[new], gains[new]
             if discount:
                 # input units already on add nothing again: subtract them, then filter again
                 gains = gains.astype(np.int64) - self._already_on(
@@ -207,6 +220,38 @@ class ConeIndex:
         return hit
 
     def _deeper(self, layer, rows, units, dirs, b, gap, trace, discount):
+        """Layer >= 2: a feature's most help to unit u is the sum of |W[u, v]| over the
+        helpful fan-in units v it triggers; b features must together cover the gap, so one
+        of them covers ceil(gap / b). Queries of an input asked about many units (their
+        fan-in entries at least ``_WHOLE_LAYER`` times the width of the layer below) get the
+        triggers of every unit of that layer at once (:meth:`_help_whole_layer`); the rest
+        look up their own fan-in units (:meth:`_help_by_pairs`). Both sum the same rows."""
+        w = self.network.layers[layer - 1].weights
+        fan = np.diff(w.indptr)[units]
+        per_input = np.bincount(rows, weights=fan)
+        whole = per_input[rows] >= _WHOLE_LAYER * w.shape[1]
+        need = -(-gap // np.maximum(b, 1))
+        q_parts, f_parts = [], []
+        for sel, helper in ((np.flatnonzero(~whole), self._help_by_pairs),
+                            (np.flatnonzero(whole), self._help_whole_layer)):
+            if sel.size:
+                help_ = helper(layer, rows[sel], units[sel], dirs[sel], b[sel], trace,
+                               discount)
+                q, f = _at_least(help_, need[sel])
+                q_parts.append(sel[q])
+                f_parts.append(f)
+        if not q_parts:
+            return trigger_matrix(np.zeros(len(units), np.int64), np.zeros(0, np.int64),
+                                  self.m), np.zeros(len(units), bool)
+        query, feats = np.concatenate(q_parts), np.concatenate(f_parts)
+        order = np.argsort(query, kind="stable")
+        lengths = np.bincount(query, minlength=len(units))
+        return trigger_matrix(lengths, feats[order], self.m), lengths > 0
+
+    def _help_by_pairs(self, layer, rows, units, dirs, b, trace, discount) -> sp.csr_matrix:
+        """help[i, e] = sum |W[u_i, v]| over the fan-in units v of u_i that must move in
+        direction sign(W[u_i, v]) dirs[i] and can (off to rise, on to fall), and that feature
+        e triggers: each (input, fan-in unit) asked once (:func:`shared_triggers`)."""
         w = self.network.layers[layer - 1].weights
         qi, pos = expand_ranges(w.indptr[units], w.indptr[units + 1])
         v, weight = w.indices[pos].astype(np.int64), w.data[pos]
@@ -215,14 +260,91 @@ class ConeIndex:
         helpful = np.flatnonzero((sub_dir > 0) != on)
         sub, which, _ = shared_triggers(self, layer - 1, rows[qi[helpful]], v[helpful],
                                         sub_dir[helpful], b[qi[helpful]], trace, discount)
-        # a feature's most help to u: the weights of every fan-in unit it triggers (the
-        # product below sums them per (u, feature)); b features must together cover the gap,
-        # so one of them covers ceil(gap / b)
         fan_in = sp.csr_matrix((np.abs(weight[helpful]).astype(np.int64), which,
                                 _indptr(np.bincount(qi[helpful], minlength=len(units)))),
                                shape=(len(units), sub.shape[0]))
-        help_ = fan_in @ sub
-        return _at_least_per_row(help_, -(-gap // np.maximum(b, 1)), self.m)
+        return fan_in @ sub
+
+    def _help_whole_layer(self, layer, rows, units, dirs, b, trace, discount):
+        """The same help as :meth:`_help_by_pairs`, for queries of few inputs with many
+        units: per (input, budget), every unit v of the layer below is asked once, in the one
+        direction that can help (on if it is off, off if it is on; :meth:`whole_layer`), and
+        help[i, :] = sum over v of |W[u_i, v]| [sign(W[u_i, v]) dirs[i] is v's direction]
+        times v's triggers: a sparse product, from the rows of W for the units asked or from
+        the columns of W for the units v that have triggers, whichever costs less.
+        ``discount`` is not used: a whole layer is always discounted (:meth:`whole_layer`)."""
+        w = self.network.layers[layer - 1].weights
+        key = rows.astype(np.int64) * (int(b.max()) + 1) + b
+        groups, which = np.unique(key, return_inverse=True)
+        which = which.ravel()
+        parts = []
+        for g in range(len(groups)):
+            sel = np.flatnonzero(which == g)
+            sub, direction = self.whole_layer(layer - 1, trace, rows[sel[0]], b[sel[0]])
+            triggers = np.diff(sub.indptr)
+            movable = np.flatnonzero(triggers)
+            # entries read plus products formed, for the units asked (rows) or for every
+            # unit fed by one with triggers (columns)
+            pattern = sp.csr_matrix((np.ones(w.nnz, np.int8), w.indices, w.indptr),
+                                    shape=w.shape)
+            by_rows = int(np.diff(w.indptr)[units[sel]].sum()) \
+                + int((pattern[units[sel]] @ triggers).sum())
+            fan_out = np.diff(self.columns(layer).indptr)[movable]
+            by_columns = int((fan_out * (1 + triggers[movable])).sum())
+            if by_rows <= by_columns:
+                fan_in = w[units[sel]]
+                owner = np.repeat(np.arange(sel.size), np.diff(fan_in.indptr))
+                parts.append((sel, _helpful(fan_in, dirs[sel][owner],
+                                            direction[fan_in.indices]) @ sub))
+                continue
+            fan_out = self.columns(layer)[movable]  # W^T rows of the units with triggers
+            owner = np.repeat(movable, np.diff(fan_out.indptr))
+            for d in (1, -1):
+                mine = sel[dirs[sel] == d]
+                if mine.size:
+                    help_ = _helpful(fan_out, d, direction[owner]).T.tocsr() @ sub[movable]
+                    parts.append((mine, help_[units[mine]]))
+        order = np.concatenate([sel for sel, _ in parts])
+        stacked = sp.vstack([part for _, part in parts], format="csr")
+        return stacked[np.argsort(order)]
+
+    def whole_layer(self, layer: int, trace: EventTrace, row: int, b: int):
+        """(the triggers of every unit v of ``layer`` at evaluated input ``row`` with ``b``
+        features, each asked in its helpful direction; that direction, +1 where v is off and
+        -1 where it is on). Kept for the input's features, so the nodes of one input in
+        other chunks and at other levels (a hub's roots and its children) reuse them, up to
+        ``_WHOLE_LAYER_KEEP`` entries.
+
+        Always with the "already on" discount, in the search's first pass too: an input
+        asked about a whole layer is one the discount matters for (at a hub's input, every
+        feature whose support meets the hub's would trigger the hub's units without it), and
+        the first pass may use it anywhere: its children then lie between those with the
+        discount everywhere and those without, so a node without children in it has none
+        with the discount, and the second pass (discount everywhere) is unchanged."""
+        key = (layer, int(b), trace.active[row].tobytes())
+        found = self._whole.pop(key, None)
+        if found is None:
+            width = self.network.layers[layer - 1].weights.shape[0]
+            every, same = np.arange(width), np.full(width, row)
+            direction = np.where(trace.act(layer, same, every) > 0, -1, 1)
+            sub, _ = self.triggers(layer, same, every, direction, np.full(width, b), trace)
+            found = (sub, direction)
+            while self._whole and sum(s.nnz + s.shape[0] for s, _ in self._whole.values()) \
+                    + sub.nnz + width > _WHOLE_LAYER_KEEP:
+                self._whole.pop(next(iter(self._whole)))  # the least recently used
+        self._whole[key] = found
+        return found
+
+
+def _helpful(weights: sp.csr_matrix, dirs, direction) -> sp.csr_matrix:
+    """|weights| where sign(weight) * ``dirs`` equals the ``direction`` a fan-in unit can
+    move in (per entry), the other entries dropped: the weights that can help (a new
+    matrix; ``weights`` is left as it is)."""
+    keep = (np.sign(weights.data) * dirs == direction) & (weights.data != 0)
+    kept = np.zeros(len(keep) + 1, np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return sp.csr_matrix((np.abs(weights.data[keep]).astype(np.int64), weights.indices[keep],
+                          kept[weights.indptr]), shape=weights.shape)
 
 
 def trigger_matrix(lengths: np.ndarray, features: np.ndarray, m: int) -> sp.csr_matrix:
@@ -237,12 +359,11 @@ def _indptr(lengths: np.ndarray) -> np.ndarray:
     return out
 
 
-def _at_least_per_row(mat: sp.csr_matrix, need: np.ndarray, m: int):
-    """(the 0/1 matrix of the entries of ``mat`` >= ``need`` of their row, rows with one)."""
+def _at_least(mat: sp.csr_matrix, need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (row, column) of every entry of ``mat`` >= ``need`` of its row, row-major."""
     row = np.repeat(np.arange(mat.shape[0]), np.diff(mat.indptr))
     keep = mat.data >= need[row]
-    lengths = np.bincount(row[keep], minlength=mat.shape[0])
-    return trigger_matrix(lengths, mat.indices[keep], m), lengths > 0
+    return row[keep], mat.indices[keep].astype(np.int64)
 
 
 def _gather(mat: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -309,11 +430,11 @@ def search(circuit: Circuit, s: int, deadline: float, node_cap: int = 20_000,
     while len(out):
         outcome.levels.append(len(out))
         children = []
-        for lo in range(0, len(out), _NODE_CHUNK):
+        for lo, hi in _chunks(inp):
             if time.perf_counter() > deadline:
                 outcome.timed_out = True
                 return outcome
-            chunk = slice(lo, lo + _NODE_CHUNK)
+            chunk = slice(lo, hi)
             ex, kids = _expand(index, circuit, out[chunk], inp[chunk], expected[chunk],
                                sources, s, outcome)
             if ex is not None:
@@ -321,7 +442,7 @@ def search(circuit: Circuit, s: int, deadline: float, node_cap: int = 20_000,
                 return outcome
             children.append(kids)
             if progress is not None:
-                progress(min(lo + _NODE_CHUNK, len(out)), len(out))
+                progress(hi, len(out))
         out, inp, expected = _merge(children, s)
         counts = np.bincount(out, minlength=circuit.m_prime)
         over = np.flatnonzero(counts > node_cap)
@@ -333,19 +454,29 @@ def search(circuit: Circuit, s: int, deadline: float, node_cap: int = 20_000,
     return outcome
 
 
+def _chunks(inp: np.ndarray):
+    """(lo, hi) bounds of the chunks a frontier (input-major) is expanded in: about
+    ``_NODE_CHUNK`` nodes each, except that the nodes of one input are never split below
+    ``_INPUT_CHUNK``: an input with many nodes (the empty input's roots, a hub's) is one chunk,
+    so its triggers are found once for all of them."""
+    n = len(inp)
+    starts = np.flatnonzero(np.r_[True, (inp[1:] != inp[:-1]).any(axis=1)])
+    ends = np.r_[starts[1:], n]
+    lo = 0
+    while lo < n:
+        hi = min(lo + _NODE_CHUNK, n)
+        run = np.searchsorted(starts, hi - 1, side="right") - 1
+        if ends[run] > hi:  # an input's nodes cross the boundary
+            hi = int(starts[run]) if starts[run] > lo else min(int(ends[run]), lo + _INPUT_CHUNK)
+        yield lo, hi
+        lo = hi
+
+
 def _root_truth(circuit: Circuit, out: np.ndarray, inp: np.ndarray) -> np.ndarray:
     """truth_k(tau) for every root (k, tau), from the problem's own ground truth."""
     uniq, row = np.unique(inp, axis=0, return_inverse=True)
     truth = circuit.problem.truth(uniq).tocsr()
     return _gather(truth, row.ravel(), out)
-
-
-def _member(x: np.ndarray, sources: np.ndarray) -> np.ndarray:
-    """x[i, j] in sources[i] (row-wise), PAD never a member."""
-    hit = np.zeros(x.shape, bool)
-    for j in range(sources.shape[1]):
-        hit |= x == sources[:, j:j + 1]
-    return hit & (x != PAD)
 
 
 def _expand(index, circuit, out, inp, expected, sources, s, outcome):
@@ -403,31 +534,63 @@ def _children(index, circuit, out, inp, expected, row, sources, s, trace, discou
     off = np.flatnonzero(ask & (expected[ni] == 0))
     first = np.searchsorted(ni[off], ni[off], side="left")
     ask[off[np.arange(off.size) - first >= _UNITS_PER_BUDGET * b[ni[off]]]] = False
+    excluded = _excluded(out, inp, sources)
     qn, qu = ni[ask], units[ask]
-    falsepos = expected[qn] == 0
-    qdir = np.where(falsepos, 1, -1)
+    qdir = np.where(expected[qn] == 0, 1, -1)
     found, which, possible = shared_triggers(index, index.depth, row[qn], qu, qdir, b[qn],
                                              trace, discount)
+    falsepos = expected[qn] == 0
     n = len(out)
-    # truth 1: any trigger of any unit (the product's pattern is the union of their rows)
-    union = _node_matrix(qn[~falsepos], which[~falsepos], n, found.shape[0]) @ found
-    kid_node = np.repeat(np.arange(n), np.diff(union.indptr))
-    kid_feat = union.indices.astype(np.int64)
-    # truth 0: features that trigger at least ceil(|O| / b) of the off units O (the product
-    # counts, per node, the units each feature triggers); a node where some off unit has
-    # no trigger, or cannot change at all, has no wrong completion
+    # truth 0: features that trigger at least ceil(|O| / b) of the off units O; a node
+    # where some off unit cannot change, or has no trigger that a completion may hold, has
+    # no wrong completion
     n_off = np.bincount(qn[falsepos], minlength=n)
-    live = possible[falsepos] & (np.diff(found.indptr)[which[falsepos]] > 0)
+    live = _movable(found, which[falsepos], possible[falsepos], qn[falsepos], excluded)
     alive = (n_off > 0) & (np.bincount(qn[falsepos], weights=live, minlength=n) == n_off)
-    count = _node_matrix(qn[falsepos], which[falsepos], n, found.shape[0]) @ found
-    need = np.where(alive, -(-n_off // np.maximum(b, 1)), np.iinfo(np.int64).max)
-    counted, _ = _at_least_per_row(count, need, circuit.m)
-    kid_node = np.concatenate([kid_node, np.repeat(np.arange(n), np.diff(counted.indptr))])
-    kid_feat = np.concatenate([kid_feat, counted.indices.astype(np.int64)])
+    need = np.where(falsepos, np.where(alive, -(-n_off // np.maximum(b, 1)),
+                                       np.iinfo(np.int64).max)[qn], 1)
+    # per node: truth 1, any trigger of any unit (the product's pattern is the union of
+    # their rows; need 1); truth 0, the product counts the units each feature triggers.
+    # The products go a slice of nodes at a time, each forming at most _PRODUCT_CELLS
+    # entries (a node alone may form more)
+    cost = np.cumsum(np.bincount(qn, weights=np.diff(found.indptr)[which], minlength=n))
+    node_parts, feat_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    lo = 0
+    while lo < n:
+        base = cost[lo - 1] if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(cost, base + _PRODUCT_CELLS, side="right")))
+        a, z = np.searchsorted(qn, [lo, hi])
+        per_node = _node_matrix(qn[a:z] - lo, which[a:z], hi - lo, found.shape[0]) @ found
+        first_need = np.zeros(hi - lo, np.int64)
+        first_need[qn[a:z] - lo] = need[a:z]  # one need per node (its queries agree)
+        got, feats = _at_least(per_node, first_need)
+        node_parts.append(got + lo)
+        feat_parts.append(feats)
+        lo = hi
+    kid_node, kid_feat = np.concatenate(node_parts), np.concatenate(feat_parts)
     # a completion adds no feature that output k's truth reads, nor one already active
-    excluded = _member(kid_feat[:, None], sources[out[kid_node]]).ravel() \
-        | (kid_feat[:, None] == inp[kid_node]).any(axis=1)
-    return kid_node[~excluded], kid_feat[~excluded]
+    barred = (kid_feat[:, None] == excluded[kid_node]).any(axis=1)
+    return kid_node[~barred], kid_feat[~barred]
+
+
+def _excluded(out: np.ndarray, inp: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """Per node, the features no completion adds (PAD-padded rows): the sources of its
+    output (the features the truth reads) and the features already active, each once."""
+    return _canonical(np.concatenate([sources[out], inp], axis=1))
+
+
+def _movable(found, which, possible, nodes, excluded) -> np.ndarray:
+    """Per query: its unit can change, and some trigger of it is a feature a completion of
+    its node may add. Every completion that changes the unit holds one of its triggers, and
+    no completion adds an excluded feature, so a unit whose triggers are all excluded
+    cannot change (the sharper form of "has a trigger"). ``excluded`` rows are distinct,
+    so ``held`` counts the stored entries of the row that are excluded."""
+    held = np.zeros(len(which), np.int64)
+    for j in range(excluded.shape[1]):
+        x = excluded[nodes, j]
+        real = np.flatnonzero(x != PAD)
+        held[real] += _gather(found, which[real], x[real])
+    return possible & (np.diff(found.indptr)[which] > held)
 
 
 def _node_matrix(nodes: np.ndarray, which: np.ndarray, n: int, n_queries: int):

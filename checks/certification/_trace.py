@@ -50,6 +50,7 @@ class EventTrace:
     def __init__(self, evaluator: EventEvaluator, lookups, active: np.ndarray,
                  columns=None, lookup_cost: float | None = None):
         self.batch = int(active.shape[0])
+        self.active = active
         self.columns = columns
         self.lookup_cost = lookup_cost
         self.events = evaluator.trace_events(active)

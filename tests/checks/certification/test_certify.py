@@ -723,6 +723,132 @@ def test_deferring_the_already_on_discount_keeps_its_pruning_on_a_star_circuit()
     _assert_refutation(bad, cert)
 
 
+def _search_with_whole_layer(circuit: Circuit, s: int, ratio: float):
+    """The search with deeper layers' help taken from whole layers (``ratio`` 0: for every
+    input) or from each query's own fan-in units (``ratio`` inf: never)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "_WHOLE_LAYER", ratio)
+        return search(circuit, s, math.inf)
+
+
+@examples(30)
+@given(circuit=st.one_of(random_circuits(), perturbed_circuits()))
+def test_help_from_whole_layers_and_from_each_querys_fan_in_give_the_same_search(circuit):
+    """Both ways of summing a deeper unit's help ask the same (input, unit, direction,
+    budget) triggers of the layer below and add the same weights, so the frontiers, the
+    deferred outputs and the counterexample are identical."""
+    note(describe(circuit))
+    s = circuit.sparsity
+    _same_search(_search_with_whole_layer(circuit, s, 0),
+                 _search_with_whole_layer(circuit, s, math.inf))
+
+
+@examples(60)
+@given(circuit=random_circuits(max_layers=3, min_layers=2), data=st.data())
+def test_deeper_triggers_from_whole_layers_equal_those_from_each_querys_fan_in(circuit, data):
+    """Unit by unit: for random inputs, units, directions and budgets, the triggers and the
+    "can change" flags of a layer >= 2 are the same matrix whichever way the help is summed
+    (weights of any sign, units on and off, several budgets per input), with the "already
+    on" discount; without it, a whole layer (always discounted) gives a subset."""
+    note(describe(circuit))
+    s = circuit.sparsity
+    index = search_module.ConeIndex(circuit, s)
+    inputs = data.draw(st.lists(st.lists(st.integers(0, circuit.m - 1), unique=True,
+                                         max_size=s), min_size=1, max_size=4))
+    active = np.full((len(inputs), s), circuits.PAD, np.int64)
+    for i, x in enumerate(inputs):
+        active[i, :len(x)] = x
+    trace = search_module.EventTrace(index.evaluator, index.lookups, active, index.columns)
+    layer = data.draw(st.integers(2, len(circuit.network.layers)))
+    width = circuit.network.layers[layer - 1].weights.shape[0]
+    n = data.draw(st.integers(1, 12))
+    rows = np.array(data.draw(st.lists(st.integers(0, len(inputs) - 1), min_size=n,
+                                       max_size=n)))
+    units = np.array(data.draw(st.lists(st.integers(0, width - 1), min_size=n, max_size=n)))
+    dirs = np.array(data.draw(st.lists(st.sampled_from([-1, 1]), min_size=n, max_size=n)))
+    b = np.array(data.draw(st.lists(st.integers(1, s), min_size=n, max_size=n)))
+    discount = data.draw(st.booleans())
+    answers = []
+    for ratio in (0, math.inf):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(search_module, "_WHOLE_LAYER", ratio)
+            found, possible = index.triggers(layer, rows, units, dirs, b, trace, discount)
+        answers.append((found.toarray(), possible))
+    (whole, whole_possible), (pairs, pairs_possible) = answers
+    if discount:
+        assert whole.tolist() == pairs.tolist()
+        assert whole_possible.tolist() == pairs_possible.tolist()
+    else:  # a whole layer is always discounted: a subset of the undiscounted triggers
+        assert np.all(whole <= pairs) and np.all(whole_possible <= pairs_possible)
+
+
+def test_help_from_whole_layers_keeps_the_frontier_and_the_refutation_on_a_star_circuit():
+    """and2 star at s = 3 (hubs reach many outputs through one input): the same frontier
+    either way, and a planted wrong output is refuted with a counterexample that replays."""
+    circuit = built("and2", 120, "star", 0, 3, 3)
+    _same_search(_search_with_whole_layer(circuit, 3, 0),
+                 _search_with_whole_layer(circuit, 3, math.inf))
+    layer = circuit.network.layers[-1]
+    theta = layer.theta.copy()
+    unit = int(circuit.network.output_code.row(11)[0])
+    theta[unit] += 1000
+    bad = _with_layers(circuit, circuit.network.layers[:-1] + (Layer(layer.weights, theta),),
+                       changes=[f"theta_last[{unit}] += 1000"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "_WHOLE_LAYER", 0)
+        cert = certify(bad, method="search")
+    assert cert.verdict is Verdict.REFUTED
+    _assert_refutation(bad, cert)
+
+
+@examples(30)
+@given(circuit=st.one_of(random_circuits(), perturbed_circuits()),
+       node_chunk=st.integers(1, 8), input_chunk=st.integers(1, 40),
+       cells=st.integers(1, 50))
+def test_chunk_and_product_sizes_never_change_the_search(circuit, node_chunk, input_chunk,
+                                                          cells):
+    """Chunks of any size (one input's nodes kept together or not) and products cut into
+    slices of any size give the same frontiers and deferred outputs; where a chunk holds a
+    wrong output the search stops there, so both find one (it may be another one, from
+    another chunk), and it is wrong."""
+    note(describe(circuit))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "_NODE_CHUNK", node_chunk)
+        mp.setattr(search_module, "_INPUT_CHUNK", input_chunk)
+        mp.setattr(search_module, "_PRODUCT_CELLS", cells)
+        small = search(circuit, circuit.sparsity, math.inf)
+    usual = search(circuit, circuit.sparsity, math.inf)
+    assert (small.counterexample is None) == (usual.counterexample is None)
+    if usual.counterexample is None:
+        _same_search(small, usual)
+    else:
+        ex = small.counterexample
+        got, want = circuits.evaluate_input(circuit, ex.active)
+        assert (ex.output in got) != (ex.output in want)
+
+
+@given(runs=st.lists(st.integers(1, 3000), min_size=1, max_size=40))
+def test_chunks_cover_the_frontier_in_order_and_keep_an_inputs_nodes_together(runs):
+    """The chunks tile the frontier; a chunk is at most _NODE_CHUNK nodes unless it is one
+    input's nodes (then at most _INPUT_CHUNK), and an input's nodes are split only where
+    they are more than _INPUT_CHUNK."""
+    inp = np.repeat(np.arange(len(runs)), runs)[:, None]
+    bounds = list(search_module._chunks(inp))
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(inp)
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    for lo, hi in bounds:
+        assert hi > lo
+        one_input = inp[lo, 0] == inp[hi - 1, 0]
+        assert hi - lo <= (search_module._INPUT_CHUNK if one_input
+                           else search_module._NODE_CHUNK)
+    cuts = {lo for lo, _ in bounds}
+    start = 0
+    for length in runs:
+        if length <= search_module._INPUT_CHUNK:
+            assert not [c for c in cuts if start < c < start + length]
+        start += length
+
+
 # --- the per-output Z3 query (superpose.checks.certification._z3cone) -----------------------------
 
 def _assert_z3_matches(circuit: Circuit, s: int, outputs) -> None:
