@@ -33,10 +33,19 @@ Triggers (every completion that changes unit u contains one, so pruning to them 
   at most the |W[u, v]| of the units it triggers, so with b features one of them adds at least
   ceil(gap / b): those are u's triggers, and u cannot change if there are none.
 
+A completion adds no feature of T(k) and none already active, so such features are never
+counted: active features are dropped from every layer-1 trigger set, and a truth-0 node is
+dead when some unit of O has no trigger outside T(k) and the active features (every
+completion that turns that unit on holds one of its triggers).
+
 Each stage works on sparse matrices: the triggers of a batch of queries are the rows of a 0/1
 matrix over the m features, a deeper layer's help is (fan-in weights) times (its fan-in units'
 triggers), and the truth-0 counts are (node's off units) times (their triggers), products that
-SciPy sums per (row, feature) without sorting.
+SciPy sums per (row, feature) without sorting. The frontier is expanded in chunks of about
+1,024 nodes, but the nodes of one input stay in one chunk (the empty input's 10^5 roots, a
+hub's children), and an input asked about many units gets the triggers of the whole layer
+below at once, kept for reuse at later chunks and levels, with its help as one product
+(:meth:`ConeIndex.whole_layer`).
 
 Nothing here assumes monotone weights: negative weights and thresholds <= 0 are handled by the
 "off" triggers and by evaluating every node exactly. The search ends with a counterexample, with
