@@ -111,6 +111,8 @@ class ConeIndex:
         self._flags = None
         self._columns: dict[int, sp.csr_matrix] = {}
         self._whole: dict = {}
+        self._whole_kept = 0  # the entries and rows of the trigger matrices in _whole
+        self._patterns: dict[int, sp.csr_matrix] = {}
         self.depth = len(net.layers)
         # store gains down to half of what the empty root asks (ceil(gap / s)); queries
         # below that (inputs that already push a unit near its threshold) are exact too. The
@@ -294,10 +296,8 @@ class ConeIndex:
             movable = np.flatnonzero(triggers)
             # entries read plus products formed, for the units asked (rows) or for every
             # unit fed by one with triggers (columns)
-            pattern = sp.csr_matrix((np.ones(w.nnz, np.int8), w.indices, w.indptr),
-                                    shape=w.shape)
             by_rows = int(np.diff(w.indptr)[units[sel]].sum()) \
-                + int((pattern[units[sel]] @ triggers).sum())
+                + int(self.fan_in_counts(layer, units[sel], triggers).sum())
             fan_out = np.diff(self.columns(layer).indptr)[movable]
             by_columns = int((fan_out * (1 + triggers[movable])).sum())
             if by_rows <= by_columns:
@@ -316,6 +316,17 @@ class ConeIndex:
         order = np.concatenate([sel for sel, _ in parts])
         stacked = sp.vstack([part for _, part in parts], format="csr")
         return stacked[np.argsort(order)]
+
+    def fan_in_counts(self, layer: int, units: np.ndarray, per_unit: np.ndarray) -> np.ndarray:
+        """Per unit u of ``units`` (of ``layer``), the sum of ``per_unit[v]`` over its fan-in
+        units v: rows of the 0/1 pattern of W_layer (made once per layer, sharing W's index
+        arrays) times it."""
+        pattern = self._patterns.get(layer)
+        if pattern is None:
+            w = self.network.layers[layer - 1].weights
+            pattern = self._patterns[layer] = sp.csr_matrix(
+                (np.ones(w.nnz, np.int8), w.indices, w.indptr), shape=w.shape)
+        return pattern[units] @ per_unit
 
     def whole_layer(self, layer: int, trace: EventTrace, row: int, b: int):
         """(the triggers of every unit v of ``layer`` at evaluated input ``row`` with ``b``
@@ -338,11 +349,17 @@ class ConeIndex:
             direction = np.where(trace.act(layer, same, every) > 0, -1, 1)
             sub, _ = self.triggers(layer, same, every, direction, np.full(width, b), trace)
             found = (sub, direction)
-            while self._whole and sum(s.nnz + s.shape[0] for s, _ in self._whole.values()) \
-                    + sub.nnz + width > _WHOLE_LAYER_KEEP:
-                self._whole.pop(next(iter(self._whole)))  # the least recently used
+            self._whole_kept += _kept_size(sub)
+            while len(self._whole) and self._whole_kept > _WHOLE_LAYER_KEEP:
+                oldest = self._whole.pop(next(iter(self._whole)))  # least recently used
+                self._whole_kept -= _kept_size(oldest[0])
         self._whole[key] = found
         return found
+
+
+def _kept_size(sub: sp.csr_matrix) -> int:
+    """What one kept whole layer counts against ``_WHOLE_LAYER_KEEP``: entries plus rows."""
+    return sub.nnz + sub.shape[0]
 
 
 def _helpful(weights: sp.csr_matrix, dirs, direction) -> sp.csr_matrix:

@@ -83,9 +83,10 @@ class EventTrace:
             return out
         starts = np.searchsorted(ev_rows, rows, side="left")
         ends = np.searchsorted(ev_rows, rows, side="right")
-        by_columns = self._by_columns(layer, rows, ends - starts)
+        by_columns, work = self._by_columns(layer, rows, ends - starts)
         if by_columns.any():
-            out[by_columns] += self._column_sums(layer, rows[by_columns], units[by_columns])
+            out[by_columns] += self._column_sums(layer, rows[by_columns], units[by_columns],
+                                                 work)
         keep = ~by_columns
         out[keep] += self._pair_sums(layer, units[keep], starts[keep], ends[keep])
         return out
@@ -111,17 +112,18 @@ class EventTrace:
             lo = hi
         return out
 
-    def _by_columns(self, layer: int, rows, events) -> np.ndarray:
-        """Per pair: is its input's row cheaper from the columns (``events[i]``: the events of
-        pair i's input)? False everywhere without ``columns``."""
+    def _by_columns(self, layer: int, rows, events):
+        """(per pair: is its input's row cheaper from the columns (``events[i]``: the events
+        of pair i's input)? False everywhere without ``columns``; the per-input work of a row
+        from the columns, :meth:`_row_work`, or None)."""
         if self.columns is None:
-            return np.zeros(len(rows), bool)
-        wt = self.columns(layer)
+            return np.zeros(len(rows), bool), None
         cost = self.lookup_cost
         if cost is None:
             cost = 1.0 if self.lookups[layer - 1].dense is not None else 8.0
         lookups = np.bincount(rows, weights=events, minlength=self.batch)
-        return (cost * lookups > self._row_work(layer, wt))[rows]
+        work = self._row_work(layer, self.columns(layer))
+        return (cost * lookups > work)[rows], work
 
     def _row_work(self, layer: int, wt) -> np.ndarray:
         """Per input: the column terms of its events plus the d_l cells of its dense row."""
@@ -129,10 +131,11 @@ class EventTrace:
         return np.bincount(ev_rows, weights=np.diff(wt.indptr)[ev_units],
                            minlength=self.batch) + wt.shape[1]
 
-    def _column_sums(self, layer: int, rows, units) -> np.ndarray:
+    def _column_sums(self, layer: int, rows, units, work) -> np.ndarray:
         """sum_{v in E_{l-1}(b)} W_l[u, v] delta_{b, v} for pairs (rows[i], units[i]), from
         dense rows z[b, :] summed over the columns of W_l^T, a block of inputs at a time (about
-        ``_DENSE_CELLS`` cells and terms; an input with more is a block of its own)."""
+        ``_DENSE_CELLS`` cells and terms, ``work`` per input; an input with more is a block of
+        its own)."""
         wt = self.columns(layer)
         width = wt.shape[1]
         ptr = wt.indptr.astype(np.int64)
@@ -140,7 +143,7 @@ class EventTrace:
         order = np.argsort(rows, kind="stable")
         inputs, first = np.unique(rows[order], return_index=True)
         bounds = np.append(first, len(order))
-        cumulative = np.cumsum(self._row_work(layer, wt)[inputs])
+        cumulative = np.cumsum(work[inputs])
         out = np.zeros(len(rows), np.int64)
         largest = int(np.abs(wt.data).max(initial=0))
         lo = 0
