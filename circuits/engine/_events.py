@@ -425,6 +425,7 @@ class EventEvaluator:
         self._weights, self._lookups = [layer.stored_weights for layer in network.layers], {}
         self.table_seconds = 0.0
         self.gain_tables = None
+        self.rise_index = None
         self._cache = cache
         self.table_source = "none"
         self._build_baseline(network, deadline)
@@ -482,6 +483,7 @@ class EventEvaluator:
             self._store_table(table, fanout, summable)
         if self.options.search_divisor:
             self.gain_tables = (table.positive, table.negative)
+            self.rise_index = table.rise
         self.table_entries = table.entries
         self._table = types.SimpleNamespace(
             ptr=xp.asarray(table.indptr), level_ends=xp.asarray(table.level_ends),

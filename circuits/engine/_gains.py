@@ -100,6 +100,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 
+from superpose.circuits.engine._rise import RiseCollector, RiseIndex, rise_floors
 from superpose.circuits.model import expand_ranges
 from superpose.theory.errors import InvalidArgument
 
@@ -338,14 +339,15 @@ class FirstLayerGains:
         cutoff = np.minimum(self.cutoff, bound + 1).astype(dtype)
         self.leak = np.zeros(d, dtype=np.int64)
         self.top = np.zeros(d, dtype=np.int64)
-        search = _SearchCutoffs(w, theta, s, search_divisor, dtype)
+        search = _SearchCutoffs(w, theta, s, search_divisor, dtype,
+                                int(np.diff(indptr).max(initial=0)))
         item = np.dtype(dtype).itemsize
         tiles = _Tiles(holders, max(1, _DENSE_BYTES // max(1, d0 * item)), item)
 
         def block(lo, hi):
             on = ~self.off[lo:hi]
             if search.wanted:
-                found = ([], [])
+                found = ([], [], search.collector(lo, hi))
                 plus, minus = search.dense(w, lo, hi, on)
 
                 def product(rows, first):
@@ -377,13 +379,14 @@ class FirstLayerGains:
             kept = np.flatnonzero(level <= s)
             return (f[kept], unit[kept], gain[kept], level[kept].astype(_level_type(s)),
                     int(gain.size - kept.size),
-                    None if found is None else search.finish(found, hi - lo, m))
+                    None if found is None else search.finish(found, lo, hi, m))
 
         parts = map_blocks(block, d, tiles.bytes_per_unit * (2 if search.wanted else 1),
                            max_bytes, deadline=deadline, most=tiles.units)
-        self.positive = self.negative = None
+        self.positive = self.negative = self.rise = None
         if search.wanted:
-            self.positive, self.negative = search.tables(w, holders, [p[5] for p in parts])
+            self.positive, self.negative, self.rise = search.tables(
+                w, holders, [p[5] for p in parts])
         self.dropped = sum(p[4] for p in parts)
         self.units, self.gains, per_level = _by_feature([p[:4] for p in parts], m, s, d)
         self.indptr = np.zeros(m + 1, dtype=np.int64)
@@ -461,10 +464,11 @@ class _SearchCutoffs:
     """
 
     def __init__(self, w: sp.csr_matrix, theta: np.ndarray, s: int, divisor: int | None,
-                 dtype):
+                 dtype, longest: int):
         self.wanted = divisor is not None
         if not self.wanted:
             return
+        self._w, self._theta, self._s, self._longest = w, theta, s, longest
         span = s * int(divisor)
         self.dtype = dtype
         self.cut_pos = np.maximum(-(-theta // span), 1)
@@ -482,11 +486,19 @@ class _SearchCutoffs:
             minus = _magnitudes(w, lo, hi, self.dtype, sign=-1)
         return plus, minus
 
+    def collector(self, lo: int, hi: int) -> RiseCollector:
+        """What collects the rise entries of units lo..hi (their floors found here, in the
+        block's own thread)."""
+        floors = rise_floors(self._w[lo:hi], self._theta[lo:hi], self._s, self._longest)
+        return RiseCollector(floors, self.dtype)
+
     def tile(self, rows, first: int, plus, minus, on, lo: int, hi: int, found):
         """G of a chunk of features (``rows``, the first being ``first``) and units lo..hi,
-        after adding the chunk's entries of the two tables to ``found``."""
+        after adding the chunk's entries of the two tables and of the rise index to
+        ``found``."""
         g_pos = rows @ plus
         found[0].append(_entries_at_least(g_pos, self._pos[lo:hi], first))
+        found[2].add(g_pos, first)
         if minus is not None:
             g_neg = rows @ minus
             if self.has_negative:
@@ -494,24 +506,30 @@ class _SearchCutoffs:
             g_pos[:, on] = g_neg[:, on]
         return g_pos
 
-    def finish(self, found, units: int, m: int):
+    def finish(self, found, lo: int, hi: int, m: int):
         """The block's entries of the two tables (:func:`sorted_entries`' form; None for the
-        negative one without negative weights) and its number of units."""
+        negative one without negative weights), its number of units and its rise entries
+        (:meth:`RiseCollector.finish`)."""
+        units = hi - lo
         negative = _sorted_block(found[1], units, m, self.dtype) if self.has_negative else None
-        return _sorted_block(found[0], units, m, self.dtype), negative, units
+        return (_sorted_block(found[0], units, m, self.dtype), negative, units,
+                found[2].finish(lo))
 
     def tables(self, w: sp.csr_matrix, incidence: sp.csr_matrix, found: list):
-        """The two :class:`GainTable` (``incidence``: the m x d_0 input supports)."""
+        """The two :class:`GainTable` (``incidence``: the m x d_0 input supports) and the
+        :class:`RiseIndex`."""
         holders = incidence.T.tocsr()
         positive = GainTable(w.maximum(0) if self.has_negative else w, holders, self.cut_pos,
-                             incidence=incidence, entries=join_entries(p for p, _, _ in found))
+                             incidence=incidence,
+                             entries=join_entries(p for p, _, _, _ in found))
+        rise = RiseIndex.from_blocks([r for _, _, _, r in found], incidence.shape[0])
         if not self.has_negative:
-            return positive, None
+            return positive, None, rise
         empty = np.zeros(0, np.int64)
         negative = join_entries(n if n is not None else (empty, empty, np.zeros(k, np.int64))
-                                for _, n, k in found)
+                                for _, n, k, _ in found)
         return positive, GainTable((-w).maximum(0), holders, self.cut_neg, incidence=incidence,
-                                   entries=negative)
+                                   entries=negative), rise
 
 
 def _entries_at_least(g: np.ndarray, cutoff: np.ndarray, first: int):

@@ -1,0 +1,207 @@
+"""Which layer-1 units an input's own features can bring within reach of their threshold.
+
+For a unit u of layer 1 (threshold theta_u; z_u = 0 at the empty input) and an input y of
+j >= 1 features that may still gain b <= s - j features: layer 0 is an OR, so adding a set R
+turns on exactly the input units A(R) \\ A(y), at most b t of them (t the longest support), and
+
+    z_u(y + R) - z_u(y) <= T_b(u) = the sum of the b t largest positive weights of row u.
+
+Also z_u(y) <= sum_{f in y} g+_u(f) (:mod:`superpose.circuits.engine._gains`). So u, off at y,
+can turn on only if sum_{f in y} g+_u(f) >= theta_u - T_{s-j}(u), and then some f in y has
+g+_u(f) >= ceil((theta_u - T_{s-j}(u)) / j) >= c_u, the unit's *floor*:
+
+    c_u = min_{j = 1..s-1} ceil((theta_u - T_{s-j}(u)) / j).
+
+A unit with c_u <= 0 is never ruled out (*open*). :class:`RiseIndex` keeps, per feature f, the
+units u with c_u >= 1 and g+_u(f) >= c_u: a unit that is off at an input none of whose features
+lists it cannot turn on with the features the input may still gain. A unit whose list would
+pass ``RISE_CAP`` features is made open instead, so the index holds at most d_1 ``RISE_CAP``
+entries.
+
+The gains come from the gain tables' own pass over the products (:class:`_gains.FirstLayerGains`
+with a search divisor): entries at or above the certifier's positive cutoff are that table's,
+those between the floor and that cutoff are collected during the pass (:class:`RiseCollector`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from superpose.circuits.model import expand_ranges
+
+__all__ = ["RISE_CAP", "RiseCollector", "RiseIndex", "rise_floors"]
+
+#: the most features one unit's list may hold before the unit is left open
+RISE_CAP = 4096
+_PAD_CELLS = 1 << 22
+#: the most (input, unit) flags :meth:`RiseIndex.may_rise` sets at once
+_FLAG_CELLS = 1 << 26
+
+
+def rise_floors(w: sp.csr_matrix, theta: np.ndarray, s: int, longest: int) -> np.ndarray:
+    """c_u for every row u of W_1 (canonical CSR), at sparsity ``s`` with supports of at most
+    ``longest`` input units; 0 where the unit is open (module docstring).
+
+    >>> w = sp.csr_matrix(np.array([[5, 5, 1, 1]]))
+    >>> int(rise_floors(w, np.array([12]), 2, 2)[0])  # T_1 = 5 + 5, floor 12 - 10 = 2
+    2
+    """
+    d = w.shape[0]
+    floors = np.zeros(d, np.int64)
+    if s < 2 or not d:
+        return floors
+    counts = [b * max(int(longest), 1) for b in range(1, s)]
+    tops = _row_top_sums(w, counts, np.int32 if _fits_int32(w) else np.int64)
+    theta = np.asarray(theta, np.int64)
+    floors[:] = np.iinfo(np.int64).max
+    for j in range(1, s):
+        np.minimum(floors, -(-(theta - tops[s - j - 1]) // j), out=floors)
+    return np.maximum(floors, 0)
+
+
+def _fits_int32(w: sp.csr_matrix) -> bool:
+    """Every weight of ``w`` fits int32."""
+    return not w.nnz or max(abs(int(w.data.min())), abs(int(w.data.max()))) < 2 ** 31
+
+
+def _row_top_sums(w: sp.csr_matrix, counts: list[int], dtype) -> np.ndarray:
+    """(len(counts), d) int64: per row of W, the sum of its ``counts[i]`` largest positive
+    weights. Rows go in groups of similar length, each padded with zeros into a dense array of
+    at most about ``_PAD_CELLS`` cells and partitioned."""
+    d = w.shape[0]
+    out = np.zeros((len(counts), d), np.int64)
+    lengths = np.diff(w.indptr).astype(np.int64)
+    order = np.argsort(lengths, kind="stable")
+    k = max(counts)
+    lo = 0
+    while lo < d:
+        hi = lo + 1
+        while hi < d and (hi - lo + 1) * max(int(lengths[order[hi]]), 1) <= _PAD_CELLS:
+            hi += 1
+        rows = order[lo:hi]
+        width = max(int(lengths[rows].max()), 1)
+        owner, pos = expand_ranges(w.indptr[rows].astype(np.int64),
+                                   w.indptr[rows + 1].astype(np.int64))
+        padded = np.zeros((len(rows), width), dtype)
+        column = np.arange(len(pos)) - np.repeat(np.cumsum(lengths[rows]) - lengths[rows],
+                                                 lengths[rows])
+        padded[owner, column] = np.maximum(w.data[pos], 0)
+        if width > k:
+            padded = np.partition(padded, width - k, axis=1)[:, width - k:]
+        padded = -np.sort(-padded, axis=1)  # largest first
+        running = np.cumsum(padded, axis=1, dtype=np.int64)
+        for i, c in enumerate(counts):
+            out[i, rows] = running[:, min(c, running.shape[1]) - 1]
+        lo = hi
+    return out
+
+
+class RiseCollector:
+    """The rise entries of one block of units lo..hi, collected during the gain tables' pass
+    over the tiles of g+ (features x units lo..hi): every (f, u) with g+_u(f) >= c_u >= 1, in
+    feature order. A unit whose entries pass ``RISE_CAP`` stops collecting and is opened."""
+
+    def __init__(self, floors: np.ndarray, dtype):
+        self.floors = floors
+        self.listed = np.flatnonzero(floors >= 1)
+        self.floor = np.minimum(floors[self.listed], np.iinfo(dtype).max).astype(dtype)
+        self.count = np.zeros(self.listed.size, np.int64)
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def add(self, g: np.ndarray, first: int) -> None:
+        """Note the entries of a tile ``g`` of g+ (rows: features first, first + 1, ...)."""
+        if not self.listed.size:
+            return
+        tile = g if self.listed.size == g.shape[1] else g[:, self.listed]
+        flat = np.flatnonzero(tile >= self.floor)
+        if not flat.size:
+            return
+        f, col = np.divmod(flat, self.listed.size)
+        self.parts.append((f + first, col))
+        self.count += np.bincount(col, minlength=self.listed.size)
+        over = self.count > RISE_CAP
+        if over.any():  # an over-full unit stops collecting: no gain reaches this floor
+            self.floor[over] = np.iinfo(self.floor.dtype).max
+
+    def finish(self, lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(features, units, floors) of the block, in feature order: the over-full units are
+        opened (floor 0) and their entries dropped."""
+        full = self.count > RISE_CAP
+        floors = self.floors.copy()
+        floors[self.listed[full]] = 0
+        if not self.parts:
+            return np.zeros(0, np.int32), np.zeros(0, np.int32), floors
+        f = np.concatenate([p[0] for p in self.parts])
+        col = np.concatenate([p[1] for p in self.parts])
+        keep = ~full[col]
+        index = np.int32 if max(int(f.max(initial=0)), lo + len(floors)) < 2 ** 31 else np.int64
+        return f[keep].astype(index), (self.listed[col[keep]] + lo).astype(index), floors
+
+
+class RiseIndex:
+    """Per feature f, the units u (not open) with g+_u(f) >= c_u: ``units[indptr[f]:
+    indptr[f + 1]]``; ``floors`` (c_u, 0 where open)."""
+
+    def __init__(self, floors: np.ndarray, indptr: np.ndarray, units: np.ndarray):
+        self.floors, self.indptr, self.units = floors, indptr, units
+        self._flags = None
+
+    @property
+    def entries(self) -> int:
+        """Stored (feature, unit) entries."""
+        return int(self.units.size)
+
+    @classmethod
+    def from_blocks(cls, blocks: list, m: int) -> "RiseIndex":
+        """The index from the blocks' :meth:`RiseCollector.finish` (in unit order, each in
+        feature order): a counting sort by feature that keeps the block order."""
+        floors = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros(0, np.int64)
+        counts = [np.bincount(b[0], minlength=m) for b in blocks]
+        per_feature = np.sum(counts, axis=0) if blocks else np.zeros(m, np.int64)
+        indptr = np.zeros(m + 1, np.int64)
+        np.cumsum(per_feature, out=indptr[1:])
+        index = np.int32 if floors.size < 2 ** 31 else np.int64
+        units = np.empty(int(indptr[-1]), index)
+        filled = indptr[:-1].copy()
+        for (f, u, _), c in zip(blocks, counts):
+            if not f.size:
+                continue
+            first = np.searchsorted(f, f, side="left")  # the block is in feature order
+            units[filled[f] + (np.arange(f.size) - first)] = u
+            filled += c
+        return cls(floors, indptr, units)
+
+    def may_rise(self, active: np.ndarray, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """Per pair i: can unit ``units[i]``, if off at input ``active[rows[i]]`` (B x s,
+        padded with negatives), still turn on? False only when the unit has a floor, the
+        input has a feature, and none of its features lists the unit.
+
+        The inputs asked go in blocks whose (input, unit) pairs fit a flag array kept by the
+        index: their features' lists are set in it, the pairs read, and the flags cleared."""
+        rows = np.asarray(rows, np.int64)
+        units = np.asarray(units, np.int64)
+        out = (self.floors[units] < 1) | ~(active[rows] >= 0).any(axis=1)
+        ask = np.flatnonzero(~out)
+        if not ask.size:
+            return out
+        width = self.floors.size
+        per_block = max(1, _FLAG_CELLS // max(width, 1))
+        lo_row, hi_row = int(rows[ask].min()), int(rows[ask].max()) + 1
+        for lo in range(lo_row, hi_row, per_block):
+            hi = min(lo + per_block, hi_row)
+            mine = ask[(rows[ask] >= lo) & (rows[ask] < hi)]
+            if not mine.size:
+                continue
+            feats = active[lo:hi]
+            owner_row, col = np.nonzero(feats >= 0)
+            f = feats[owner_row, col]
+            owner, pos = expand_ranges(self.indptr[f], self.indptr[f + 1])
+            keys = owner_row[owner] * width + self.units[pos]
+            space = (hi - lo) * width
+            if self._flags is None or self._flags.size < space:
+                self._flags = np.zeros(space, bool)
+            self._flags[keys] = True
+            out[mine] = self._flags[(rows[mine] - lo) * width + units[mine]]
+            self._flags[keys] = False
+        return out
