@@ -21,7 +21,11 @@ Triggers (every completion that changes unit u contains one, so pruning to them 
 * layer 1: to turn u on, a feature with g+_u(e) >= ceil((theta_u - z_u(y)) / b); to turn it
   off, one with -g-_u(e) >= ceil((z_u(y) - theta_u + 1) / b)
   (:mod:`superpose.circuits.engine._gains`); and u cannot change at all unless the b largest
-  gains cover the gap. The units of P_e already on at y add nothing again (layer 0 is an OR),
+  gains cover the gap. Before any of that, a unit that must turn on at an input y of
+  1 <= |y| <= s - 1 features is dropped when no feature of y lists it in the rise index
+  (:mod:`superpose.circuits.engine._rise`: then sum_{f in y} g+_u(f) is below theta_u minus
+  the most the b features left can add, so u stays off), without its pre-activation ever
+  being formed. The units of P_e already on at y add nothing again (layer 0 is an OR),
   so their weights are subtracted from e's gain before the comparison (only for features whose
   support meets y's active units). This discount only removes triggers, and every later
   stage is monotone in the triggers, so a node without children undiscounted has none with
@@ -120,6 +124,7 @@ class ConeIndex:
         self.evaluator = event_evaluator(net, sparsity, deadline, search_divisor=2)
         self.lookups = [self.evaluator.weight_lookup(l) for l in range(1, self.depth + 1)]
         self.pos, self.neg = self.evaluator.gain_tables or (None, None)
+        self.rise = self.evaluator.rise_index
 
     def columns(self, layer: int) -> sp.csr_matrix:
         """W_layer^T in its stored type, from which :class:`EventTrace` sums the
@@ -149,6 +154,17 @@ class ConeIndex:
                                    self.holders.indptr[units] + lengths)
             return (trigger_matrix(lengths, self.holders.indices[pos], self.m),
                     up & (lengths > 0))
+        if layer == 1 and self.rise is not None:
+            # a unit none of the input's features lists cannot turn on (circuits.engine._rise)
+            sel = np.flatnonzero((dirs < 0) | self.rise.may_rise(trace.active, rows, units))
+            if sel.size < len(units):
+                found, possible = self._changes(layer, rows[sel], units[sel], dirs[sel],
+                                                b[sel], trace, discount)
+                return _spread_rows(found, sel, len(units)), _spread(possible, sel, len(units))
+        return self._changes(layer, rows, units, dirs, b, trace, discount)
+
+    def _changes(self, layer, rows, units, dirs, b, trace, discount):
+        """:meth:`triggers` of layers >= 1, every query's gap from its pre-activation."""
         theta = self.network.layers[layer - 1].theta[units]
         z = trace.pre(layer, rows, units)
         gap = np.where(dirs > 0, theta - z, z - theta + 1)
@@ -267,6 +283,10 @@ class ConeIndex:
         qi, pos = expand_ranges(w.indptr[units], w.indptr[units + 1])
         v, weight = w.indices[pos].astype(np.int64), w.data[pos]
         sub_dir = np.sign(weight) * dirs[qi]
+        if layer == 2 and self.rise is not None:
+            # a fan-in unit that must turn on but cannot has no triggers: drop it first
+            keep = np.flatnonzero((sub_dir < 0) | self.rise.may_rise(trace.active, rows[qi], v))
+            qi, v, weight, sub_dir = qi[keep], v[keep], weight[keep], sub_dir[keep]
         on = trace.act(layer - 1, rows[qi], v) > 0
         helpful = np.flatnonzero((sub_dir > 0) != on)
         sub, which, _ = shared_triggers(self, layer - 1, rows[qi[helpful]], v[helpful],
@@ -357,6 +377,21 @@ class ConeIndex:
         return found
 
 
+def _spread_rows(mat: sp.csr_matrix, sel: np.ndarray, n: int) -> sp.csr_matrix:
+    """The n-row CSR matrix whose row sel[i] is row i of ``mat`` (``sel`` increasing), the
+    other rows empty."""
+    lengths = np.zeros(n, np.int64)
+    lengths[sel] = np.diff(mat.indptr)
+    return sp.csr_matrix((mat.data, mat.indices, _indptr(lengths)), shape=(n, mat.shape[1]))
+
+
+def _spread(values: np.ndarray, sel: np.ndarray, n: int) -> np.ndarray:
+    """An n-array of zeros (False) with ``values`` at positions ``sel``."""
+    out = np.zeros(n, values.dtype)
+    out[sel] = values
+    return out
+
+
 def _kept_size(sub: sp.csr_matrix) -> int:
     """What one kept whole layer counts against ``_WHOLE_LAYER_KEEP``: entries plus rows."""
     return sub.nnz + sub.shape[0]
@@ -416,8 +451,31 @@ def _roots(circuit: Circuit, s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     inp = _canonical(np.concatenate(inputs))
     # input-major order: roots that share an input fall in the same chunk and share its
     # trigger queries (every root (k, {h}) of a hub h, say)
-    key = np.unique(np.column_stack([inp, out]), axis=0)
+    key = _unique_rows(np.column_stack([inp, out]))[0]
     return key[:, -1].copy(), key[:, :-1].copy(), sources
+
+
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(rows, axis=0, return_inverse=True)`` for a 2-d array of integers >= PAD
+    (-1), the inverse flat: through one int64 key per row, (rows[i, 0] + 1) ... in mixed
+    radix, when the columns' ranges multiply to below 2^62 (a sort of one integer per row,
+    several times faster than NumPy's sort of rows), else by NumPy's rows.
+
+    >>> _unique_rows(np.array([[2, -1], [0, 5], [2, -1]]))[0].tolist()
+    [[0, 5], [2, -1]]
+    """
+    if not rows.size:
+        return rows.copy(), np.zeros(len(rows), np.int64)
+    spans = [int(x) + 2 for x in rows.max(axis=0)]
+    if rows.min() < PAD or math.prod(spans) >= 2 ** 62:
+        uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+        return uniq, inverse.ravel()
+    key = np.zeros(len(rows), np.int64)
+    for j, span in enumerate(spans):
+        key *= span
+        key += rows[:, j] + 1
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return rows[first], inverse.ravel()
 
 
 def _canonical(inp: np.ndarray) -> np.ndarray:
@@ -500,9 +558,9 @@ def _chunks(inp: np.ndarray):
 
 def _root_truth(circuit: Circuit, out: np.ndarray, inp: np.ndarray) -> np.ndarray:
     """truth_k(tau) for every root (k, tau), from the problem's own ground truth."""
-    uniq, row = np.unique(inp, axis=0, return_inverse=True)
+    uniq, row = _unique_rows(inp)
     truth = circuit.problem.truth(uniq).tocsr()
-    return _gather(truth, row.ravel(), out)
+    return _gather(truth, row, out)
 
 
 def _expand(index, circuit, out, inp, expected, sources, s, outcome):
@@ -512,8 +570,7 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     again with it for the nodes that had children: the discount only removes triggers, and
     every later stage is monotone in them (:func:`_children`), so a node without children
     undiscounted has none discounted, and the result is that of the discount everywhere."""
-    uniq, row = np.unique(inp, axis=0, return_inverse=True)
-    row = row.ravel()
+    uniq, row = _unique_rows(inp)
     trace = EventTrace(index.evaluator, index.lookups, uniq, index.columns)
     outcome.nodes += len(out)
     outcome.inputs_evaluated += len(uniq)
@@ -655,5 +712,5 @@ def _merge(children, s):
     nodes = np.column_stack([np.concatenate([p[1] for p in parts]),
                              np.concatenate([p[0] for p in parts]),
                              np.concatenate([p[2] for p in parts])])
-    nodes = np.unique(nodes, axis=0)  # input-major, as the roots
+    nodes = _unique_rows(nodes)[0]  # input-major, as the roots
     return nodes[:, -2].copy(), nodes[:, :-2].copy(), nodes[:, -1].copy()

@@ -894,3 +894,18 @@ def test_z3_output_matches_enumeration_on_perturbed_constructions(circuit, data)
     picks = set(wrong[:3]) | set(data.draw(st.lists(st.integers(0, circuit.m_prime - 1),
                                                     max_size=3)))
     _assert_z3_matches(circuit, circuit.sparsity, sorted(picks))
+
+
+@given(rows=st.lists(st.lists(st.integers(-1, 6), min_size=3, max_size=3), max_size=30),
+       big=st.booleans())
+def test_unique_rows_agrees_with_numpys_unique_rows(rows, big):
+    """The one-key sort gives np.unique(axis=0)'s rows and inverse, and so does its fallback
+    for columns whose ranges do not fit one int64 (``big`` puts values near 2^40 in)."""
+    a = np.array(rows, np.int64).reshape(-1, 3)
+    if big and a.size:
+        a[:, 0] = np.where(a[:, 0] >= 0, a[:, 0] + 2 ** 40, a[:, 0])
+        a[:, 1] = np.where(a[:, 1] >= 0, a[:, 1] + 2 ** 40, a[:, 1])
+    uniq, inverse = search_module._unique_rows(a)
+    want, want_inverse = np.unique(a, axis=0, return_inverse=True)
+    assert uniq.tolist() == want.tolist()
+    assert inverse.tolist() == want_inverse.ravel().tolist()
