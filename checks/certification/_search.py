@@ -227,13 +227,20 @@ class ConeIndex:
         sel = np.flatnonzero(hit)
         if not sel.size:
             return out
+        # P_f & A(y) depends on the (input, feature) pair alone: found once per pair and
+        # shared by its queries (at a hub's input, some 50 units ask about each feature)
+        pairs, which = np.unique(rows[sel] * self.m + features[sel], return_inverse=True)
+        pair_rows, pair_features = np.divmod(pairs, self.m)
         code = self.supports
-        owner, pos = expand_ranges(code.indptr[features[sel]], code.indptr[features[sel] + 1])
+        owner, pos = expand_ranges(code.indptr[pair_features], code.indptr[pair_features + 1])
         p = code.indices[pos].astype(np.int64)
-        on = trace.act(0, rows[sel][owner], p) > 0
-        owner, p = owner[on], p[on]
-        owed = np.maximum(sign * self.lookups[0](units[sel][owner], p), 0)
-        out[sel] = np.bincount(owner, weights=owed, minlength=sel.size).astype(np.int64)
+        on = trace.act(0, pair_rows[owner], p) > 0
+        starts = _indptr(np.bincount(owner[on], minlength=len(pairs)))
+        p = p[on]  # per pair, its input units already on, in pair order
+        which = which.ravel()
+        query, at = expand_ranges(starts[which], starts[which + 1])
+        owed = np.maximum(sign * self.lookups[0](units[sel][query], p[at]), 0)
+        out[sel] = np.bincount(query, weights=owed, minlength=sel.size).astype(np.int64)
         return out
 
     def _flagged(self, keys: np.ndarray, query: np.ndarray, space: int) -> np.ndarray:

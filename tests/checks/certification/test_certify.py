@@ -665,6 +665,41 @@ def test_features_already_on_add_nothing_again_to_a_first_layer_unit(circuit, da
 
 
 
+@examples(40)
+@given(circuit=random_circuits(max_layers=2), data=st.data())
+def test_the_already_on_discount_of_each_query_is_the_weight_of_its_features_on_units(
+        circuit, data):
+    """_already_on(sign, u, f, y) = sum over p in P_f & A(y) of max(sign W_1[u, p], 0), for
+    every query, with (input, feature) pairs repeated across units as at a hub's input (their
+    P_f & A(y) is found once per pair and shared)."""
+    net = circuit.network
+    if not net.layers:
+        return
+    m, s = circuit.m, circuit.sparsity
+    index = search_module.ConeIndex(circuit, s)
+    inputs = data.draw(st.lists(st.lists(st.integers(0, m - 1), unique=True, min_size=1,
+                                         max_size=s), min_size=1, max_size=4))
+    active = np.full((len(inputs), s), search_module.PAD, np.int64)
+    for i, y in enumerate(inputs):
+        active[i, :len(y)] = sorted(y)
+    trace = search_module.EventTrace(index.evaluator, index.lookups, active, index.columns)
+    d1 = net.layers[0].weights.shape[0]
+    n = data.draw(st.integers(1, 30))
+    rows = np.array(data.draw(st.lists(st.integers(0, len(inputs) - 1), min_size=n,
+                                       max_size=n)), np.int64)
+    units = np.array(data.draw(st.lists(st.integers(0, d1 - 1), min_size=n, max_size=n)),
+                     np.int64)
+    features = np.array(data.draw(st.lists(st.integers(0, m - 1), min_size=n, max_size=n)),
+                        np.int64)
+    sign = data.draw(st.sampled_from([1, -1]))
+    w = net.layers[0].weights.toarray().astype(np.int64)
+    supports = net.input_code.matrix().toarray() > 0
+    on = reference_activations(net, [tuple(y) for y in inputs])[0] > 0
+    want = [int(np.maximum(sign * w[u], 0)[supports[f] & on[r]].sum())
+            for r, u, f in zip(rows, units, features)]
+    assert index._already_on(sign, units, features, rows, trace).tolist() == want
+
+
 def _search_with_discount(circuit: Circuit, s: int, discount):
     """The search with the "already on" discount forced on (True) or off (False) in every
     pass, or as the module chooses (None: undiscounted first, discounted where children)."""
