@@ -359,14 +359,16 @@ def _int_array(data, name, where, ndim=1, dtype=np.int64) -> np.ndarray:
     value = _get(data, name, where)
     if value.ndim != ndim or (value.size and value.dtype.kind not in "iu"):
         raise CircuitFormatError(f"{where!r}: field {name!r} must be a {ndim}-d integer array")
-    if value.size and value.dtype == np.uint64 and value.max() > np.iinfo(np.int64).max:
+    if not value.size:  # an empty field of any stored type (NumPy saves [] as float64)
+        kept = value.dtype if value.dtype in _KEPT else np.int64
+        return np.zeros(value.shape, kept if dtype is None else dtype)
+    if value.dtype == np.uint64 and value.max() > np.iinfo(np.int64).max:
         raise CircuitFormatError(f"{where!r}: field {name!r} holds {int(value.max())}, above "
                                  f"2^63 - 1, the largest integer the format allows; rebuild "
                                  "the file with values in the int64 range")
     if dtype is None:
         return value.astype(value.dtype if value.dtype in _KEPT else np.int64, copy=False)
-    if dtype != np.int64 and value.size \
-            and not (value.min() >= 0 and value.max() < np.iinfo(dtype).max):
+    if dtype != np.int64 and not (value.min() >= 0 and value.max() < np.iinfo(dtype).max):
         dtype = np.int64  # out of range: the range check names it
     return value.astype(dtype, copy=False)
 
