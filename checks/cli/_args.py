@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = ["MIN_M_PRIME", "NO_REPAIR_HELP", "PROBLEM_HELP", "Parser", "add_dask", "add_file",
-           "add_int", "add_json", "add_no_repair", "add_problem", "add_quiet", "add_seeds",
+           "add_instance_seed", "add_int", "add_json", "add_no_repair", "add_problem",
+           "add_quiet", "add_seeds",
            "check_dask", "check_sweep", "check_not_an_input", "check_writable",
            "constant_override", "dask_session", "index_list", "integer", "positive_float",
            "problem_constant", "shard", "sweep_settings", "verify_config"]
@@ -134,8 +135,15 @@ def problem_constant(text: str) -> tuple[str, str, float | int]:
 
 def add_seeds(p, seed_help: str | None = None) -> None:
     """``--seed`` (of the codes and weights) and ``--instance-seed``, both default 0."""
-    add_int(p, "--seed", 0, help=seed_help)
-    add_int(p, "--instance-seed", 0)
+    add_int(p, "--seed", 0, help=seed_help or "seed of the codes and weights; default 0")
+    add_instance_seed(p)
+
+
+def add_instance_seed(p) -> None:
+    """``--instance-seed``, default 0."""
+    add_int(p, "--instance-seed", 0,
+            help="seed of the problem instance (which pairs, tuples or permutation; "
+            "independent of --seed); default 0")
 
 
 def add_no_repair(p, help: str = NO_REPAIR_HELP) -> None:

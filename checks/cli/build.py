@@ -14,6 +14,7 @@ from pathlib import Path
 
 from superpose.checks.cli import repair as repair_cmd
 from superpose.checks.cli._args import (
+    add_instance_seed,
     add_int,
     add_json,
     add_problem,
@@ -34,7 +35,7 @@ def add_parser(sub) -> None:
     p.add_argument("--family", help="instance family (and2: disjoint, complete, random, star, "
                    "nearcut, mixed; perm: random, identity, shift; 'superpose problems' lists "
                    "every problem's)")
-    add_int(p, "--instance-seed", 0)
+    add_instance_seed(p)
     add_int(p, "--sparsity", 2)
     add_int(p, "--seed", 0,
             help="seed of the codes and weights (codes never depend on the instance)")

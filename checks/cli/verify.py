@@ -70,7 +70,9 @@ def add_parser(sub) -> None:
                    f"{SweepSettings.certify_timeout:g})")
     add_no_repair(p)
     add_seeds(p)
-    add_int(p, "--fuzz-seed", 0)
+    add_int(p, "--fuzz-seed", 0,
+            help="seed of the fuzzing inputs drawn for circuits too large to enumerate "
+            "(default 0; printed with the report and with every failure)")
     p.add_argument("--problem", action="append", metavar="NAME",
                    help="check only the claims about this registered problem (repeatable; "
                         "default: every problem)")
