@@ -181,16 +181,17 @@ class RiseIndex:
         index: their features' lists are set in it, the pairs read, and the flags cleared."""
         rows = np.asarray(rows, np.int64)
         units = np.asarray(units, np.int64)
-        out = (self.floors[units] < 1) | ~(active[rows] >= 0).any(axis=1)
+        out = (self.floors[units] < 1) | ~(active >= 0).any(axis=1)[rows]
         ask = np.flatnonzero(~out)
         if not ask.size:
             return out
         width = self.floors.size
         per_block = max(1, _FLAG_CELLS // max(width, 1))
-        lo_row, hi_row = int(rows[ask].min()), int(rows[ask].max()) + 1
+        asked = rows[ask]
+        lo_row, hi_row = int(asked.min()), int(asked.max()) + 1
         for lo in range(lo_row, hi_row, per_block):
             hi = min(lo + per_block, hi_row)
-            mine = ask[(rows[ask] >= lo) & (rows[ask] < hi)]
+            mine = ask if hi - lo == hi_row - lo_row else ask[(asked >= lo) & (asked < hi)]
             if not mine.size:
                 continue
             feats = active[lo:hi]

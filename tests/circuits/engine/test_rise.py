@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
@@ -122,3 +123,36 @@ def test_a_unit_whose_list_would_pass_the_cap_is_left_open(monkeypatch):
     assert table.rise.entries == 0
     assert table.rise.may_rise(_padded([0], 2), np.zeros(2, np.int64),
                                np.array([0, 1])).tolist() == [False, True]
+
+
+
+@examples(100)
+@given(data=st.data(), small_blocks=st.booleans())
+def test_may_rise_answers_every_pair_of_a_batch_as_its_definition_says(data, small_blocks):
+    """For pairs (input, unit) over a batch of inputs (the empty one too), in any order:
+    may_rise is True exactly when the unit is open (floor 0), the input has no feature, or a
+    feature of the input lists the unit; the same whether the flag array holds the whole
+    batch or one input at a time (``small_blocks``). The index is drawn directly: any floors,
+    any lists."""
+    m, d, s = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6)), data.draw(
+        st.integers(2, 3))
+    floors = np.array(data.draw(st.lists(st.integers(0, 2), min_size=d, max_size=d)), np.int64)
+    lists = [sorted(data.draw(st.sets(st.integers(0, d - 1)))) for _ in range(m)]
+    indptr = np.cumsum([0] + [len(x) for x in lists]).astype(np.int64)
+    rise = _rise.RiseIndex(floors, indptr, np.array(sum(lists, []), np.int32))
+    inputs = data.draw(st.lists(st.lists(st.integers(0, m - 1), unique=True, max_size=s - 1),
+                                min_size=1, max_size=6))
+    active = np.full((len(inputs), s), -1, np.int64)
+    for i, y in enumerate(inputs):
+        active[i, :len(y)] = sorted(y)
+    n = data.draw(st.integers(0, 30))
+    rows = np.array(data.draw(st.lists(st.integers(0, len(inputs) - 1), min_size=n,
+                                       max_size=n)), np.int64)
+    units = np.array(data.draw(st.lists(st.integers(0, d - 1), min_size=n, max_size=n)),
+                     np.int64)
+    want = [bool(floors[u] < 1 or not inputs[r] or any(u in lists[f] for f in inputs[r]))
+            for r, u in zip(rows, units)]
+    with pytest.MonkeyPatch.context() as mp:
+        if small_blocks:
+            mp.setattr(_rise, "_FLAG_CELLS", d)  # one input at a time
+        assert rise.may_rise(active, rows, units).tolist() == want
