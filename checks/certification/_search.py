@@ -70,7 +70,7 @@ from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
 from superpose.circuits.correctness import output_sources
 from superpose.circuits.engine import TableTimeout, event_evaluator, expand_ranges
-from superpose.circuits.model import transpose_stored
+from superpose.circuits.model import ScratchFlags, transpose_stored
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
@@ -112,7 +112,7 @@ class ConeIndex:
         # the input supports with each unit once (a repeated index counts once, as in a gain)
         self.supports = self.holders.T.tocsr()
         self.supports.sum_duplicates()
-        self._flags = None
+        self._flags = ScratchFlags()
         self._columns: dict[int, sp.csr_matrix] = {}
         self._whole: dict = {}
         self._whole_kept = 0  # the entries and rows of the trigger matrices in _whole
@@ -222,8 +222,8 @@ class ConeIndex:
             met = inputs[lo:lo + per_block] @ self.holders
             met_keys = np.repeat(np.arange(met.shape[0], dtype=np.int64),
                                  np.diff(met.indptr)) * self.m + met.indices
-            hit[mine] = self._flagged(met_keys, (rows[mine] - lo) * self.m + features[mine],
-                                     met.shape[0] * self.m)
+            hit[mine] = self._flags.hits(met_keys, (rows[mine] - lo) * self.m + features[mine],
+                                         met.shape[0] * self.m)
         sel = np.flatnonzero(hit)
         if not sel.size:
             return out
@@ -242,16 +242,6 @@ class ConeIndex:
         owed = np.maximum(sign * self.lookups[0](units[sel][query], p[at]), 0)
         out[sel] = np.bincount(query, weights=owed, minlength=sel.size).astype(np.int64)
         return out
-
-    def _flagged(self, keys: np.ndarray, query: np.ndarray, space: int) -> np.ndarray:
-        """query[i] in keys (all in [0, space), space <= max(_FLAG_LIMIT, m)): through a flag
-        array kept for the search, set, read and cleared."""
-        if self._flags is None or self._flags.size < space:
-            self._flags = np.zeros(space, bool)
-        self._flags[keys] = True
-        hit = self._flags[query]
-        self._flags[keys] = False
-        return hit
 
     def _deeper(self, layer, rows, units, dirs, b, gap, trace, discount):
         """Layer >= 2: a feature's most help to unit u is the sum of |W[u, v]| over the

@@ -18,9 +18,10 @@ lists it cannot turn on with the features the input may still gain. A unit whose
 pass ``RISE_CAP`` features is made open instead, so the index holds at most d_1 ``RISE_CAP``
 entries.
 
-The gains come from the gain tables' own pass over the products (:class:`_gains.FirstLayerGains`
-with a search divisor): entries at or above the certifier's positive cutoff are that table's,
-those between the floor and that cutoff are collected during the pass (:class:`RiseCollector`).
+The entries come from the gain tables' own pass over the products
+(:class:`_gains.FirstLayerGains` with a search divisor): every tile of g+ that pass forms is
+compared with the floors of its units there (:class:`RiseCollector`), so no product is formed
+twice.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from superpose.circuits.model import expand_ranges
+from superpose.circuits.model import ScratchFlags, expand_ranges, run_lengths
 
 __all__ = ["RISE_CAP", "RiseCollector", "RiseIndex", "rise_floors"]
 
@@ -52,7 +53,7 @@ def rise_floors(w: sp.csr_matrix, theta: np.ndarray, s: int, longest: int) -> np
     if s < 2 or not d:
         return floors
     counts = [b * max(int(longest), 1) for b in range(1, s)]
-    tops = _row_top_sums(w, counts, np.int32 if _fits_int32(w) else np.int64)
+    tops = _row_top_sums(w, counts)
     theta = np.asarray(theta, np.int64)
     floors[:] = np.iinfo(np.int64).max
     for j in range(1, s):
@@ -60,15 +61,11 @@ def rise_floors(w: sp.csr_matrix, theta: np.ndarray, s: int, longest: int) -> np
     return np.maximum(floors, 0)
 
 
-def _fits_int32(w: sp.csr_matrix) -> bool:
-    """Every weight of ``w`` fits int32."""
-    return not w.nnz or max(abs(int(w.data.min())), abs(int(w.data.max()))) < 2 ** 31
-
-
-def _row_top_sums(w: sp.csr_matrix, counts: list[int], dtype) -> np.ndarray:
+def _row_top_sums(w: sp.csr_matrix, counts: list[int]) -> np.ndarray:
     """(len(counts), d) int64: per row of W, the sum of its ``counts[i]`` largest positive
-    weights. Rows go in groups of similar length, each padded with zeros into a dense array of
-    at most about ``_PAD_CELLS`` cells and partitioned."""
+    weights. Rows go in groups of similar length, each padded with zeros into a dense array
+    (W's own integer type, which holds max(w, 0)) of at most about ``_PAD_CELLS`` cells and
+    partitioned; the sums are taken in int64."""
     d = w.shape[0]
     out = np.zeros((len(counts), d), np.int64)
     lengths = np.diff(w.indptr).astype(np.int64)
@@ -83,7 +80,7 @@ def _row_top_sums(w: sp.csr_matrix, counts: list[int], dtype) -> np.ndarray:
         width = max(int(lengths[rows].max()), 1)
         owner, pos = expand_ranges(w.indptr[rows].astype(np.int64),
                                    w.indptr[rows + 1].astype(np.int64))
-        padded = np.zeros((len(rows), width), dtype)
+        padded = np.zeros((len(rows), width), w.data.dtype)
         column = np.arange(len(pos)) - np.repeat(np.cumsum(lengths[rows]) - lengths[rows],
                                                  lengths[rows])
         padded[owner, column] = np.maximum(w.data[pos], 0)
@@ -145,7 +142,7 @@ class RiseIndex:
 
     def __init__(self, floors: np.ndarray, indptr: np.ndarray, units: np.ndarray):
         self.floors, self.indptr, self.units = floors, indptr, units
-        self._flags = None
+        self._flags = ScratchFlags()
 
     @property
     def entries(self) -> int:
@@ -155,21 +152,23 @@ class RiseIndex:
     @classmethod
     def from_blocks(cls, blocks: list, m: int) -> "RiseIndex":
         """The index from the blocks' :meth:`RiseCollector.finish` (in unit order, each in
-        feature order): a counting sort by feature that keeps the block order."""
+        feature order): a counting sort by feature that keeps the block order, through the
+        runs of equal features of each block (memory O(m + entries), whatever the number of
+        blocks)."""
         floors = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros(0, np.int64)
-        counts = [np.bincount(b[0], minlength=m) for b in blocks]
-        per_feature = np.sum(counts, axis=0) if blocks else np.zeros(m, np.int64)
+        runs = [run_lengths(f) for f, _, _ in blocks]
+        per_feature = np.zeros(m, np.int64)
+        for features, counts in runs:
+            per_feature[features] += counts
         indptr = np.zeros(m + 1, np.int64)
         np.cumsum(per_feature, out=indptr[1:])
         index = np.int32 if floors.size < 2 ** 31 else np.int64
         units = np.empty(int(indptr[-1]), index)
         filled = indptr[:-1].copy()
-        for (f, u, _), c in zip(blocks, counts):
-            if not f.size:
-                continue
-            first = np.searchsorted(f, f, side="left")  # the block is in feature order
-            units[filled[f] + (np.arange(f.size) - first)] = u
-            filled += c
+        for (f, u, _), (features, counts) in zip(blocks, runs):
+            rank = np.arange(f.size) - np.repeat(np.cumsum(counts) - counts, counts)
+            units[filled[f] + rank] = u
+            filled[features] += counts
         return cls(floors, indptr, units)
 
     def may_rise(self, active: np.ndarray, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
@@ -177,8 +176,8 @@ class RiseIndex:
         padded with negatives), still turn on? False only when the unit has a floor, the
         input has a feature, and none of its features lists the unit.
 
-        The inputs asked go in blocks whose (input, unit) pairs fit a flag array kept by the
-        index: their features' lists are set in it, the pairs read, and the flags cleared."""
+        The inputs asked go in blocks whose (input, unit) pairs fit the index's scratch flags
+        (at most ``_FLAG_CELLS``, or one input's d_1): their features' lists are the keys."""
         rows = np.asarray(rows, np.int64)
         units = np.asarray(units, np.int64)
         out = (self.floors[units] < 1) | ~(active >= 0).any(axis=1)[rows]
@@ -199,10 +198,6 @@ class RiseIndex:
             f = feats[owner_row, col]
             owner, pos = expand_ranges(self.indptr[f], self.indptr[f + 1])
             keys = owner_row[owner] * width + self.units[pos]
-            space = (hi - lo) * width
-            if self._flags is None or self._flags.size < space:
-                self._flags = np.zeros(space, bool)
-            self._flags[keys] = True
-            out[mine] = self._flags[(rows[mine] - lo) * width + units[mine]]
-            self._flags[keys] = False
+            out[mine] = self._flags.hits(keys, (rows[mine] - lo) * width + units[mine],
+                                         (hi - lo) * width)
         return out

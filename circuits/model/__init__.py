@@ -35,10 +35,12 @@ from superpose.circuits.model._problems import (
     source_set_weights,
 )
 from superpose.circuits.model._sparse import (
+    ScratchFlags,
     SupportSum,
     expand_ranges,
     holding_type,
     pattern_from_keys,
+    run_lengths,
     sorted_unique,
     support_sum,
     transpose_pattern,
@@ -54,6 +56,8 @@ __all__ = [
     "enumerate_sparse_inputs",
     "expand_ranges",
     "holding_type",
+    "run_lengths",
+    "ScratchFlags",
     "FactoredLayer",
     "identity_code",
     "Layer",

@@ -27,8 +27,8 @@ import scipy.sparse as sp
 
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["CHUNK", "expand_ranges", "holding_type", "pattern_from_keys", "sorted_unique",
-           "support_sum", "SupportSum", "transpose_pattern"]
+__all__ = ["CHUNK", "expand_ranges", "holding_type", "pattern_from_keys", "run_lengths",
+           "ScratchFlags", "sorted_unique", "support_sum", "SupportSum", "transpose_pattern"]
 
 #: Triples (row, item, unit) per block of :func:`support_sum`: 4 MiB of int32 keys. Blocks this
 #: small reuse freed memory instead of faulting in fresh pages (measured faster than 2^24).
@@ -65,6 +65,29 @@ def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.
     position = np.arange(owner.size) - offsets[owner] + starts[owner]
     return owner, position
 
+
+
+class ScratchFlags:
+    """A boolean array kept between membership tests and all False between them:
+    :meth:`hits` sets the keys, reads the queries and clears the keys again, so each test costs
+    O(keys + queries) and the array is allocated once, at the largest ``space`` asked.
+
+    >>> flags = ScratchFlags()
+    >>> flags.hits(np.array([1, 4]), np.array([4, 0, 1]), 5).tolist()
+    [True, False, True]
+    """
+
+    def __init__(self):
+        self._flags = np.zeros(0, bool)
+
+    def hits(self, keys: np.ndarray, query: np.ndarray, space: int) -> np.ndarray:
+        """query[i] in ``keys``, every key and query in [0, space)."""
+        if self._flags.size < space:
+            self._flags = np.zeros(space, bool)
+        self._flags[keys] = True
+        hit = self._flags[query]
+        self._flags[keys] = False
+        return hit
 
 def pattern_from_keys(keys: np.ndarray, n_rows: int, n_cols: int):
     """``(indptr, indices)`` of the CSR pattern holding entry (k // n_cols, k % n_cols) for
@@ -217,7 +240,7 @@ class SupportSum:
                     yield np.bincount(keys, minlength=span)
                 else:  # the keys are made: sort them here rather than make them again
                     keys.sort()
-                    yield _run_lengths(keys)[1]
+                    yield run_lengths(keys)[1]
                 continue
             yield _block_sums(local, feats, w, self.sup, self.sup_indptr, self.t, self.width,
                               self.key_type)[1]
@@ -262,7 +285,7 @@ def _block_sums(local, feats, w, sup, sup_indptr, t, width, key_type):
         values = counts[keys]
     else:
         keys.sort()
-        keys, values = _run_lengths(keys)
+        keys, values = run_lengths(keys)
     if w is None or np.all(w == 1):
         return keys, values
     other = np.flatnonzero(w != 1)
@@ -277,8 +300,12 @@ def _block_sums(local, feats, w, sup, sup_indptr, t, width, key_type):
 _DENSE_SPAN = 8
 
 
-def _run_lengths(keys: np.ndarray):
-    """(distinct keys, multiplicity) of a sorted array."""
+def run_lengths(keys: np.ndarray):
+    """(distinct keys, multiplicity) of a sorted array.
+
+    >>> [a.tolist() for a in run_lengths(np.array([2, 2, 5, 7, 7, 7]))]
+    [[2, 5, 7], [2, 1, 3]]
+    """
     n = len(keys)
     fresh = np.empty(n, dtype=bool)
     if n:

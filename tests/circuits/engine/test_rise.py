@@ -156,3 +156,25 @@ def test_may_rise_answers_every_pair_of_a_batch_as_its_definition_says(data, sma
         if small_blocks:
             mp.setattr(_rise, "_FLAG_CELLS", d)  # one input at a time
         assert rise.may_rise(active, rows, units).tolist() == want
+
+
+@given(data=st.data())
+def test_an_index_joined_from_many_blocks_lists_each_features_units_in_block_order(data):
+    """from_blocks over any number of blocks (each its units' entries in feature order, the
+    blocks in unit order) lists, per feature, the units of every block that has it, block by
+    block, and keeps every block's floors."""
+    m = data.draw(st.integers(1, 6))
+    blocks, want, lo = [], [[] for _ in range(m)], 0
+    for _ in range(data.draw(st.integers(0, 5))):
+        width = data.draw(st.integers(1, 4))
+        pairs = sorted(data.draw(st.sets(st.tuples(st.integers(0, m - 1),
+                                                   st.integers(lo, lo + width - 1)))))
+        for f, u in pairs:
+            want[f].append(u)
+        f = np.array([p[0] for p in pairs], np.int32)
+        u = np.array([p[1] for p in pairs], np.int32)
+        blocks.append((f, u, np.ones(width, np.int64)))
+        lo += width
+    rise = _rise.RiseIndex.from_blocks(blocks, m)
+    assert [rise.units[rise.indptr[f]:rise.indptr[f + 1]].tolist() for f in range(m)] == want
+    assert rise.floors.tolist() == [1] * lo
