@@ -4,6 +4,7 @@ can be wrong raising a one-line CircuitFormatError."""
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 
 import numpy as np
@@ -431,3 +432,16 @@ def test_a_single_npy_array_is_refused_in_one_line(tmp_path):
     with open(tmp_path / "c.npz", "wb") as fh:
         np.save(fh, np.arange(3))
     _assert_one_line_error(tmp_path / "c.npz", match="a single .npy array")
+
+
+def test_an_emptied_field_of_any_type_is_a_one_line_error_without_numpy_warnings(tmp_path):
+    """An integer field replaced by an empty array of another type (complex, float) is
+    checked like any other: a CircuitFormatError naming the problem, and no NumPy cast
+    warning (an empty field is never cast, whatever type it was stored in)."""
+    for dtype in (np.complex128, np.float64):
+        fields = circuit_arrays(_sample_circuit())
+        fields["layer1_data"] = np.zeros(0, dtype)
+        _write(tmp_path / "c.npz", fields)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _assert_one_line_error(tmp_path / "c.npz")
