@@ -102,6 +102,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from superpose.circuits.engine._bitmap import RankBitmap, bitmap_bytes, bitmap_supported
 from superpose.circuits.engine._decode import PivotDecoder
 from superpose.circuits.engine._dense_first import (
     DENSE_FIRST_ENTRIES,
@@ -167,9 +168,11 @@ def _narrowest(values: np.ndarray) -> np.ndarray:
 
 
 #: a weight look-up reads a dense copy of W up to this size (and DENSE_OVER_SPARSE times the
-#: sparse keys and weights); above it, it binary-searches the sparse keys
+#: sparse keys and weights); above it, a rank bitmap of W's pattern where that takes at most
+#: BITMAP_OVER_KEYS times the sparse keys' bytes, else it binary-searches the sparse keys
 MAX_DENSE_BYTES = 1 << 29
 DENSE_OVER_SPARSE = 4
+BITMAP_OVER_KEYS = 4
 #: a lazy look-up builds its copy once the pairs looked up reach d d_0 / LAZY_RATIO
 LAZY_RATIO = 64
 _KEY_LIMIT = 2 ** 31 - 1
@@ -185,7 +188,11 @@ class WeightLookup:
     and weights, W is copied into a dense d x d_0 array once and a pair costs one read (a
     binary search costs a dozen or more, most of them cache misses).
 
-    *Sparse*: the stored nonzero weights of units [u_lo, u_hi) get the keys
+    *Bitmap* (NumPy >= 2 only): else, when the words of :class:`_bitmap.RankBitmap` (2 bits a
+    cell of W) take at most ``BITMAP_OVER_KEYS`` times the bytes of the sparse keys, a pair
+    costs one read of its word and one of its weight.
+
+    *Sparse*: else, the stored nonzero weights of units [u_lo, u_hi) get the keys
     (u - u_lo) d_0 + p, which increase along the CSR arrays (sorted indices); each block of
     units is as large as keeps its keys below 2^31, so the keys are int32 (4 bytes per
     weight; one block unless d_1 d_0 >= 2^31). A pair whose key is not stored has weight 0.
@@ -193,10 +200,11 @@ class WeightLookup:
 
     *Lazy* (``lazy=True``): neither copy is made up front. Pairs are found by bisecting each
     one's own row of W's CSR (sorted column indices), O(log of the row's length) reads and no
-    set-up, until the pairs looked up so far reach ``d d_0 / LAZY_RATIO``; then the dense copy
-    or the keys are built as above and used from there on. A run with few look-ups (a fuzz of
-    100,000 inputs makes under a million) never pays for the copy (a second at m' = 10^5); a
-    long one (a certification) pays it once, after at most about its cost in bisections.
+    set-up, until the pairs looked up so far reach ``d d_0 / LAZY_RATIO``; then the dense copy,
+    the bitmap or the keys are built as above and used from there on. A run with few look-ups
+    (a fuzz of 100,000 inputs makes under a million) never pays for the copy (a second at
+    m' = 10^5); a long one (a certification) pays it once, after at most about its cost in
+    bisections.
     """
 
     def __init__(self, xp, weights: sp.csr_matrix, max_dense_bytes: int = MAX_DENSE_BYTES,
@@ -209,7 +217,7 @@ class WeightLookup:
             w.eliminate_zeros()
         d, d0 = w.shape
         self.xp, self.d0 = xp, int(d0)
-        self.dense = self.keys = self.vals = None
+        self.dense = self.keys = self.vals = self.bitmap = None
         self._lock = threading.Lock()
         self._pending = (w, max_dense_bytes) if lazy else None
         if lazy:
@@ -222,8 +230,8 @@ class WeightLookup:
         self._build(w, max_dense_bytes)
 
     def _build(self, w: sp.csr_matrix, max_dense_bytes: int) -> None:
-        """The dense copy or the keys; ``_pending`` is cleared last, so a thread that finds
-        it None finds them built."""
+        """The dense copy, the bitmap or the keys; ``_pending`` is cleared last, so a thread
+        that finds it None finds them built."""
         xp = self.xp
         d, d0 = w.shape
         narrow = _narrowest(w.data)
@@ -234,6 +242,12 @@ class WeightLookup:
             self.dense = xp.asarray(_dense_rows(w, narrow.dtype))
             self.keys = self.vals = None
             self.bytes_per_lookup = narrow.itemsize
+            self._pending = self._rows = None
+            return
+        if bitmap_supported(xp, w.nnz) and \
+                bitmap_bytes(w.shape) <= BITMAP_OVER_KEYS * 4 * w.nnz:
+            self.bitmap = RankBitmap(w, narrow)
+            self.bytes_per_lookup = 8 + narrow.itemsize
             self._pending = self._rows = None
             return
         self.bytes_per_lookup = 4 + narrow.itemsize
@@ -269,6 +283,8 @@ class WeightLookup:
                 return self._bisect(rows, units, p)
         if self.dense is not None:
             return self.dense[units, p].astype(xp.int64)
+        if self.bitmap is not None:
+            return self.bitmap(units, p)
         out = xp.zeros(units.size, dtype=xp.int64)
         for u_lo, u_hi, e_lo, e_hi in self.blocks:
             if e_hi == e_lo:

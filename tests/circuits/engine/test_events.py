@@ -676,6 +676,7 @@ def test_weight_lookups_split_into_blocks_of_units_give_the_same_sums(net, s, li
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(EventEvaluator.__init__.__globals__, "_KEY_LIMIT", limit)
         patch.setitem(EventEvaluator.__init__.__globals__, "LAZY_RATIO", 2 ** 62)  # build now
+        patch.setitem(EventEvaluator.__init__.__globals__, "BITMAP_OVER_KEYS", 0)  # keys
         evaluator = _events(net, sparsity=s, max_work=8, max_dense_lookup=0)
         evaluator._lookup(np.zeros(1, np.int64), np.zeros(1, np.int64))
     d1, d0 = net.widths[1], net.widths[0]
@@ -687,8 +688,8 @@ def test_weight_lookups_split_into_blocks_of_units_give_the_same_sums(net, s, li
 @examples(40)
 @given(seed=seeds, d=st.integers(1, 30), d0=st.integers(1, 30),
        density=st.floats(0.0, 1.0), scale=st.sampled_from([1, 100, 40_000, 2 ** 40]))
-def test_weight_lookups_read_the_same_weights_dense_or_by_binary_search(seed, d, d0, density,
-                                                                        scale):
+def test_weight_lookups_read_the_same_weights_dense_by_bitmap_or_by_binary_search(
+        seed, d, d0, density, scale):
     rng = np.random.default_rng(seed)
     dense = (rng.integers(-3, 4, (d, d0)) * (rng.random((d, d0)) < density)) * scale
     dense[0, 0] = scale  # at least one stored weight
@@ -697,10 +698,14 @@ def test_weight_lookups_read_the_same_weights_dense_or_by_binary_search(seed, d,
     with pytest.MonkeyPatch.context() as patch:  # a dense copy however few weights are stored
         patch.setitem(WeightLookup.__init__.__globals__, "DENSE_OVER_SPARSE", 10 ** 9)
         by_copy = WeightLookup(np, w)
-    by_search = WeightLookup(np, w, max_dense_bytes=0)
+        patch.setitem(WeightLookup.__init__.__globals__, "BITMAP_OVER_KEYS", 10 ** 9)
+        by_bitmap = WeightLookup(np, w, max_dense_bytes=0)
+        patch.setitem(WeightLookup.__init__.__globals__, "BITMAP_OVER_KEYS", 0)
+        by_search = WeightLookup(np, w, max_dense_bytes=0)
     assert by_copy.dense is not None and by_search.dense is None
-    assert by_copy(units, p).tolist() == dense[units, p].tolist()
-    assert by_search(units, p).tolist() == dense[units, p].tolist()
+    assert by_bitmap.bitmap is not None and by_search.keys is not None
+    for lookup in (by_copy, by_bitmap, by_search):
+        assert lookup(units, p).tolist() == dense[units, p].tolist()
 
 
 @examples(40)
@@ -720,7 +725,7 @@ def test_a_lazy_weight_lookup_bisects_rows_until_its_budget_then_reads_its_copy_
         units, p = rng.integers(0, d, size), rng.integers(0, d0, size)
         assert lookup(units, p).tolist() == dense[units, p].tolist()
         asked += size
-        built = lookup.dense is not None or lookup.keys is not None
+        built = any(x is not None for x in (lookup.dense, lookup.bitmap, lookup.keys))
         assert built == (asked > d * d0 // 4)
 
 
