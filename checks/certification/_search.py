@@ -86,6 +86,9 @@ _UNITS_PER_BUDGET = 3
 _WHOLE_LAYER = 2
 #: the most trigger-matrix entries (and rows) of whole layers kept for reuse
 _WHOLE_LAYER_KEEP = 1 << 24
+#: a whole layer's help finds its (asked unit, movable unit) pairs from the rows of W when
+#: their entries are at most this many times the movable units' columns' entries
+_ROWS_OVER_COLUMNS = 1.0
 
 
 @dataclass
@@ -116,7 +119,6 @@ class ConeIndex:
         self._columns: dict[int, sp.csr_matrix] = {}
         self._whole: dict = {}
         self._whole_kept = 0  # the entries and rows of the trigger matrices in _whole
-        self._patterns: dict[int, sp.csr_matrix] = {}
         self.depth = len(net.layers)
         # store gains down to half of what the empty root asks (ceil(gap / s)); queries
         # below that (inputs that already push a unit near its threshold) are exact too. The
@@ -298,8 +300,10 @@ class ConeIndex:
         units: per (input, budget), every unit v of the layer below is asked once, in the one
         direction that can help (on if it is off, off if it is on; :meth:`whole_layer`), and
         help[i, :] = sum over v of |W[u_i, v]| [sign(W[u_i, v]) dirs[i] is v's direction]
-        times v's triggers: a sparse product, from the rows of W for the units asked or from
-        the columns of W for the units v that have triggers, whichever costs less.
+        times v's triggers: a sparse product over the pairs (u_i, v) with v *movable* (it has
+        triggers). Those pairs are found from the rows of W for the units asked or from the
+        columns of W for the movable units, whichever reads fewer entries; the products are
+        the same either way, and only the units asked are multiplied.
         ``discount`` is not used: a whole layer is always discounted (:meth:`whole_layer`)."""
         w = self.network.layers[layer - 1].weights
         key = rows.astype(np.int64) * (int(b.max()) + 1) + b
@@ -309,41 +313,36 @@ class ConeIndex:
         for g in range(len(groups)):
             sel = np.flatnonzero(which == g)
             sub, direction = self.whole_layer(layer - 1, trace, rows[sel[0]], b[sel[0]])
-            triggers = np.diff(sub.indptr)
-            movable = np.flatnonzero(triggers)
-            # entries read plus products formed, for the units asked (rows) or for every
-            # unit fed by one with triggers (columns)
-            by_rows = int(np.diff(w.indptr)[units[sel]].sum()) \
-                + int(self.fan_in_counts(layer, units[sel], triggers).sum())
-            fan_out = np.diff(self.columns(layer).indptr)[movable]
-            by_columns = int((fan_out * (1 + triggers[movable])).sum())
-            if by_rows <= by_columns:
+            movable = np.flatnonzero(np.diff(sub.indptr))
+            by_rows = int(np.diff(w.indptr)[units[sel]].sum())
+            by_columns = int(np.diff(self.columns(layer).indptr)[movable].sum())
+            if by_rows <= _ROWS_OVER_COLUMNS * by_columns:
                 fan_in = w[units[sel]]
                 owner = np.repeat(np.arange(sel.size), np.diff(fan_in.indptr))
                 parts.append((sel, _helpful(fan_in, dirs[sel][owner],
                                             direction[fan_in.indices]) @ sub))
                 continue
-            fan_out = self.columns(layer)[movable]  # W^T rows of the units with triggers
-            owner = np.repeat(movable, np.diff(fan_out.indptr))
             for d in (1, -1):
                 mine = sel[dirs[sel] == d]
                 if mine.size:
-                    help_ = _helpful(fan_out, d, direction[owner]).T.tocsr() @ sub[movable]
-                    parts.append((mine, help_[units[mine]]))
+                    fan_in = self._asked_fan_in(layer, units[mine], d, movable, direction)
+                    parts.append((mine, fan_in @ sub[movable]))
         order = np.concatenate([sel for sel, _ in parts])
         stacked = sp.vstack([part for _, part in parts], format="csr")
         return stacked[np.argsort(order)]
 
-    def fan_in_counts(self, layer: int, units: np.ndarray, per_unit: np.ndarray) -> np.ndarray:
-        """Per unit u of ``units`` (of ``layer``), the sum of ``per_unit[v]`` over its fan-in
-        units v: rows of the 0/1 pattern of W_layer (made once per layer, sharing W's index
-        arrays) times it."""
-        pattern = self._patterns.get(layer)
-        if pattern is None:
-            w = self.network.layers[layer - 1].weights
-            pattern = self._patterns[layer] = sp.csr_matrix(
-                (np.ones(w.nnz, np.int8), w.indices, w.indptr), shape=w.shape)
-        return pattern[units] @ per_unit
+    def _asked_fan_in(self, layer, asked, d, movable, direction) -> sp.csr_matrix:
+        """The |asked| x |movable| matrix of the helpful weights |W[u, v]| (sign(W[u, v]) d
+        is v's ``direction``) from the units ``asked`` (distinct) to the ``movable`` units
+        of the layer below, read from the columns of W for the movable units alone."""
+        wt = self.columns(layer)
+        slot = np.full(wt.shape[1], -1, np.int64)
+        slot[asked] = np.arange(asked.size)
+        col, pos = expand_ranges(wt.indptr[movable], wt.indptr[movable + 1])
+        row, weight = slot[wt.indices[pos]], wt.data[pos]
+        keep = (row >= 0) & (weight != 0) & (np.sign(weight) * d == direction[movable[col]])
+        return sp.csr_matrix((np.abs(weight[keep]).astype(np.int64), (row[keep], col[keep])),
+                             shape=(asked.size, movable.size))
 
     def whole_layer(self, layer: int, trace: EventTrace, row: int, b: int):
         """(the triggers of every unit v of ``layer`` at evaluated input ``row`` with ``b``

@@ -783,7 +783,8 @@ def test_help_from_whole_layers_and_from_each_querys_fan_in_give_the_same_search
 def test_deeper_triggers_from_whole_layers_equal_those_from_each_querys_fan_in(circuit, data):
     """Unit by unit: for random inputs, units, directions and budgets, the triggers and the
     "can change" flags of a layer >= 2 are the same matrix whichever way the help is summed
-    (weights of any sign, units on and off, several budgets per input), with the "already
+    (a whole layer's fan-in pairs read from W's rows or from its columns, or each query's own
+    fan-in; weights of any sign, units on and off, several budgets per input), with the "already
     on" discount; without it, a whole layer (always discounted) gives a subset."""
     note(describe(circuit))
     s = circuit.sparsity
@@ -804,17 +805,20 @@ def test_deeper_triggers_from_whole_layers_equal_those_from_each_querys_fan_in(c
     b = np.array(data.draw(st.lists(st.integers(1, s), min_size=n, max_size=n)))
     discount = data.draw(st.booleans())
     answers = []
-    for ratio in (0, math.inf):
+    # whole layers with the fan-in pairs found from W's rows, then from its columns; pairs
+    for ratio, rows_over_columns in ((0, math.inf), (0, 0), (math.inf, 1)):
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(search_module, "_WHOLE_LAYER", ratio)
+            mp.setattr(search_module, "_ROWS_OVER_COLUMNS", rows_over_columns)
             found, possible = index.triggers(layer, rows, units, dirs, b, trace, discount)
         answers.append((found.toarray(), possible))
-    (whole, whole_possible), (pairs, pairs_possible) = answers
-    if discount:
-        assert whole.tolist() == pairs.tolist()
-        assert whole_possible.tolist() == pairs_possible.tolist()
-    else:  # a whole layer is always discounted: a subset of the undiscounted triggers
-        assert np.all(whole <= pairs) and np.all(whole_possible <= pairs_possible)
+    *wholes, (pairs, pairs_possible) = answers
+    for whole, whole_possible in wholes:
+        if discount:
+            assert whole.tolist() == pairs.tolist()
+            assert whole_possible.tolist() == pairs_possible.tolist()
+        else:  # a whole layer is always discounted: a subset of the undiscounted triggers
+            assert np.all(whole <= pairs) and np.all(whole_possible <= pairs_possible)
 
 
 def test_help_from_whole_layers_keeps_the_frontier_and_the_refutation_on_a_star_circuit():
