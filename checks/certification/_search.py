@@ -333,16 +333,18 @@ class ConeIndex:
 
     def _asked_fan_in(self, layer, asked, d, movable, direction) -> sp.csr_matrix:
         """The |asked| x |movable| matrix of the helpful weights |W[u, v]| (sign(W[u, v]) d
-        is v's ``direction``) from the units ``asked`` (distinct) to the ``movable`` units
-        of the layer below, read from the columns of W for the movable units alone."""
+        is v's ``direction``) from the units ``asked`` to the ``movable`` units of the layer
+        below, read from the columns of W for the movable units alone."""
         wt = self.columns(layer)
+        distinct, which = np.unique(asked, return_inverse=True)
         slot = np.full(wt.shape[1], -1, np.int64)
-        slot[asked] = np.arange(asked.size)
+        slot[distinct] = np.arange(distinct.size)
         col, pos = expand_ranges(wt.indptr[movable], wt.indptr[movable + 1])
         row, weight = slot[wt.indices[pos]], wt.data[pos]
         keep = (row >= 0) & (weight != 0) & (np.sign(weight) * d == direction[movable[col]])
-        return sp.csr_matrix((np.abs(weight[keep]).astype(np.int64), (row[keep], col[keep])),
-                             shape=(asked.size, movable.size))
+        fan_in = sp.csr_matrix((np.abs(weight[keep]).astype(np.int64), (row[keep], col[keep])),
+                               shape=(distinct.size, movable.size))
+        return fan_in[which.ravel()]
 
     def whole_layer(self, layer: int, trace: EventTrace, row: int, b: int):
         """(the triggers of every unit v of ``layer`` at evaluated input ``row`` with ``b``
