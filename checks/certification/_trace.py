@@ -14,6 +14,11 @@ with E_0(b) the active input units of input b (a0_0 = 0, so every delta there is
 costs a binary search for the activation, and |E_{l-1}(b)| weight look-ups for the
 pre-activation: the work an input really causes, never O(d_l).
 
+The last layer's events are never formed: the search reads a_L only at a few output units
+of each input (the units of its outputs' codes), so a_L[b, u] = [z_L[b, u] >= theta_L[u]] is
+found pair by pair from z_L as above, where forming E_L would sum every W_L^T column of every
+event of layer L - 1 (at a star's pair input, some 22,000 terms for the 17 units it asks).
+
 When an input is asked about many units, its whole row z_l[b, :] is cheaper: the columns
 W_l[:, v] of its events v, scaled by delta_{b, v} and summed into a dense row of d_l
 (sum_{v in E_{l-1}(b)} nnz(W_l[:, v]) + d_l terms, against |E_{l-1}(b)| look-ups per pair,
@@ -53,17 +58,22 @@ class EventTrace:
         self.active = active
         self.columns = columns
         self.lookup_cost = lookup_cost
-        self.events = evaluator.trace_events(active)
+        self.depth = len(lookups)
+        # E_0 .. E_{L-1}: the last layer is read pair by pair (module docstring)
+        self.events = evaluator.trace_events(active, max(self.depth - 1, 0))
         self.widths = [evaluator.input_width] + [len(evaluator.baseline(l)[0])
-                                                 for l in range(1, len(self.events))]
+                                                 for l in range(1, self.depth + 1)]
         self.baselines = [(np.zeros(self.widths[0], np.int64), np.zeros(self.widths[0], bool))]
-        self.baselines += [evaluator.baseline(l) for l in range(1, len(self.events))]
+        self.baselines += [evaluator.baseline(l) for l in range(1, self.depth + 1)]
         self.keys = [rows * width + units
                      for (rows, units, _), width in zip(self.events, self.widths)]
+        self.theta_last = evaluator.thresholds(self.depth) if self.depth else None
         self.lookups = lookups
 
     def act(self, layer: int, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """a_layer[rows[i], units[i]] as int8 0/1 (layer 0: the input units)."""
+        if layer and layer == self.depth:
+            return (self.pre(layer, rows, units) >= self.theta_last[units]).astype(np.int8)
         keys = self.keys[layer]
         state = self.baselines[layer][1][units].astype(np.int8)
         if not keys.size or not len(units):

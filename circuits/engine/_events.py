@@ -643,17 +643,22 @@ class EventEvaluator:
                                    None)
         return _host(xp, bounds.rows), _host(xp, bounds.units)
 
-    def trace_events(self, active) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def trace_events(self, active, layers: int | None = None
+                     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """The events of every layer for a batch: [E_0, ..., E_L], each (rows, units, deltas)
         as host arrays sorted by (row, unit), with a_l[row, u] = a0_l[u] + delta for the listed
         pairs and a_l[row, u] = a0_l[u] for every other (module docstring). E_0 holds the
-        active input units (deltas all +1). ``baseline(l)`` gives (z0_l, a0_l)."""
+        active input units (deltas all +1). ``baseline(l)`` gives (z0_l, a0_l). ``layers``:
+        stop after E_layers (default L), so the layers above it cost nothing."""
         active = self._checked(active)
-        parts = [([], [], []) for _ in range(len(self._layers) + 1)]
+        top = len(self._layers) if layers is None else int(layers)
+        if not 0 <= top <= len(self._layers):
+            raise InvalidArgument(f"layers={layers!r} must lie in [0, {len(self._layers)}]")
+        parts = [([], [], []) for _ in range(top + 1)]
         step = self._block_rows()
         for lo in range(0, active.shape[0], step):
             for part, (rows, units, deltas) in zip(
-                    parts, self._layer_events(active[lo:lo + step], None)):
+                    parts, self._layer_events(active[lo:lo + step], None, top)):
                 rows = _host(self.xp, rows)
                 part[0].append(rows + lo)
                 part[1].append(_host(self.xp, units))
@@ -677,6 +682,12 @@ class EventEvaluator:
                     self.xp, self._weights[layer - 1], self.options.max_dense_lookup,
                     lazy=True)
         return found
+
+    def thresholds(self, layer: int) -> np.ndarray:
+        """theta_l of layer l = 1..L (a host int64 array)."""
+        if not 1 <= layer <= len(self._layers):
+            raise InvalidArgument(f"layer={layer!r} must lie in [1, {len(self._layers)}]")
+        return _host(self.xp, self._layers[layer - 1][2]).astype(np.int64, copy=False)
 
     def baseline(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
         """(z0_l, a0_l) of the empty input for layer l = 1..L (host arrays, int64 and bool)."""
@@ -755,9 +766,10 @@ class EventEvaluator:
             stats["events"][-1] += int(units.size)
         return self._decoder.decode(rows, units, deltas, active.shape[0], stats)
 
-    def _layer_events(self, active: np.ndarray, stats: dict | None) -> list:
-        """[E_0, E_1, ..., E_L] of one block, each as (rows, units, deltas) sorted by (row,
-        unit); E_0's deltas are None (all +1)."""
+    def _layer_events(self, active: np.ndarray, stats: dict | None,
+                      top: int | None = None) -> list:
+        """[E_0, E_1, ..., E_top] (top = L by default) of one block, each as (rows, units,
+        deltas) sorted by (row, unit); E_0's deltas are None (all +1)."""
         xp = self.xp
         b, j = np.nonzero(active != PAD)
         feature_rows = xp.asarray(b)
@@ -767,7 +779,7 @@ class EventEvaluator:
             ptr = self._input.ptr
             stats["features"] += int(features.size)
             stats["supports"] += int((ptr[features + 1] - ptr[features]).sum())
-        for stage, (fan, base, limit, ref) in enumerate(self._layers):
+        for stage, (fan, base, limit, ref) in enumerate(self._layers[:top]):
             rows, units, deltas = events[-1]
             if stats is not None:
                 stats["events"][stage] += int(units.size)
