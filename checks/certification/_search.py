@@ -186,22 +186,47 @@ class ConeIndex:
             sel = sel[ok]
             possible[sel] = True
             h = -(-gap[sel] // b[sel])
-            qi, feats, gains = table.at_least(units[sel], h)
-            # a completion adds no feature already active: none of them is a trigger
-            new = ~(feats[:, None] == trace.active[rows[sel][qi]]).any(axis=1)
-            qi, feats, gains = qi[new], feats[new], gains[new]
-            if discount:
-                # input units already on add nothing again: subtract them, then filter again
-                gains = gains.astype(np.int64) - self._already_on(
-                    sign, units[sel][qi], feats.astype(np.int64), rows[sel][qi], trace)
-                keep = gains >= h[qi]
-                qi, feats = qi[keep], feats[keep]
-            q_parts.append(sel[qi])
-            f_parts.append(feats)
+            # with the discount, a query below the stored cutoff reads its unit's full row of
+            # gains with the input's own units left out: the discounted gains at once
+            full = table.below_cutoff(units[sel], h) if discount else np.zeros(sel.size, bool)
+            for part, discounted in ((np.flatnonzero(~full), False),
+                                     (np.flatnonzero(full), True)):
+                if not part.size:
+                    continue
+                qi, feats = self._gains_at_least(sign, table, rows[sel[part]],
+                                                 units[sel[part]], h[part], trace,
+                                                 discount, discounted)
+                q_parts.append(sel[part[qi]])
+                f_parts.append(feats)
         query, feats = np.concatenate(q_parts), np.concatenate(f_parts)
         order = np.argsort(query, kind="stable")  # runs of one query each: nearly linear
         return (trigger_matrix(np.bincount(query, minlength=n), feats[order], self.m),
                 possible)
+
+    def _gains_at_least(self, sign, table, rows, units, h, trace, discount, full):
+        """(query, feature) for every feature not active at input ``rows[i]`` whose gain on
+        ``units[i]`` (``table``: sign ``sign``) reaches ``h[i]``; with ``discount``, the gain
+        less its part on input units already on. ``full``: from the units' full rows with
+        those input units left out (:meth:`GainTable.complete_at_least`), else from the
+        stored entries, the part then subtracted (:meth:`_already_on`): the same gains."""
+        if full:
+            inputs = trace.inputs
+            starts, ends = inputs.indptr[rows], inputs.indptr[rows + 1]
+            _, pos = expand_ranges(starts, ends)
+            skip = (_indptr(ends - starts), inputs.indices[pos])
+            qi, feats, _ = table.complete_at_least(units, h, skip)
+        else:
+            qi, feats, gains = table.at_least(units, h)
+        # a completion adds no feature already active: none of them is a trigger
+        new = ~(feats[:, None] == trace.active[rows[qi]]).any(axis=1)
+        qi, feats = qi[new], feats[new]
+        if discount and not full:
+            # input units already on add nothing again: subtract them, then filter again
+            gains = gains[new].astype(np.int64) - self._already_on(
+                sign, units[qi], feats.astype(np.int64), rows[qi], trace)
+            keep = gains >= h[qi]
+            qi, feats = qi[keep], feats[keep]
+        return qi, feats
 
     def _already_on(self, sign: int, units, features, rows, trace) -> np.ndarray:
         """Per query i: the part of feature ``features[i]``'s gain on layer-1 unit

@@ -236,6 +236,11 @@ class GainTable:
             out += np.where(j < b, gain_j, 0)
         return out
 
+    def below_cutoff(self, units: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Per query (units[i], h[i]): whether it asks below the stored cutoff (its answer
+        needs the unit's full row of gains)."""
+        return np.asarray(h, np.int64) < self.cutoff[np.asarray(units, np.int64)]
+
     def at_least(self, units: np.ndarray, h: np.ndarray):
         """Every (query, feature, gain) with gain_u(feature) >= h for query i = (units[i], h[i])."""
         units = np.asarray(units, dtype=np.int64)
@@ -250,30 +255,46 @@ class GainTable:
         if not slow.size:
             return q_fast, f_fast, g_fast
         # below the stored cutoff: those units' full rows of gains answer
-        q_slow, f_slow, g_slow = self._complete_at_least(units[slow], h[slow])
+        q_slow, f_slow, g_slow = self.complete_at_least(units[slow], h[slow])
         return (np.concatenate([q_fast, slow[q_slow]]), np.concatenate([f_fast, f_slow]),
                 np.concatenate([g_fast, g_slow]))
 
-    def _complete_at_least(self, units: np.ndarray, h: np.ndarray):
-        """at_least for queries below the stored cutoff: their units' gains over every
-        feature, formed as the table's own blocks are (the m x d_0 incidence times the units'
-        dense weights), compared with h directly: nothing is sorted or kept. Queries ask
-        h >= 1 (a unit in the wrong state has gap >= 1), so a gain of 0 never qualifies."""
-        h = np.maximum(h, 1)
+    def complete_at_least(self, units: np.ndarray, h: np.ndarray, skip=None):
+        """at_least from the units' full rows of gains (any h; the way queries below the
+        stored cutoff are answered): their gains over every feature, formed as the table's
+        own blocks are (the m x d_0 incidence times the units' dense weights), compared with h
+        directly: nothing is sorted or kept. Queries ask h >= 1 (a unit in the wrong state has
+        gap >= 1), so a gain of 0 never qualifies.
+
+        ``skip`` = (indptr, inputs): query i's weights on the input units
+        ``inputs[indptr[i]:indptr[i + 1]]`` count 0, so its gains are
+        sum over p in P_f minus those units of the table's weight W[u, p]."""
+        h = np.maximum(np.asarray(h, np.int64), 1)
+        units = np.asarray(units, np.int64)
         order = np.argsort(units, kind="stable")
         dtype = self._incidence.dtype
         per_block = max(1, MAX_TABLE_BYTES // max(1, self.m * np.dtype(dtype).itemsize))
-        parts = [[], [], []]
+        parts = [[np.zeros(0, np.int64)] for _ in range(3)]
         for lo in range(0, len(order), per_block):
             sel = order[lo:lo + per_block]
-            block_units, column = np.unique(units[sel], return_inverse=True)
-            dense = np.ascontiguousarray(self.weights[block_units].toarray().T, dtype=dtype)
-            g = (self._incidence @ dense)[:, column.ravel()]
+            if skip is None:  # one column per distinct unit
+                block_units, column = np.unique(units[sel], return_inverse=True)
+                g = (self._incidence @ self._dense_rows(block_units))[:, column.ravel()]
+            else:  # one column per query, its skipped input units zeroed
+                dense = self._dense_rows(units[sel])
+                query, pos = expand_ranges(skip[0][sel], skip[0][sel + 1])
+                dense[skip[1][pos], query] = 0
+                g = self._incidence @ dense
             f, q = at_least(g, np.minimum(h[sel], np.iinfo(dtype).max).astype(dtype))
             parts[0].append(sel[q])
             parts[1].append(f.astype(np.int64))
             parts[2].append(g[f, q].astype(np.int64))
         return tuple(np.concatenate(p) for p in parts)
+
+    def _dense_rows(self, units: np.ndarray) -> np.ndarray:
+        """The weights of ``units`` as a dense d_0 x len(units) array of the gains' type."""
+        return np.ascontiguousarray(self.weights[units].toarray().T,
+                                    dtype=self._incidence.dtype)
 
 
 MAX_TABLE_BYTES = 1 << 26

@@ -700,6 +700,74 @@ def test_the_already_on_discount_of_each_query_is_the_weight_of_its_features_on_
     assert index._already_on(sign, units, features, rows, trace).tolist() == want
 
 
+def _first_layer_triggers_by_each_way(circuit: Circuit, active: np.ndarray, rows, units, b):
+    """The discounted layer-1 triggers and "can change" flags of queries asked as the search
+    asks them (a unit in the wrong state, moved towards the other), with full rows of gains
+    (input units left out) for no query, for those below the stored cutoff, for all."""
+    index = search_module.ConeIndex(circuit, circuit.sparsity)
+    trace = search_module.EventTrace(index.evaluator, index.lookups, active, index.columns)
+    dirs = np.where(trace.act(1, rows, units) > 0, -1, 1)
+    answers = []
+    for full in (False, None, True):
+        with pytest.MonkeyPatch.context() as mp:
+            for table in (index.pos, index.neg):
+                if table is not None and full is not None:
+                    mp.setattr(table, "below_cutoff",
+                               lambda u, h, full=full: np.full(len(u), full))
+            found, possible = index.triggers(1, rows, units, dirs, b, trace)
+        answers.append((found.toarray().tolist(), possible.tolist()))
+    return answers
+
+
+@examples(40)
+@given(circuit=random_circuits(max_layers=2), data=st.data())
+def test_discounted_first_layer_triggers_from_full_rows_equal_those_from_stored_gains(
+        circuit, data):
+    """With the discount, a layer-1 query below the stored cutoff reads its unit's full row
+    of gains with the input's own units left out; the same triggers come from the stored
+    gains (and full rows) less the "already on" part, for every query the search can ask,
+    whichever queries take the full rows."""
+    note(describe(circuit))
+    if not circuit.network.layers:
+        return
+    m, s = circuit.m, circuit.sparsity
+    inputs = data.draw(st.lists(st.lists(st.integers(0, m - 1), unique=True, max_size=s),
+                                min_size=1, max_size=4))
+    active = np.full((len(inputs), s), search_module.PAD, np.int64)
+    for i, y in enumerate(inputs):
+        active[i, :len(y)] = sorted(y)
+    d1 = circuit.network.layers[0].weights.shape[0]
+    n = data.draw(st.integers(1, 30))
+    rows = np.array(data.draw(st.lists(st.integers(0, len(inputs) - 1), min_size=n,
+                                       max_size=n)), np.int64)
+    units = np.array(data.draw(st.lists(st.integers(0, d1 - 1), min_size=n, max_size=n)))
+    b = np.array(data.draw(st.lists(st.integers(1, s), min_size=n, max_size=n)))
+    first, *others = _first_layer_triggers_by_each_way(circuit, active, rows, units, b)
+    assert all(other == first for other in others)
+
+
+def test_discounted_first_layer_triggers_from_full_rows_agree_at_star_hubs():
+    """and2 star at s = 3: at a hub's input the discount removes most triggers (every
+    feature whose support meets the hub's); the whole first layer's triggers are the same
+    whichever queries take the full rows, and the discount does prune there."""
+    circuit = built("and2", 120, "star", 0, 3, 3)
+    sources = np.asarray(circuits.correctness.output_sources(circuit))
+    hubs = np.argsort(-np.bincount(sources.ravel(), minlength=circuit.m))[:2]
+    active = np.full((2, 3), search_module.PAD, np.int64)
+    active[:, 0] = hubs
+    d1 = circuit.network.layers[0].weights.shape[0]
+    rows = np.repeat(np.arange(2), d1)
+    units = np.tile(np.arange(d1), 2)
+    first, *others = _first_layer_triggers_by_each_way(circuit, active, rows, units,
+                                                       np.full(rows.size, 2))
+    assert all(other == first for other in others)
+    index = search_module.ConeIndex(circuit, 3)
+    trace = search_module.EventTrace(index.evaluator, index.lookups, active, index.columns)
+    dirs = np.where(trace.act(1, rows, units) > 0, -1, 1)
+    plain, _ = index.triggers(1, rows, units, dirs, np.full(rows.size, 2), trace, False)
+    assert np.asarray(first[0]).sum() < plain.sum()
+
+
 def _search_with_discount(circuit: Circuit, s: int, discount):
     """The search with the "already on" discount forced on (True) or off (False) in every
     pass, or as the module chooses (None: undiscounted first, discounted where children)."""
