@@ -1,16 +1,17 @@
 """W[u, p] for many pairs from a bitmap of W's pattern with rank counts: two reads a pair.
 
 Cut each row u of a d x d_0 CSR matrix W (sorted column indices, no stored zeros) into words
-of 32 columns, word (u, j) covering columns 32 j .. 32 j + 31. Each word is one uint64:
+of 32 columns, word (u, j) covering columns 32 j .. 32 j + 31. Each word is two uint32,
+side by side (one 8-byte read):
 
-    low 32 bits:  bit c set  <=>  (u, 32 j + c) is stored,
-    high 32 bits: the CSR position of the first stored entry at or after column 32 j of row u
-                  (the number of stored entries before it in row-major order).
+    bits:  bit c set  <=>  (u, 32 j + c) is stored,
+    first: the CSR position of the first stored entry at or after column 32 j of row u
+           (the number of stored entries before it in row-major order).
 
 The entry (u, p), p = 32 j + c, is stored iff bit c of word (u, j) is set, and then its CSR
-position is the high half plus the number of set bits below c (a popcount), so
+position is ``first`` plus the number of set bits below c (a popcount), so
 
-    W[u, p] = data[high + popcount(low & (2^c - 1))]  if bit c is set, else 0.
+    W[u, p] = data[first + popcount(bits & (2^c - 1))]  if bit c is set, else 0.
 
 A pair costs one read of its word and one of ``data``, where a binary search over the nnz
 sorted keys of W costs about log2(nnz) reads, most of them cache misses at nnz ~ 10^7. The
@@ -27,14 +28,16 @@ import scipy.sparse as sp
 __all__ = ["RankBitmap", "bitmap_bytes", "bitmap_supported"]
 
 _WORD = 32
-_LOW = np.uint64(0xFFFFFFFF)
+#: bit c alone, and the bits below c, for c = 0..31
+_BIT = np.left_shift(np.uint32(1), np.arange(_WORD, dtype=np.uint32))
+_BELOW = _BIT - np.uint32(1)
 #: entries of W, and pairs looked up, handled at once (so the temporaries stay in cache)
 _BUILD_CHUNK = 1 << 22
 _LOOKUP_CHUNK = 1 << 16
 
 
 def bitmap_bytes(shape: tuple[int, int]) -> int:
-    """The bytes of the bitmap of a d x d_0 matrix: one uint64 per 32 columns of a row."""
+    """The bytes of the bitmap of a d x d_0 matrix: two uint32 per 32 columns of a row."""
     d, d0 = shape
     return 8 * int(d) * (-(-int(d0) // _WORD))
 
@@ -56,8 +59,9 @@ class RankBitmap:
     def __init__(self, w: sp.csr_matrix, values: np.ndarray):
         d, d0 = w.shape
         self.words_per_row = -(-int(d0) // _WORD)
-        self.values = values
-        self.words = np.zeros(d * self.words_per_row, np.uint64)
+        # the values with a 0 after the last, read by a pair that is not stored
+        self.values = np.append(np.asarray(values), np.zeros(1, np.asarray(values).dtype))
+        self.words = np.zeros(2 * d * self.words_per_row, np.uint32)  # (bits, first) pairs
         ptr = w.indptr.astype(np.int64)
         lo = 0
         while lo < d:  # rows lo..hi with about _BUILD_CHUNK entries (a row is never split)
@@ -68,7 +72,7 @@ class RankBitmap:
 
     def _fill(self, ptr: np.ndarray, indices: np.ndarray, lo: int, hi: int) -> None:
         """Set the words of rows lo..hi: the entries of a word are a run of the CSR arrays
-        (sorted indices), so its bits are their OR and its high half the run's first position."""
+        (sorted indices), so its bits are their OR and ``first`` the run's first position."""
         e_lo, e_hi = int(ptr[lo]), int(ptr[hi])
         if e_hi == e_lo:
             return
@@ -76,12 +80,12 @@ class RankBitmap:
         rows = np.repeat(np.arange(lo, hi, dtype=np.int64), np.diff(ptr[lo:hi + 1]))
         word = rows * self.words_per_row + (column >> 5)
         first = np.flatnonzero(np.r_[True, word[1:] != word[:-1]])
-        bits = np.left_shift(np.uint64(1), (column & (_WORD - 1)).astype(np.uint64))
-        high = (first + e_lo).astype(np.uint64) << np.uint64(_WORD)
-        self.words[word[first]] = np.bitwise_or.reduceat(bits, first) | high
+        self.words[2 * word[first]] = np.bitwise_or.reduceat(_BIT[column & (_WORD - 1)], first)
+        self.words[2 * word[first] + 1] = first + e_lo
 
     @property
     def nbytes(self) -> int:
+        """The bytes of the words (the values are W's own, plus one)."""
         return int(self.words.nbytes)
 
     def __call__(self, units: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -89,17 +93,13 @@ class RankBitmap:
         units = np.asarray(units, np.int64)
         p = np.asarray(p, np.int64)
         out = np.zeros(units.size, np.int64)
-        if not self.values.size:
-            return out
-        last = self.values.size - 1
+        missing = self.values.size - 1  # the 0 after the last value
         for a in range(0, units.size, _LOOKUP_CHUNK):
             u, q = units[a:a + _LOOKUP_CHUNK], p[a:a + _LOOKUP_CHUNK]
-            word = self.words[u * self.words_per_row + (q >> 5)]
-            shift = (q & (_WORD - 1)).astype(np.uint64)
-            low = word & _LOW
-            stored = ((low >> shift) & np.uint64(1)).astype(bool)
-            below = low & ((np.uint64(1) << shift) - np.uint64(1))
-            rank = (word >> np.uint64(_WORD)) + np.bitwise_count(below).astype(np.uint64)
-            at = np.minimum(rank, np.uint64(last)).astype(np.int64)
-            out[a:a + _LOOKUP_CHUNK] = np.where(stored, self.values[at], 0)
+            at = 2 * (u * self.words_per_row + (q >> 5))
+            bits, first = self.words[at], self.words[at + 1]
+            c = q & (_WORD - 1)
+            stored = (bits & _BIT[c]) != 0
+            rank = first.astype(np.int64) + np.bitwise_count(bits & _BELOW[c])
+            out[a:a + _LOOKUP_CHUNK] = self.values[np.where(stored, rank, missing)]
         return out
