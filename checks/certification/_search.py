@@ -168,11 +168,28 @@ class ConeIndex:
     def _changes(self, layer, rows, units, dirs, b, trace, discount):
         """:meth:`triggers` of layers >= 1, every query's gap from its pre-activation."""
         theta = self.network.layers[layer - 1].theta[units]
-        z = trace.pre(layer, rows, units)
+        z = self._first_layer_pre(rows, units, trace) if layer == 1 \
+            else trace.pre(layer, rows, units)
         gap = np.where(dirs > 0, theta - z, z - theta + 1)
         if layer == 1:
             return self._first_layer(rows, units, dirs, b, gap, trace, discount)
         return self._deeper(layer, rows, units, dirs, b, gap, trace, discount)
+
+    def _first_layer_pre(self, rows, units, trace) -> np.ndarray:
+        """z_1 for pairs (rows[i], units[i]): at an input of one feature that lists the unit
+        in the rise index (its row without negative weights), the listed gain is z_1
+        (:meth:`RiseIndex.single_sums`); the others from the trace."""
+        if self.rise is None:
+            return trace.pre(1, rows, units)
+        features = trace.active[rows]
+        one = np.flatnonzero(((features >= 0).sum(axis=1) == 1))
+        known, sums = self.rise.single_sums(features[one].max(axis=1), units[one])
+        z = np.zeros(len(units), np.int64)
+        z[one[known]] = sums[known]
+        rest = np.ones(len(units), bool)
+        rest[one[known]] = False
+        z[rest] = trace.pre(1, rows[rest], units[rest])
+        return z
 
     def _first_layer(self, rows, units, dirs, b, gap, trace, discount):
         n = len(units)

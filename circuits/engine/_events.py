@@ -114,6 +114,7 @@ from superpose.circuits.engine._gains import (
     FirstLayerGains,
     _row_abs_max,
     expand_ranges,
+    negative_rows,
 )
 from superpose.circuits.model import PAD, ThresholdNetwork
 from superpose.circuits.validate import check_choice, check_int
@@ -495,7 +496,7 @@ class EventEvaluator:
             # a unit off at baseline whose row has no negative weight: its stored gains are
             # the full g_u(f), so on supports that do not overlap z_u is their sum (no
             # look-ups)
-            summable = table.off & ~_negative_rows(w)
+            summable = table.off & ~negative_rows(w)
             self._store_table(table, fanout, summable)
         if self.options.search_divisor:
             self.gain_tables = (table.positive, table.negative)
@@ -572,7 +573,7 @@ class EventEvaluator:
             fanout, summable = arrays.get("fanout"), arrays.get("summable")
             if fanout is None or fanout.shape != (d0,) or fanout.dtype.kind not in "iu" \
                     or summable is None or summable.shape != (d,) or summable.dtype != bool \
-                    or not np.array_equal(summable, table.off & ~_negative_rows(w)):
+                    or not np.array_equal(summable, table.off & ~negative_rows(w)):
                 raise InvalidArgument("its fan-out counts or summable flags do not fit")
             self._host_lookup = WeightLookup(np, w, self.options.max_dense_lookup,
                                              lazy=True)
@@ -1198,14 +1199,6 @@ def _in_sorted_ranges(xp, values, lo, hi, probes):
         lo = xp.where(right, mid + 1, lo)
         hi = xp.where(open_ & ~right, mid, hi)
     return (lo < end) & (values[xp.minimum(lo, last)] == probes)
-
-
-def _negative_rows(w: sp.csr_matrix) -> np.ndarray:
-    """Per row of ``w``: whether it holds a negative weight."""
-    negative = np.zeros(w.shape[0], dtype=bool)
-    if w.nnz and w.data.min() < 0:
-        negative[np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))[w.data < 0]] = True
-    return negative
 
 
 SPOT_CHECKS = 4096

@@ -104,7 +104,7 @@ from superpose.circuits.engine._rise import RiseCollector, RiseIndex, rise_floor
 from superpose.circuits.model import expand_ranges
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["FirstLayerGains", "GainTable", "TableTimeout", "expand_ranges"]
+__all__ = ["FirstLayerGains", "GainTable", "TableTimeout", "expand_ranges", "negative_rows"]
 
 _CHUNK_ENTRIES = 4_000_000
 _MAX_WORKERS = 4
@@ -543,7 +543,8 @@ class _SearchCutoffs:
         positive = GainTable(w.maximum(0) if self.has_negative else w, holders, self.cut_pos,
                              incidence=incidence,
                              entries=join_entries(p for p, _, _, _ in found))
-        rise = RiseIndex.from_blocks([r for _, _, _, r in found], incidence.shape[0])
+        rise = RiseIndex.from_blocks([r for _, _, _, r in found], incidence.shape[0],
+                                     ~negative_rows(w))
         if not self.has_negative:
             return positive, None, rise
         empty = np.zeros(0, np.int64)
@@ -551,6 +552,14 @@ class _SearchCutoffs:
                                 for _, n, k, _ in found)
         return positive, GainTable((-w).maximum(0), holders, self.cut_neg, incidence=incidence,
                                    entries=negative), rise
+
+
+def negative_rows(w: sp.csr_matrix) -> np.ndarray:
+    """Per row of ``w``: whether it holds a negative weight."""
+    negative = np.zeros(w.shape[0], dtype=bool)
+    if w.nnz and w.data.min() < 0:
+        negative[np.repeat(np.arange(w.shape[0]), np.diff(w.indptr))[w.data < 0]] = True
+    return negative
 
 
 def _entries_at_least(g: np.ndarray, cutoff: np.ndarray, first: int):

@@ -13,8 +13,11 @@ g+_u(f) >= ceil((theta_u - T_{s-j}(u)) / j) >= c_u, the unit's *floor*:
     c_u = min_{j = 1..s-1} ceil((theta_u - T_{s-j}(u)) / j).
 
 A unit with c_u <= 0 is never ruled out (*open*). :class:`RiseIndex` keeps, per feature f, the
-units u with c_u >= 1 and g+_u(f) >= c_u: a unit that is off at an input none of whose features
-lists it cannot turn on with the features the input may still gain. A unit whose list would
+units u with c_u >= 1 and g+_u(f) >= c_u, each with that gain: a unit that is off at an input
+none of whose features lists it cannot turn on with the features the input may still gain.
+At an input of one feature f, z_u = sum over the distinct units p of P_f of W[u, p] = g_u(f),
+which is the listed g+_u(f) when row u has no negative weight (:meth:`RiseIndex.single_sums`:
+a listed unit's pre-activation there with no weight look-up). A unit whose list would
 pass ``RISE_CAP`` features is made open instead, so the index holds at most d_1 ``RISE_CAP``
 entries.
 
@@ -104,44 +107,50 @@ class RiseCollector:
         self.listed = np.flatnonzero(floors >= 1)
         self.floor = np.minimum(floors[self.listed], np.iinfo(dtype).max).astype(dtype)
         self.count = np.zeros(self.listed.size, np.int64)
-        self.parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, g: np.ndarray, first: int) -> None:
         """Note the entries of a tile ``g`` of g+ (rows: features first, first + 1, ...)."""
         if not self.listed.size:
             return
-        tile = g if self.listed.size == g.shape[1] else g[:, self.listed]
+        tile = np.ascontiguousarray(g if self.listed.size == g.shape[1] else g[:, self.listed])
         flat = np.flatnonzero(tile >= self.floor)
         if not flat.size:
             return
         f, col = np.divmod(flat, self.listed.size)
-        self.parts.append((f + first, col))
+        self.parts.append((f + first, col, tile.ravel()[flat]))
         self.count += np.bincount(col, minlength=self.listed.size)
         over = self.count > RISE_CAP
         if over.any():  # an over-full unit stops collecting: no gain reaches this floor
             self.floor[over] = np.iinfo(self.floor.dtype).max
 
-    def finish(self, lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(features, units, floors) of the block, in feature order: the over-full units are
-        opened (floor 0) and their entries dropped."""
+    def finish(self, lo: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(features, units, floors, gains) of the block, in feature order: the over-full
+        units are opened (floor 0) and their entries dropped."""
         full = self.count > RISE_CAP
         floors = self.floors.copy()
         floors[self.listed[full]] = 0
         if not self.parts:
-            return np.zeros(0, np.int32), np.zeros(0, np.int32), floors
-        f = np.concatenate([p[0] for p in self.parts])
-        col = np.concatenate([p[1] for p in self.parts])
+            return (np.zeros(0, np.int32), np.zeros(0, np.int32), floors,
+                    np.zeros(0, self.floor.dtype))
+        f, col, gains = (np.concatenate([p[i] for p in self.parts]) for i in range(3))
         keep = ~full[col]
         index = np.int32 if max(int(f.max(initial=0)), lo + len(floors)) < 2 ** 31 else np.int64
-        return f[keep].astype(index), (self.listed[col[keep]] + lo).astype(index), floors
+        return (f[keep].astype(index), (self.listed[col[keep]] + lo).astype(index), floors,
+                gains[keep])
 
 
 class RiseIndex:
     """Per feature f, the units u (not open) with g+_u(f) >= c_u: ``units[indptr[f]:
-    indptr[f + 1]]``; ``floors`` (c_u, 0 where open)."""
+    indptr[f + 1]]`` (ascending), with ``gains`` g+_u(f) beside them (None: not kept);
+    ``floors`` (c_u, 0 where open); ``exact`` (per unit: its row has no negative weight, so
+    g+ = g; None: no unit)."""
 
-    def __init__(self, floors: np.ndarray, indptr: np.ndarray, units: np.ndarray):
+    def __init__(self, floors: np.ndarray, indptr: np.ndarray, units: np.ndarray,
+                 gains: np.ndarray | None = None, exact: np.ndarray | None = None):
         self.floors, self.indptr, self.units = floors, indptr, units
+        self.gains = gains
+        self.exact = np.zeros(floors.size, bool) if exact is None else exact
         self._flags = ScratchFlags()
 
     @property
@@ -150,13 +159,13 @@ class RiseIndex:
         return int(self.units.size)
 
     @classmethod
-    def from_blocks(cls, blocks: list, m: int) -> "RiseIndex":
+    def from_blocks(cls, blocks: list, m: int, exact: np.ndarray | None = None) -> "RiseIndex":
         """The index from the blocks' :meth:`RiseCollector.finish` (in unit order, each in
         feature order): a counting sort by feature that keeps the block order, through the
         runs of equal features of each block (memory O(m + entries), whatever the number of
-        blocks)."""
+        blocks). ``exact``: per unit, its row has no negative weight."""
         floors = np.concatenate([b[2] for b in blocks]) if blocks else np.zeros(0, np.int64)
-        runs = [run_lengths(f) for f, _, _ in blocks]
+        runs = [run_lengths(b[0]) for b in blocks]
         per_feature = np.zeros(m, np.int64)
         for features, counts in runs:
             per_feature[features] += counts
@@ -164,12 +173,38 @@ class RiseIndex:
         np.cumsum(per_feature, out=indptr[1:])
         index = np.int32 if floors.size < 2 ** 31 else np.int64
         units = np.empty(int(indptr[-1]), index)
+        dtype = np.result_type(*[b[3].dtype for b in blocks]) if blocks else np.int64
+        gains = np.empty(units.size, dtype)
         filled = indptr[:-1].copy()
-        for (f, u, _), (features, counts) in zip(blocks, runs):
+        for (f, u, _, g), (features, counts) in zip(blocks, runs):
             rank = np.arange(f.size) - np.repeat(np.cumsum(counts) - counts, counts)
             units[filled[f] + rank] = u
+            gains[filled[f] + rank] = g
             filled[features] += counts
-        return cls(floors, indptr, units)
+        return cls(floors, indptr, units, gains, exact)
+
+    def single_sums(self, features: np.ndarray, units: np.ndarray):
+        """For pairs (f, u) = (``features[i]``, ``units[i]``): (known, z) with known[i] when f
+        lists u and u's row has no negative weight; then z[i] = g_u(f), the pre-activation of
+        u at the input of f alone (module docstring). Each pair bisects f's ascending list."""
+        features = np.asarray(features, np.int64)
+        units = np.asarray(units, np.int64)
+        z = np.zeros(units.size, np.int64)
+        if self.gains is None or not units.size or not self.units.size:
+            return np.zeros(units.size, bool), z
+        lo, end = self.indptr[features], self.indptr[features + 1]
+        hi = end.copy()
+        last = self.units.size - 1
+        for _ in range(int(np.diff(self.indptr).max()).bit_length()):
+            open_ = lo < hi
+            mid = (lo + hi) >> 1
+            right = open_ & (self.units[np.minimum(mid, last)] < units)
+            lo = np.where(right, mid + 1, lo)
+            hi = np.where(open_ & ~right, mid, hi)
+        at = np.minimum(lo, last)
+        known = (lo < end) & (self.units[at] == units) & self.exact[units]
+        z[known] = self.gains[at[known]]
+        return known, z
 
     def may_rise(self, active: np.ndarray, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Per pair i: can unit ``units[i]``, if off at input ``active[rows[i]]`` (B x s,

@@ -162,7 +162,7 @@ def test_may_rise_answers_every_pair_of_a_batch_as_its_definition_says(data, sma
 def test_an_index_joined_from_many_blocks_lists_each_features_units_in_block_order(data):
     """from_blocks over any number of blocks (each its units' entries in feature order, the
     blocks in unit order) lists, per feature, the units of every block that has it, block by
-    block, and keeps every block's floors."""
+    block, each with its own gain, and keeps every block's floors."""
     m = data.draw(st.integers(1, 6))
     blocks, want, lo = [], [[] for _ in range(m)], 0
     for _ in range(data.draw(st.integers(0, 5))):
@@ -173,8 +173,27 @@ def test_an_index_joined_from_many_blocks_lists_each_features_units_in_block_ord
             want[f].append(u)
         f = np.array([p[0] for p in pairs], np.int32)
         u = np.array([p[1] for p in pairs], np.int32)
-        blocks.append((f, u, np.ones(width, np.int64)))
+        blocks.append((f, u, np.ones(width, np.int64), (7 * f + u).astype(np.int16)))
         lo += width
     rise = _rise.RiseIndex.from_blocks(blocks, m)
     assert [rise.units[rise.indptr[f]:rise.indptr[f + 1]].tolist() for f in range(m)] == want
+    assert rise.gains.tolist() == [7 * f + u for f in range(m) for u in want[f]]
     assert rise.floors.tolist() == [1] * lo
+
+
+@examples(100)
+@given(data=st.data())
+def test_single_sums_are_the_pre_activation_of_a_one_feature_input_where_known(data):
+    """single_sums(f, u) is known exactly when f lists u and u's row has no negative weight,
+    and then equals z_u at the input {f} (layer 0 an OR over P_f); every pair is asked."""
+    m, layer, code, s, table = _first_layer(data)
+    rise = table.rise
+    d = layer.weights.shape[0]
+    features, units = np.repeat(np.arange(m), d), np.tile(np.arange(d), m)
+    known, z = rise.single_sums(features, units)
+    nonnegative = (layer.weights.toarray() >= 0).all(axis=1)
+    for f, u, k, value in zip(features, units, known, z):
+        listed = u in rise.units[rise.indptr[f]:rise.indptr[f + 1]]
+        assert k == (listed and nonnegative[u])
+        if k:
+            assert value == _z(layer, code, [f])[u]
