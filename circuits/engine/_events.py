@@ -912,6 +912,8 @@ class EventEvaluator:
             return self._dense_events(feature_rows, features, rows0, units0, batch, stats)
         xp, table = self.xp, self._table
         bounds = self._gain_bounds(feature_rows, features, batch, stats)
+        if self.rise_index is not None and xp is np:
+            bounds = self._rise_capped(bounds, stats)
         rows, units = bounds.rows, bounds.units
         span = xp.arange(batch, dtype=xp.int64)
         starts = xp.searchsorted(rows0, span, side="left")
@@ -967,6 +969,35 @@ class EventEvaluator:
         on = z_all >= table.theta[units]
         changed = xp.flatnonzero(on != table.on0[units])
         return rows[changed], units[changed], on[changed].astype(xp.int64) * 2 - 1
+
+    def _rise_capped(self, bounds, stats: dict | None):
+        """The candidates whose bound U_u still reaches N_u when each active feature that
+        stores no entry of u counts min(h_u, c_u - 1) instead of h_u unless it lists u in the
+        rise index (c_u >= 1, :mod:`superpose.circuits.engine._rise`): such a feature has
+        g+_u(f) < c_u, and a unit with a floor is off at baseline, so its gain is g+. The
+        others are dropped, unchanged (they keep their baseline state)."""
+        rise, table = self.rise_index, self._table
+        floors = rise.floors[bounds.units]
+        cap = np.minimum(table.leak[bounds.units], floors - 1)
+        asked = np.flatnonzero(~bounds.complete & (floors >= 1)
+                               & (cap < table.leak[bounds.units]))
+        if not asked.size:
+            return bounds
+        owner, feature = self._unstored(bounds, asked)
+        units = bounds.units[asked]
+        missing = np.bincount(owner, minlength=asked.size)
+        listed = np.bincount(owner, weights=rise.lists(feature, units[owner]),
+                             minlength=asked.size).astype(np.int64)
+        leak = table.leak[units]
+        capped = bounds.sums[asked] + listed * leak + (missing - listed) * cap[asked]
+        keep = np.ones(bounds.rows.size, bool)
+        keep[asked[capped < table.need[units]]] = False
+        if stats is not None:
+            stats["candidates"] -= int((~keep).sum())
+        if keep.all():
+            return bounds
+        return types.SimpleNamespace(**(vars(bounds) | {
+            name: getattr(bounds, name)[keep] for name in ("rows", "units", "sums", "complete")}))
 
     def _first_columns(self) -> _Fanout:
         """W_1^T (built once, under the lock, on first use)."""

@@ -183,15 +183,29 @@ class RiseIndex:
             filled[features] += counts
         return cls(floors, indptr, units, gains, exact)
 
+    def lists(self, features: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """Per pair (``features[i]``, ``units[i]``): does the feature list the unit?"""
+        return self._find(features, units)[0]
+
     def single_sums(self, features: np.ndarray, units: np.ndarray):
         """For pairs (f, u) = (``features[i]``, ``units[i]``): (known, z) with known[i] when f
         lists u and u's row has no negative weight; then z[i] = g_u(f), the pre-activation of
-        u at the input of f alone (module docstring). Each pair bisects f's ascending list."""
+        u at the input of f alone (module docstring)."""
+        found, at = self._find(features, units)
+        z = np.zeros(found.size, np.int64)
+        if self.gains is None:
+            return np.zeros(found.size, bool), z
+        known = found & self.exact[np.asarray(units, np.int64)]
+        z[known] = self.gains[at[known]]
+        return known, z
+
+    def _find(self, features, units):
+        """(listed, position) of each pair: a bisection of each feature's ascending list, all
+        pairs in step."""
         features = np.asarray(features, np.int64)
         units = np.asarray(units, np.int64)
-        z = np.zeros(units.size, np.int64)
-        if self.gains is None or not units.size or not self.units.size:
-            return np.zeros(units.size, bool), z
+        if not units.size or not self.units.size:
+            return np.zeros(units.size, bool), np.zeros(units.size, np.int64)
         lo, end = self.indptr[features], self.indptr[features + 1]
         hi = end.copy()
         last = self.units.size - 1
@@ -202,9 +216,7 @@ class RiseIndex:
             lo = np.where(right, mid + 1, lo)
             hi = np.where(open_ & ~right, mid, hi)
         at = np.minimum(lo, last)
-        known = (lo < end) & (self.units[at] == units) & self.exact[units]
-        z[known] = self.gains[at[known]]
-        return known, z
+        return (lo < end) & (self.units[at] == units), at
 
     def may_rise(self, active: np.ndarray, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Per pair i: can unit ``units[i]``, if off at input ``active[rows[i]]`` (B x s,

@@ -439,6 +439,9 @@ _GAIN_EVALUATORS = {
                                              max_work=work, lookup_cost=0,
                                              max_dense_lookup=0),
     "dense": lambda net, s, work: _events(net, sparsity=s, max_work=work, first_layer="dense"),
+    # the certifier's: its rise index caps the bounds of features that do not list a unit
+    "rise": lambda net, s, work: _events(net, sparsity=s, max_work=work, lookup_cost=0,
+                                         first_layer="gains", search_divisor=2),
 }
 _GAIN_KINDS = st.sampled_from(sorted(_GAIN_EVALUATORS))
 _LAYERED = networks().filter(lambda net: len(net.layers) > 0)
