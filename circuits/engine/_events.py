@@ -174,8 +174,11 @@ def _narrowest(values: np.ndarray) -> np.ndarray:
 MAX_DENSE_BYTES = 1 << 29
 DENSE_OVER_SPARSE = 4
 BITMAP_OVER_KEYS = 4
-#: a lazy look-up builds its copy once the pairs looked up reach d d_0 / LAZY_RATIO
+#: a lazy look-up builds its copy once the pairs looked up reach d d_0 / LAZY_RATIO; the
+#: evaluator of a certification (search_divisor set), which looks up tens of millions of
+#: pairs at m' = 10^5, builds it sooner (a bisection costs several times a read of the copy)
 LAZY_RATIO = 64
+SEARCH_LAZY_RATIO = 1024
 _KEY_LIMIT = 2 ** 31 - 1
 _KEY_CHUNK = 1 << 22
 
@@ -201,15 +204,15 @@ class WeightLookup:
 
     *Lazy* (``lazy=True``): neither copy is made up front. Pairs are found by bisecting each
     one's own row of W's CSR (sorted column indices), O(log of the row's length) reads and no
-    set-up, until the pairs looked up so far reach ``d d_0 / LAZY_RATIO``; then the dense copy,
-    the bitmap or the keys are built as above and used from there on. A run with few look-ups
-    (a fuzz of 100,000 inputs makes under a million) never pays for the copy (a second at
-    m' = 10^5); a long one (a certification) pays it once, after at most about its cost in
-    bisections.
+    set-up, until the pairs looked up so far reach ``d d_0 / lazy_ratio`` (default
+    ``LAZY_RATIO``); then the dense copy, the bitmap or the keys are built as above and used
+    from there on. A run with few look-ups (a fuzz of 100,000 inputs makes under a million)
+    never pays for the copy (a second at m' = 10^5); a long one (a certification) pays it
+    once, after at most about its cost in bisections.
     """
 
     def __init__(self, xp, weights: sp.csr_matrix, max_dense_bytes: int = MAX_DENSE_BYTES,
-                 lazy: bool = False):
+                 lazy: bool = False, lazy_ratio: int | None = None):
         w = weights
         if not w.has_sorted_indices:
             w = w.sorted_indices()
@@ -225,7 +228,7 @@ class WeightLookup:
             self._rows = (xp.asarray(w.indptr.astype(np.int64)), xp.asarray(w.indices),
                           xp.asarray(w.data))
             self._steps = int(np.diff(w.indptr).max(initial=0)).bit_length()
-            self._budget = d * d0 // LAZY_RATIO
+            self._budget = d * d0 // (LAZY_RATIO if lazy_ratio is None else lazy_ratio)
             self.bytes_per_lookup = 8 * self._steps
             return
         self._build(w, max_dense_bytes)
@@ -521,7 +524,8 @@ class EventEvaluator:
             packed |= table.gains
             self._table.packed = xp.asarray(packed)
         self._lookup = self._host_lookup if xp is np and self._host_lookup is not None \
-            else WeightLookup(xp, w, self.options.max_dense_lookup, lazy=True)
+            else WeightLookup(xp, w, self.options.max_dense_lookup, lazy=True,
+                              lazy_ratio=self._lazy_ratio)
         self._table.fanout = xp.asarray(fanout)
         self._table.summable = xp.asarray(summable)
         self._table.support_len = xp.asarray(np.diff(code.indptr).astype(np.int64))
@@ -681,8 +685,12 @@ class EventEvaluator:
             if found is None:
                 found = self._lookups[layer] = WeightLookup(
                     self.xp, self._weights[layer - 1], self.options.max_dense_lookup,
-                    lazy=True)
+                    lazy=True, lazy_ratio=self._lazy_ratio)
         return found
+
+    @property
+    def _lazy_ratio(self) -> int:
+        return SEARCH_LAZY_RATIO if self.options.search_divisor else LAZY_RATIO
 
     def thresholds(self, layer: int) -> np.ndarray:
         """theta_l of layer l = 1..L (a host int64 array)."""

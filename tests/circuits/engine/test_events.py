@@ -720,9 +720,7 @@ def test_a_lazy_weight_lookup_bisects_rows_until_its_budget_then_reads_its_copy_
     rng = np.random.default_rng(seed)
     dense = (rng.integers(-3, 4, (d, d0)) * (rng.random((d, d0)) < density)) * scale
     w = sp.csr_matrix(dense.astype(np.int64))
-    with pytest.MonkeyPatch.context() as patch:  # a budget of d d_0 / 4 pairs
-        patch.setitem(WeightLookup.__init__.__globals__, "LAZY_RATIO", 4)
-        lookup = WeightLookup(np, w, lazy=True)
+    lookup = WeightLookup(np, w, lazy=True, lazy_ratio=4)  # a budget of d d_0 / 4 pairs
     asked = 0
     for size in batches:
         units, p = rng.integers(0, d, size), rng.integers(0, d0, size)
