@@ -70,7 +70,7 @@ from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
 from superpose.circuits.correctness import output_sources
 from superpose.circuits.engine import TableTimeout, event_evaluator, expand_ranges
-from superpose.circuits.model import ScratchFlags, transpose_stored
+from superpose.circuits.model import transpose_stored
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
@@ -79,7 +79,6 @@ _NODE_CHUNK = 1024
 _INPUT_CHUNK = 1 << 17
 #: the most entries a product of (nodes' queries) x (their triggers) forms at once
 _PRODUCT_CELLS = 1 << 24
-_FLAG_LIMIT = 1 << 27
 _UNITS_PER_BUDGET = 3
 #: an input whose queries have this many fan-in entries per unit of the layer below gets
 #: that whole layer's triggers at once
@@ -115,7 +114,6 @@ class ConeIndex:
         # the input supports with each unit once (a repeated index counts once, as in a gain)
         self.supports = self.holders.T.tocsr()
         self.supports.sum_duplicates()
-        self._flags = ScratchFlags()
         self._columns: dict[int, sp.csr_matrix] = {}
         self._whole: dict = {}
         self._whole_kept = 0  # the entries and rows of the trigger matrices in _whole
@@ -249,31 +247,13 @@ class ConeIndex:
         """Per query i: the part of feature ``features[i]``'s gain on layer-1 unit
         ``units[i]`` that lies on input units already on at evaluated input ``rows[i]``,
         sum over p in P_f & A(y) of max(sign W_1[u, p], 0): adding the feature cannot add it
-        again (layer 0 is an OR). Only a feature whose support meets A(y) can owe anything:
-        those (input, feature) pairs are the pattern of (active input units) x (holders),
-        and only their queries expand the support."""
+        again (layer 0 is an OR). P_f & A(y) depends on the (input, feature) pair alone, so
+        it is found once per pair (at a hub's input, some 50 units ask about each feature),
+        by reading whether each unit of P_f is on, and each query sums only its pair's."""
         out = np.zeros(len(units), np.int64)
-        inputs = trace.inputs
-        if not len(units) or not inputs.nnz:
+        if not len(units) or not trace.inputs.nnz:
             return out
-        hit = np.zeros(len(units), bool)
-        # blocks of inputs whose (input, feature) key space fits the flag array
-        per_block = max(1, _FLAG_LIMIT // self.m)
-        for lo in range(0, inputs.shape[0], per_block):
-            mine = np.flatnonzero((rows >= lo) & (rows < lo + per_block))
-            if not mine.size:
-                continue
-            met = inputs[lo:lo + per_block] @ self.holders
-            met_keys = np.repeat(np.arange(met.shape[0], dtype=np.int64),
-                                 np.diff(met.indptr)) * self.m + met.indices
-            hit[mine] = self._flags.hits(met_keys, (rows[mine] - lo) * self.m + features[mine],
-                                         met.shape[0] * self.m)
-        sel = np.flatnonzero(hit)
-        if not sel.size:
-            return out
-        # P_f & A(y) depends on the (input, feature) pair alone: found once per pair and
-        # shared by its queries (at a hub's input, some 50 units ask about each feature)
-        pairs, which = np.unique(rows[sel] * self.m + features[sel], return_inverse=True)
+        pairs, which = np.unique(rows * self.m + features, return_inverse=True)
         pair_rows, pair_features = np.divmod(pairs, self.m)
         code = self.supports
         owner, pos = expand_ranges(code.indptr[pair_features], code.indptr[pair_features + 1])
@@ -283,9 +263,8 @@ class ConeIndex:
         p = p[on]  # per pair, its input units already on, in pair order
         which = which.ravel()
         query, at = expand_ranges(starts[which], starts[which + 1])
-        owed = np.maximum(sign * self.lookups[0](units[sel][query], p[at]), 0)
-        out[sel] = np.bincount(query, weights=owed, minlength=sel.size).astype(np.int64)
-        return out
+        owed = np.maximum(sign * self.lookups[0](units[query], p[at]), 0)
+        return np.bincount(query, weights=owed, minlength=len(units)).astype(np.int64)
 
     def _deeper(self, layer, rows, units, dirs, b, gap, trace, discount):
         """Layer >= 2: a feature's most help to unit u is the sum of |W[u, v]| over the
