@@ -605,12 +605,12 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
         i = wrong[np.argmin(sizes)]
         active = tuple(int(f) for f in inp[i] if f != PAD)
         return Counterexample(active, int(out[i]), int(expected[i]), int(decoded[i])), None
-    nodes = np.arange(len(out))
-    kn, kf = _children(index, circuit, out, inp, expected, row, sources, s, trace, False)
+    kn, kf = _children(index, circuit, out, inp, expected, row, sources, s, trace, False,
+                       (ni, units, on))
     if kn.size:
         nodes = np.unique(kn)
         kn, kf = _children(index, circuit, out[nodes], inp[nodes], expected[nodes], row[nodes],
-                           sources, s, trace, True)
+                           sources, s, trace, True, _states_of(nodes, ni, units, on, len(out)))
         kn = nodes[kn]
     child = inp[kn].copy()
     slot = (child != PAD).sum(axis=1)
@@ -618,15 +618,23 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     return None, (out[kn], _canonical(child), expected[kn])
 
 
-def _children(index, circuit, out, inp, expected, row, sources, s, trace, discount):
-    """The children (node, feature) of nodes already evaluated correct, as two arrays.
+def _states_of(nodes, ni, units, on, n):
+    """The (node, output unit, on) triples of ``nodes`` (sorted, distinct, of n), the nodes
+    numbered 0.. in that order."""
+    mine = np.zeros(n, bool)
+    mine[nodes] = True
+    rank = np.cumsum(mine) - 1
+    keep = mine[ni]
+    return rank[ni[keep]], units[keep], on[keep]
+
+
+def _children(index, circuit, out, inp, expected, row, sources, s, trace, discount, states):
+    """The children (node, feature) of nodes already evaluated correct, as two arrays
+    (``states``: per node, its output's units and whether each is on, as _expand read them).
 
     Monotone in the layer-1 triggers: fewer of them give fewer deeper triggers (the help sums
     are of weights >= 0), fewer "can change" flags at layers >= 2, and so fewer children."""
-    q = index.network.output_code.matrix()
-    ni, pos = expand_ranges(q.indptr[out], q.indptr[out + 1])
-    units = q.indices[pos].astype(np.int64)
-    on = trace.act(index.depth, row[ni], units) > 0
+    ni, units, on = states
     used = (inp != PAD).sum(axis=1)
     b = s - used
     # truth 0: the off units of Q_k must all turn on; truth 1: some unit must turn off

@@ -776,7 +776,7 @@ def _search_with_discount(circuit: Circuit, s: int, discount):
     children = search_module._children
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(search_module, "_children",
-                   lambda *args: children(*args[:-1], discount))
+                   lambda *args: children(*args[:-2], discount, args[-1]))
         return search(circuit, s, math.inf)
 
 
