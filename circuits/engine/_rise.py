@@ -223,8 +223,9 @@ class RiseIndex:
         padded with negatives), still turn on? False only when the unit has a floor, the
         input has a feature, and none of its features lists the unit.
 
-        The inputs asked go in blocks whose (input, unit) pairs fit the index's scratch flags
-        (at most ``_FLAG_CELLS``, or one input's d_1): their features' lists are the keys."""
+        The inputs asked (only those) go in blocks whose (input, unit) pairs fit the index's
+        scratch flags (at most ``_FLAG_CELLS``, or one input's d_1): their features' lists are
+        the keys."""
         rows = np.asarray(rows, np.int64)
         units = np.asarray(units, np.int64)
         out = (self.floors[units] < 1) | ~(active >= 0).any(axis=1)[rows]
@@ -233,18 +234,18 @@ class RiseIndex:
             return out
         width = self.floors.size
         per_block = max(1, _FLAG_CELLS // max(width, 1))
-        asked = rows[ask]
-        lo_row, hi_row = int(asked.min()), int(asked.max()) + 1
-        for lo in range(lo_row, hi_row, per_block):
-            hi = min(lo + per_block, hi_row)
-            mine = ask if hi - lo == hi_row - lo_row else ask[(asked >= lo) & (asked < hi)]
-            if not mine.size:
-                continue
-            feats = active[lo:hi]
+        marked = np.zeros(active.shape[0], bool)
+        marked[rows[ask]] = True
+        asked_rows = np.flatnonzero(marked)
+        slot = (np.cumsum(marked) - 1)[rows[ask]]  # the place of each pair's input among them
+        for lo in range(0, asked_rows.size, per_block):
+            hi = min(lo + per_block, asked_rows.size)
+            mine = slice(None) if hi - lo == asked_rows.size else (slot >= lo) & (slot < hi)
+            feats = active[asked_rows[lo:hi]]
             owner_row, col = np.nonzero(feats >= 0)
             f = feats[owner_row, col]
             owner, pos = expand_ranges(self.indptr[f], self.indptr[f + 1])
             keys = owner_row[owner] * width + self.units[pos]
-            out[mine] = self._flags.hits(keys, (rows[mine] - lo) * width + units[mine],
-                                         (hi - lo) * width)
+            query = (slot[mine] - lo) * width + units[ask[mine]]
+            out[ask[mine]] = self._flags.hits(keys, query, (hi - lo) * width)
         return out
