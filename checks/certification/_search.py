@@ -70,7 +70,7 @@ from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
 from superpose.circuits.correctness import output_sources
 from superpose.circuits.engine import TableTimeout, event_evaluator, expand_ranges
-from superpose.circuits.model import transpose_stored
+from superpose.circuits.model import ScratchFlags, transpose_stored
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
@@ -83,6 +83,7 @@ _UNITS_PER_BUDGET = 3
 #: an input whose queries have this many fan-in entries per unit of the layer below gets
 #: that whole layer's triggers at once
 _WHOLE_LAYER = 2
+_FLAG_LIMIT = 1 << 27
 #: the most trigger-matrix entries (and rows) of whole layers kept for reuse
 _WHOLE_LAYER_KEEP = 1 << 24
 #: a whole layer's help finds its (asked unit, movable unit) pairs from the rows of W when
@@ -114,6 +115,7 @@ class ConeIndex:
         # the input supports with each unit once (a repeated index counts once, as in a gain)
         self.supports = self.holders.T.tocsr()
         self.supports.sum_duplicates()
+        self._flags = ScratchFlags()
         self._columns: dict[int, sp.csr_matrix] = {}
         self._whole: dict = {}
         self._whole_kept = 0  # the entries and rows of the trigger matrices in _whole
@@ -247,13 +249,33 @@ class ConeIndex:
         """Per query i: the part of feature ``features[i]``'s gain on layer-1 unit
         ``units[i]`` that lies on input units already on at evaluated input ``rows[i]``,
         sum over p in P_f & A(y) of max(sign W_1[u, p], 0): adding the feature cannot add it
-        again (layer 0 is an OR). P_f & A(y) depends on the (input, feature) pair alone, so
-        it is found once per pair (at a hub's input, some 50 units ask about each feature),
-        by reading whether each unit of P_f is on, and each query sums only its pair's."""
+        again (layer 0 is an OR). Only a feature whose support meets A(y) can owe anything:
+        those (input, feature) pairs are the pattern of (active input units) x (holders),
+        formed for the inputs asked only, and only their queries expand the support."""
         out = np.zeros(len(units), np.int64)
-        if not len(units) or not trace.inputs.nnz:
+        inputs = trace.inputs
+        if not len(units) or not inputs.nnz:
             return out
-        pairs, which = np.unique(rows * self.m + features, return_inverse=True)
+        marked = np.zeros(inputs.shape[0], bool)
+        marked[rows] = True
+        asked = np.flatnonzero(marked)
+        slot = (np.cumsum(marked) - 1)[rows]  # the place of each query's input among them
+        hit = np.zeros(len(units), bool)
+        # blocks of the inputs asked whose (input, feature) key space fits the flag array
+        per_block = max(1, _FLAG_LIMIT // self.m)
+        for lo in range(0, asked.size, per_block):
+            mine = np.flatnonzero((slot >= lo) & (slot < lo + per_block))
+            met = inputs[asked[lo:lo + per_block]] @ self.holders
+            met_keys = np.repeat(np.arange(met.shape[0], dtype=np.int64),
+                                 np.diff(met.indptr)) * self.m + met.indices
+            hit[mine] = self._flags.hits(met_keys, (slot[mine] - lo) * self.m + features[mine],
+                                         met.shape[0] * self.m)
+        sel = np.flatnonzero(hit)
+        if not sel.size:
+            return out
+        # P_f & A(y) depends on the (input, feature) pair alone: found once per pair and
+        # shared by its queries (at a hub's input, some 50 units ask about each feature)
+        pairs, which = np.unique(rows[sel] * self.m + features[sel], return_inverse=True)
         pair_rows, pair_features = np.divmod(pairs, self.m)
         code = self.supports
         owner, pos = expand_ranges(code.indptr[pair_features], code.indptr[pair_features + 1])
@@ -263,8 +285,9 @@ class ConeIndex:
         p = p[on]  # per pair, its input units already on, in pair order
         which = which.ravel()
         query, at = expand_ranges(starts[which], starts[which + 1])
-        owed = np.maximum(sign * self.lookups[0](units[query], p[at]), 0)
-        return np.bincount(query, weights=owed, minlength=len(units)).astype(np.int64)
+        owed = np.maximum(sign * self.lookups[0](units[sel][query], p[at]), 0)
+        out[sel] = np.bincount(query, weights=owed, minlength=sel.size).astype(np.int64)
+        return out
 
     def _deeper(self, layer, rows, units, dirs, b, gap, trace, discount):
         """Layer >= 2: a feature's most help to unit u is the sum of |W[u, v]| over the
