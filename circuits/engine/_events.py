@@ -116,7 +116,7 @@ from superpose.circuits.engine._gains import (
     expand_ranges,
     negative_rows,
 )
-from superpose.circuits.model import PAD, ThresholdNetwork
+from superpose.circuits.model import PAD, ThresholdNetwork, search_sorted_ranges
 from superpose.circuits.validate import check_choice, check_int
 from superpose.theory.errors import InvalidArgument
 
@@ -227,9 +227,9 @@ class WeightLookup:
         if lazy:
             self._rows = (xp.asarray(w.indptr.astype(np.int64)), xp.asarray(w.indices),
                           xp.asarray(w.data))
-            self._steps = int(np.diff(w.indptr).max(initial=0)).bit_length()
             self._budget = d * d0 // (LAZY_RATIO if lazy_ratio is None else lazy_ratio)
-            self.bytes_per_lookup = 8 * self._steps
+            # a bisection reads about log2 of the longest row's entries
+            self.bytes_per_lookup = 8 * int(np.diff(w.indptr).max(initial=0)).bit_length()
             return
         self._build(w, max_dense_bytes)
 
@@ -308,26 +308,14 @@ class WeightLookup:
                 out[sel] = weight
         return out
 
-
     def _bisect(self, rows, units, p):
         """W[units[i], p[i]] by a bisection of row units[i]'s sorted column indices (``rows``:
-        W's CSR arrays), all pairs in step: after ``_steps`` halvings lo is the first entry of
-        the row whose column is >= p (or the row's end)."""
+        W's CSR arrays), all pairs in step (:func:`circuits.model.search_sorted_ranges`)."""
         xp = self.xp
         ptr, indices, data = rows
         if not units.size or not indices.size:
             return xp.zeros(units.size, dtype=xp.int64)
-        last = indices.size - 1
-        lo, end = ptr[units], ptr[units + 1]
-        hi = end.copy()
-        for _ in range(self._steps):
-            open_ = lo < hi
-            mid = (lo + hi) >> 1
-            right = open_ & (indices[xp.minimum(mid, last)] < p)
-            lo = xp.where(right, mid + 1, lo)
-            hi = xp.where(open_ & ~right, mid, hi)
-        at = xp.minimum(lo, last)
-        found = (lo < end) & (indices[at] == p)
+        found, at = search_sorted_ranges(indices, ptr[units], ptr[units + 1], p, xp)
         return xp.where(found, data[at].astype(xp.int64), 0)
 
 
@@ -1062,7 +1050,7 @@ class EventEvaluator:
         lo = table.ptr[feature]
         for level in range(1, int(reads.max()) + 1):
             hi = table.level_ends[feature, level - 1]
-            stored |= (level <= reads) & _in_sorted_ranges(xp, table.units, lo, hi, unit)
+            stored |= (level <= reads) & search_sorted_ranges(table.units, lo, hi, unit, xp)[0]
             lo = hi
         missing = xp.flatnonzero(~stored)
         return owner[missing], feature[missing]
@@ -1222,22 +1210,6 @@ def _column_counts(w: sp.csr_matrix) -> np.ndarray:
     if zeros.any():
         counts -= np.bincount(w.indices[zeros], minlength=w.shape[1])
     return counts
-
-
-def _in_sorted_ranges(xp, values, lo, hi, probes):
-    """[probes[i] in values[lo[i]:hi[i]]] for each i, each range sorted: one bisection of
-    every range in step, as many halvings as the longest range needs."""
-    lo, hi = lo.astype(xp.int64), hi.astype(xp.int64)
-    if not lo.size or not values.size:
-        return xp.zeros(lo.size, dtype=bool)
-    end, last = hi, values.size - 1
-    for _ in range(int((hi - lo).max(initial=0)).bit_length()):
-        open_ = lo < hi
-        mid = (lo + hi) >> 1
-        right = open_ & (values[xp.minimum(mid, last)] < probes)
-        lo = xp.where(right, mid + 1, lo)
-        hi = xp.where(open_ & ~right, mid, hi)
-    return (lo < end) & (values[xp.minimum(lo, last)] == probes)
 
 
 SPOT_CHECKS = 4096

@@ -32,7 +32,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from superpose.circuits.model import ScratchFlags, expand_ranges, run_lengths
+from superpose.circuits.model import (
+    ScratchFlags,
+    expand_ranges,
+    run_lengths,
+    search_sorted_ranges,
+)
 
 __all__ = ["RISE_CAP", "RiseCollector", "RiseIndex", "rise_floors"]
 
@@ -200,23 +205,10 @@ class RiseIndex:
         return known, z
 
     def _find(self, features, units):
-        """(listed, position) of each pair: a bisection of each feature's ascending list, all
-        pairs in step."""
+        """(listed, position) of each pair: a bisection of each feature's ascending list."""
         features = np.asarray(features, np.int64)
-        units = np.asarray(units, np.int64)
-        if not units.size or not self.units.size:
-            return np.zeros(units.size, bool), np.zeros(units.size, np.int64)
-        lo, end = self.indptr[features], self.indptr[features + 1]
-        hi = end.copy()
-        last = self.units.size - 1
-        for _ in range(int(np.diff(self.indptr).max()).bit_length()):
-            open_ = lo < hi
-            mid = (lo + hi) >> 1
-            right = open_ & (self.units[np.minimum(mid, last)] < units)
-            lo = np.where(right, mid + 1, lo)
-            hi = np.where(open_ & ~right, mid, hi)
-        at = np.minimum(lo, last)
-        return (lo < end) & (self.units[at] == units), at
+        return search_sorted_ranges(self.units, self.indptr[features],
+                                    self.indptr[features + 1], np.asarray(units, np.int64))
 
     def may_rise(self, active: np.ndarray, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Per pair i: can unit ``units[i]``, if off at input ``active[rows[i]]`` (B x s,

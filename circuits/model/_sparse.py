@@ -28,7 +28,8 @@ import scipy.sparse as sp
 from superpose.theory.errors import InvalidArgument
 
 __all__ = ["CHUNK", "expand_ranges", "holding_type", "pattern_from_keys", "run_lengths",
-           "ScratchFlags", "sorted_unique", "support_sum", "SupportSum", "transpose_pattern"]
+           "ScratchFlags", "search_sorted_ranges", "sorted_unique", "support_sum", "SupportSum",
+           "transpose_pattern"]
 
 #: Triples (row, item, unit) per block of :func:`support_sum`: 4 MiB of int32 keys. Blocks this
 #: small reuse freed memory instead of faulting in fresh pages (measured faster than 2^24).
@@ -66,6 +67,30 @@ def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.
     return owner, position
 
 
+def search_sorted_ranges(values, lo, hi, probes, xp=np):
+    """(found, at) per i: whether ``probes[i]`` lies in ``values[lo[i]:hi[i]]`` (each range
+    sorted ascending), and at which position (the first of the range holding a value >=
+    the probe, clipped to the array's last position). One bisection of every range in step,
+    as many halvings as the longest range needs; ``xp`` is the array module (NumPy, CuPy).
+
+    >>> found, at = search_sorted_ranges(np.array([1, 4, 9, 2, 3]), np.array([0, 3]),
+    ...                                  np.array([3, 5]), np.array([4, 5]))
+    >>> found.tolist(), at.tolist()
+    ([True, False], [1, 4])
+    """
+    lo, hi = lo.astype(xp.int64), hi.astype(xp.int64)
+    if not lo.size or not values.size:
+        return xp.zeros(lo.size, dtype=bool), xp.zeros(lo.size, dtype=xp.int64)
+    end, last = hi, values.size - 1
+    for _ in range(int((hi - lo).max(initial=0)).bit_length()):
+        open_ = lo < hi
+        mid = (lo + hi) >> 1
+        right = open_ & (values[xp.minimum(mid, last)] < probes)
+        lo = xp.where(right, mid + 1, lo)
+        hi = xp.where(open_ & ~right, mid, hi)
+    at = xp.minimum(lo, last)
+    return (lo < end) & (values[at] == probes), at
+
 
 class ScratchFlags:
     """A boolean array kept between membership tests and all False between them:
@@ -88,6 +113,7 @@ class ScratchFlags:
         hit = self._flags[query]
         self._flags[keys] = False
         return hit
+
 
 def pattern_from_keys(keys: np.ndarray, n_rows: int, n_cols: int):
     """``(indptr, indices)`` of the CSR pattern holding entry (k // n_cols, k % n_cols) for

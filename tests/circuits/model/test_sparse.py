@@ -1,0 +1,31 @@
+"""Sparse building blocks shared by the engine and the search: each against a plain loop."""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from superpose.circuits.model import search_sorted_ranges
+
+
+@given(data=st.data())
+def test_search_sorted_ranges_finds_each_probe_where_bisect_would(data):
+    """Ranges of one array, each sorted (empty ones too): found iff the probe is in its range,
+    and the position is bisect_left within the range, clipped to the array's last position."""
+    lists = data.draw(st.lists(st.lists(st.integers(0, 30), unique=True).map(sorted),
+                               min_size=1, max_size=6))
+    values = np.array(sum(lists, []), np.int64)
+    bounds = np.cumsum([0] + [len(x) for x in lists])
+    which = data.draw(st.lists(st.integers(0, len(lists) - 1), max_size=20))
+    probes = np.array(data.draw(st.lists(st.integers(-1, 31), min_size=len(which),
+                                         max_size=len(which))), np.int64)
+    which = np.array(which, np.int64)
+    found, at = search_sorted_ranges(values, bounds[which], bounds[which + 1], probes)
+    for i, (r, probe) in enumerate(zip(which, probes)):
+        lo, hi = bounds[r], bounds[r + 1]
+        place = bisect.bisect_left(values.tolist(), probe, lo, hi)
+        assert found[i] == (probe in lists[r])
+        assert at[i] == min(place, max(values.size - 1, 0))
