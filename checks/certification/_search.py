@@ -70,7 +70,7 @@ from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
 from superpose.circuits.correctness import output_sources
 from superpose.circuits.engine import TableTimeout, event_evaluator, expand_ranges
-from superpose.circuits.model import ScratchFlags, transpose_stored
+from superpose.circuits.model import ScratchFlags, dense_ranks, transpose_stored
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
@@ -256,10 +256,8 @@ class ConeIndex:
         inputs = trace.inputs
         if not len(units) or not inputs.nnz:
             return out
-        marked = np.zeros(inputs.shape[0], bool)
-        marked[rows] = True
-        asked = np.flatnonzero(marked)
-        slot = (np.cumsum(marked) - 1)[rows]  # the place of each query's input among them
+        asked, rank = dense_ranks(rows, inputs.shape[0])
+        slot = rank[rows]  # the place of each query's input among them
         hit = np.zeros(len(units), bool)
         # blocks of the inputs asked whose (input, feature) key space fits the flag array
         per_block = max(1, _FLAG_LIMIT // self.m)
@@ -644,11 +642,9 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
 def _states_of(nodes, ni, units, on, n):
     """The (node, output unit, on) triples of ``nodes`` (sorted, distinct, of n), the nodes
     numbered 0.. in that order."""
-    mine = np.zeros(n, bool)
-    mine[nodes] = True
-    rank = np.cumsum(mine) - 1
-    keep = mine[ni]
-    return rank[ni[keep]], units[keep], on[keep]
+    rank = dense_ranks(nodes, n)[1][ni]
+    keep = rank >= 0
+    return rank[keep], units[keep], on[keep]
 
 
 def _children(index, circuit, out, inp, expected, row, sources, s, trace, discount, states):

@@ -34,6 +34,7 @@ import scipy.sparse as sp
 
 from superpose.circuits.model import (
     ScratchFlags,
+    dense_ranks,
     expand_ranges,
     run_lengths,
     search_sorted_ranges,
@@ -226,10 +227,8 @@ class RiseIndex:
             return out
         width = self.floors.size
         per_block = max(1, _FLAG_CELLS // max(width, 1))
-        marked = np.zeros(active.shape[0], bool)
-        marked[rows[ask]] = True
-        asked_rows = np.flatnonzero(marked)
-        slot = (np.cumsum(marked) - 1)[rows[ask]]  # the place of each pair's input among them
+        asked_rows, rank = dense_ranks(rows[ask], active.shape[0])
+        slot = rank[rows[ask]]  # the place of each pair's input among them
         for lo in range(0, asked_rows.size, per_block):
             hi = min(lo + per_block, asked_rows.size)
             mine = slice(None) if hi - lo == asked_rows.size else (slot >= lo) & (slot < hi)

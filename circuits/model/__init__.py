@@ -37,6 +37,7 @@ from superpose.circuits.model._problems import (
 from superpose.circuits.model._sparse import (
     ScratchFlags,
     SupportSum,
+    dense_ranks,
     expand_ranges,
     holding_type,
     pattern_from_keys,
@@ -55,6 +56,7 @@ __all__ = [
     "count_sparse_inputs",
     "Counts",
     "enumerate_sparse_inputs",
+    "dense_ranks",
     "expand_ranges",
     "holding_type",
     "run_lengths",

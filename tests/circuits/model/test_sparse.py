@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from superpose.circuits.model import search_sorted_ranges
+from superpose.circuits.model import dense_ranks, search_sorted_ranges
 
 
 @given(data=st.data())
@@ -29,3 +29,12 @@ def test_search_sorted_ranges_finds_each_probe_where_bisect_would(data):
         place = bisect.bisect_left(values.tolist(), probe, lo, hi)
         assert found[i] == (probe in lists[r])
         assert at[i] == min(place, max(values.size - 1, 0))
+
+
+@given(values=st.lists(st.integers(0, 20)), extra=st.integers(0, 5))
+def test_dense_ranks_number_the_distinct_values_in_order_and_nothing_else(values, extra):
+    n = max(values, default=0) + 1 + extra
+    distinct, rank = dense_ranks(np.array(values, np.int64), n)
+    assert distinct.tolist() == sorted(set(values))
+    assert rank.tolist() == [sorted(set(values)).index(v) if v in values else -1
+                             for v in range(n)]
