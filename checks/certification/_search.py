@@ -83,6 +83,7 @@ _UNITS_PER_BUDGET = 3
 #: an input whose queries have this many fan-in entries per unit of the layer below gets
 #: that whole layer's triggers at once
 _WHOLE_LAYER = 2
+#: the most (input, feature) flags the "already on" discount's prefilter sets at once
 _FLAG_LIMIT = 1 << 27
 #: the most trigger-matrix entries (and rows) of whole layers kept for reuse
 _WHOLE_LAYER_KEEP = 1 << 24
@@ -182,7 +183,7 @@ class ConeIndex:
         if self.rise is None:
             return trace.pre(1, rows, units)
         features = trace.active[rows]
-        one = np.flatnonzero(((features >= 0).sum(axis=1) == 1))
+        one = np.flatnonzero((features >= 0).sum(axis=1) == 1)
         known, sums = self.rise.single_sums(features[one].max(axis=1), units[one])
         z = np.zeros(len(units), np.int64)
         z[one[known]] = sums[known]
@@ -227,11 +228,8 @@ class ConeIndex:
         those input units left out (:meth:`GainTable.complete_at_least`), else from the
         stored entries, the part then subtracted (:meth:`_already_on`): the same gains."""
         if full:
-            inputs = trace.inputs
-            starts, ends = inputs.indptr[rows], inputs.indptr[rows + 1]
-            _, pos = expand_ranges(starts, ends)
-            skip = (_indptr(ends - starts), inputs.indices[pos])
-            qi, feats, _ = table.complete_at_least(units, h, skip)
+            own = trace.inputs[rows]  # each query's input units, left out of its gains
+            qi, feats, _ = table.complete_at_least(units, h, (own.indptr, own.indices))
         else:
             qi, feats, gains = table.at_least(units, h)
         # a completion adds no feature already active: none of them is a trigger

@@ -16,9 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = ["MIN_M_PRIME", "NO_REPAIR_HELP", "PROBLEM_HELP", "Parser", "add_dask", "add_file",
-           "add_instance_seed", "add_int", "add_json", "add_no_repair", "add_problem",
-           "add_quiet", "add_seeds",
-           "check_dask", "check_sweep", "check_not_an_input", "check_writable",
+           "add_instance_seed", "add_int", "add_json", "add_no_repair", "add_problem", "add_quiet",
+           "add_seeds", "check_dask", "check_sweep", "check_not_an_input", "check_writable",
            "constant_override", "dask_session", "index_list", "integer", "positive_float",
            "problem_constant", "shard", "sweep_settings", "verify_config"]
 

@@ -664,7 +664,6 @@ def test_features_already_on_add_nothing_again_to_a_first_layer_unit(circuit, da
     assert np.all(dz >= (np.minimum(w, 0) @ supports.T).sum(axis=1))
 
 
-
 @examples(40)
 @given(circuit=random_circuits(max_layers=2), data=st.data())
 def test_the_already_on_discount_of_each_query_is_the_weight_of_its_features_on_units(

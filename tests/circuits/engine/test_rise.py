@@ -125,7 +125,6 @@ def test_a_unit_whose_list_would_pass_the_cap_is_left_open(monkeypatch):
                                np.array([0, 1])).tolist() == [False, True]
 
 
-
 @examples(100)
 @given(data=st.data(), small_blocks=st.booleans())
 def test_may_rise_answers_every_pair_of_a_batch_as_its_definition_says(data, small_blocks):
