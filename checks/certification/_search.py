@@ -12,7 +12,10 @@ the decoded y_k differ from truth_k(tau). The search starts at every root (k, ta
   off units (the first min(|off|, 3b) of Q_k: every completion turns them on too, and a few
   units prune almost as well as all of them at a fraction of the work). If a feature triggers
   c(e) of the |O| units, a completion R' (|R'| <= b) needs sum_{e in R'} c(e) >= |O|, so its
-  best feature has c(e) >= ceil(|O| / b): only those features are branched on;
+  best feature has c(e) >= ceil(|O| / b): only those features are branched on. Before that,
+  at an input shared by many nodes, a node is dead when *any* of its off units is out of
+  reach: the helpful weights of its fan-in units that can move at all fall short of its gap
+  (:meth:`ConeIndex.out_of_reach`; the whole layer below is formed once for the input);
 * truth 1 (y_k = 1): some unit of Q_k must turn off; branch on the union of their triggers.
 
 Triggers (every completion that changes unit u contains one, so pruning to them is exact):
@@ -21,17 +24,19 @@ Triggers (every completion that changes unit u contains one, so pruning to them 
 * layer 1: to turn u on, a feature with g+_u(e) >= ceil((theta_u - z_u(y)) / b); to turn it
   off, one with -g-_u(e) >= ceil((z_u(y) - theta_u + 1) / b)
   (:mod:`superpose.circuits.engine._gains`); and u cannot change at all unless the b largest
-  gains cover the gap. Before any of that, a unit that must turn on at an input y of
-  1 <= |y| <= s - 1 features is dropped when no feature of y lists it in the rise index
-  (:mod:`superpose.circuits.engine._rise`: then sum_{f in y} g+_u(f) is below theta_u minus
-  the most the b features left can add, so u stays off), without its pre-activation ever
-  being formed. The units of P_e already on at y add nothing again (layer 0 is an OR),
-  so their weights are subtracted from e's gain before the comparison (only for features whose
-  support meets y's active units). This discount only removes triggers, and every later
-  stage is monotone in the triggers, so a node without children undiscounted has none with
-  it: a chunk is expanded without it first, and again with it for the nodes that had
-  children, which gives exactly the children of the discount everywhere at a fraction of
-  its cost;
+  gains cover the gap. A query below the gain table's stored cutoff reads the rise index's
+  list of its unit where that list holds every gain it asks about (at or above the unit's
+  floor), else the unit's full row of gains. Before any of that, a unit that must turn on at
+  an input y of 1 <= |y| <= s - 1 features is dropped when no feature of y lists it in the
+  rise index (:mod:`superpose.circuits.engine._rise`: then sum_{f in y} g+_u(f) is below
+  theta_u minus the most the b features left can add, so u stays off), without its
+  pre-activation ever being formed. The units of P_e already on at y add nothing again
+  (layer 0 is an OR), so their weights are subtracted from e's gain before the comparison
+  (only for features whose support meets y's active units). This discount only removes
+  triggers, and every later stage is monotone in the triggers, so a node without children
+  undiscounted has none with it: a chunk is expanded without it first, and again with it for
+  the nodes that had children, which gives exactly the children of the discount everywhere
+  at a fraction of its cost;
 * layer l >= 2: u changes only if fan-in units v change in the helping direction (on, if
   W[u, v] > 0 and u must rise), each only through one of its own triggers; a feature can add
   at most the |W[u, v]| of the units it triggers, so with b features one of them adds at least
@@ -90,6 +95,11 @@ _WHOLE_LAYER_KEEP = 1 << 24
 #: a whole layer's help finds its (asked unit, movable unit) pairs from the rows of W when
 #: their entries are at most this many times the movable units' columns' entries
 _ROWS_OVER_COLUMNS = 1.0
+#: the fewest nodes of one input for which :meth:`ConeIndex.out_of_reach` forms the whole
+#: layer below to rule nodes out (its cost, one whole layer, is shared by them)
+_REACH_NODES = 256
+#: where a layer-1 query finds its candidate features (:meth:`ConeIndex._gains_at_least`)
+_STORED, _FULL, _LISTED = 0, 1, 2
 
 
 @dataclass
@@ -118,6 +128,7 @@ class ConeIndex:
         self.supports.sum_duplicates()
         self._flags = ScratchFlags()
         self._columns: dict[int, sp.csr_matrix] = {}
+        self._signed: dict[int, tuple] = {}  # per layer with negative weights: W+ and -W-
         self._whole: dict = {}
         self._whole_kept = 0  # the entries and rows of the trigger matrices in _whole
         self.depth = len(net.layers)
@@ -204,16 +215,22 @@ class ConeIndex:
             sel = sel[ok]
             possible[sel] = True
             h = -(-gap[sel] // b[sel])
-            # with the discount, a query below the stored cutoff reads its unit's full row of
-            # gains with the input's own units left out: the discounted gains at once
-            full = table.below_cutoff(units[sel], h) if discount else np.zeros(sel.size, bool)
-            for part, discounted in ((np.flatnonzero(~full), False),
-                                     (np.flatnonzero(full), True)):
+            # below the stored cutoff a query reads the rise index's lists of its unit where
+            # they are complete, else (with the discount) its unit's full row of gains with
+            # the input's own units left out: the discounted gains at once
+            answer = np.full(sel.size, _STORED)
+            below = table.below_cutoff(units[sel], h)
+            if discount:
+                answer[below] = _FULL
+            if sign > 0:
+                answer[below & self._listed_complete(units[sel], h)] = _LISTED
+            for way in (_STORED, _FULL, _LISTED):
+                part = np.flatnonzero(answer == way)
                 if not part.size:
                     continue
                 qi, feats = self._gains_at_least(sign, table, rows[sel[part]],
                                                  units[sel[part]], h[part], trace,
-                                                 discount, discounted)
+                                                 discount, way)
                 q_parts.append(sel[part[qi]])
                 f_parts.append(feats)
         query, feats = np.concatenate(q_parts), np.concatenate(f_parts)
@@ -221,21 +238,34 @@ class ConeIndex:
         return (trigger_matrix(np.bincount(query, minlength=n), feats[order], self.m),
                 possible)
 
-    def _gains_at_least(self, sign, table, rows, units, h, trace, discount, full):
+    def _listed_complete(self, units, h) -> np.ndarray:
+        """Per query (units[i], h[i]) of the positive table: the rise index lists every
+        feature with g+_u(f) >= h[i] (u has a floor c_u >= 1 and h[i] >= c_u, its gains
+        kept; :meth:`RiseIndex.listed_at_least`)."""
+        if self.rise is None or self.rise.gains is None:
+            return np.zeros(len(units), bool)
+        floors = self.rise.floors[units]
+        return (floors >= 1) & (h >= floors)
+
+    def _gains_at_least(self, sign, table, rows, units, h, trace, discount, way):
         """(query, feature) for every feature not active at input ``rows[i]`` whose gain on
         ``units[i]`` (``table``: sign ``sign``) reaches ``h[i]``; with ``discount``, the gain
-        less its part on input units already on. ``full``: from the units' full rows with
-        those input units left out (:meth:`GainTable.complete_at_least`), else from the
-        stored entries, the part then subtracted (:meth:`_already_on`): the same gains."""
-        if full:
+        less its part on input units already on. ``way``: the candidates come from the
+        table's stored entries (``_STORED``; below its cutoff, from full rows) or from the
+        rise index's lists (``_LISTED``), the part then subtracted (:meth:`_already_on`),
+        or from the units' full rows with those input units left out (``_FULL``,
+        :meth:`GainTable.complete_at_least`): the same gains every way."""
+        if way == _FULL:
             own = trace.inputs[rows]  # each query's input units, left out of its gains
             qi, feats, _ = table.complete_at_least(units, h, (own.indptr, own.indices))
+        elif way == _LISTED:
+            qi, feats, gains = self.rise.listed_at_least(units, h)
         else:
             qi, feats, gains = table.at_least(units, h)
         # a completion adds no feature already active: none of them is a trigger
         new = ~(feats[:, None] == trace.active[rows[qi]]).any(axis=1)
         qi, feats = qi[new], feats[new]
-        if discount and not full:
+        if discount and way != _FULL:
             # input units already on add nothing again: subtract them, then filter again
             gains = gains[new].astype(np.int64) - self._already_on(
                 sign, units[qi], feats.astype(np.int64), rows[qi], trace)
@@ -385,6 +415,52 @@ class ConeIndex:
         fan_in = sp.csr_matrix((np.abs(weight[keep]).astype(np.int64), (row[keep], col[keep])),
                                shape=(distinct.size, movable.size))
         return fan_in[which.ravel()]
+
+    def out_of_reach(self, layer: int, rows, units, b, z, trace: EventTrace,
+                     nodes) -> np.ndarray:
+        """Per query i (unit ``units[i]`` of ``layer``, off at evaluated input ``rows[i]``
+        with pre-activation ``z[i]``, gap = theta - z, ``b[i]`` features left, asked for
+        node ``nodes[i]``): True when no completion can turn it on. Adding features changes
+        z_u by at most the sum of |W[u, v]| over its fan-in units v that can move in the
+        helpful direction (on if W[u, v] > 0, off if < 0), and v moves only if it has a
+        trigger (its row of :meth:`whole_layer` is not empty), so that sum, *cap*, below the
+        gap leaves u off.
+
+        Decided at inputs of at least ``_REACH_NODES`` nodes whose distinct units ask for a
+        whole layer's fan-in (``_WHOLE_LAYER`` times the width of the layer below, as in
+        :meth:`_deeper`): there the whole layer below serves every node (and :meth:`_deeper`
+        reuses it); False elsewhere and at layer 1."""
+        out = np.zeros(len(units), bool)
+        if layer < 2 or not len(units):
+            return out
+        w = self.network.layers[layer - 1].weights
+        fan = np.diff(w.indptr)
+        limit = _WHOLE_LAYER * w.shape[1]
+        first = np.r_[True, nodes[1:] != nodes[:-1]]  # nodes come in runs
+        many = np.bincount(rows[first]) >= _REACH_NODES
+        for row in np.flatnonzero(many):
+            mine = np.flatnonzero(rows == row)
+            if fan[dense_ranks(units[mine], w.shape[0])[0]].sum() < limit:
+                continue
+            sub, direction = self.whole_layer(layer - 1, trace, int(row), int(b[mine[0]]))
+            movable = np.diff(sub.indptr) > 0
+            cap = self._cap(layer, movable & (direction > 0), movable & (direction < 0))
+            theta = self.evaluator.thresholds(layer)[units[mine]]
+            out[mine] = cap[units[mine]] < theta - z[mine]
+        return out
+
+    def _cap(self, layer: int, rising: np.ndarray, falling: np.ndarray) -> np.ndarray:
+        """Per unit u of ``layer``: sum of max(W[u, v], 0) over the ``rising`` units v of the
+        layer below plus max(-W[u, v], 0) over the ``falling`` ones (two matrix-vector
+        products over W's positive and negative parts; W itself when it has no negative
+        weight)."""
+        w = self.network.layers[layer - 1].weights
+        if not w.nnz or w.data.min() >= 0:
+            return w @ rising.astype(np.int64)
+        parts = self._signed.get(layer)
+        if parts is None:
+            parts = self._signed[layer] = (w.maximum(0).tocsr(), (-w).maximum(0).tocsr())
+        return parts[0] @ rising.astype(np.int64) + parts[1] @ falling.astype(np.int64)
 
     def whole_layer(self, layer: int, trace: EventTrace, row: int, b: int):
         """(the triggers of every unit v of ``layer`` at evaluated input ``row`` with ``b``
@@ -615,7 +691,12 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     q = index.network.output_code.matrix()
     ni, pos = expand_ranges(q.indptr[out], q.indptr[out + 1])
     units = q.indices[pos].astype(np.int64)
-    on = trace.act(index.depth, row[ni], units) > 0
+    if index.depth:
+        z = trace.pre(index.depth, row[ni], units)
+        on = z >= trace.theta_last[units]
+    else:  # the output code reads the input units themselves
+        on = trace.act(0, row[ni], units) > 0
+        z = on.astype(np.int64)
     n_on = np.bincount(ni, weights=on, minlength=len(out))
     decoded = (n_on == np.diff(q.indptr)[out]).astype(np.int64)
     wrong = np.flatnonzero(decoded != expected)
@@ -625,11 +706,12 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
         active = tuple(int(f) for f in inp[i] if f != PAD)
         return Counterexample(active, int(out[i]), int(expected[i]), int(decoded[i])), None
     kn, kf = _children(index, circuit, out, inp, expected, row, sources, s, trace, False,
-                       (ni, units, on))
+                       (ni, units, on, z))
     if kn.size:
         nodes = np.unique(kn)
         kn, kf = _children(index, circuit, out[nodes], inp[nodes], expected[nodes], row[nodes],
-                           sources, s, trace, True, _states_of(nodes, ni, units, on, len(out)))
+                           sources, s, trace, True, _states_of(nodes, (ni, units, on, z),
+                                                               len(out)))
         kn = nodes[kn]
     child = inp[kn].copy()
     slot = (child != PAD).sum(axis=1)
@@ -637,25 +719,34 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     return None, (out[kn], _canonical(child), expected[kn])
 
 
-def _states_of(nodes, ni, units, on, n):
-    """The (node, output unit, on) triples of ``nodes`` (sorted, distinct, of n), the nodes
-    numbered 0.. in that order."""
-    rank = dense_ranks(nodes, n)[1][ni]
+def _states_of(nodes, states, n):
+    """The (node, output unit, on, z) entries of ``states`` for ``nodes`` (sorted,
+    distinct, of n), the nodes numbered 0.. in that order."""
+    rank = dense_ranks(nodes, n)[1][states[0]]
     keep = rank >= 0
-    return rank[keep], units[keep], on[keep]
+    return (rank[keep],) + tuple(part[keep] for part in states[1:])
 
 
 def _children(index, circuit, out, inp, expected, row, sources, s, trace, discount, states):
     """The children (node, feature) of nodes already evaluated correct, as two arrays
-    (``states``: per node, its output's units and whether each is on, as _expand read them).
+    (``states``: per node, its output's units, whether each is on and its pre-activation
+    z_L, as _expand read them).
 
     Monotone in the layer-1 triggers: fewer of them give fewer deeper triggers (the help sums
     are of weights >= 0), fewer "can change" flags at layers >= 2, and so fewer children."""
-    ni, units, on = states
+    ni, units, on, z = states
     used = (inp != PAD).sum(axis=1)
     b = s - used
     # truth 0: the off units of Q_k must all turn on; truth 1: some unit must turn off
     ask = (b[ni] > 0) & np.where(expected[ni] == 0, ~on, True)
+    # truth 0: one off unit that no completion can lift rules its node out, before any
+    # trigger is asked (decided where the whole layer below is known: ConeIndex.out_of_reach)
+    off = np.flatnonzero(ask & (expected[ni] == 0))
+    stuck = index.out_of_reach(index.depth, row[ni[off]], units[off], b[ni[off]], z[off],
+                               trace, ni[off])
+    dead = np.zeros(len(out), bool)
+    dead[ni[off[stuck]]] = True
+    ask &= ~dead[ni]
     # truth 0: a completion turns on every off unit, so in particular the first J = 3b of
     # them, and the pigeonhole holds for those alone: ask only about them
     off = np.flatnonzero(ask & (expected[ni] == 0))

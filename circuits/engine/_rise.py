@@ -39,6 +39,7 @@ from superpose.circuits.model import (
     run_lengths,
     search_sorted_ranges,
 )
+from superpose.theory.errors import InvalidArgument
 
 __all__ = ["RISE_CAP", "RiseCollector", "RiseIndex", "rise_floors"]
 
@@ -158,6 +159,7 @@ class RiseIndex:
         self.gains = gains
         self.exact = np.zeros(floors.size, bool) if exact is None else exact
         self._flags = ScratchFlags()
+        self._transposed = None
 
     @property
     def entries(self) -> int:
@@ -204,6 +206,33 @@ class RiseIndex:
         known = found & self.exact[np.asarray(units, np.int64)]
         z[known] = self.gains[at[known]]
         return known, z
+
+    def listed_at_least(self, units: np.ndarray, h: np.ndarray):
+        """Every (query, feature, gain) with ``features`` listing ``units[i]`` at a gain
+        g+_u(f) >= ``h[i]``, features ascending per query. For a unit with a floor
+        (c_u >= 1) and h[i] >= c_u these are *all* the features with g+_u(f) >= h[i]: each
+        of them lists u (module docstring). Reads the index by unit, transposed when first
+        asked for (needs the gains kept)."""
+        if self.gains is None:
+            raise InvalidArgument("listed_at_least needs the listed gains; build the index "
+                                  "with them (RiseIndex.from_blocks keeps them)")
+        units = np.asarray(units, np.int64)
+        h = np.asarray(h, np.int64)
+        by_unit = self._by_unit()
+        owner, pos = expand_ranges(by_unit.indptr[units].astype(np.int64),
+                                   by_unit.indptr[units + 1].astype(np.int64))
+        gains = by_unit.data[pos].astype(np.int64)
+        keep = gains >= h[owner]
+        return owner[keep], by_unit.indices[pos[keep]].astype(np.int64), gains[keep]
+
+    def _by_unit(self) -> sp.csc_matrix:
+        """The index as an m x d_1 CSC matrix of the listed gains: column u lists, ascending,
+        the features that list u (SciPy's counting sort, made once)."""
+        if self._transposed is None:
+            self._transposed = sp.csr_matrix(
+                (self.gains, self.units, self.indptr),
+                shape=(self.indptr.size - 1, self.floors.size)).tocsc()
+        return self._transposed
 
     def _find(self, features, units):
         """(listed, position) of each pair: a bisection of each feature's ascending list."""

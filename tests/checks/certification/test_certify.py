@@ -699,21 +699,27 @@ def test_the_already_on_discount_of_each_query_is_the_weight_of_its_features_on_
     assert index._already_on(sign, units, features, rows, trace).tolist() == want
 
 
-def _first_layer_triggers_by_each_way(circuit: Circuit, active: np.ndarray, rows, units, b):
-    """The discounted layer-1 triggers and "can change" flags of queries asked as the search
-    asks them (a unit in the wrong state, moved towards the other), with full rows of gains
-    (input units left out) for no query, for those below the stored cutoff, for all."""
+def _first_layer_triggers_by_each_way(circuit: Circuit, active: np.ndarray, rows, units, b,
+                                      discount=True):
+    """The layer-1 triggers and "can change" flags of queries asked as the search asks them
+    (a unit in the wrong state, moved towards the other), with full rows of gains (input
+    units left out) for no query, for those below the stored cutoff, for all; and the last
+    two again with the rise index's lists read by no query (they answer the queries below
+    the cutoff and at or above their unit's floor otherwise)."""
     index = search_module.ConeIndex(circuit, circuit.sparsity)
     trace = search_module.EventTrace(index.evaluator, index.lookups, active, index.columns)
     dirs = np.where(trace.act(1, rows, units) > 0, -1, 1)
     answers = []
-    for full in (False, None, True):
+    for full, listed in ((False, True), (None, True), (True, True), (None, False),
+                         (True, False)):
         with pytest.MonkeyPatch.context() as mp:
             for table in (index.pos, index.neg):
                 if table is not None and full is not None:
                     mp.setattr(table, "below_cutoff",
                                lambda u, h, full=full: np.full(len(u), full))
-            found, possible = index.triggers(1, rows, units, dirs, b, trace)
+            if not listed:
+                mp.setattr(index, "_listed_complete", lambda u, h: np.zeros(len(u), bool))
+            found, possible = index.triggers(1, rows, units, dirs, b, trace, discount)
         answers.append((found.toarray().tolist(), possible.tolist()))
     return answers
 
@@ -725,7 +731,8 @@ def test_discounted_first_layer_triggers_from_full_rows_equal_those_from_stored_
     """With the discount, a layer-1 query below the stored cutoff reads its unit's full row
     of gains with the input's own units left out; the same triggers come from the stored
     gains (and full rows) less the "already on" part, for every query the search can ask,
-    whichever queries take the full rows."""
+    whichever queries take the full rows, and whether or not the rise index's lists answer
+    the queries at or above their unit's floor (with or without the discount)."""
     note(describe(circuit))
     if not circuit.network.layers:
         return
@@ -741,7 +748,8 @@ def test_discounted_first_layer_triggers_from_full_rows_equal_those_from_stored_
                                        max_size=n)), np.int64)
     units = np.array(data.draw(st.lists(st.integers(0, d1 - 1), min_size=n, max_size=n)))
     b = np.array(data.draw(st.lists(st.integers(1, s), min_size=n, max_size=n)))
-    first, *others = _first_layer_triggers_by_each_way(circuit, active, rows, units, b)
+    first, *others = _first_layer_triggers_by_each_way(circuit, active, rows, units, b,
+                                                       data.draw(st.booleans()))
     assert all(other == first for other in others)
 
 
@@ -827,9 +835,11 @@ def test_deferring_the_already_on_discount_keeps_its_pruning_on_a_star_circuit()
 
 def _search_with_whole_layer(circuit: Circuit, s: int, ratio: float):
     """The search with deeper layers' help taken from whole layers (``ratio`` 0: for every
-    input) or from each query's own fan-in units (``ratio`` inf: never)."""
+    input) or from each query's own fan-in units (``ratio`` inf: never); no unit ruled out
+    of reach (that needs whole layers: tests/checks/certification/test_reach.py)."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(search_module, "_WHOLE_LAYER", ratio)
+        mp.setattr(search_module, "_REACH_NODES", math.inf)
         return search(circuit, s, math.inf)
 
 

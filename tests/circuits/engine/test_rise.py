@@ -196,3 +196,23 @@ def test_single_sums_are_the_pre_activation_of_a_one_feature_input_where_known(d
         assert k == (listed and nonnegative[u])
         if k:
             assert value == _z(layer, code, [f])[u]
+
+
+@examples(100)
+@given(data=st.data())
+def test_a_units_listed_features_at_or_above_its_floor_are_all_its_gains_that_high(data):
+    """listed_at_least(u, h) for h >= c_u >= 1 is every feature with g+_u(f) >= h (dense
+    gains), with that gain, each once: the rise index read by unit answers such a query
+    as the unit's full row would."""
+    m, layer, code, s, table = _first_layer(data)
+    rise = table.rise
+    w = layer.weights.toarray().astype(np.int64)
+    gains = np.maximum(w, 0) @ code.matrix().toarray().T.astype(np.int64)  # d x m
+    units = np.flatnonzero(rise.floors >= 1)
+    extra = data.draw(st.lists(st.integers(0, 4), min_size=units.size, max_size=units.size))
+    h = rise.floors[units] + np.array(extra, np.int64)
+    query, features, got = rise.listed_at_least(units, h)
+    found = sorted(zip(query.tolist(), features.tolist(), got.tolist()))
+    want = sorted((i, f, int(gains[u, f])) for i, u in enumerate(units) for f in range(m)
+                  if gains[u, f] >= h[i])
+    assert found == want

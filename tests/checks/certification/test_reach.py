@@ -1,0 +1,101 @@
+"""Units out of reach: a last-layer unit the search rules out cannot be turned on."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+import superpose.checks.certification._search as search_module
+from superpose import circuits
+from superpose.checks.certification._search import search
+from tests.strategies import built, describe, examples, random_circuits, reference_activations
+
+
+def _padded(inputs, s) -> np.ndarray:
+    active = np.full((len(inputs), s), circuits.PAD, np.int64)
+    for i, y in enumerate(inputs):
+        active[i, :len(y)] = sorted(y)
+    return active
+
+
+def _stuck(circuit, inputs):
+    """(rows, units, stuck): every last-layer unit off at each input, each its own node,
+    and whether ``out_of_reach`` rules it out, decided at every input (no node minimum and
+    every input asking for a whole layer)."""
+    s = circuit.sparsity
+    index = search_module.ConeIndex(circuit, s)
+    active = _padded(inputs, s)
+    trace = search_module.EventTrace(index.evaluator, index.lookups, active, index.columns)
+    depth = index.depth
+    width = circuit.network.layers[-1].weights.shape[0]
+    rows = np.repeat(np.arange(len(inputs)), width)
+    units = np.tile(np.arange(width), len(inputs))
+    z = trace.pre(depth, rows, units)
+    off = z < trace.theta_last[units]
+    rows, units, z = rows[off], units[off], z[off]
+    b = s - (active[rows] != circuits.PAD).sum(axis=1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "_REACH_NODES", 1)
+        mp.setattr(search_module, "_WHOLE_LAYER", 0)
+        stuck = index.out_of_reach(depth, rows, units, b, z, trace, np.arange(rows.size))
+    return rows, units, b, stuck
+
+
+def _never_on(circuit, y, unit, b) -> bool:
+    """No set of at most ``b`` features outside ``y`` turns last-layer ``unit`` on."""
+    rest = [f for f in range(circuit.m) if f not in y]
+    inputs = [tuple(sorted(y + list(extra))) for k in range(1, b + 1)
+              for extra in itertools.combinations(rest, k)]
+    return not inputs or not reference_activations(circuit.network, inputs)[-1][:, unit].any()
+
+
+@examples(60)
+@given(circuit=random_circuits(max_layers=3, min_layers=2), data=st.data())
+def test_a_last_layer_unit_ruled_out_of_reach_stays_off_whatever_is_added(circuit, data):
+    """out_of_reach at random inputs of random networks (weights of any sign): every unit
+    it rules out stays off under every completion of at most b features (all tried)."""
+    note(describe(circuit))
+    m, s = circuit.m, circuit.sparsity
+    inputs = data.draw(st.lists(st.lists(st.integers(0, m - 1), unique=True, max_size=s - 1),
+                                min_size=1, max_size=3))
+    rows, units, b, stuck = _stuck(circuit, inputs)
+    for r, u, budget in zip(rows[stuck], units[stuck], b[stuck]):
+        assert _never_on(circuit, list(inputs[r]), int(u), int(budget)), (inputs[r], u)
+
+
+def test_at_a_star_hub_output_units_are_out_of_reach_and_each_stays_off():
+    """and2 star at s = 2: at a hub's input only units fed by the hub's own outputs can
+    still turn on (with a partner), so the others are ruled out (about a quarter of the off
+    units at m' = 120); each of them stays off whatever single feature is added."""
+    circuit = built("and2", 120, "star", 0, 2, 2)
+    sources = np.asarray(circuits.correctness.output_sources(circuit))
+    hub = int(np.argmax(np.bincount(sources.ravel(), minlength=circuit.m)))
+    rows, units, b, stuck = _stuck(circuit, [[hub]])
+    assert stuck.sum() > stuck.size // 8
+    rest = [(hub, f) for f in range(circuit.m) if f != hub]
+    on = reference_activations(circuit.network, rest)[-1][:, units[stuck]]
+    assert not on.any()
+
+
+def _search_reaching(circuit, nodes):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "_REACH_NODES", nodes)
+        return search(circuit, circuit.sparsity, math.inf)
+
+
+@examples(30)
+@given(circuit=random_circuits())
+def test_ruling_units_out_of_reach_only_prunes_nodes_without_a_wrong_completion(circuit):
+    """The search with units ruled out wherever it can (every input) and nowhere: the
+    same counterexample (or none) and deferred outputs, and no level grows."""
+    note(describe(circuit))
+    everywhere, nowhere = _search_reaching(circuit, 1), _search_reaching(circuit, math.inf)
+    assert everywhere.counterexample == nowhere.counterexample
+    assert everywhere.deferred.tolist() == nowhere.deferred.tolist()
+    assert len(everywhere.levels) <= len(nowhere.levels)
+    assert all(a <= b for a, b in zip(everywhere.levels, nowhere.levels))
