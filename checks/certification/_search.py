@@ -75,7 +75,7 @@ from superpose.checks.certification._trace import EventTrace
 from superpose.circuits import PAD, Circuit, Counterexample
 from superpose.circuits.correctness import output_sources
 from superpose.circuits.engine import TableTimeout, event_evaluator, expand_ranges
-from superpose.circuits.model import ScratchFlags, dense_ranks, transpose_stored
+from superpose.circuits.model import ScratchFlags, dense_ranks, transpose_stored, unique_inverse
 
 __all__ = ["SearchOutcome", "ConeIndex", "search"]
 
@@ -98,6 +98,9 @@ _ROWS_OVER_COLUMNS = 1.0
 #: the fewest nodes of one input for which :meth:`ConeIndex.out_of_reach` forms the whole
 #: layer below to rule nodes out (its cost, one whole layer, is shared by them)
 _REACH_NODES = 256
+#: :meth:`ConeIndex._cap` reads the moving units' columns of W when they hold under this
+#: share of W's entries, else multiplies all of W
+_CAP_COLUMNS = 0.25
 #: where a layer-1 query finds its candidate features (:meth:`ConeIndex._gains_at_least`)
 _STORED, _FULL, _LISTED = 0, 1, 2
 
@@ -301,7 +304,8 @@ class ConeIndex:
             return out
         # P_f & A(y) depends on the (input, feature) pair alone: found once per pair and
         # shared by its queries (at a hub's input, some 50 units ask about each feature)
-        pairs, which = np.unique(rows[sel] * self.m + features[sel], return_inverse=True)
+        pairs, which = unique_inverse(rows[sel] * self.m + features[sel],
+                                      (int(rows[sel].max()) + 1) * self.m)
         pair_rows, pair_features = np.divmod(pairs, self.m)
         code = self.supports
         owner, pos = expand_ranges(code.indptr[pair_features], code.indptr[pair_features + 1])
@@ -348,6 +352,26 @@ class ConeIndex:
         """help[i, e] = sum |W[u_i, v]| over the fan-in units v of u_i that must move in
         direction sign(W[u_i, v]) dirs[i] and can (off to rise, on to fall), and that feature
         e triggers: each (input, fan-in unit) asked once (:func:`shared_triggers`)."""
+        qi, v, weight, sub_dir = self._helpful_pairs(layer, rows, units, dirs, b, trace)
+        sub, which, _ = shared_triggers(self, layer - 1, rows[qi], v, sub_dir, b[qi], trace,
+                                        discount)
+        fan_in = sp.csr_matrix((weight, which, _indptr(np.bincount(qi, minlength=len(units)))),
+                               shape=(len(units), sub.shape[0]))
+        return fan_in @ sub
+
+    def _helpful_pairs(self, layer, rows, units, dirs, b, trace):
+        """(query, v, |W[u, v]|, v's direction) for the fan-in units v of each query's unit u
+        that must move in direction sign(W[u, v]) dirs[i] and can (off to rise, on to fall):
+        the same for both passes over a chunk (they differ in layer 1's discount only), so
+        kept on the chunk's ``trace`` and read back for queries asked before."""
+        width = self.network.layers[layer - 1].weights.shape[0]
+        keys = ((rows.astype(np.int64) * width + units) * 2 + (dirs > 0)) * (self.s + 1) + b
+        kept = trace.memo.get(("helpful pairs", layer))
+        if kept is not None:
+            at = np.minimum(np.searchsorted(kept[0], keys), kept[0].size - 1)
+            if kept[0].size and np.array_equal(kept[0][at], keys):
+                qi, pos = expand_ranges(kept[1][at], kept[1][at + 1])
+                return (qi,) + tuple(part[pos] for part in kept[2:])
         w = self.network.layers[layer - 1].weights
         qi, pos = expand_ranges(w.indptr[units], w.indptr[units + 1])
         v, weight = w.indices[pos].astype(np.int64), w.data[pos]
@@ -358,12 +382,12 @@ class ConeIndex:
             qi, v, weight, sub_dir = qi[keep], v[keep], weight[keep], sub_dir[keep]
         on = trace.act(layer - 1, rows[qi], v) > 0
         helpful = np.flatnonzero((sub_dir > 0) != on)
-        sub, which, _ = shared_triggers(self, layer - 1, rows[qi[helpful]], v[helpful],
-                                        sub_dir[helpful], b[qi[helpful]], trace, discount)
-        fan_in = sp.csr_matrix((np.abs(weight[helpful]).astype(np.int64), which,
-                                _indptr(np.bincount(qi[helpful], minlength=len(units)))),
-                               shape=(len(units), sub.shape[0]))
-        return fan_in @ sub
+        found = (qi[helpful], v[helpful], np.abs(weight[helpful]).astype(np.int64),
+                 sub_dir[helpful])
+        if np.all(keys[1:] > keys[:-1]):  # distinct and sorted: kept for the second pass
+            trace.memo[("helpful pairs", layer)] = (
+                keys, _indptr(np.bincount(found[0], minlength=len(units)))) + found[1:]
+        return found
 
     def _help_whole_layer(self, layer, rows, units, dirs, b, trace, discount):
         """The same help as :meth:`_help_by_pairs`, for queries of few inputs with many
@@ -451,10 +475,20 @@ class ConeIndex:
 
     def _cap(self, layer: int, rising: np.ndarray, falling: np.ndarray) -> np.ndarray:
         """Per unit u of ``layer``: sum of max(W[u, v], 0) over the ``rising`` units v of the
-        layer below plus max(-W[u, v], 0) over the ``falling`` ones (two matrix-vector
-        products over W's positive and negative parts; W itself when it has no negative
-        weight)."""
+        layer below plus max(-W[u, v], 0) over the ``falling`` ones. From the columns of W
+        for those units where they hold under ``_CAP_COLUMNS`` of W's entries (a hub's few movable
+        units), else as matrix-vector products over W (its positive and negative parts when
+        it has negative weights). Exact: a file keeps each unit's sum of |weights| within
+        2^53 (paper_notes/format.md), so the float sums of the columns are too."""
         w = self.network.layers[layer - 1].weights
+        moving = np.flatnonzero(rising | falling)
+        wt = self.columns(layer)
+        if (wt.indptr[moving + 1] - wt.indptr[moving]).sum() < _CAP_COLUMNS * w.nnz:
+            col, pos = expand_ranges(wt.indptr[moving], wt.indptr[moving + 1])
+            weight = wt.data[pos].astype(np.int64)
+            helpful = np.maximum(np.where(rising[moving[col]], weight, -weight), 0)
+            return np.bincount(wt.indices[pos], weights=helpful,
+                               minlength=w.shape[0]).astype(np.int64)
         if not w.nnz or w.data.min() >= 0:
             return w @ rising.astype(np.int64)
         parts = self._signed.get(layer)
@@ -828,8 +862,7 @@ def shared_triggers(index, layer, rows, units, dirs, b, trace, discount=True):
     width = int(units.max()) + 1
     top_b = int(b.max()) + 1
     keys = ((rows.astype(np.int64) * width + units) * 2 + (dirs > 0)) * top_b + b
-    distinct, which = np.unique(keys, return_inverse=True)
-    which = which.ravel()
+    distinct, which = unique_inverse(keys, (int(rows.max()) + 1) * width * 2 * top_b)
     d_b = distinct % top_b
     rest = distinct // top_b
     d_dir = np.where(rest % 2 == 1, 1, -1)

@@ -69,6 +69,8 @@ class EventTrace:
                      for (rows, units, _), width in zip(self.events, self.widths)]
         self.theta_last = evaluator.thresholds(self.depth) if self.depth else None
         self.lookups = lookups
+        #: what the search derives from this batch alone, kept for its later passes
+        self.memo: dict = {}
 
     def act(self, layer: int, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """a_layer[rows[i], units[i]] as int8 0/1 (layer 0: the input units)."""

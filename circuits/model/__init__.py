@@ -46,6 +46,7 @@ from superpose.circuits.model._sparse import (
     sorted_unique,
     support_sum,
     transpose_pattern,
+    unique_inverse,
 )
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "threshold_to_relus",
     "ThresholdNetwork",
     "transpose_pattern",
+    "unique_inverse",
     "transpose_stored",
     "value_stats",
 ]

@@ -1025,3 +1025,30 @@ def test_unique_rows_agrees_with_numpys_unique_rows(rows, big):
     want, want_inverse = np.unique(a, axis=0, return_inverse=True)
     assert uniq.tolist() == want.tolist()
     assert inverse.tolist() == want_inverse.ravel().tolist()
+
+
+class _Forgetful(dict):
+    """A memo that keeps nothing."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
+@examples(30)
+@given(circuit=st.one_of(random_circuits(), perturbed_circuits()))
+def test_what_a_chunks_first_pass_keeps_for_its_second_changes_no_search(circuit):
+    """The helpful fan-in pairs the first pass over a chunk keeps on its trace and the
+    second reads back: the same frontiers, deferred outputs and counterexample as
+    recomputing them."""
+    note(describe(circuit))
+    trace_type = search_module.EventTrace
+
+    def forgetful(*args, **kwargs):
+        trace = trace_type(*args, **kwargs)
+        trace.memo = _Forgetful()
+        return trace
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "EventTrace", forgetful)
+        recomputed = search(circuit, circuit.sparsity, math.inf)
+    _same_search(search(circuit, circuit.sparsity, math.inf), recomputed)

@@ -99,3 +99,24 @@ def test_ruling_units_out_of_reach_only_prunes_nodes_without_a_wrong_completion(
     assert everywhere.deferred.tolist() == nowhere.deferred.tolist()
     assert len(everywhere.levels) <= len(nowhere.levels)
     assert all(a <= b for a, b in zip(everywhere.levels, nowhere.levels))
+
+
+@examples(60)
+@given(circuit=random_circuits(max_layers=3, min_layers=2), data=st.data())
+def test_a_units_cap_is_its_helpful_weights_from_the_moving_units_either_way(circuit, data):
+    """_cap sums max(W[u, v], 0) over rising v and max(-W[u, v], 0) over falling v, read
+    from W's columns or multiplied over all of W (weights of any sign): both equal the
+    dense sum."""
+    note(describe(circuit))
+    index = search_module.ConeIndex(circuit, circuit.sparsity)
+    layer = data.draw(st.integers(2, len(circuit.network.layers)))
+    w = circuit.network.layers[layer - 1].weights.toarray().astype(np.int64)
+    below = w.shape[1]
+    kind = np.array(data.draw(st.lists(st.sampled_from([0, 1, -1]), min_size=below,
+                                       max_size=below)), np.int64)
+    rising, falling = kind > 0, kind < 0
+    want = (np.maximum(w, 0) @ rising + np.maximum(-w, 0) @ falling).tolist()
+    for share in (0, math.inf):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(search_module, "_CAP_COLUMNS", share)
+            assert index._cap(layer, rising, falling).tolist() == want

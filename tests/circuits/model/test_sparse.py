@@ -5,10 +5,12 @@ from __future__ import annotations
 import bisect
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from superpose.circuits.model import dense_ranks, search_sorted_ranges
+import superpose.circuits.model._sparse as sparse_module
+from superpose.circuits.model import dense_ranks, search_sorted_ranges, unique_inverse
 
 
 @given(data=st.data())
@@ -38,3 +40,16 @@ def test_dense_ranks_number_the_distinct_values_in_order_and_nothing_else(values
     assert distinct.tolist() == sorted(set(values))
     assert rank.tolist() == [sorted(set(values)).index(v) if v in values else -1
                              for v in range(n)]
+
+
+@given(keys=st.lists(st.integers(0, 50), max_size=40), dense=st.booleans())
+def test_unique_inverse_is_numpys_unique_with_its_inverse_either_way(keys, dense):
+    """By dense ranks (a key space within the limit) or by NumPy's sort (the limit set
+    below the space): the distinct keys ascending and, per key, its place among them."""
+    keys = np.array(keys, np.int64)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sparse_module, "DENSE_KEYS", 51 if dense else 50)
+        distinct, inverse = unique_inverse(keys, 51)
+    want, want_inverse = np.unique(keys, return_inverse=True)
+    assert distinct.tolist() == want.tolist()
+    assert inverse.tolist() == want_inverse.ravel().tolist()
