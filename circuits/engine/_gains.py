@@ -380,7 +380,9 @@ class FirstLayerGains:
                     return rows @ dense
             leak, top = np.zeros(hi - lo, dtype=dtype), np.zeros(hi - lo, dtype=dtype)
             entries = []
-            for first, rows in tiles.chunks:
+            # a block of units without weights has every gain 0, below every cutoff and
+            # floor (all >= 1): nothing to store, leak and top 0, so no product is formed
+            for first, rows in tiles.chunks if w.indptr[hi] > w.indptr[lo] else ():
                 g = product(rows, first)
                 flat = np.flatnonzero(g >= cutoff[lo:hi])
                 if flat.size:

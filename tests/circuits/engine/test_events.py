@@ -568,6 +568,43 @@ def test_the_gain_table_stores_exactly_the_gains_above_the_cutoff_up_to_level_s(
     assert table.dropped == int((above & (level > s)).sum())
 
 
+@examples(60)
+@given(net=_LAYERED, s=st.integers(2, 3), data=st.data())
+def test_units_without_weights_store_nothing_and_leave_the_other_units_as_they_were(
+        net, s, data):
+    """Rows of layer 1 zeroed (whole blocks of one unit each, whose products are skipped):
+    those units store no gain in any table or rise list and have leak and top 0, as gains of
+    0 require; every other unit's entries, leak, top and floors are those of the layer as
+    drawn."""
+    layer, code = net.layers[0], net.input_code
+    d = layer.weights.shape[0]
+    blank = np.array(sorted(data.draw(st.sets(st.integers(0, d - 1)))), np.int64)
+    kept = np.setdiff1d(np.arange(d), blank)
+    w = layer.weights.tolil()
+    w[blank] = 0
+    tables = [FirstLayerGains(weights, layer.theta, code.indptr, code.indices, code.width, s,
+                              1, search_divisor=2)
+              for weights in (layer.weights, sp.csr_matrix(w.tocsr()))]
+
+    def entries(table):
+        units = table.units.astype(np.int64)
+        return units, np.repeat(np.arange(len(code.indptr) - 1), np.diff(table.indptr)), \
+            table.rise
+
+    drawn, zeroed = (entries(table) for table in tables)
+    assert not np.isin(zeroed[0], blank).any() and not np.isin(zeroed[2].units, blank).any()
+    assert not tables[1].leak[blank].any() and not tables[1].top[blank].any()
+    mine = np.isin(drawn[0], kept)
+    assert sorted(zip(drawn[1][mine].tolist(), drawn[0][mine].tolist())) == sorted(
+        zip(zeroed[1].tolist(), zeroed[0].tolist()))
+    assert np.array_equal(tables[0].leak[kept], tables[1].leak[kept])
+    assert np.array_equal(tables[0].top[kept], tables[1].top[kept])
+    assert np.array_equal(drawn[2].floors[kept], zeroed[2].floors[kept])
+    for signed in (tables[1].positive, tables[1].negative):
+        if signed is not None:
+            assert not np.diff(signed.indptr)[blank].any()
+
+
 @examples(40)
 @given(net=_LAYERED, s=st.integers(1, 3))
 def test_the_gain_filter_counts_its_work_and_the_events_stay_the_true_ones(net, s):
