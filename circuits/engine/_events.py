@@ -990,10 +990,13 @@ class EventEvaluator:
         keep[asked[capped < table.need[units]]] = False
         if stats is not None:
             stats["candidates"] -= int((~keep).sum())
-        if keep.all():
-            return bounds
+        # each asked candidate's unstored features, kept for _unstored to read back
+        runs = np.full((bounds.rows.size, 2), -1, np.int64)
+        ends = np.cumsum(missing)
+        runs[asked] = np.column_stack([ends - missing, ends])
         return types.SimpleNamespace(**(vars(bounds) | {
-            name: getattr(bounds, name)[keep] for name in ("rows", "units", "sums", "complete")}))
+            name: getattr(bounds, name)[keep] for name in ("rows", "units", "sums", "complete")}
+            | {"unstored_runs": runs[keep], "unstored_features": feature}))
 
     def _first_columns(self) -> _Fanout:
         """W_1^T (built once, under the lock, on first use)."""
@@ -1033,11 +1036,16 @@ class EventEvaluator:
         the active features of their inputs that store no table entry of the unit at a level
         the input reads (j = its number of features: levels 1..j, each a run of entries
         sorted by unit, searched by bisection), as (owner: index into ``part``, feature),
-        sorted by owner."""
+        sorted by owner; read back where :meth:`_rise_capped` found them for every one of
+        ``part``."""
         xp, table = self.xp, self._table
         empty = xp.zeros(0, dtype=xp.int64)
         if not part.size:
             return empty, empty
+        runs = getattr(bounds, "unstored_runs", None)
+        if runs is not None and (runs[part, 0] >= 0).all():  # found by _rise_capped
+            owner, pos = expand_ranges(runs[part, 0], runs[part, 1])
+            return owner, bounds.unstored_features[pos]
         rows = bounds.rows[part]
         j = bounds.counts[rows]
         rep, total = self._repeater(j)

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from hypothesis import given, note
 from hypothesis import strategies as st
 
+from superpose import circuits
 from superpose.circuits import Layer, SupportCode, ThresholdNetwork, exhaustive, fuzz, identity_code
 from superpose.circuits.constructions import AND2_FAMILIES
 from superpose.circuits.correctness import gain_filter_pays
@@ -490,6 +491,21 @@ _GAIN_CONSTRUCTIONS = (
     + [("and2", 150, "random", "naive"), ("perm", 200, "random", None),
        ("perm", 60, "shift", "naive"), ("represent", 200, None, None),
        ("represent", 40, None, "naive")])
+
+
+@pytest.mark.parametrize("family", ["star", "mixed"])
+def test_the_rise_capped_evaluator_agrees_on_the_inputs_of_a_star_hubs_outputs(family):
+    """and2 at m' = 2000: every input of two features that meets a hub's outputs (where the
+    rise cap and the unstored features it finds, read back for the exact sums, matter
+    most), plus random pairs, through the certifier's evaluator and the plain one."""
+    circuit = built("and2", 2000, family, 0, 2, 0)
+    sources = np.asarray(circuits.correctness.output_sources(circuit))
+    hub = int(np.argmax(np.bincount(sources.ravel(), minlength=circuit.m)))
+    batch = np.array([[hub, f] for f in range(circuit.m) if f != hub], np.int64)
+    batch = np.concatenate([batch, random_sparse_inputs(circuit.m, 2, 2000,
+                                                        np.random.default_rng(0))])
+    evaluator = _GAIN_EVALUATORS["rise"](circuit.network, 2, 4096)
+    _same(evaluator.evaluate(batch), circuit.network.evaluate(batch))
 
 
 @pytest.mark.parametrize("problem,m_prime,family,construction", _GAIN_CONSTRUCTIONS)
