@@ -359,19 +359,23 @@ class ConeIndex:
                                shape=(len(units), sub.shape[0]))
         return fan_in @ sub
 
+    def _query_keys(self, layer, rows, units, dirs, b) -> np.ndarray:
+        """One int64 per query (input, unit of ``layer``, direction, budget), ordered as the
+        queries' lexicographic order."""
+        width = self.network.layers[layer - 1].weights.shape[0]
+        return ((rows.astype(np.int64) * width + units) * 2 + (dirs > 0)) * (self.s + 1) + b
+
     def _helpful_pairs(self, layer, rows, units, dirs, b, trace):
         """(query, v, |W[u, v]|, v's direction) for the fan-in units v of each query's unit u
         that must move in direction sign(W[u, v]) dirs[i] and can (off to rise, on to fall):
         the same for both passes over a chunk (they differ in layer 1's discount only), so
         kept on the chunk's ``trace`` and read back for queries asked before."""
-        width = self.network.layers[layer - 1].weights.shape[0]
-        keys = ((rows.astype(np.int64) * width + units) * 2 + (dirs > 0)) * (self.s + 1) + b
-        kept = trace.memo.get(("helpful pairs", layer))
+        keys = self._query_keys(layer, rows, units, dirs, b)
+        kept = _read_back(trace.memo.get(("helpful pairs", layer)), keys)
         if kept is not None:
-            at = np.minimum(np.searchsorted(kept[0], keys), kept[0].size - 1)
-            if kept[0].size and np.array_equal(kept[0][at], keys):
-                qi, pos = expand_ranges(kept[1][at], kept[1][at + 1])
-                return (qi,) + tuple(part[pos] for part in kept[2:])
+            indptr, at = kept[0][1], kept[1]
+            qi, pos = expand_ranges(indptr[at], indptr[at + 1])
+            return (qi,) + tuple(part[pos] for part in kept[0][2:])
         w = self.network.layers[layer - 1].weights
         qi, pos = expand_ranges(w.indptr[units], w.indptr[units + 1])
         v, weight = w.indices[pos].astype(np.int64), w.data[pos]
@@ -398,7 +402,20 @@ class ConeIndex:
         triggers). Those pairs are found from the rows of W for the units asked or from the
         columns of W for the movable units, whichever reads fewer entries; the products are
         the same either way, and only the units asked are multiplied.
-        ``discount`` is not used: a whole layer is always discounted (:meth:`whole_layer`)."""
+        ``discount`` is not used: a whole layer is always discounted (:meth:`whole_layer`),
+        so the help is the same in both passes over a chunk: kept on its ``trace`` and read
+        back for queries asked before."""
+        keys = self._query_keys(layer, rows, units, dirs, b)
+        kept = _read_back(trace.memo.get(("whole help", layer)), keys)
+        if kept is not None:
+            return kept[0][1][kept[1]]
+        help_ = self._whole_layer_help(layer, rows, units, dirs, b, trace)
+        if np.all(keys[1:] > keys[:-1]):
+            trace.memo[("whole help", layer)] = (keys, help_)
+        return help_
+
+    def _whole_layer_help(self, layer, rows, units, dirs, b, trace):
+        """:meth:`_help_whole_layer`'s products."""
         w = self.network.layers[layer - 1].weights
         key = rows.astype(np.int64) * (int(b.max()) + 1) + b
         groups, which = np.unique(key, return_inverse=True)
@@ -523,6 +540,15 @@ class ConeIndex:
                 self._whole_kept -= _kept_size(oldest[0])
         self._whole[key] = found
         return found
+
+
+def _read_back(kept, keys: np.ndarray):
+    """(kept, positions) when every one of ``keys`` is among ``kept[0]`` (sorted keys a
+    chunk's first pass kept on its trace), else None."""
+    if kept is None or not kept[0].size:
+        return None
+    at = np.minimum(np.searchsorted(kept[0], keys), kept[0].size - 1)
+    return (kept, at) if np.array_equal(kept[0][at], keys) else None
 
 
 def _spread_rows(mat: sp.csr_matrix, sel: np.ndarray, n: int) -> sp.csr_matrix:
