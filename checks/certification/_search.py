@@ -101,6 +101,9 @@ _REACH_NODES = 256
 #: :meth:`ConeIndex._cap` reads the moving units' columns of W when they hold under this
 #: share of W's entries, else multiplies all of W
 _CAP_COLUMNS = 0.25
+#: :meth:`ConeIndex._live_fan_in` looks up the live units' weights when the look-ups are
+#: under this share of the entries of the queries' rows of W_2 (a look-up costs more)
+_LIVE_SHARE = 0.4
 #: where a layer-1 query finds its candidate features (:meth:`ConeIndex._gains_at_least`)
 _STORED, _FULL, _LISTED = 0, 1, 2
 
@@ -377,8 +380,12 @@ class ConeIndex:
             qi, pos = expand_ranges(indptr[at], indptr[at + 1])
             return (qi,) + tuple(part[pos] for part in kept[0][2:])
         w = self.network.layers[layer - 1].weights
-        qi, pos = expand_ranges(w.indptr[units], w.indptr[units + 1])
-        v, weight = w.indices[pos].astype(np.int64), w.data[pos]
+        live = self._live_fan_in(rows, units, trace) if layer == 2 else None
+        if live is None:
+            qi, pos = expand_ranges(w.indptr[units], w.indptr[units + 1])
+            v, weight = w.indices[pos].astype(np.int64), w.data[pos]
+        else:
+            qi, v, weight = live
         sub_dir = np.sign(weight) * dirs[qi]
         if layer == 2 and self.rise is not None:
             # a fan-in unit that must turn on but cannot has no triggers: drop it first
@@ -392,6 +399,46 @@ class ConeIndex:
             trace.memo[("helpful pairs", layer)] = (
                 keys, _indptr(np.bincount(found[0], minlength=len(units)))) + found[1:]
         return found
+
+    def _live_fan_in(self, rows, units, trace):
+        """(query, v, W_2[u, v]) for the layer-1 units v of each query's fan-in that can
+        move at its input, or None where reading every fan-in entry is cheaper. At an input
+        y of 1 <= |y| <= s - 1 features, a layer-1 unit off there can turn on only if a
+        feature of y lists it in the rise index or it is open (floor < 1); a unit on there
+        is open (on at baseline: theta_u <= 0, floor 0) or listed (its z_u(y) <=
+        sum_{f in y} g+_u(f) reaches theta_u >= c_u, so some feature's gain reaches c_u:
+        :mod:`..._rise`). So the *live* units are the listed and the open. Each query looks up its
+        weight from each live unit of its input (zero weights dropped: they help nothing)
+        when that is under ``_LIVE_SHARE`` of the entries of the queries' rows of W_2."""
+        if self.rise is None or not len(units):
+            return None
+        w = self.network.layers[1].weights
+        features = trace.active[rows] >= 0
+        count = features.sum(axis=1)
+        if count.min() < 1 or count.max() > self.s - 1:
+            return None  # no features (every unit may rise) or no features left to add
+        inputs, at_input = dense_ranks(rows, trace.batch)
+        feats = trace.active[inputs]
+        owner_row, col = np.nonzero(feats >= 0)
+        f = feats[owner_row, col]
+        owner, pos = expand_ranges(self.rise.indptr[f], self.rise.indptr[f + 1])
+        width = w.shape[1]
+        always = np.flatnonzero(self.rise.floors < 1)
+        keys = np.concatenate([
+            owner_row[owner] * width + self.rise.units[pos],
+            (np.arange(inputs.size)[:, None] * width + always[None, :]).ravel()])
+        live_input, live_unit = np.divmod(unique_inverse(keys, inputs.size * width)[0], width)
+        starts = np.searchsorted(live_input, np.arange(inputs.size))
+        ends = np.searchsorted(live_input, np.arange(inputs.size), side="right")
+        slot = at_input[rows]
+        entries = int(np.diff(w.indptr)[units].sum())
+        if not entries or (ends - starts)[slot].sum() > _LIVE_SHARE * entries:
+            return None
+        qi, pos = expand_ranges(starts[slot], ends[slot])
+        v = live_unit[pos]
+        weight = self.lookups[1](units[qi], v)
+        keep = np.flatnonzero(weight != 0)
+        return qi[keep], v[keep], weight[keep]
 
     def _help_whole_layer(self, layer, rows, units, dirs, b, trace, discount):
         """The same help as :meth:`_help_by_pairs`, for queries of few inputs with many

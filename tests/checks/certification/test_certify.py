@@ -1052,3 +1052,52 @@ def test_what_a_chunks_first_pass_keeps_for_its_second_changes_no_search(circuit
         mp.setattr(search_module, "EventTrace", forgetful)
         recomputed = search(circuit, circuit.sparsity, math.inf)
     _same_search(search(circuit, circuit.sparsity, math.inf), recomputed)
+
+
+@examples(30)
+@given(circuit=st.one_of(random_circuits(min_layers=2), perturbed_circuits()))
+def test_live_fan_in_units_looked_up_or_every_fan_in_entry_read_give_the_same_search(circuit):
+    """Layer 2's helpful fan-in pairs from the weights of each input's live layer-1 units
+    (listed, open, on at baseline or with an event) or from every entry of the queries'
+    rows: the same frontiers, deferred outputs and counterexample."""
+    note(describe(circuit))
+    searches = []
+    for share in (math.inf, 0):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(search_module, "_LIVE_SHARE", share)
+            searches.append(search(circuit, circuit.sparsity, math.inf))
+    _same_search(*searches)
+
+
+@examples(80)
+@given(circuit=random_circuits(max_layers=3, min_layers=2).filter(lambda c: c.sparsity > 1),
+       data=st.data())
+def test_live_fan_in_units_give_the_helpful_pairs_of_every_fan_in_entry(circuit, data):
+    """Query by query (random inputs of 1..s - 1 features, layer-2 units, both directions,
+    budgets): the helpful (query, fan-in unit, |weight|, direction) from the live units'
+    looked-up weights are those from every fan-in entry, less the zero weights."""
+    note(describe(circuit))
+    s = circuit.sparsity
+    index = search_module.ConeIndex(circuit, s)
+    inputs = data.draw(st.lists(st.lists(st.integers(0, circuit.m - 1), unique=True,
+                                         min_size=1, max_size=s - 1), min_size=1, max_size=4))
+    active = np.full((len(inputs), s), circuits.PAD, np.int64)
+    for i, x in enumerate(inputs):
+        active[i, :len(x)] = x
+    width = circuit.network.layers[1].weights.shape[0]
+    n = data.draw(st.integers(1, 12))
+    rows = np.array(data.draw(st.lists(st.integers(0, len(inputs) - 1), min_size=n,
+                                       max_size=n)))
+    units = np.array(data.draw(st.lists(st.integers(0, width - 1), min_size=n, max_size=n)))
+    dirs = np.array(data.draw(st.lists(st.sampled_from([-1, 1]), min_size=n, max_size=n)))
+    b = np.array(data.draw(st.lists(st.integers(1, s), min_size=n, max_size=n)))
+    found = []
+    for share in (math.inf, 0):
+        trace = search_module.EventTrace(index.evaluator, index.lookups, active,
+                                         index.columns)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(search_module, "_LIVE_SHARE", share)
+            qi, v, weight, sub_dir = index._helpful_pairs(2, rows, units, dirs, b, trace)
+        found.append(sorted((q, u, w, d) for q, u, w, d in zip(
+            qi.tolist(), v.tolist(), weight.tolist(), sub_dir.tolist()) if w))
+    assert found[0] == found[1]
