@@ -407,9 +407,11 @@ class ConeIndex:
         feature of y lists it in the rise index or it is open (floor < 1); a unit on there
         is open (on at baseline: theta_u <= 0, floor 0) or listed (its z_u(y) <=
         sum_{f in y} g+_u(f) reaches theta_u >= c_u, so some feature's gain reaches c_u:
-        :mod:`..._rise`). So the *live* units are the listed and the open. Each query looks up its
-        weight from each live unit of its input (zero weights dropped: they help nothing)
-        when that is under ``_LIVE_SHARE`` of the entries of the queries' rows of W_2."""
+        :mod:`..._rise`). So the *live* units are the listed and the open. Each query looks
+        up its weight from each live unit of its input (zero weights dropped: they help
+        nothing) when at most ``_LIVE_SHARE`` of the entries of the queries' rows of W_2
+        would be read so (bounded by the lengths of the lists and the open units, before
+        any is formed)."""
         if self.rise is None or not len(units):
             return None
         w = self.network.layers[1].weights
@@ -421,9 +423,15 @@ class ConeIndex:
         feats = trace.active[inputs]
         owner_row, col = np.nonzero(feats >= 0)
         f = feats[owner_row, col]
+        always = np.flatnonzero(self.rise.floors < 1)
+        # at most this many live units per input: decide before forming them
+        listed = np.bincount(owner_row, weights=np.diff(self.rise.indptr)[f],
+                             minlength=inputs.size)
+        entries = int(np.diff(w.indptr)[units].sum())
+        if not entries or (listed + always.size)[at_input[rows]].sum() > _LIVE_SHARE * entries:
+            return None
         owner, pos = expand_ranges(self.rise.indptr[f], self.rise.indptr[f + 1])
         width = w.shape[1]
-        always = np.flatnonzero(self.rise.floors < 1)
         keys = np.concatenate([
             owner_row[owner] * width + self.rise.units[pos],
             (np.arange(inputs.size)[:, None] * width + always[None, :]).ravel()])
@@ -431,9 +439,6 @@ class ConeIndex:
         starts = np.searchsorted(live_input, np.arange(inputs.size))
         ends = np.searchsorted(live_input, np.arange(inputs.size), side="right")
         slot = at_input[rows]
-        entries = int(np.diff(w.indptr)[units].sum())
-        if not entries or (ends - starts)[slot].sum() > _LIVE_SHARE * entries:
-            return None
         qi, pos = expand_ranges(starts[slot], ends[slot])
         v = live_unit[pos]
         weight = self.lookups[1](units[qi], v)
