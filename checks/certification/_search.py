@@ -407,11 +407,11 @@ class ConeIndex:
         feature of y lists it in the rise index or it is open (floor < 1); a unit on there
         is open (on at baseline: theta_u <= 0, floor 0) or listed (its z_u(y) <=
         sum_{f in y} g+_u(f) reaches theta_u >= c_u, so some feature's gain reaches c_u:
-        :mod:`..._rise`). So the *live* units are the listed and the open. Each query looks
-        up its weight from each live unit of its input (zero weights dropped: they help
-        nothing) when at most ``_LIVE_SHARE`` of the entries of the queries' rows of W_2
-        would be read so (bounded by the lengths of the lists and the open units, before
-        any is formed)."""
+        :mod:`superpose.circuits.engine._rise`). So the *live* units are the listed and the
+        open. Each query looks up its weight from each live unit of its input (zero weights
+        dropped: they help nothing) when at most ``_LIVE_SHARE`` of the entries of the
+        queries' rows of W_2 would be read so (bounded by the lengths of the lists and the
+        open units, before any is formed)."""
         if self.rise is None or not len(units):
             return None
         w = self.network.layers[1].weights

@@ -855,6 +855,26 @@ def test_help_from_whole_layers_and_from_each_querys_fan_in_give_the_same_search
                  _search_with_whole_layer(circuit, s, math.inf))
 
 
+def _drawn_queries(data, circuit: Circuit, layer: int, fewest: int, most: int):
+    """1..4 evaluated inputs of ``fewest``..``most`` distinct features each (a padded
+    array), and 1..12 queries on them: rows, units of ``layer``, directions and budgets."""
+    s = circuit.sparsity
+    inputs = data.draw(st.lists(st.lists(st.integers(0, circuit.m - 1), unique=True,
+                                         min_size=fewest, max_size=most),
+                                min_size=1, max_size=4))
+    active = np.full((len(inputs), s), circuits.PAD, np.int64)
+    for i, x in enumerate(inputs):
+        active[i, :len(x)] = x
+    width = circuit.network.layers[layer - 1].weights.shape[0]
+    n = data.draw(st.integers(1, 12))
+    rows = np.array(data.draw(st.lists(st.integers(0, len(inputs) - 1), min_size=n,
+                                       max_size=n)))
+    units = np.array(data.draw(st.lists(st.integers(0, width - 1), min_size=n, max_size=n)))
+    dirs = np.array(data.draw(st.lists(st.sampled_from([-1, 1]), min_size=n, max_size=n)))
+    b = np.array(data.draw(st.lists(st.integers(1, s), min_size=n, max_size=n)))
+    return active, rows, units, dirs, b
+
+
 @examples(60)
 @given(circuit=random_circuits(max_layers=3, min_layers=2), data=st.data())
 def test_deeper_triggers_from_whole_layers_equal_those_from_each_querys_fan_in(circuit, data):
@@ -864,22 +884,10 @@ def test_deeper_triggers_from_whole_layers_equal_those_from_each_querys_fan_in(c
     fan-in; weights of any sign, units on and off, several budgets per input), with the "already
     on" discount; without it, a whole layer (always discounted) gives a subset."""
     note(describe(circuit))
-    s = circuit.sparsity
-    index = search_module.ConeIndex(circuit, s)
-    inputs = data.draw(st.lists(st.lists(st.integers(0, circuit.m - 1), unique=True,
-                                         max_size=s), min_size=1, max_size=4))
-    active = np.full((len(inputs), s), circuits.PAD, np.int64)
-    for i, x in enumerate(inputs):
-        active[i, :len(x)] = x
-    trace = search_module.EventTrace(index.evaluator, index.lookups, active, index.columns)
+    index = search_module.ConeIndex(circuit, circuit.sparsity)
     layer = data.draw(st.integers(2, len(circuit.network.layers)))
-    width = circuit.network.layers[layer - 1].weights.shape[0]
-    n = data.draw(st.integers(1, 12))
-    rows = np.array(data.draw(st.lists(st.integers(0, len(inputs) - 1), min_size=n,
-                                       max_size=n)))
-    units = np.array(data.draw(st.lists(st.integers(0, width - 1), min_size=n, max_size=n)))
-    dirs = np.array(data.draw(st.lists(st.sampled_from([-1, 1]), min_size=n, max_size=n)))
-    b = np.array(data.draw(st.lists(st.integers(1, s), min_size=n, max_size=n)))
+    active, rows, units, dirs, b = _drawn_queries(data, circuit, layer, 0, circuit.sparsity)
+    trace = search_module.EventTrace(index.evaluator, index.lookups, active, index.columns)
     discount = data.draw(st.booleans())
     answers = []
     # whole layers with the fan-in pairs found from W's rows, then from its columns; pairs
@@ -1077,20 +1085,8 @@ def test_live_fan_in_units_give_the_helpful_pairs_of_every_fan_in_entry(circuit,
     budgets): the helpful (query, fan-in unit, |weight|, direction) from the live units'
     looked-up weights are those from every fan-in entry, less the zero weights."""
     note(describe(circuit))
-    s = circuit.sparsity
-    index = search_module.ConeIndex(circuit, s)
-    inputs = data.draw(st.lists(st.lists(st.integers(0, circuit.m - 1), unique=True,
-                                         min_size=1, max_size=s - 1), min_size=1, max_size=4))
-    active = np.full((len(inputs), s), circuits.PAD, np.int64)
-    for i, x in enumerate(inputs):
-        active[i, :len(x)] = x
-    width = circuit.network.layers[1].weights.shape[0]
-    n = data.draw(st.integers(1, 12))
-    rows = np.array(data.draw(st.lists(st.integers(0, len(inputs) - 1), min_size=n,
-                                       max_size=n)))
-    units = np.array(data.draw(st.lists(st.integers(0, width - 1), min_size=n, max_size=n)))
-    dirs = np.array(data.draw(st.lists(st.sampled_from([-1, 1]), min_size=n, max_size=n)))
-    b = np.array(data.draw(st.lists(st.integers(1, s), min_size=n, max_size=n)))
+    index = search_module.ConeIndex(circuit, circuit.sparsity)
+    active, rows, units, dirs, b = _drawn_queries(data, circuit, 2, 1, circuit.sparsity - 1)
     found = []
     for share in (math.inf, 0):
         trace = search_module.EventTrace(index.evaluator, index.lookups, active,
