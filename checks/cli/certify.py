@@ -179,9 +179,11 @@ def _print(cert, args, replay: str, total: float) -> None:
     else:
         claim = (f"(shard {i}/{n}) every output k = {i} mod {n} of {args.file} is decoded "
                  f"correctly on all {scope}")
+    shards = cert.stats.get("shards") if cert.stats else None
+    spent = (f"{cert.seconds:.2f}s summed over {shards} shards; {total:.2f}s of wall time"
+             if shards else f"{cert.seconds:.2f}s; {total:.2f}s")
     if cert.verdict is Verdict.PROVED:
-        print(f"PROVED: {claim} ({cert.method}, {cert.seconds:.2f}s; {total:.2f}s with "
-              "loading the file)")
+        print(f"PROVED: {claim} ({cert.method}, {spent} with loading the file)")
     elif cert.verdict is Verdict.REFUTED:
         ex = cert.counterexample
         active = shlex.quote(",".join(map(str, ex.active)))

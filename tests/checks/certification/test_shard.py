@@ -124,6 +124,17 @@ def test_the_cli_merges_shard_files_and_runs_shards_in_processes(tmp_path, capsy
     assert doc["replay"].endswith("--jobs 2 --merge-seed 5")
 
 
+def test_a_merged_proof_says_its_seconds_are_summed_over_the_shards(tmp_path, capsys):
+    """The PROVED line of --jobs N (or --merge) gives the shards' seconds as their sum and
+    the command's own time as wall time; a single run gives both plainly."""
+    path = save_circuit(built("and2", 100, "random", 0, 2, 0), tmp_path / "c.npz")
+    code, out, _ = run(capsys, "certify", str(path), "--jobs", "2", "--merge-seed", "5")
+    assert code == 0 and out.startswith("PROVED")
+    assert "s summed over 2 shards; " in out and "s of wall time with loading the file" in out
+    code, out, _ = run(capsys, "certify", str(path))
+    assert code == 0 and "summed" not in out and "s with loading the file" in out
+
+
 def test_shards_run_in_processes_on_another_file_never_merge_to_proved(tmp_path):
     circuit = built("and2", 100, "random", 0, 2, 0)
     path = save_circuit(circuit, tmp_path / "c.npz")
