@@ -545,10 +545,10 @@ class ConeIndex:
     def _cap(self, layer: int, rising: np.ndarray, falling: np.ndarray) -> np.ndarray:
         """Per unit u of ``layer``: sum of max(W[u, v], 0) over the ``rising`` units v of the
         layer below plus max(-W[u, v], 0) over the ``falling`` ones. From the columns of W
-        for those units where they hold under ``_CAP_COLUMNS`` of W's entries (a hub's few movable
-        units), else as matrix-vector products over W (its positive and negative parts when
-        it has negative weights). Exact: a file keeps each unit's sum of |weights| within
-        2^53 (paper_notes/format.md), so the float sums of the columns are too."""
+        for those units where they hold under ``_CAP_COLUMNS`` of W's entries (a hub's few
+        movable units) and every partial sum is an exact float64 (below 2^53: a file ensures
+        it, a network built in memory need not), else as integer matrix-vector products over
+        W (its positive and negative parts when it has negative weights)."""
         w = self.network.layers[layer - 1].weights
         moving = np.flatnonzero(rising | falling)
         wt = self.columns(layer)
@@ -556,8 +556,9 @@ class ConeIndex:
             col, pos = expand_ranges(wt.indptr[moving], wt.indptr[moving + 1])
             weight = wt.data[pos].astype(np.int64)
             helpful = np.maximum(np.where(rising[moving[col]], weight, -weight), 0)
-            return np.bincount(wt.indices[pos], weights=helpful,
-                               minlength=w.shape[0]).astype(np.int64)
+            if not helpful.size or int(helpful.max()) * helpful.size < 2 ** 53:
+                return np.bincount(wt.indices[pos], weights=helpful,
+                                   minlength=w.shape[0]).astype(np.int64)
         if not w.nnz or w.data.min() >= 0:
             return w @ rising.astype(np.int64)
         parts = self._signed.get(layer)

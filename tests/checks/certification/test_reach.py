@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, note
 from hypothesis import strategies as st
 
 import superpose.checks.certification._search as search_module
 from superpose import circuits
 from superpose.checks.certification._search import search
+from superpose.circuits import Layer, ThresholdNetwork
 from tests.strategies import built, describe, examples, random_circuits, reference_activations
 
 
@@ -120,3 +123,22 @@ def test_a_units_cap_is_its_helpful_weights_from_the_moving_units_either_way(cir
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(search_module, "_CAP_COLUMNS", share)
             assert index._cap(layer, rising, falling).tolist() == want
+
+
+def test_a_units_cap_stays_exact_where_float_sums_would_round():
+    """Layer 2 of a small and2 circuit scaled by 2^52 + 1 (a network built in memory: no
+    file's 2^53 limit), every layer-1 unit rising: _cap read from the columns equals the
+    exact integer sums, where float64 sums of such weights would round."""
+    circuit = built("and2", 30, "random", 0, 2, 0)
+    first, second = circuit.network.layers
+    scale = 2 ** 52 + 1
+    big = Layer(sp.csr_matrix(second.weights.astype(np.int64) * scale), second.theta * scale)
+    network = ThresholdNetwork(circuit.network.input_code, (first, big),
+                               circuit.network.output_code)
+    index = search_module.ConeIndex(dataclasses.replace(circuit, network=network), 2)
+    rising = np.ones(first.weights.shape[0], bool)
+    want = [sum(max(int(x), 0) for x in row) for row in big.weights.toarray()]
+    assert max(want) > 2 ** 53
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "_CAP_COLUMNS", math.inf)
+        assert index._cap(2, rising, ~rising).tolist() == want
