@@ -363,10 +363,9 @@ class ConeIndex:
         return fan_in @ sub
 
     def _query_keys(self, layer, rows, units, dirs, b) -> np.ndarray:
-        """One int64 per query (input, unit of ``layer``, direction, budget), ordered as the
-        queries' lexicographic order."""
-        width = self.network.layers[layer - 1].weights.shape[0]
-        return ((rows.astype(np.int64) * width + units) * 2 + (dirs > 0)) * (self.s + 1) + b
+        """:func:`_packed_queries` with the widths of ``layer`` and of the budgets 0..s."""
+        return _packed_queries(rows, units, dirs, b,
+                          self.network.layers[layer - 1].weights.shape[0], self.s + 1)
 
     def _helpful_pairs(self, layer, rows, units, dirs, b, trace):
         """(query, v, |W[u, v]|, v's direction) for the fan-in units v of each query's unit u
@@ -940,7 +939,7 @@ def shared_triggers(index, layer, rows, units, dirs, b, trace, discount=True):
         return found, np.zeros(0, np.int64), possible
     width = int(units.max()) + 1
     top_b = int(b.max()) + 1
-    keys = ((rows.astype(np.int64) * width + units) * 2 + (dirs > 0)) * top_b + b
+    keys = _packed_queries(rows, units, dirs, b, width, top_b)
     distinct, which = unique_inverse(keys, (int(rows.max()) + 1) * width * 2 * top_b)
     d_b = distinct % top_b
     rest = distinct // top_b
@@ -949,6 +948,13 @@ def shared_triggers(index, layer, rows, units, dirs, b, trace, discount=True):
     found, possible = index.triggers(layer, rest // width, rest % width, d_dir, d_b, trace,
                                      discount)
     return found, which, possible[which]
+
+
+def _packed_queries(rows, units, dirs, b, width: int, top_b: int) -> np.ndarray:
+    """One int64 per query (input, unit, direction, budget), units below ``width`` and
+    budgets below ``top_b``: ((row * width + unit) * 2 + [dir > 0]) * top_b + b, so the keys
+    sort as the queries do lexicographically."""
+    return ((rows.astype(np.int64) * width + units) * 2 + (dirs > 0)) * top_b + b
 
 
 def _merge(children, s):
