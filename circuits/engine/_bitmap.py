@@ -85,7 +85,8 @@ class RankBitmap:
 
     @property
     def nbytes(self) -> int:
-        """The bytes of the words (the values are W's own, plus one)."""
+        """The bytes of the words (the values, W's data in its narrowest type with a 0
+        appended, are not counted)."""
         return int(self.words.nbytes)
 
     def __call__(self, units: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -87,7 +87,7 @@ __all__ = [
     "threshold_to_relus",
     "ThresholdNetwork",
     "transpose_pattern",
-    "unique_inverse",
     "transpose_stored",
+    "unique_inverse",
     "value_stats",
 ]

@@ -1066,8 +1066,8 @@ def test_what_a_chunks_first_pass_keeps_for_its_second_changes_no_search(circuit
 @given(circuit=st.one_of(random_circuits(min_layers=2), perturbed_circuits()))
 def test_live_fan_in_units_looked_up_or_every_fan_in_entry_read_give_the_same_search(circuit):
     """Layer 2's helpful fan-in pairs from the weights of each input's live layer-1 units
-    (listed, open, on at baseline or with an event) or from every entry of the queries'
-    rows: the same frontiers, deferred outputs and counterexample."""
+    (listed by its features, or open) or from every entry of the queries' rows: the same
+    frontiers, deferred outputs and counterexample."""
     note(describe(circuit))
     searches = []
     for share in (math.inf, 0):
