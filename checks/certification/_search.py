@@ -460,12 +460,12 @@ class ConeIndex:
         kept = _read_back(trace.memo.get(("whole help", layer)), keys)
         if kept is not None:
             return kept[0][1][kept[1]]
-        help_ = self._whole_layer_help(layer, rows, units, dirs, b, trace)
+        help_ = self._form_whole_layer_help(layer, rows, units, dirs, b, trace)
         if np.all(keys[1:] > keys[:-1]):
             trace.memo[("whole help", layer)] = (keys, help_)
         return help_
 
-    def _whole_layer_help(self, layer, rows, units, dirs, b, trace):
+    def _form_whole_layer_help(self, layer, rows, units, dirs, b, trace):
         """:meth:`_help_whole_layer`'s products."""
         w = self.network.layers[layer - 1].weights
         key = rows.astype(np.int64) * (int(b.max()) + 1) + b
@@ -520,8 +520,9 @@ class ConeIndex:
 
         Decided at inputs of at least ``_REACH_NODES`` nodes whose distinct units ask for a
         whole layer's fan-in (``_WHOLE_LAYER`` times the width of the layer below, as in
-        :meth:`_deeper`): there the whole layer below serves every node (and :meth:`_deeper`
-        reuses it); False elsewhere and at layer 1."""
+        :meth:`_deeper`): there the whole layer below serves every node (and is kept for
+        :meth:`_deeper` where its own queries ask for it too); False elsewhere and at
+        layer 1."""
         out = np.zeros(len(units), bool)
         if layer < 2 or not len(units):
             return out
