@@ -315,7 +315,8 @@ class WeightLookup:
         ptr, indices, data = rows
         if not units.size or not indices.size:
             return xp.zeros(units.size, dtype=xp.int64)
-        found, at = search_sorted_ranges(indices, ptr[units], ptr[units + 1], p, xp)
+        found, at = search_sorted_ranges(indices, ptr[units], ptr[units + 1], p, xp,
+                                         (units, ptr.size - 1))
         return xp.where(found, data[at].astype(xp.int64), 0)
 
 
@@ -1058,7 +1059,8 @@ class EventEvaluator:
         lo = table.ptr[feature]
         for level in range(1, int(reads.max()) + 1):
             hi = table.level_ends[feature, level - 1]
-            stored |= (level <= reads) & search_sorted_ranges(table.units, lo, hi, unit, xp)[0]
+            stored |= (level <= reads) & search_sorted_ranges(
+                table.units, lo, hi, unit, xp, (feature, table.ptr.size - 1))[0]
             lo = hi
         missing = xp.flatnonzero(~stored)
         return owner[missing], feature[missing]

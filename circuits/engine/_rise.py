@@ -238,7 +238,8 @@ class RiseIndex:
         """(listed, position) of each pair: a bisection of each feature's ascending list."""
         features = np.asarray(features, np.int64)
         return search_sorted_ranges(self.units, self.indptr[features],
-                                    self.indptr[features + 1], np.asarray(units, np.int64))
+                                    self.indptr[features + 1], np.asarray(units, np.int64),
+                                    groups=(features, self.indptr.size - 1))
 
     def may_rise(self, active: np.ndarray, rows: np.ndarray, units: np.ndarray) -> np.ndarray:
         """Per pair i: can unit ``units[i]``, if off at input ``active[rows[i]]`` (B x s,

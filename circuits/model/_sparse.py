@@ -67,20 +67,53 @@ def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.
     return owner, position
 
 
-def search_sorted_ranges(values, lo, hi, probes, xp=np):
+def search_sorted_ranges(values, lo, hi, probes, xp=np, groups=None):
     """(found, at) per i: whether ``probes[i]`` lies in ``values[lo[i]:hi[i]]`` (each range
-    sorted ascending), and at which position (the first of the range holding a value >=
-    the probe, clipped to the array's last position). One bisection of every range in step,
-    as many halvings as the longest range needs; ``xp`` is the array module (NumPy, CuPy).
+    sorted ascending), and where found, at which position (elsewhere ``at`` is some position
+    of the array). One bisection of every range in step, as many halvings as the longest
+    range needs; ``xp`` is the array module (NumPy, CuPy).
+
+    ``groups = (ids, n)``, NumPy only: ``ids[i]`` in [0, n) names probe i's range (probes
+    with one id share one range). Then a range asked at least as often as its length over
+    the halvings it needs is read whole instead (:func:`_search_read_whole`): one pass over
+    its values and one look-up per probe. Same answers either way.
 
     >>> found, at = search_sorted_ranges(np.array([1, 4, 9, 2, 3]), np.array([0, 3]),
     ...                                  np.array([3, 5]), np.array([4, 5]))
-    >>> found.tolist(), at.tolist()
-    ([True, False], [1, 4])
+    >>> found.tolist(), at[found].tolist()
+    ([True, False], [1])
     """
     lo, hi = lo.astype(xp.int64), hi.astype(xp.int64)
     if not lo.size or not values.size:
         return xp.zeros(lo.size, dtype=bool), xp.zeros(lo.size, dtype=xp.int64)
+    if groups is None or xp is not np:
+        return _bisect_ranges(values, lo, hi, probes, xp)
+    distinct, rank = dense_ranks(groups[0], groups[1])
+    slot = rank[groups[0]]
+    starts = np.zeros(distinct.size, np.int64)
+    ends = np.zeros(distinct.size, np.int64)
+    starts[slot], ends[slot] = lo, hi
+    length = ends - starts
+    halvings = np.frexp(length.astype(np.float64))[1]  # bit_length, exact below 2^53
+    whole = np.bincount(slot, minlength=distinct.size) * halvings >= length
+    if not whole.any():
+        return _bisect_ranges(values, lo, hi, probes, np)
+    if whole.all():
+        return _search_read_whole(values, starts, ends, slot, probes)
+    found = np.zeros(lo.size, bool)
+    at = np.zeros(lo.size, np.int64)
+    mine = whole[slot]
+    rest = np.flatnonzero(~mine)
+    mine = np.flatnonzero(mine)
+    kept = np.cumsum(whole) - 1
+    found[mine], at[mine] = _search_read_whole(values, starts[whole], ends[whole],
+                                               kept[slot[mine]], probes[mine])
+    found[rest], at[rest] = _bisect_ranges(values, lo[rest], hi[rest], probes[rest], np)
+    return found, at
+
+
+def _bisect_ranges(values, lo, hi, probes, xp):
+    """:func:`search_sorted_ranges` by bisection, every range in step."""
     end, last = hi, values.size - 1
     for _ in range(int((hi - lo).max(initial=0)).bit_length()):
         open_ = lo < hi
@@ -90,6 +123,30 @@ def search_sorted_ranges(values, lo, hi, probes, xp=np):
         hi = xp.where(open_ & ~right, mid, hi)
     at = xp.minimum(lo, last)
     return (lo < end) & (values[at] == probes), at
+
+
+def _search_read_whole(values, starts, ends, slot, probes):
+    """:func:`search_sorted_ranges` of probe i in range ``slot[i]`` (``values[starts[r]:
+    ends[r]]``, ascending) by reading the ranges whole: a key (range, value) per value, and
+    per probe its key's position in a table over every key (when the table is at most twice
+    the probes and values) or by ``np.searchsorted`` in the sorted keys."""
+    owner, pos = expand_ranges(starts, ends)
+    if not pos.size:
+        return np.zeros(slot.size, bool), np.zeros(slot.size, np.int64)
+    width = int(max(values[pos].max(), probes.max())) + 1
+    if starts.size * width >= 2 ** 62:  # keys would overflow int64
+        return _bisect_ranges(values, starts[slot], ends[slot], probes, np)
+    keys = owner * width + values[pos]
+    wanted = slot * width + probes
+    if starts.size * width <= 2 * (slot.size + pos.size):
+        table = np.full(starts.size * width, -1, np.int64)
+        table[keys] = pos
+        at = table[np.where(probes >= 0, wanted, 0)]
+        found = (at >= 0) & (probes >= 0)
+        return found, np.maximum(at, 0)
+    place = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+    found = (keys[place] == wanted) & (probes >= 0)
+    return found, pos[place]
 
 
 def dense_ranks(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
