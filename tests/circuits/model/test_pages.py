@@ -23,9 +23,11 @@ def sparse_matrices(draw):
 
 
 @examples(100)
-@given(w=sparse_matrices(), block=st.integers(1, 40))
-def test_the_stored_transpose_is_scipys_in_the_stored_type_for_every_block_size(w, block):
-    got = transpose_stored(w, block=block)
+@given(w=sparse_matrices(), block=st.integers(1, 40), whole=st.sampled_from([0, 1 << 26]))
+def test_the_stored_transpose_is_scipys_in_the_stored_type_for_every_block_size(w, block,
+                                                                                 whole):
+    """By blocks of every size, and at once (a matrix of at most ``whole`` entries)."""
+    got = transpose_stored(w, block=block, whole=whole)
     want = w.T.tocsr()
     want.sort_indices()
     assert got.dtype == np.int8
