@@ -136,6 +136,7 @@ class ConeIndex:
         self._columns: dict[int, sp.csr_matrix] = {}
         self._signed: dict[int, tuple] = {}  # per layer with negative weights: W+ and -W-
         self._whole: dict = {}
+        self._reach: dict = {}  # reach_floors, by the key of the whole layer they come from
         self._whole_kept = 0  # the entries and rows of the trigger matrices in _whole
         self.depth = len(net.layers)
         # store gains down to half of what the empty root asks (ceil(gap / s)); queries
@@ -364,8 +365,8 @@ class ConeIndex:
 
     def _query_keys(self, layer, rows, units, dirs, b) -> np.ndarray:
         """:func:`_packed_queries` with the widths of ``layer`` and of the budgets 0..s."""
-        return _packed_queries(rows, units, dirs, b,
-                          self.network.layers[layer - 1].weights.shape[0], self.s + 1)
+        return _packed_queries(rows, units, dirs, b, self.network.layers[layer - 1].width,
+                               self.s + 1)
 
     def _helpful_pairs(self, layer, rows, units, dirs, b, trace):
         """(query, v, |W[u, v]|, v's direction) for the fan-in units v of each query's unit u
@@ -526,21 +527,38 @@ class ConeIndex:
         out = np.zeros(len(units), bool)
         if layer < 2 or not len(units):
             return out
-        w = self.network.layers[layer - 1].weights
-        fan = np.diff(w.indptr)
-        limit = _WHOLE_LAYER * w.shape[1]
+        width = self.network.layers[layer - 1].width
         first = np.r_[True, nodes[1:] != nodes[:-1]]  # nodes come in runs
         many = np.bincount(rows[first]) >= _REACH_NODES
         for row in np.flatnonzero(many):
             mine = np.flatnonzero(rows == row)
-            if fan[dense_ranks(units[mine], w.shape[0])[0]].sum() < limit:
-                continue
-            sub, direction = self.whole_layer(layer - 1, trace, int(row), int(b[mine[0]]))
+            asked = np.zeros(width, bool)
+            asked[units[mine]] = True
+            if self.whole_layer_pays(layer, asked):
+                lowest = self.reach_floors(layer, trace, int(row), int(b[mine[0]]))
+                out[mine] = z[mine] < lowest[units[mine]]
+        return out
+
+    def whole_layer_pays(self, layer: int, asked: np.ndarray) -> bool:
+        """Do the units ``asked`` (a mask over ``layer``) have at least ``_WHOLE_LAYER`` times
+        the width of the layer below in fan-in entries (so that forming that whole layer's
+        triggers once costs less than their own queries)?"""
+        w = self.network.layers[layer - 1].stored_weights
+        return int(np.diff(w.indptr)[asked].sum()) >= _WHOLE_LAYER * w.shape[1]
+
+    def reach_floors(self, layer: int, trace: EventTrace, row: int, b: int) -> np.ndarray:
+        """Per unit u of ``layer``: theta_u - cap_u at evaluated input ``row`` with ``b``
+        features left (:meth:`out_of_reach`): a unit whose pre-activation there is below it
+        cannot turn on (it is off, as cap_u >= 0). Kept while that whole layer is kept (a
+        hub's roots and its children share them)."""
+        sub, direction = self.whole_layer(layer - 1, trace, row, b)
+        key = _whole_key(layer - 1, b, trace, row)
+        found = self._reach.get(key)
+        if found is None:
             movable = np.diff(sub.indptr) > 0
             cap = self._cap(layer, movable & (direction > 0), movable & (direction < 0))
-            theta = self.evaluator.thresholds(layer)[units[mine]]
-            out[mine] = cap[units[mine]] < theta - z[mine]
-        return out
+            found = self._reach[key] = self.evaluator.thresholds(layer) - cap
+        return found
 
     def _cap(self, layer: int, rising: np.ndarray, falling: np.ndarray) -> np.ndarray:
         """Per unit u of ``layer``: sum of max(W[u, v], 0) over the ``rising`` units v of the
@@ -579,20 +597,27 @@ class ConeIndex:
         the first pass may use it anywhere: its children then lie between those with the
         discount everywhere and those without, so a node without children in it has none
         with the discount, and the second pass (discount everywhere) is unchanged."""
-        key = (layer, int(b), trace.active[row].tobytes())
+        key = _whole_key(layer, b, trace, row)
         found = self._whole.pop(key, None)
         if found is None:
-            width = self.network.layers[layer - 1].weights.shape[0]
+            width = self.network.layers[layer - 1].width  # (no int64 copy of W for it)
             every, same = np.arange(width), np.full(width, row)
             direction = np.where(trace.act(layer, same, every) > 0, -1, 1)
             sub, _ = self.triggers(layer, same, every, direction, np.full(width, b), trace)
             found = (sub, direction)
             self._whole_kept += _kept_size(sub)
             while len(self._whole) and self._whole_kept > _WHOLE_LAYER_KEEP:
-                oldest = self._whole.pop(next(iter(self._whole)))  # least recently used
-                self._whole_kept -= _kept_size(oldest[0])
+                oldest = next(iter(self._whole))  # least recently used
+                self._whole_kept -= _kept_size(self._whole.pop(oldest)[0])
+                self._reach.pop(oldest, None)
         self._whole[key] = found
         return found
+
+
+def _whole_key(layer: int, b: int, trace: EventTrace, row: int) -> tuple:
+    """What a whole layer's triggers are kept under: the layer, the budget and the input's
+    features."""
+    return layer, int(b), trace.active[row].tobytes()
 
 
 def _read_back(kept, keys: np.ndarray):
@@ -801,6 +826,13 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     trace = EventTrace(index.evaluator, index.lookups, uniq, index.columns)
     outcome.nodes += len(out)
     outcome.inputs_evaluated += len(uniq)
+    if index.depth and len(uniq) == 1 and len(out) >= _REACH_NODES:
+        found, keep = _one_input(index, out, inp, expected, s, trace)
+        if found is not None:
+            return found, None
+        if not keep.any():
+            return None, (out[:0], inp[:0].copy(), expected[:0])
+        out, inp, expected, row = out[keep], inp[keep], expected[keep], row[keep]
     q = index.network.output_code.matrix()
     ni, pos = expand_ranges(q.indptr[out], q.indptr[out + 1])
     units = q.indices[pos].astype(np.int64)
@@ -830,6 +862,44 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     slot = (child != PAD).sum(axis=1)
     child[np.arange(len(kn)), slot] = kf
     return None, (out[kn], _canonical(child), expected[kn])
+
+
+def _one_input(index, out, inp, expected, s, trace):
+    """For a chunk of many nodes at one input (row 0 of ``trace``): (a counterexample or None,
+    per node whether it may still have children), without forming its (node, unit) pairs.
+
+    Every node is evaluated through the input's whole last layer: z_L and a_L per unit, and
+    per output the number of its code's units on, Q a_L (Q the 0/1 output code, a unit
+    repeated in a code counted as often as _expand counts it). With b = 0 features left no
+    node has children. Else, where a whole layer below pays (:meth:`ConeIndex.out_of_reach`'s
+    rule, for the off units of the truth-0 nodes), a truth-0 node is ruled out when its code
+    holds a unit that cannot turn on (z_u below :meth:`ConeIndex.reach_floors`, so it is off):
+    the same nodes as :meth:`ConeIndex.out_of_reach` rules out, found per output by one
+    product Q [stuck] instead of per (node, unit)."""
+    depth = index.depth
+    width = trace.widths[depth]
+    z = trace.pre(depth, np.zeros(width, np.int64), np.arange(width))
+    on = z >= trace.theta_last
+    q = index.network.output_code.matrix()
+    decoded = ((q @ on.astype(np.int64))[out] == np.diff(q.indptr)[out]).astype(np.int64)
+    wrong = np.flatnonzero(decoded != expected)
+    if wrong.size:
+        i = wrong[0]
+        active = tuple(int(f) for f in inp[i] if f != PAD)
+        return Counterexample(active, int(out[i]), int(expected[i]), int(decoded[i])), None
+    b = s - int((inp[0] != PAD).sum())
+    keep = np.full(len(out), b > 0)
+    falsepos = np.flatnonzero(expected == 0)
+    if b <= 0 or depth < 2 or falsepos.size < _REACH_NODES:
+        return None, keep
+    asked_outputs = np.zeros(q.shape[0], np.int64)
+    asked_outputs[out[falsepos]] = 1
+    asked = ((q.T @ asked_outputs) > 0) & ~on  # the off units of the truth-0 nodes
+    if asked.any() and index.whole_layer_pays(depth, asked):
+        stuck = z < index.reach_floors(depth, trace, 0, b)
+        dead = (q @ stuck.astype(np.int64))[out[falsepos]] > 0
+        keep[falsepos[dead]] = False
+    return None, keep
 
 
 def _states_of(nodes, states, n):

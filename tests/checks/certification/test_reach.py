@@ -16,7 +16,14 @@ import superpose.checks.certification._search as search_module
 from superpose import circuits
 from superpose.checks.certification._search import search
 from superpose.circuits import Layer, ThresholdNetwork
-from tests.strategies import built, describe, examples, random_circuits, reference_activations
+from tests.strategies import (
+    and2_families,
+    built,
+    describe,
+    examples,
+    random_circuits,
+    reference_activations,
+)
 
 
 def _padded(inputs, s) -> np.ndarray:
@@ -142,3 +149,56 @@ def test_a_units_cap_stays_exact_where_float_sums_would_round():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(search_module, "_CAP_COLUMNS", math.inf)
         assert index._cap(2, rising, ~rising).tolist() == want
+
+
+def _chunk_children(circuit, y, by_output):
+    """_expand of the chunk of every node (k, y) (each output k, its truth at y) with the
+    reach rule applied at any input and any fan-in, by outputs (:func:`_one_input`) or only
+    pair by pair: (counterexample, children as sorted (output, features..., truth) rows)."""
+    s = circuit.sparsity
+    index = search_module.ConeIndex(circuit, s)
+    out = np.arange(circuit.m_prime)
+    inp = np.repeat(_padded([y], s), out.size, axis=0)
+    expected = search_module._root_truth(circuit, out, inp)
+    sources = np.asarray(circuits.correctness.output_sources(circuit), dtype=np.int64)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "_REACH_NODES", 1)
+        mp.setattr(search_module, "_WHOLE_LAYER", 0)
+        if not by_output:
+            mp.setattr(search_module, "_one_input",
+                       lambda index, out, *rest: (None, np.ones(len(out), bool)))
+        found, kids = search_module._expand(index, circuit, out, inp, expected, sources, s,
+                                            search_module.SearchOutcome())
+    if found is not None:
+        return found, None
+    rows = np.column_stack([kids[0], kids[1], kids[2]])
+    return None, sorted(map(tuple, rows.tolist()))
+
+
+@examples(40)
+@given(circuit=random_circuits(max_layers=3, min_layers=1), data=st.data())
+def test_a_chunk_of_one_input_evaluated_by_outputs_gives_what_pairs_give(circuit, data):
+    """A chunk of every node at one input, evaluated and ruled out through whole-layer
+    vectors and products over the output code (:func:`_one_input`) or by (node, unit)
+    pairs alone: the same counterexample, or the same children."""
+    note(describe(circuit))
+    y = data.draw(st.lists(st.integers(0, circuit.m - 1), unique=True,
+                           max_size=circuit.sparsity))
+    assert _chunk_children(circuit, y, True) == _chunk_children(circuit, y, False)
+
+
+@examples(30)
+@given(family=and2_families, s=st.sampled_from([2, 3]), data=st.data())
+def test_a_chunk_of_one_input_of_a_correct_circuit_has_the_same_children_either_way(
+        family, s, data):
+    """The same on and2 constructions (no counterexample to stop at), at inputs of up to
+    s - 1 features, the most used feature (a star's hub) among them: the children by
+    outputs are those by pairs."""
+    circuit = built("and2", 60, family, 0, s, 1)
+    sources = np.asarray(circuits.correctness.output_sources(circuit))
+    hub = int(np.argmax(np.bincount(sources.ravel(), minlength=circuit.m)))
+    y = data.draw(st.lists(st.integers(0, circuit.m - 1), unique=True, max_size=s - 2)
+                  .map(lambda rest: sorted({hub, *rest})))
+    found, kids = _chunk_children(circuit, y, True)
+    assert found is None
+    assert kids == _chunk_children(circuit, y, False)[1]
