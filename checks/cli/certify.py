@@ -25,6 +25,7 @@ from superpose.checks.certification import (
     certify,
     certify_in_processes,
 )
+from superpose.checks.cli._allocator import SEARCH_TRIM_THRESHOLD, tune_allocator
 from superpose.checks.cli._args import (
     add_dask,
     add_file,
@@ -96,6 +97,7 @@ def run(args) -> int:
         check_int("jobs", args.jobs, minimum=1, maximum=cores,
                   fix=f"this machine has {cores} core(s) for it; for more shards use "
                       "--shard i/n on several machines and --merge")
+    tune_allocator(SEARCH_TRIM_THRESHOLD)  # (checks/cli/_allocator.py)
     # arguments first, then the file (a large one takes seconds to map and hash)
     circuit, digest = load_circuit_and_digest(args.file)  # the sha256 of the bytes loaded
     audit = dask = None

@@ -139,7 +139,8 @@ def test_a_bad_cache_dir_exits_2_with_one_line_before_any_run(tmp_path, capsys, 
 
 def test_fuzz_tunes_glibcs_allocator_where_there_is_one_and_leaves_others_alone(monkeypatch):
     """``superpose fuzz`` sets glibc's mmap and trim thresholds for its own process (its
-    checking threads allocate large arrays); without glibc's ``mallopt`` nothing is set."""
+    checking threads allocate large arrays), and ``certify`` its larger trim threshold;
+    without glibc's ``mallopt`` nothing is set."""
     import platform
     import sys
 
@@ -147,6 +148,7 @@ def test_fuzz_tunes_glibcs_allocator_where_there_is_one_and_leaves_others_alone(
 
     glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert _allocator.tune_allocator() is glibc
+    assert _allocator.tune_allocator(_allocator.SEARCH_TRIM_THRESHOLD) is glibc
     monkeypatch.setattr(_allocator.sys, "platform", "darwin")
     assert _allocator.tune_allocator() is False
 
