@@ -54,7 +54,9 @@ SciPy sums per (row, feature) without sorting. The frontier is expanded in chunk
 1,024 nodes, but the nodes of one input stay in one chunk (the empty input's 10^5 roots, a
 hub's children), and an input asked about many units gets the triggers of the whole layer
 below at once, kept for reuse at later chunks and levels, with its help as one product
-(:meth:`ConeIndex.whole_layer`).
+(:meth:`ConeIndex.whole_layer`). A chunk of many nodes at one input (a hub's) is first
+evaluated, and its nodes with a unit out of reach ruled out, by outputs: from the input's
+whole last layer and products over the output code, not per (node, unit) (:func:`_one_input`).
 
 Nothing here assumes monotone weights: negative weights and thresholds <= 0 are handled by the
 "off" triggers and by evaluating every node exactly. The search ends with a counterexample, with
