@@ -828,8 +828,9 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     trace = EventTrace(index.evaluator, index.lookups, uniq, index.columns)
     outcome.nodes += len(out)
     outcome.inputs_evaluated += len(uniq)
+    whole_z = None  # the last layer's z at the chunk's one input, where _one_input formed it
     if index.depth and len(uniq) == 1 and len(out) >= _REACH_NODES:
-        found, keep = _one_input(index, out, inp, expected, s, trace)
+        found, keep, whole_z = _one_input(index, out, inp, expected, s, trace)
         if found is not None:
             return found, None
         if not keep.any():
@@ -839,7 +840,7 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
     ni, pos = expand_ranges(q.indptr[out], q.indptr[out + 1])
     units = q.indices[pos].astype(np.int64)
     if index.depth:
-        z = trace.pre(index.depth, row[ni], units)
+        z = trace.pre(index.depth, row[ni], units) if whole_z is None else whole_z[units]
         on = z >= trace.theta_last[units]
     else:  # the output code reads the input units themselves
         on = trace.act(0, row[ni], units) > 0
@@ -868,7 +869,8 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
 
 def _one_input(index, out, inp, expected, s, trace):
     """For a chunk of many nodes at one input (row 0 of ``trace``): (a counterexample or None,
-    per node whether it may still have children), without forming its (node, unit) pairs.
+    per node whether it may still have children, the input's z_L), without forming its
+    (node, unit) pairs.
 
     Every node is evaluated through the input's whole last layer: z_L and a_L per unit, and
     per output the number of its code's units on, Q a_L (Q the 0/1 output code, a unit
@@ -888,12 +890,13 @@ def _one_input(index, out, inp, expected, s, trace):
     if wrong.size:
         i = wrong[0]
         active = tuple(int(f) for f in inp[i] if f != PAD)
-        return Counterexample(active, int(out[i]), int(expected[i]), int(decoded[i])), None
+        return (Counterexample(active, int(out[i]), int(expected[i]), int(decoded[i])), None,
+                z)
     b = s - int((inp[0] != PAD).sum())
     keep = np.full(len(out), b > 0)
     falsepos = np.flatnonzero(expected == 0)
     if b <= 0 or depth < 2 or falsepos.size < _REACH_NODES:
-        return None, keep
+        return None, keep, z
     asked_outputs = np.zeros(q.shape[0], np.int64)
     asked_outputs[out[falsepos]] = 1
     asked = ((q.T @ asked_outputs) > 0) & ~on  # the off units of the truth-0 nodes
@@ -901,7 +904,7 @@ def _one_input(index, out, inp, expected, s, trace):
         stuck = z < index.reach_floors(depth, trace, 0, b)
         dead = (q @ stuck.astype(np.int64))[out[falsepos]] > 0
         keep[falsepos[dead]] = False
-    return None, keep
+    return None, keep, z
 
 
 def _states_of(nodes, states, n):

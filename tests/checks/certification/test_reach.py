@@ -166,7 +166,7 @@ def _chunk_children(circuit, y, by_output):
         mp.setattr(search_module, "_WHOLE_LAYER", 0)
         if not by_output:
             mp.setattr(search_module, "_one_input",
-                       lambda index, out, *rest: (None, np.ones(len(out), bool)))
+                       lambda index, out, *rest: (None, np.ones(len(out), bool), None))
         found, kids = search_module._expand(index, circuit, out, inp, expected, sources, s,
                                             search_module.SearchOutcome())
     if found is not None:
