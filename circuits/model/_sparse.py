@@ -67,6 +67,14 @@ def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.
     return owner, position
 
 
+#: :func:`search_sorted_ranges` ranks the named ranges (an O(n) pass) only when n is at most
+#: this many times the probes (a bisection costs a few passes over them per halving)
+GROUPED_RANKS = 16
+#: :func:`_search_read_whole` looks keys up in a table over every key where the table has at
+#: most this many times the probes and values, else by ``np.searchsorted``
+READ_TABLE = 2
+
+
 def search_sorted_ranges(values, lo, hi, probes, xp=np, groups=None):
     """(found, at) per i: whether ``probes[i]`` lies in ``values[lo[i]:hi[i]]`` (each range
     sorted ascending), and where found, at which position (elsewhere ``at`` is some position
@@ -76,7 +84,9 @@ def search_sorted_ranges(values, lo, hi, probes, xp=np, groups=None):
     ``groups = (ids, n)``, NumPy only: ``ids[i]`` in [0, n) names probe i's range (probes
     with one id share one range). Then a range asked at least as often as its length over
     the halvings it needs is read whole instead (:func:`_search_read_whole`): one pass over
-    its values and one look-up per probe. Same answers either way.
+    its values and one look-up per probe. Same answers either way. The ranges are ranked
+    densely (O(n)), so only where n is at most ``GROUPED_RANKS`` times the probes: a few
+    probes among many possible ranges are bisected.
 
     >>> found, at = search_sorted_ranges(np.array([1, 4, 9, 2, 3]), np.array([0, 3]),
     ...                                  np.array([3, 5]), np.array([4, 5]))
@@ -86,7 +96,7 @@ def search_sorted_ranges(values, lo, hi, probes, xp=np, groups=None):
     lo, hi = lo.astype(xp.int64), hi.astype(xp.int64)
     if not lo.size or not values.size:
         return xp.zeros(lo.size, dtype=bool), xp.zeros(lo.size, dtype=xp.int64)
-    if groups is None or xp is not np:
+    if groups is None or xp is not np or groups[1] > GROUPED_RANKS * lo.size:
         return _bisect_ranges(values, lo, hi, probes, xp)
     distinct, rank = dense_ranks(groups[0], groups[1])
     slot = rank[groups[0]]
@@ -138,7 +148,7 @@ def _search_read_whole(values, starts, ends, slot, probes):
         return _bisect_ranges(values, starts[slot], ends[slot], probes, np)
     keys = owner * width + values[pos]
     wanted = slot * width + probes
-    if starts.size * width <= 2 * (slot.size + pos.size):
+    if starts.size * width <= READ_TABLE * (slot.size + pos.size):
         table = np.full(starts.size * width, -1, np.int64)
         table[keys] = pos
         at = table[np.where(probes >= 0, wanted, 0)]

@@ -13,12 +13,12 @@ import superpose.circuits.model._sparse as sparse_module
 from superpose.circuits.model import dense_ranks, search_sorted_ranges, unique_inverse
 
 
-@given(data=st.data(), grouped=st.booleans())
-def test_search_sorted_ranges_finds_each_probe_where_bisect_would(data, grouped):
+@given(data=st.data(), grouped=st.booleans(), table=st.booleans())
+def test_search_sorted_ranges_finds_each_probe_where_bisect_would(data, grouped, table):
     """Ranges of one array, each sorted (empty ones too): found iff the probe is in its range,
     and where found, the position is bisect_left within the range; the same when the ranges
     are named (``groups``), so that ranges asked often are read whole (up to 60 probes over
-    6 short ranges: most are)."""
+    6 short ranges: most are), looked up in a table of keys or by searchsorted."""
     lists = data.draw(st.lists(st.lists(st.integers(0, 30), unique=True).map(sorted),
                                min_size=1, max_size=6))
     values = np.array(sum(lists, []), np.int64)
@@ -27,8 +27,11 @@ def test_search_sorted_ranges_finds_each_probe_where_bisect_would(data, grouped)
     probes = np.array(data.draw(st.lists(st.integers(-1, 31), min_size=len(which),
                                          max_size=len(which))), np.int64)
     which = np.array(which, np.int64)
-    found, at = search_sorted_ranges(values, bounds[which], bounds[which + 1], probes,
-                                     groups=(which, len(lists)) if grouped else None)
+    with pytest.MonkeyPatch.context() as mp:  # ranges named even for a single probe
+        mp.setattr(sparse_module, "GROUPED_RANKS", len(lists))
+        mp.setattr(sparse_module, "READ_TABLE", 10 ** 9 if table else 0)
+        found, at = search_sorted_ranges(values, bounds[which], bounds[which + 1], probes,
+                                         groups=(which, len(lists)) if grouped else None)
     for i, (r, probe) in enumerate(zip(which, probes)):
         lo, hi = bounds[r], bounds[r + 1]
         place = bisect.bisect_left(values.tolist(), probe, lo, hi)
