@@ -118,8 +118,9 @@ class Layer:
 
     @cached_property
     def stored_weights_t(self) -> sp.csr_matrix:
-        """W^T as CSR in the stored type (:func:`transpose_stored`: made block by block, so
-        a W mapped from a file is never resident all at once)."""
+        """W^T as CSR in the stored type (:func:`transpose_stored`: one SciPy CSR to CSC up to
+        ``WHOLE_TRANSPOSE`` entries, above that block by block, so that a large W mapped from
+        a file is never resident all at once)."""
         return transpose_stored(self.stored_weights)
 
 

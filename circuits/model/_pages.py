@@ -52,7 +52,7 @@ def transpose_stored(w: sp.csr_matrix, block: int = TRANSPOSE_BLOCK,
     of at most ``whole`` entries is one SciPy CSR to CSC instead.
 
     >>> w = sp.csr_matrix(np.array([[0, 2, -1], [3, 0, 4]], dtype=np.int8))
-    >>> transpose_stored(w, block=1).toarray().tolist()
+    >>> transpose_stored(w, block=1, whole=0).toarray().tolist()
     [[0, 3], [2, 0], [-1, 4]]
     """
     return transpose_pattern_of(w.indptr, w.indices, w.shape, w.data, w.dtype, block, whole)
@@ -63,8 +63,10 @@ def transpose_pattern_of(indptr: np.ndarray, indices: np.ndarray, shape: tuple[i
                          block: int = TRANSPOSE_BLOCK,
                          whole: int = WHOLE_TRANSPOSE) -> sp.csr_matrix:
     """:func:`transpose_stored` of the CSR ``(data, indices, indptr)`` of ``shape``, from its
-    arrays as they are (no SciPy matrix, so no whole-array index conversion); ``data`` None
-    means every value is 1 (of ``dtype``), as in a support code's incidence.
+    arrays as they are (the blocks make no SciPy matrix of the whole, so no whole-array index
+    conversion; a matrix transposed at once may have its indices converted, at most
+    ``whole`` of them); ``data`` None means every value is 1 (of ``dtype``), as in a
+    support code's incidence.
 
     >>> transpose_pattern_of(np.array([0, 2, 3]), np.array([1, 2, 1]), (2, 3)).toarray()
     array([[0, 0],
