@@ -847,12 +847,9 @@ def _expand(index, circuit, out, inp, expected, sources, s, outcome):
         z = on.astype(np.int64)
     n_on = np.bincount(ni, weights=on, minlength=len(out))
     decoded = (n_on == np.diff(q.indptr)[out]).astype(np.int64)
-    wrong = np.flatnonzero(decoded != expected)
-    if wrong.size:
-        sizes = (inp[wrong] != PAD).sum(axis=1)
-        i = wrong[np.argmin(sizes)]
-        active = tuple(int(f) for f in inp[i] if f != PAD)
-        return Counterexample(active, int(out[i]), int(expected[i]), int(decoded[i])), None
+    wrong = _first_wrong(out, inp, expected, decoded)
+    if wrong is not None:
+        return wrong, None
     kn, kf = _children(index, circuit, out, inp, expected, row, sources, s, trace, False,
                        (ni, units, on, z))
     if kn.size:
@@ -886,12 +883,9 @@ def _one_input(index, out, inp, expected, s, trace):
     on = z >= trace.theta_last
     q = index.network.output_code.matrix()
     decoded = ((q @ on.astype(np.int64))[out] == np.diff(q.indptr)[out]).astype(np.int64)
-    wrong = np.flatnonzero(decoded != expected)
-    if wrong.size:
-        i = wrong[0]
-        active = tuple(int(f) for f in inp[i] if f != PAD)
-        return (Counterexample(active, int(out[i]), int(expected[i]), int(decoded[i])), None,
-                z)
+    wrong = _first_wrong(out, inp, expected, decoded)
+    if wrong is not None:
+        return wrong, None, z
     b = s - int((inp[0] != PAD).sum())
     keep = np.full(len(out), b > 0)
     falsepos = np.flatnonzero(expected == 0)
@@ -905,6 +899,17 @@ def _one_input(index, out, inp, expected, s, trace):
         dead = (q @ stuck.astype(np.int64))[out[falsepos]] > 0
         keep[falsepos[dead]] = False
     return None, keep, z
+
+
+def _first_wrong(out, inp, expected, decoded) -> Counterexample | None:
+    """The node decoded wrong with the fewest active features (the first such in chunk
+    order) as a counterexample, or None when every node is decoded right."""
+    wrong = np.flatnonzero(decoded != expected)
+    if not wrong.size:
+        return None
+    i = wrong[np.argmin((inp[wrong] != PAD).sum(axis=1))]
+    active = tuple(int(f) for f in inp[i] if f != PAD)
+    return Counterexample(active, int(out[i]), int(expected[i]), int(decoded[i]))
 
 
 def _states_of(nodes, states, n):

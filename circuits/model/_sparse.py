@@ -98,8 +98,7 @@ def search_sorted_ranges(values, lo, hi, probes, xp=np, groups=None):
         return xp.zeros(lo.size, dtype=bool), xp.zeros(lo.size, dtype=xp.int64)
     if groups is None or xp is not np or groups[1] > GROUPED_RANKS * lo.size:
         return _bisect_ranges(values, lo, hi, probes, xp)
-    distinct, rank = dense_ranks(groups[0], groups[1])
-    slot = rank[groups[0]]
+    distinct, slot = unique_inverse(groups[0], groups[1])
     starts = np.zeros(distinct.size, np.int64)
     ends = np.zeros(distinct.size, np.int64)
     starts[slot], ends[slot] = lo, hi
