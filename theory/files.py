@@ -24,7 +24,7 @@ import threading
 import zipfile
 import zlib
 
-__all__ = ["FileDigest", "NotARegularFile", "read_regular"]
+__all__ = ["FileDigest", "NotARegularFile", "map_regular", "read_regular"]
 
 _MOST_PER_READ = 1 << 30  # Linux reads at most 2 GiB - 4 KiB at once
 
@@ -40,18 +40,8 @@ def read_regular(path, max_bytes: int, *, follow_links: bool = True) -> bytes:
     Raises IsADirectoryError for a directory, :class:`NotARegularFile` for anything else that
     is not a regular file or for a file larger than ``max_bytes``, and the OSError of the open
     otherwise (with ``follow_links=False``, a link at ``path`` fails to open)."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-    if not follow_links:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags)
+    fd, info = _open_regular(path, max_bytes, follow_links)
     try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
-        if not stat.S_ISREG(info.st_mode):
-            raise NotARegularFile("not a regular file (a FIFO, a device or a socket)")
-        if info.st_size > max_bytes:
-            raise NotARegularFile(f"{info.st_size} bytes, more than the {max_bytes} allowed")
         # the first read asks for the whole file (and one byte more): one buffer, which
         # join hands back uncopied; later reads only if the file grew meanwhile
         chunks, size, want = [], 0, info.st_size + 1
@@ -67,6 +57,44 @@ def read_regular(path, max_bytes: int, *, follow_links: bool = True) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def map_regular(path, max_bytes: int, *, follow_links: bool = True) -> mmap.mmap:
+    """The regular file at ``path`` (at most ``max_bytes``, not empty), mapped read-only: its
+    bytes without a copy, the pages read from the page cache as they are touched. Raises as
+    :func:`read_regular` does, and ValueError for an empty file. The mapping is the file's:
+    one written in place while mapped changes what it holds (superpose writes files whole
+    and renames them into place, which leaves a mapping of the old file as it was)."""
+    fd, _ = _open_regular(path, max_bytes, follow_links)
+    try:
+        mapping = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    finally:
+        os.close(fd)
+    if len(mapping) > max_bytes:  # it grew after the check
+        mapping.close()
+        raise NotARegularFile(f"more than the {max_bytes} bytes allowed")
+    return mapping
+
+
+def _open_regular(path, max_bytes: int, follow_links: bool) -> tuple[int, os.stat_result]:
+    """A descriptor open (non-blocking) on the regular file at ``path`` of at most
+    ``max_bytes``, and its status, checked on the descriptor (:func:`read_regular`)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile("not a regular file (a FIFO, a device or a socket)")
+        if info.st_size > max_bytes:
+            raise NotARegularFile(f"{info.st_size} bytes, more than the {max_bytes} allowed")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info
 
 
 _DIGEST_CHUNK = 1 << 24

@@ -10,13 +10,18 @@ finds an old entry. Each entry is one uncompressed ``.npz`` under ``<cache dir>/
 (``np.load`` reads it) holding the arrays and a manifest: the key's four parts, the arrays'
 names, dtypes and shapes, and the sha256 of their bytes in order. Each member's array data
 starts on a multiple of 64 bytes of the file, so a read takes the arrays as views of the
-bytes read: one copy of the file, one pass of the sha256, no zip CRC pass.
+file's bytes: one pass of the sha256, no zip CRC pass.
 
 *Never trusted.* An entry is read only if it is a regular file (not a link), no larger than the
 cap, its manifest names this very key, and the sha256 of the arrays read back equals the
 manifest's; anything else (a flipped byte, a truncated file, another version's entry, a file
 that is not an archive, a damaged header) is reported, deleted and rebuilt by the caller.
 Checksums detect corruption, not a forger with write access to the cache directory.
+
+*Reads* map the entry read-only (:func:`superpose.theory.files.map_regular`) and take its
+arrays as views of the mapping: no copy into fresh memory (whose page faults cost more than
+the read itself on a small virtual machine), the sha256 pass reading the page cache. Entries
+are never written in place (below), so what was checked stays what is used.
 
 *Writes* go to a unique temporary file in the same directory (``tempfile.mkstemp``: created
 with O_EXCL, never through an existing name or link) that is renamed over the entry's name;
@@ -36,6 +41,7 @@ import stat
 import struct
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,12 +49,12 @@ import numpy as np
 
 from superpose.circuits.cache._dirs import cache_dir
 from superpose.theory.errors import InvalidArgument
-from superpose.theory.files import NotARegularFile, read_regular
+from superpose.theory.files import NotARegularFile, map_regular
 
 __all__ = ["CACHE_VERSION", "DEFAULT_MAX_BYTES", "DerivedCache", "file_sha256"]
 
 #: bump when the arrays any entry holds would be computed differently
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: the default cap of the whole store (``SUPERPOSE_CACHE_MAX_MB`` changes it)
 DEFAULT_MAX_BYTES = 4 << 30
 _MAX_ENV = "SUPERPOSE_CACHE_MAX_MB"
@@ -86,9 +92,17 @@ class DerivedCache:
         name = hashlib.sha256(f"{kind}|{self.digest}|{sparsity}|{CACHE_VERSION}".encode())
         return self.root / f"{kind}-{name.hexdigest()[:40]}{_SUFFIX}"
 
-    def get(self, kind: str, sparsity: int) -> dict[str, np.ndarray] | None:
+    def get(self, kind: str, sparsity: int, fit=None):
         """The entry's arrays, checked against their checksum; None (and the entry deleted
-        when it was there but bad) otherwise."""
+        when it was there but bad) otherwise.
+
+        ``fit(arrays)``, if given, checks that the arrays fit what they were derived from and
+        returns what the caller makes of them, which ``get`` then returns in their place. It
+        runs while a thread of its own computes the checksum (both only read the mapped
+        entry), and what it returns is used only once the checksum has passed: a checksum
+        that fails makes the entry corrupt whatever ``fit`` did. ``fit`` raises
+        InvalidArgument for arrays that pass their checksum but do not fit; the entry is
+        then deleted and rebuilt by the caller, the event naming why, and None returned."""
         path = self.path(kind, sparsity)
         try:
             info = path.lstat()
@@ -96,9 +110,25 @@ class DerivedCache:
             self.events.append(f"{kind}: miss")
             return None
         try:
-            arrays = self._read(path, info, kind, sparsity)
+            arrays, checksum = self._read(path, info, kind, sparsity)
+            with ThreadPoolExecutor(1) as pool:
+                computed = pool.submit(_arrays_sha256, arrays.values())
+                try:
+                    made, unfit = (arrays if fit is None else fit(arrays)), None
+                except InvalidArgument as exc:
+                    made, unfit = None, exc
+                except Exception:  # (a damaged entry may break fit in any way)
+                    if computed.result() != checksum:
+                        raise _Corrupt("checksum mismatch") from None
+                    raise
+                if computed.result() != checksum:
+                    raise _Corrupt("checksum mismatch")
         except _Corrupt as bad:
             self.events.append(f"{kind}: rebuilt ({bad})")
+            _remove(path)
+            return None
+        if unfit is not None:
+            self.events.append(f"{kind}: rebuilt ({unfit})")
             _remove(path)
             return None
         try:
@@ -106,15 +136,7 @@ class DerivedCache:
         except OSError:
             pass
         self.events.append(f"{kind}: hit")
-        return arrays
-
-    def reject(self, kind: str, sparsity: int, why: str) -> None:
-        """Delete the entry a caller found unfit after :meth:`get` (its arrays passed their
-        checksum but do not fit the circuit), and record why in place of the hit."""
-        _remove(self.path(kind, sparsity))
-        if self.events and self.events[-1] == f"{kind}: hit":
-            self.events.pop()
-        self.events.append(f"{kind}: rebuilt ({why})")
+        return made
 
     def put(self, kind: str, sparsity: int, arrays: dict[str, np.ndarray]) -> Path | None:
         """Store ``arrays`` as the entry, atomically; then evict down to the cap. Returns the
@@ -178,8 +200,8 @@ class DerivedCache:
         if info.st_size > self.max_bytes + (1 << 20):
             raise _Corrupt(f"{info.st_size} bytes, above the cap")
         try:
-            data = read_regular(path, self.max_bytes + (1 << 20), follow_links=False)
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            data = map_regular(path, self.max_bytes + (1 << 20), follow_links=False)
+            with zipfile.ZipFile(data) as archive:
                 manifest = json.loads(_text(_member(data, archive, "manifest")))
                 want = {"kind": kind, "digest": self.digest, "sparsity": int(sparsity),
                         "version": CACHE_VERSION}
@@ -197,9 +219,7 @@ class DerivedCache:
         dtypes = [a.dtype.str for a in arrays.values()]
         if shapes != manifest.get("shapes") or dtypes != manifest.get("dtypes"):
             raise _Corrupt("arrays differ from the manifest")
-        if _arrays_sha256(arrays.values()) != manifest.get("sha256"):
-            raise _Corrupt("checksum mismatch")
-        return arrays
+        return arrays, manifest.get("sha256")
 
 
 class _Corrupt(Exception):

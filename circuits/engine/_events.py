@@ -115,6 +115,7 @@ from superpose.circuits.engine._gains import (
     _row_abs_max,
     expand_ranges,
     negative_rows,
+    solo_levels,
 )
 from superpose.circuits.model import PAD, ThresholdNetwork, search_sorted_ranges
 from superpose.circuits.validate import check_choice, check_int
@@ -478,7 +479,7 @@ class EventEvaluator:
         start = time.perf_counter()
         xp = self.xp
         w = layer.stored_weights
-        table, fanout, summable = self._cached_table(layer, code)
+        table, fanout, summable, packed = self._cached_table(layer, code)
         if table is None:
             table = FirstLayerGains(w, layer.theta, code.indptr, code.indices,
                                     code.width, self.sparsity, self.options.max_table_bytes,
@@ -489,7 +490,8 @@ class EventEvaluator:
             # the full g_u(f), so on supports that do not overlap z_u is their sum (no
             # look-ups)
             summable = table.off & ~negative_rows(w)
-            self._store_table(table, fanout, summable)
+            packed = _packed_entries(table, layer.width)
+            self._store_table(table, fanout, summable, packed)
         if self.options.search_divisor:
             self.gain_tables = (table.positive, table.negative)
             self.rise_index = table.rise
@@ -497,21 +499,14 @@ class EventEvaluator:
         self._table = types.SimpleNamespace(
             ptr=xp.asarray(table.indptr), level_ends=xp.asarray(table.level_ends),
             units=xp.asarray(table.units),
-            gain_bits=int(table.gains.max(initial=0)).bit_length(),
+            gain_bits=_gain_bits(table),
             gains=xp.asarray(table.gains), leak=xp.asarray(table.leak),
             need=xp.asarray(table.need), theta=xp.asarray(layer.theta),
+            solo_ptr=xp.asarray(table.solo_indptr), solo=xp.asarray(table.solo),
+            solo_ends=xp.asarray(table.solo_ends),
             on0=xp.asarray(~table.off), width=layer.width, entry_bytes=(
                 table.units.itemsize + table.gains.itemsize))
-        # entries packed as unit * 2^b + gain (b bits hold every gain) when the largest
-        # input-tagged key, batch * d_1 * 2^b, fits int64 for a block of one input at least
-        bits, width = self._table.gain_bits, layer.width
-        self._table.packed = None
-        if (width << bits) < 2 ** 62:
-            kind = np.int32 if (width << bits) < 2 ** 31 else np.int64  # holds every packing
-            packed = table.units.astype(kind)  # (one new array, shifted and or-ed in place)
-            packed <<= bits
-            packed |= table.gains
-            self._table.packed = xp.asarray(packed)
+        self._table.packed = None if packed is None else xp.asarray(packed)
         self._lookup = self._host_lookup if xp is np and self._host_lookup is not None \
             else WeightLookup(xp, w, self.options.max_dense_lookup, lazy=True,
                               lazy_ratio=self._lazy_ratio)
@@ -549,39 +544,48 @@ class EventEvaluator:
         return f"event-table-d{self.options.table_divisor}"
 
     def _cached_table(self, layer, code):
-        """(table, fanout, summable) from the per-file cache, or Nones: a cache is given, the
-        certifier's tables are not wanted (they are not cached), and the entry is there,
-        passes its checksum (:class:`superpose.circuits.cache.DerivedCache`) and fits this
-        layer (:meth:`FirstLayerGains.from_arrays`)."""
+        """(table, fanout, summable, packed) from the per-file cache, or Nones: a cache is
+        given, the certifier's tables are not wanted (they are not cached), and the entry is
+        there, passes its checksum (:class:`superpose.circuits.cache.DerivedCache`) and fits
+        this layer (:meth:`_fit_cached`, checked while the checksum is computed)."""
         if self._cache is None or self.options.search_divisor:
-            return None, None, None
-        arrays = self._cache.get(self._cache_kind(), self.sparsity)
-        if arrays is None:
-            return None, None, None
+            return None, None, None, None
+        found = self._cache.get(self._cache_kind(), self.sparsity,
+                                fit=lambda arrays: self._fit_cached(arrays, layer, code))
+        if found is None:
+            return None, None, None, None
+        *parts, self._host_lookup = found
+        self.table_source = "cache"
+        return tuple(parts)
+
+    def _fit_cached(self, arrays, layer, code):
+        """(table, fanout, summable, packed, lookup) from a cache entry's ``arrays``, checked
+        against layer 1 and the input code (:meth:`FirstLayerGains.from_arrays`, then
+        :func:`_spot_check`, whose weights ``lookup`` reads); InvalidArgument when they do
+        not fit."""
         w = layer.stored_weights
         d, d0 = w.shape
-        try:
-            table = FirstLayerGains.from_arrays(arrays, layer.theta, code.n_rows,
-                                                self.sparsity, self.options.table_divisor)
-            fanout, summable = arrays.get("fanout"), arrays.get("summable")
-            if fanout is None or fanout.shape != (d0,) or fanout.dtype.kind not in "iu" \
-                    or summable is None or summable.shape != (d,) or summable.dtype != bool \
-                    or not np.array_equal(summable, table.off & ~negative_rows(w)):
-                raise InvalidArgument("its fan-out counts or summable flags do not fit")
-            self._host_lookup = WeightLookup(np, w, self.options.max_dense_lookup,
-                                             lazy=True)
-            _spot_check(table, self._host_lookup, code)
-        except InvalidArgument as bad:
-            self._cache.reject(self._cache_kind(), self.sparsity, str(bad))
-            return None, None, None
-        self.table_source = "cache"
-        return table, fanout, summable
+        table = FirstLayerGains.from_arrays(arrays, layer.theta, code.n_rows, self.sparsity,
+                                            self.options.table_divisor)
+        fanout, summable = arrays.get("fanout"), arrays.get("summable")
+        if fanout is None or fanout.shape != (d0,) or fanout.dtype.kind not in "iu" \
+                or summable is None or summable.shape != (d,) or summable.dtype != bool \
+                or not np.array_equal(summable, table.off & ~negative_rows(w)):
+            raise InvalidArgument("its fan-out counts or summable flags do not fit")
+        packed, kind = arrays.get("packed"), _packed_type(table, layer.width)
+        if (packed is None) != (kind is None) or packed is not None and (
+                packed.dtype != kind or packed.shape != table.units.shape):
+            raise InvalidArgument("its packed entries are not of the table's shape or type")
+        lookup = WeightLookup(np, w, self.options.max_dense_lookup, lazy=True)
+        _spot_check(table, lookup, code, packed)
+        return table, fanout, summable, packed, lookup
 
-    def _store_table(self, table, fanout, summable) -> None:
+    def _store_table(self, table, fanout, summable, packed) -> None:
         self.table_source = "built"
         if self._cache is not None and not self.options.search_divisor:
+            extra = {} if packed is None else {"packed": packed}
             self._cache.put(self._cache_kind(), self.sparsity,
-                            table.to_arrays() | {"fanout": fanout, "summable": summable})
+                            table.to_arrays() | {"fanout": fanout, "summable": summable} | extra)
 
     # --- public -----------------------------------------------------------------------------
 
@@ -796,9 +800,13 @@ class EventEvaluator:
         reaches the need N_u, sorted by (row, unit), as ``rows`` and ``units``; with
         ``sums`` (their stored gains summed), ``complete`` (every active feature of the input
         had a stored entry for the unit) and ``support_total`` (per input, sum of |P_f| over
-        its distinct active features)."""
+        its distinct active features).
+
+        The entries read are sorted by (row, unit) only to find the units that two or more of
+        an input's features store; U_u is formed for those. A unit that one feature alone
+        stores is a candidate exactly when the entry is in that feature's solo list up to the
+        input's number of features (circuits/engine/_gains.py, *Alone*)."""
         xp, table = self.xp, self._table
-        width = table.width
         empty = xp.zeros(0, dtype=xp.int64)
 
         def result(rows, units, sums, complete, support_total):
@@ -813,34 +821,67 @@ class EventEvaluator:
         feature_rows, features, first, counts, support_total = self._active_sets(
             feature_rows, features, batch)
         # a feature of an input with j features reads its entries of level <= j
+        reads = counts[feature_rows]
         starts = table.ptr[features]
-        lens = table.level_ends[features, counts[feature_rows] - 1] - starts
+        lens = table.level_ends[features, reads - 1] - starts
         rep, total = self._repeater(lens)
         if stats is not None:
             stats["gain_entries"] += int(total)
         if not total:
             return result(empty, empty, empty, xp.zeros(0, dtype=bool), support_total)
         pos = rep(starts - (xp.cumsum(lens) - lens)) + xp.arange(total)
-        keys, gains = self._sorted_by_key(feature_rows, rep, pos, batch)
-        new = xp.ones(total, dtype=bool)
-        new[1:] = keys[1:] != keys[:-1]
-        heads = xp.flatnonzero(new)
-        ends = xp.concatenate([heads[1:], xp.asarray([total], dtype=heads.dtype)])
-        sizes = ends - heads
-        # a group holds at most one entry per active feature of its input: its first gain,
-        # plus the j-th for the few groups of more than j entries
-        sums = gains[heads].astype(xp.int64)
-        for j in range(1, int(sizes.max())):
-            more = xp.flatnonzero(sizes > j)
-            sums[more] += gains[heads[more] + j]
-        rows, units = xp.divmod(keys[heads], width)  # (int32 when the sort was)
+        keys, gain_at = self._sorted_by_key(feature_rows, rep, pos, batch)
+        shared_keys, sums, sizes = self._shared(keys, gain_at)
+        alone_keys, alone_sums = self._alone(feature_rows, features, reads)
+        if shared_keys.size and alone_keys.size:  # (an entry of a shared unit is not alone)
+            at = xp.minimum(xp.searchsorted(shared_keys, alone_keys), shared_keys.size - 1)
+            single = xp.flatnonzero(shared_keys[at] != alone_keys)
+            alone_keys, alone_sums = alone_keys[single], alone_sums[single]
+        keys = xp.concatenate([shared_keys, alone_keys])
+        order = xp.argsort(keys, kind="stable")  # (a sorted run, then a few more)
+        sums = xp.concatenate([sums, alone_sums])[order]
+        sizes = xp.concatenate([sizes, xp.ones(alone_keys.size, dtype=xp.int64)])[order]
+        rows, units = xp.divmod(keys[order], table.width)
         missing = counts[rows] - sizes
         bound = sums + missing * table.leak[units]
         keep = xp.flatnonzero(bound >= table.need[units])
         if stats is not None:
             stats["candidates"] += int(keep.size)
-        return result(rows[keep].astype(xp.int64), units[keep].astype(xp.int64), sums[keep],
-                      missing[keep] == 0, support_total)
+        return result(rows[keep], units[keep], sums[keep], missing[keep] == 0, support_total)
+
+    def _shared(self, keys, gain_at):
+        """The groups of two or more equal ``keys`` (sorted): their keys, the sums of their
+        gains (``gain_at(i)``: the gains of sorted entries i) and their sizes, as int64."""
+        xp = self.xp
+        same = xp.flatnonzero(keys[1:] == keys[:-1])  # entries i and i + 1 share a key
+        if not same.size:
+            empty = xp.zeros(0, dtype=xp.int64)
+            return empty, empty, empty
+        head = xp.ones(same.size, dtype=bool)
+        head[1:] = same[1:] != same[:-1] + 1
+        heads = same[head]
+        sizes = xp.diff(xp.concatenate([xp.flatnonzero(head),
+                                        xp.asarray([same.size], dtype=heads.dtype)])) + 1
+        sums = gain_at(heads).astype(xp.int64)
+        for j in range(1, int(sizes.max())):
+            more = xp.flatnonzero(sizes > j)
+            sums[more] += gain_at(heads[more] + j)
+        return keys[heads].astype(xp.int64), sums, sizes.astype(xp.int64)
+
+    def _alone(self, feature_rows, features, reads):
+        """The keys row * d_1 + unit and gains of the listed solo entries of level <= the
+        input's number of features ``reads``, for each active feature of each input (int64,
+        not sorted)."""
+        xp, table = self.xp, self._table
+        lo = table.solo_ptr[features]
+        lens = table.solo_ends[features, reads - 1] - lo
+        rep, total = self._repeater(lens)
+        if not total:
+            empty = xp.zeros(0, dtype=xp.int64)
+            return empty, empty
+        at = table.solo[rep(lo - (xp.cumsum(lens) - lens)) + xp.arange(total)]
+        keys = rep(feature_rows * table.width) + table.units[at].astype(xp.int64)
+        return keys, table.gains[at].astype(xp.int64)
 
     def _active_sets(self, feature_rows, features, batch: int):
         """Each input's distinct active features: (rows, features) sorted by (row, feature),
@@ -858,9 +899,9 @@ class EventEvaluator:
 
     def _sorted_by_key(self, feature_rows, rep, pos, batch: int):
         """The keys row * d_1 + unit of table entries ``pos``, read for the features of inputs
-        ``feature_rows`` (``rep`` repeats a value per feature over its entries), sorted, with
-        their gains carried along (integer arrays of any width). One sort of
-        row * (d_1 2^b) + the entry's packed unit * 2^b + gain (b bits hold every gain;
+        ``feature_rows`` (``rep`` repeats a value per feature over its entries), sorted, and
+        ``gain_at(i)``, the gains of sorted entries i (integer arrays of any width). One sort
+        of row * (d_1 2^b) + the entry's packed unit * 2^b + gain (b bits hold every gain;
         ``packed`` is stored so), in int32 when that fits (``_block_rows`` keeps blocks that
         small), else int64; an argsort of the keys alone when even int64 cannot hold the
         packing. A feature's entries are sorted by level, then unit, so an input's keys are a
@@ -871,13 +912,13 @@ class EventEvaluator:
         if table.packed is None:
             keys = rep(feature_rows * width) + table.units[pos]
             order = xp.argsort(keys, kind="stable")
-            return keys[order], table.gains[pos][order]
+            return keys[order], lambda i: table.gains[pos[order[i]]]
         stride = width << bits
         kind = xp.int32 if batch * stride < 2 ** 31 else xp.int64
         packed = rep((feature_rows * stride).astype(kind))
         packed += table.packed[pos]  # (int32 whenever kind is: stride < 2^31 then)
         packed = xp.sort(packed, kind="stable")
-        return packed >> bits, packed & ((1 << bits) - 1)
+        return packed >> bits, lambda i: packed[i] & ((1 << bits) - 1)
 
     @property
     def block_rows(self) -> int:
@@ -1241,16 +1282,50 @@ def _check_bounds_fit(network: ThresholdNetwork, s: int) -> None:
                               "sparsity")
 
 
-def _spot_check(table: FirstLayerGains, lookup: WeightLookup, code) -> None:
+def _gain_bits(table: FirstLayerGains) -> int:
+    """b, the bits that hold every stored gain."""
+    return int(table.gains.max(initial=0)).bit_length()
+
+
+def _packed_type(table: FirstLayerGains, width: int):
+    """The type of the table's packed entries (:func:`_packed_entries`): int32 when
+    d_1 2^b < 2^31, int64 when d_1 2^b < 2^62, else None (not packed)."""
+    span = width << _gain_bits(table)
+    return np.dtype(np.int32) if span < 2 ** 31 else np.dtype(np.int64) if span < 2 ** 62 \
+        else None
+
+
+def _packed_entries(table: FirstLayerGains, width: int) -> np.ndarray | None:
+    """The entries packed as unit * 2^b + gain (b bits hold every gain), in
+    :func:`_packed_type`, which leaves room to tag them with the input of a block of one
+    input at least (batch * d_1 * 2^b); None when even int64 cannot."""
+    kind = _packed_type(table, width)
+    if kind is None:
+        return None
+    packed = table.units.astype(kind)  # (one new array, shifted and or-ed in place)
+    packed <<= _gain_bits(table)
+    packed |= table.gains
+    return packed
+
+
+def _spot_check(table: FirstLayerGains, lookup: WeightLookup, code, packed=None) -> None:
     """Recompute ``SPOT_CHECKS`` stored entries of a gain table read from the cache (spread
     evenly over the table) from the layer's own weights: G_u(f), the sum over P_f of W+[u, p]
     (W- for a unit on at baseline), the weights read through ``lookup`` (a NumPy
-    :class:`WeightLookup` of the layer). A table of another circuit, stored under this file's
-    key, fails here; InvalidArgument names the first entry that disagrees."""
+    :class:`WeightLookup` of the layer); and, at the same entries, whether the solo lists
+    hold exactly those of solo level <= s and the ``packed`` entries (when given) are their
+    unit and gain. A table of another circuit, stored under this file's key, fails here;
+    InvalidArgument names the first entry that disagrees."""
     n = table.units.size
     if not n:
         return
     at = np.unique(np.linspace(0, n - 1, min(n, SPOT_CHECKS)).astype(np.int64))
+    if packed is not None and not np.array_equal(
+            packed[at], (table.units[at].astype(np.int64) << _gain_bits(table))
+            | table.gains[at]):
+        raise InvalidArgument("its packed entries disagree with its units and gains")
+    if not np.array_equal(np.isin(at, table.solo), solo_levels(table, at) <= table.sparsity):
+        raise InvalidArgument("its solo lists leave out an entry or hold one they must not")
     feature = np.searchsorted(table.indptr, at, side="right") - 1
     unit = table.units[at].astype(np.int64)
     owner, pos = expand_ranges(code.indptr[feature], code.indptr[feature + 1])

@@ -62,6 +62,19 @@ U_u = |F| h_u <= s (c_u - 1) < N_u (c_u <= ceil(N_u / s) < N_u / s + 1): it keep
 baseline state and is never looked at.
 Only the *candidates*, (input, unit) pairs with U_u >= N_u, need their exact z_u.
 
+*Alone.* Most of an input's stored entries are the only one of their unit among its features
+(k = 1); such an entry is a candidate exactly when G_u(f) + (|F| - 1) h_u >= N_u, that is
+when |F| reaches its *solo level*
+
+    sigma = 1 if G_u(f) >= N_u, else 1 + ceil((N_u - G_u(f)) / h_u) (never when h_u = 0),
+
+which depends on the entry alone (h_u >= 0, so U_u grows with |F|). The table lists, per
+feature, its entries of sigma <= s (positions into its entries, by sigma, then position), so
+an input of j features takes its candidates among single entries from those lists, and only
+units stored by two or more of its features are summed: there U_u is formed as above.
+sigma >= lambda (t_u >= h_u), so a listed entry of sigma <= j lies in the entries such an
+input reads.
+
 *Levels.* An entry (f, u) can only matter to inputs of enough features: its level is
 lambda = 1 if G_u(f) >= N_u, else 1 + ceil((N_u - G_u(f)) / t_u). If u is a candidate of an
 input with |F| = j features, every stored entry (f, u), f in F, has lambda <= j: each other
@@ -338,7 +351,10 @@ class FirstLayerGains:
     D = ``divisor``. Attributes: ``indptr`` (m + 1); ``units`` and ``gains`` (feature f
     stores ``units[indptr[f]:indptr[f+1]]`` with their gains G_u(f) >= c_u, those of level
     lambda <= s only, sorted by level, then unit); ``level_ends`` (m x s: the entries of f
-    of level <= j end at ``level_ends[f, j - 1]``); ``need`` (N_u), ``cutoff`` (c_u),
+    of level <= j end at ``level_ends[f, j - 1]``); ``solo_indptr``, ``solo`` and
+    ``solo_ends`` (feature f lists ``solo[solo_indptr[f]:solo_indptr[f+1]]``, the positions
+    of its entries of solo level sigma <= s, by sigma, then position; those of sigma <= j end
+    at ``solo_ends[f, j - 1]``: module docstring, *Alone*); ``need`` (N_u), ``cutoff`` (c_u),
     ``leak`` (h_u), ``top`` (t_u), ``off`` (theta > 0: off at baseline); ``dropped`` (entries
     above the cutoff left out for a level > s); and ``seconds``, the time the build took.
     A block of units that would start after ``deadline`` (a ``time.perf_counter()`` value)
@@ -427,6 +443,7 @@ class FirstLayerGains:
         np.cumsum(per_level.sum(axis=1), out=self.indptr[1:])
         # level_ends[f, j - 1]: where the entries of feature f with level <= j end
         self.level_ends = self.indptr[:-1, None] + np.cumsum(per_level, axis=1)
+        self.solo_indptr, self.solo, self.solo_ends = _solo_lists(self, s)
         self.seconds = time.perf_counter() - start
 
     @property
@@ -434,7 +451,8 @@ class FirstLayerGains:
         """Stored (feature, unit) entries."""
         return int(self.units.size)
 
-    _ARRAYS = ("indptr", "units", "gains", "level_ends", "need", "cutoff", "leak", "top", "off")
+    _ARRAYS = ("indptr", "units", "gains", "level_ends", "need", "cutoff", "leak", "top", "off",
+               "solo_indptr", "solo", "solo_ends")
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The table's arrays, for :meth:`from_arrays` (the per-file cache stores them)."""
@@ -480,13 +498,12 @@ class FirstLayerGains:
             raise InvalidArgument("gain table entry ranges are not consistent")
         if n and (table.units.min() < 0 or table.units.max() >= d or table.gains.min() < 1):
             raise InvalidArgument("gain table holds a unit out of range or a gain < 1")
+        _check_solo_lists(table, m, s)
         return table
 
     def nbytes(self) -> int:
         """Bytes of the stored arrays."""
-        return int(sum(a.nbytes for a in (self.indptr, self.units, self.gains,
-                                          self.level_ends, self.need, self.cutoff, self.leak,
-                                          self.top, self.off)))
+        return int(sum(getattr(self, name).nbytes for name in self._ARRAYS))
 
 
 class _SearchCutoffs:
@@ -677,6 +694,67 @@ def _levels(gains: np.ndarray, need: np.ndarray, top: np.ndarray) -> np.ndarray:
     """lambda = 1 where gain >= need, else 1 + ceil((need - gain) / top) (top >= gain >= 1)."""
     deficit = need - gains
     return np.where(deficit <= 0, 1, 1 + (-(-deficit // np.maximum(top, 1))))
+
+
+def solo_levels(table: "FirstLayerGains", at: np.ndarray) -> np.ndarray:
+    """The solo level sigma of ``table``'s entries at positions ``at`` (module docstring,
+    *Alone*), as int64, with s + 1 standing for every sigma > s (never listed)."""
+    unit = table.units[at]
+    deficit = table.need[unit] - table.gains[at].astype(np.int64)
+    leak = table.leak[unit]
+    never = table.sparsity + 1
+    sigma = np.minimum(1 + (-(-deficit // np.maximum(leak, 1))), never)
+    return np.where(deficit <= 0, 1, np.where(leak > 0, sigma, never))
+
+
+_SOLO_CHUNK = 1 << 22
+
+
+def _solo_lists(table: "FirstLayerGains", s: int):
+    """(solo_indptr, solo, solo_ends) of ``table`` (:class:`FirstLayerGains`): the entries
+    of solo level <= s, found ``_SOLO_CHUNK`` entries at a time (no temporaries of the
+    table's size), listed per feature by (sigma, position)."""
+    n, m = table.units.size, table.indptr.size - 1
+    found, levels = [], []
+    for lo in range(0, n, _SOLO_CHUNK):
+        sigma = solo_levels(table, np.arange(lo, min(lo + _SOLO_CHUNK, n)))
+        listed = np.flatnonzero(sigma <= s)
+        found.append(listed + lo)
+        levels.append(sigma[listed])
+    at = np.concatenate(found) if found else np.zeros(0, np.int64)
+    sigma = np.concatenate(levels) if levels else np.zeros(0, np.int64)
+    feature = np.searchsorted(table.indptr, at, side="right") - 1
+    order = np.lexsort((at, sigma, feature))
+    per_level = np.zeros((m, s), dtype=np.int64)
+    np.add.at(per_level, (feature, sigma - 1), 1)
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(per_level.sum(axis=1), out=indptr[1:])
+    return indptr, at[order], indptr[:-1, None] + np.cumsum(per_level, axis=1)
+
+
+def _check_solo_lists(table: "FirstLayerGains", m: int, s: int) -> None:
+    """InvalidArgument unless ``table``'s solo lists are consistent: ranges that partition
+    the list by feature and sigma, and each listed entry one of that feature's, read by an
+    input of sigma features, whose solo level (recomputed) is the one it is listed under.
+    Whether an unlisted entry should be listed is for the spot check."""
+    ptr, solo, ends = table.solo_indptr, table.solo, table.solo_ends
+    if ptr.shape != (m + 1,) or ends.shape != (m, s) or solo.ndim != 1 \
+            or any(a.dtype.kind not in "iu" for a in (ptr, solo, ends)):
+        raise InvalidArgument("gain table solo lists have the wrong shape or type")
+    if ptr[0] != 0 or ptr[-1] != solo.size or np.any(np.diff(ptr) < 0) \
+            or np.any(np.diff(ends, axis=1, prepend=ptr[:-1, None]) < 0) \
+            or not np.array_equal(ends[:, -1], ptr[1:]):
+        raise InvalidArgument("gain table solo list ranges are not consistent")
+    if not solo.size:
+        return
+    feature = np.searchsorted(ptr, np.arange(solo.size), side="right") - 1
+    sigma = 1 + (np.arange(solo.size)[:, None] >= ends[feature]).sum(axis=1)
+    at = solo.astype(np.int64)
+    if np.any(at < table.indptr[feature]) \
+            or np.any(at >= table.level_ends[feature, np.minimum(sigma, s) - 1]) \
+            or not np.array_equal(solo_levels(table, at), sigma):
+        raise InvalidArgument("gain table solo lists name an entry of another feature or "
+                              "level")
 
 
 def _level_type(s: int):

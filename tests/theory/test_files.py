@@ -6,41 +6,71 @@ import os
 
 import pytest
 
-from superpose.theory.files import NotARegularFile, read_regular
+from superpose.theory.files import NotARegularFile, map_regular, read_regular
 
 
-def test_a_regular_file_within_the_limit_is_read_whole(tmp_path):
+def _mapped(path, max_bytes, **options) -> bytes:
+    mapping = map_regular(path, max_bytes, **options)
+    try:
+        return bytes(mapping)
+    finally:
+        mapping.close()
+
+
+# read into memory, or mapped: the same checks, the same bytes
+READERS = pytest.mark.parametrize("read", [read_regular, _mapped], ids=["read", "map"])
+
+
+@READERS
+def test_a_regular_file_within_the_limit_is_read_whole(tmp_path, read):
     path = tmp_path / "a.json"
     path.write_bytes(b"x" * 5000)
-    assert read_regular(path, 5000) == b"x" * 5000
+    assert read(path, 5000) == b"x" * 5000
 
 
-def test_a_file_over_the_limit_is_refused_unread(tmp_path):
+@READERS
+def test_a_file_over_the_limit_is_refused_unread(tmp_path, read):
     path = tmp_path / "a.json"
     path.write_bytes(b"x" * 5001)
     with pytest.raises(NotARegularFile, match="5001 bytes, more than the 5000 allowed"):
-        read_regular(path, 5000)
+        read(path, 5000)
 
 
-def test_a_fifo_is_refused_without_blocking_and_a_device_without_reading(tmp_path):
+@READERS
+def test_a_fifo_is_refused_without_blocking_and_a_device_without_reading(tmp_path, read):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     with pytest.raises(NotARegularFile, match="a FIFO, a device or a socket"):
-        read_regular(fifo, 100)
+        read(fifo, 100)
     with pytest.raises(NotARegularFile):
-        read_regular("/dev/zero", 100)
+        read("/dev/zero", 100)
 
 
-def test_a_directory_is_its_own_error_and_a_link_is_refused_when_asked(tmp_path):
+@READERS
+def test_a_directory_is_its_own_error_and_a_link_is_refused_when_asked(tmp_path, read):
     with pytest.raises(IsADirectoryError):
-        read_regular(tmp_path, 100)
+        read(tmp_path, 100)
     target = tmp_path / "t"
     target.write_bytes(b"ok")
     link = tmp_path / "l"
     link.symlink_to(target)
-    assert read_regular(link, 100) == b"ok"
+    assert read(link, 100) == b"ok"
     with pytest.raises(OSError):
-        read_regular(link, 100, follow_links=False)
+        read(link, 100, follow_links=False)
+
+
+def test_an_empty_file_cannot_be_mapped_and_a_mapping_outlives_a_file_renamed_over_it(tmp_path):
+    path = tmp_path / "entry"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError):
+        map_regular(path, 100)
+    path.write_bytes(b"old bytes")
+    mapping = map_regular(path, 100)
+    newer = tmp_path / "newer"
+    newer.write_bytes(b"new bytes, longer")
+    newer.replace(path)  # how superpose replaces a file: never in place
+    assert bytes(mapping) == b"old bytes" and path.read_bytes() == b"new bytes, longer"
+    mapping.close()
 
 
 def test_a_file_digest_hashes_the_file_it_opened_even_after_the_path_moves_on(tmp_path):

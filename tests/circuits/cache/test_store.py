@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import superpose.circuits.cache._store as store_module
+import superpose.circuits.engine._events as events_module
 from superpose.circuits import fuzz, save_circuit
 from superpose.circuits.cache import CACHE_VERSION, DerivedCache, file_sha256
 from superpose.circuits.io import load_circuit_and_digest
@@ -109,6 +110,40 @@ def test_an_entry_whose_arrays_differ_from_their_checksum_is_not_used(cache_home
     assert store.events[-1] == f"{KIND}: rebuilt (checksum mismatch)"
 
 
+def test_what_fit_makes_of_an_entry_is_returned_only_once_its_checksum_has_passed(cache_home):
+    """fit runs on the arrays while their checksum is computed: its result is returned for a
+    sound entry; its InvalidArgument deletes the entry, the event naming why; a checksum
+    that fails makes the entry corrupt whatever fit did or raised."""
+    store = DerivedCache("ab" * 32)
+    path = store.put(KIND, 2, _arrays())
+    assert store.get(KIND, 2, fit=lambda arrays: int(arrays["a"].sum())) == 45
+
+    def unfit(arrays):
+        raise InvalidArgument("its column a does not fit")
+
+    assert store.get(KIND, 2, fit=unfit) is None
+    assert store.events[-1] == f"{KIND}: rebuilt (its column a does not fit)"
+    assert not path.exists()
+
+    def broken(arrays):
+        raise IndexError("what damaged arrays may do")
+
+    path = store.put(KIND, 2, _arrays())
+    with pytest.raises(IndexError):  # a sound entry: the error is fit's own
+        store.get(KIND, 2, fit=broken)
+    with np.load(path) as npz:
+        manifest = str(npz["manifest"][()])
+    with open(path, "wb") as out:
+        np.savez(out, manifest=np.array(manifest), **(_arrays() | {"a": np.zeros(10, np.int64)}))
+    for fit in (broken, unfit, lambda arrays: "made anyway"):
+        store.put(KIND, 2, _arrays()) if not path.exists() else None
+        with open(path, "wb") as out:
+            np.savez(out, manifest=np.array(manifest),
+                     **(_arrays() | {"a": np.zeros(10, np.int64)}))
+        assert store.get(KIND, 2, fit=fit) is None
+        assert store.events[-1] == f"{KIND}: rebuilt (checksum mismatch)"
+
+
 def test_an_entry_of_another_code_version_is_not_used(cache_home, monkeypatch):
     store = DerivedCache("ab" * 32)
     path = store.put(KIND, 2, _arrays())
@@ -205,6 +240,43 @@ def test_a_sound_entry_that_does_not_fit_the_circuit_is_rebuilt(cache_home, tmp_
     report, store = _fresh_fuzz(ours)
     assert report.table_source == "built"
     assert "disagrees with layer 1" in store.events[0] or "rebuilt" in store.events[0]
+
+
+@pytest.mark.parametrize("forge", ["solo-dropped", "solo-added", "packed"])
+def test_an_entry_whose_solo_lists_or_packed_entries_disagree_with_its_gains_is_rebuilt(
+        cache_home, tmp_path, monkeypatch, forge):
+    """A checksum-sound entry of this very circuit with one solo entry left out, one listed
+    that must not be, or one packed entry off by one: the table's checks refuse it (the spot
+    check here reads every entry), and the rebuilt table gives the same results."""
+    monkeypatch.setattr(events_module, "SPOT_CHECKS", 1 << 20)
+    path = tmp_path / "c.npz"
+    save_circuit(built("and2", 300, "random", 0, 2, 0), path)
+    first, store = _fresh_fuzz(path)
+    arrays = {name: np.array(a) for name, a in store.get(KIND, 2).items()}
+    ptr, solo, ends = arrays["solo_indptr"], arrays["solo"], arrays["solo_ends"]
+    if forge == "packed":
+        arrays["packed"][len(arrays["packed"]) // 2] += 1
+    else:  # the last entry of a feature's list left out, or one more put at its end
+        f = int(np.flatnonzero(np.diff(ptr) > 0 if forge == "solo-dropped"
+                               else np.diff(arrays["indptr"]) > np.diff(ptr))[0])
+        if forge == "solo-dropped":
+            solo, delta = np.delete(solo, ptr[f + 1] - 1), -1
+        else:
+            spare = sorted(set(range(arrays["indptr"][f], arrays["indptr"][f + 1]))
+                           - set(solo[ptr[f]:ptr[f + 1]].tolist()))
+            solo, delta = np.insert(solo, ptr[f + 1], spare[0]), 1
+        ends[f] = np.where(ends[f] == ptr[f + 1], ends[f] + delta, ends[f])
+        ends[f + 1:] += delta
+        ptr[f + 1:] += delta
+        arrays.update(solo=solo)
+    store.put(KIND, 2, arrays)
+    report, store = _fresh_fuzz(path)
+    why = {"solo-dropped": "solo lists leave out an entry",
+           "solo-added": "solo lists name an entry of another feature or level",
+           "packed": "packed entries disagree"}[forge]
+    assert report.table_source == "built" and store.events[0].startswith(f"{KIND}: rebuilt (")
+    assert why in store.events[0]
+    assert _results(report) == _results(first)
 
 
 def test_superpose_fuzz_keeps_its_gain_table_and_no_cache_keeps_nothing(cache_home, tmp_path,

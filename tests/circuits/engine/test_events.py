@@ -541,6 +541,39 @@ def test_the_gain_bounds_are_sound_no_unit_outside_the_candidates_changes_state(
     assert changed <= candidates, f"changed outside the candidates: {changed - candidates}"
 
 
+@examples(100)
+@given(net=_LAYERED, s=st.integers(1, 3), extra=st.integers(0, 1), divisor=st.integers(1, 3),
+       portable=st.booleans())
+def test_the_candidates_are_exactly_the_pairs_whose_bound_reaches_the_need(net, s, extra,
+                                                                          divisor, portable):
+    """Per input of j distinct features and unit u, with k of them storing u at a level <= j:
+    U_u = (their gains) + (j - k) h_u; the candidates are exactly the pairs with k >= 1 and
+    U_u >= N_u, by the table's own arrays (whether an entry is one of a shared unit or listed
+    alone)."""
+    batch = _all_inputs(net.m, s)
+    evaluator = _events(net, sparsity=s + extra, xp=_PortableNumpy() if portable else np,
+                        max_work=64, first_layer="gains", table_divisor=divisor)
+    table = evaluator._table
+    stored = [{} for _ in range(net.m)]  # per feature: level j -> {unit: gain} of level <= j
+    for f in range(net.m):
+        lo = int(table.ptr[f])
+        for j in range(1, s + extra + 1):
+            end = int(table.level_ends[f, j - 1])
+            stored[f][j] = dict(zip(np.asarray(table.units[lo:end]).tolist(),
+                                    np.asarray(table.gains[lo:end]).tolist()))
+    want = []
+    for b, row in enumerate(batch):
+        features = sorted({int(f) for f in row if f >= 0})
+        j = len(features)
+        for u in sorted({u for f in features for u in stored[f][j]}):
+            gains = [stored[f][j][u] for f in features if u in stored[f][j]]
+            bound = sum(gains) + (j - len(gains)) * int(table.leak[u])
+            if bound >= int(table.need[u]):
+                want.append((b, u))
+    rows, units = evaluator.candidates(batch)
+    assert list(zip(rows.tolist(), units.tolist())) == want
+
+
 def _dense_first_layer_gains(net) -> np.ndarray:
     """G (m x d_1): per feature and unit, the sum over its support of W+ (units with
     theta > 0) or W- (theta <= 0), each support unit once; straight from the definition."""
@@ -582,6 +615,34 @@ def test_the_gain_table_stores_exactly_the_gains_above_the_cutoff_up_to_level_s(
         assert table.level_ends[f, s - 1] == hi
     assert got == stored
     assert table.dropped == int((above & (level > s)).sum())
+
+
+@examples(80)
+@given(net=_LAYERED, s=st.integers(1, 4), divisor=st.integers(1, 3))
+def test_the_solo_lists_name_exactly_the_entries_a_candidate_alone_by_level(net, s, divisor):
+    """Feature f lists, in order of sigma then position, the entries (f, u) whose gain with
+    sigma - 1 leaks reaches the need, G + (sigma - 1) h_u >= N_u, for the least such
+    sigma <= s, each within the entries an input of sigma features reads."""
+    layer, code = net.layers[0], net.input_code
+    table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices, code.width,
+                            s, 1 << 20, divisor)
+    for f in range(net.m):
+        want = []
+        for at in range(int(table.indptr[f]), int(table.indptr[f + 1])):
+            u, g = int(table.units[at]), int(table.gains[at])
+            sigma = next((j for j in range(1, s + 1)
+                          if g + (j - 1) * int(table.leak[u]) >= int(table.need[u])), None)
+            if sigma is not None:
+                assert at < table.level_ends[f, sigma - 1], "a solo entry must be read"
+                want.append((sigma, at))
+        lo = int(table.solo_indptr[f])
+        got = []
+        for j in range(1, s + 1):
+            end = int(table.solo_ends[f, j - 1])
+            got += [(j, int(at)) for at in table.solo[lo:end]]
+            lo = end
+        assert got == sorted(want)
+        assert table.solo_ends[f, s - 1] == table.solo_indptr[f + 1]
 
 
 @examples(60)
