@@ -48,7 +48,7 @@ __all__ = ["Counterexample", "CorrectnessReport", "compare", "evaluate_input", "
            "adversarial_inputs", "output_sources"]
 
 MAX_EXAMPLES = 5
-CHUNK = 2048
+CHUNK = 4096  # inputs per batch a thread checks (cut into the evaluator's blocks)
 MAX_THREADS = 4
 DRAW_ROUND = 1 << 20  # inputs drawn at once by fuzz (bounds its memory for any --samples)
 #: What the plain event path pays per W_1^T entry it reads, over what the gain table pays per

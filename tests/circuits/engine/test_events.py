@@ -26,7 +26,7 @@ from superpose.circuits.engine import (
     event_evaluator,
 )
 from superpose.circuits.engine._decode import PivotDecoder
-from superpose.circuits.engine._events import LOOKUP_COST, WeightLookup
+from superpose.circuits.engine._events import LOOKUP_COST, MIN_INT32_ROWS, WeightLookup
 from superpose.circuits.engine._gains import FirstLayerGains, TableTimeout
 from superpose.circuits.model import enumerate_sparse_inputs, random_sparse_inputs
 from superpose.theory.errors import InvalidArgument
@@ -881,7 +881,7 @@ def test_keys_that_would_leave_int32_blocks_of_few_inputs_are_sorted_in_int64_bl
     net = ThresholdNetwork(code, (layer,), identity_code(d))
     evaluator = _events(net, sparsity=2)
     stride = evaluator._table.width << evaluator._table.gain_bits
-    assert (2 ** 31 - 1) // stride < 256 <= evaluator.block_rows
+    assert (2 ** 31 - 1) // stride < MIN_INT32_ROWS <= evaluator.block_rows
     batch = _all_inputs(m, 2)
     assert len(batch) > (2 ** 31 - 1) // stride
     _same(evaluator.evaluate(batch), net.evaluate(batch))
