@@ -1,7 +1,5 @@
 """``python -m superpose``: the ``superpose`` command line."""
 
-import sys
+from superpose.checks.cli import console
 
-from superpose.checks.cli import main
-
-sys.exit(main())
+console()

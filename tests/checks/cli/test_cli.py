@@ -123,6 +123,25 @@ def test_the_installed_entry_point_prints_no_traceback_on_bad_input(tmp_path):
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 
+def test_the_program_exits_with_the_commands_code_after_freezing_the_collector(
+        monkeypatch, capsys, tmp_path):
+    """``superpose`` (console script and ``python -m``) is main on sys.argv, then
+    gc.freeze (nothing is left for a collection at exit to walk), then exit with main's
+    code."""
+    import gc
+
+    from superpose.checks.cli import console
+
+    calls = []
+    monkeypatch.setattr(sys, "argv", ["superpose", "build", "perm", "--m-prime", "-3", "-o",
+                                      str(tmp_path / "x.npz")])
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    with pytest.raises(SystemExit) as exited:
+        console()
+    assert exited.value.code == 2 and calls == ["freeze"]
+    assert capsys.readouterr().err.startswith("superpose: error: m_prime=-3")
+
+
 def test_verify_json_runs_small_and_names_every_claim(capsys):
     code, out, _ = run(capsys, "verify", "--max-m-prime", "100", "--sparsity", "2",
                        "--samples", "100", "--json")
