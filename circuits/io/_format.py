@@ -368,6 +368,8 @@ def _int_array(data, name, where, ndim=1, dtype=np.int64) -> np.ndarray:
                                  "the file with values in the int64 range")
     if dtype is None:
         return value.astype(value.dtype if value.dtype in _KEPT else np.int64, copy=False)
+    if value.dtype == dtype:  # nothing to convert (the caller checks the range)
+        return value
     if dtype != np.int64 and not (value.min() >= 0 and value.max() < np.iinfo(dtype).max):
         dtype = np.int64  # out of range: the range check names it
     return value.astype(dtype, copy=False)

@@ -169,7 +169,7 @@ class And2(Problem):
         if np.any(pairs[:, 0] == pairs[:, 1]):
             k = int(np.flatnonzero(pairs[:, 0] == pairs[:, 1])[0])
             raise InvalidArgument(f"pair {k}={pairs[k].tolist()} must join two distinct features")
-        lo, hi = pairs.min(axis=1), pairs.max(axis=1)
+        lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
         keys = lo * m + hi
         order = np.argsort(keys, kind="stable")
         if np.any(keys[order][1:] == keys[order][:-1]):
