@@ -763,32 +763,38 @@ class EventEvaluator:
 
     def _block(self, active: np.ndarray, stats: dict | None):
         """(rows, columns) of the ones of y for one block, sorted by row then column."""
-        rows, units, deltas = self._layer_events(active, stats)[-1]
+        rows, units, deltas = self._layer_events(active, stats, last_only=True)[-1]
         if stats is not None:
             stats["events"][-1] += int(units.size)
         return self._decoder.decode(rows, units, deltas, active.shape[0], stats)
 
     def _layer_events(self, active: np.ndarray, stats: dict | None,
-                      top: int | None = None) -> list:
+                      top: int | None = None, last_only: bool = False) -> list:
         """[E_0, E_1, ..., E_top] (top = L by default) of one block, each as (rows, units,
-        deltas) sorted by (row, unit); E_0's deltas are None (all +1)."""
+        deltas) sorted by (row, unit); E_0's deltas are None (all +1). ``last_only``: only
+        E_top will be read, so E_0 may be left None where the gain filter needs it only for
+        the inputs with a candidate (:meth:`_gain_events`)."""
         xp = self.xp
         b, j = np.nonzero(active != PAD)
         feature_rows = xp.asarray(b)
         features = xp.asarray(active[b, j])
-        events = [self._input_events(feature_rows, features)]
+        lazy = last_only and stats is None and self._table is not None \
+            and self._dense_first is None and (top is None or top >= 1)
+        events = [None if lazy else self._input_events(feature_rows, features)]
         if stats is not None:
             ptr = self._input.ptr
             stats["features"] += int(features.size)
             stats["supports"] += int((ptr[features + 1] - ptr[features]).sum())
         for stage, (fan, base, limit, ref) in enumerate(self._layers[:top]):
+            if stage == 0 and self._table is not None:
+                if stats is not None:
+                    stats["events"][0] += int(events[0][1].size)
+                events.append(self._gain_events(feature_rows, features, events[0],
+                                                active.shape[0], stats))
+                continue
             rows, units, deltas = events[-1]
             if stats is not None:
                 stats["events"][stage] += int(units.size)
-            if stage == 0 and self._table is not None:
-                events.append(self._gain_events(feature_rows, features, rows, units,
-                                                active.shape[0], stats))
-                continue
             if stats is not None:
                 stats["gathered"][stage] += int((fan.ptr[units + 1] - fan.ptr[units]).sum())
             events.append(self._step(rows, units, deltas, fan, base, limit, ref))
@@ -944,19 +950,21 @@ class EventEvaluator:
             rows = (2 ** 63 - 1) // stride
         return min(self.max_rows, max(1, rows))
 
-    def _gain_events(self, feature_rows, features, rows0, units0, batch: int,
-                     stats: dict | None):
+    def _gain_events(self, feature_rows, features, e0, batch: int, stats: dict | None):
         """E_1 through the gain filter: the candidates' exact sums z_u = sum_{p in A_b} W_1[u, p]
-        over the distinct active input units A_b (E_0 = (rows0, units0), sorted), compared with
-        theta_u; the events are those whose state differs from baseline, as (rows, units,
-        deltas) sorted by (row, unit)."""
+        over the distinct active input units A_b (E_0, sorted; None: made here for the
+        inputs with a candidate only, the only ones whose A_b is read, or for all when W_1^T
+        is read instead), compared with theta_u; the events are those whose state differs
+        from baseline, as (rows, units, deltas) sorted by (row, unit)."""
         if self._dense_first is not None:
-            return self._dense_events(feature_rows, features, rows0, units0, batch, stats)
+            return self._dense_events(feature_rows, features, *e0[:2], batch, stats)
         xp, table = self.xp, self._table
         bounds = self._gain_bounds(feature_rows, features, batch, stats)
         if self.rise_index is not None and xp is np:
             bounds = self._rise_capped(bounds, stats)
         rows, units = bounds.rows, bounds.units
+        rows0, units0, _ = e0 if e0 is not None else self._input_events(
+            *self._of_rows(rows, feature_rows, features, batch))
         span = xp.arange(batch, dtype=xp.int64)
         starts = xp.searchsorted(rows0, span, side="left")
         sizes = xp.searchsorted(rows0, span, side="right") - starts
@@ -973,13 +981,16 @@ class EventEvaluator:
         look = xp.flatnonzero(~exact)
         work = sizes[rows[look]]
         if self.options.lookup_cost and rows.size:
-            columns = int(table.fanout[units0].sum())
+            # what reading W_1^T would cost, at most (sum_f of its supports' columns)
+            columns = int(self._feature_columns()[bounds.features].sum())
             lookups = int(work.sum()) + int(unstored_len.sum())
             if self.options.lookup_cost * lookups > columns:  # W_1^T is cheaper here
+                if e0 is None:
+                    rows0, units0, _ = self._input_events(feature_rows, features)
                 self._first_columns()
                 if stats is not None:
                     stats["fallback_columns"] += int(units0.size)
-                    stats["gathered"][0] += columns
+                    stats["gathered"][0] += int(table.fanout[units0].sum())
                 _, z0, theta, a0 = self._layers[0]
                 return self._step(rows0, units0, None, self._first_fan, z0, theta, a0)
         if owner.size:
@@ -1050,6 +1061,28 @@ class EventEvaluator:
             if self._first_fan is None:
                 self._first_fan = _columns(self.xp, self._layer1)
         return self._first_fan
+
+    def _feature_columns(self):
+        """Per feature f, sum_{p in P_f} of W_1^T's column lengths (each listed unit of P_f
+        once per listing; built once, under the lock, on first use): an upper bound on what
+        reading W_1^T costs an input, which its supports' overlaps only lower."""
+        table = self._table
+        with self._lock:
+            if getattr(table, "feature_columns", None) is None:
+                ptr, idx = self._input.ptr, self._input.idx
+                reads = self.xp.cumsum(table.fanout[idx].astype(self.xp.int64))
+                reads = self.xp.concatenate([self.xp.zeros(1, dtype=self.xp.int64), reads])
+                table.feature_columns = reads[ptr[1:]] - reads[ptr[:-1]]
+        return table.feature_columns
+
+    def _of_rows(self, rows, feature_rows, features, batch: int):
+        """The (feature_rows, features) pairs of the inputs ``rows`` name (in a block of
+        ``batch``), in their order."""
+        named = self.xp.zeros(batch, dtype=bool)
+        named[rows] = True
+        kept = self.xp.flatnonzero(named[feature_rows])
+        return feature_rows[kept], features[kept]
+
 
     def _dense_events(self, feature_rows, features, rows0, units0, batch: int,
                       stats: dict | None):
