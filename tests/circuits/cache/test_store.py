@@ -98,7 +98,7 @@ def test_a_byte_flipped_anywhere_in_an_entry_is_detected_or_changes_nothing_read
 
 def test_an_entry_whose_arrays_differ_from_their_checksum_is_not_used(cache_home, monkeypatch):
     """A valid archive (every zip CRC right) whose arrays are not the ones the manifest
-    hashed: only the sha256 in the manifest can tell."""
+    summed: only the CRC-32 in the manifest can tell."""
     store = DerivedCache("ab" * 32)
     path = store.put(KIND, 2, _arrays())
     with np.load(path) as npz:
