@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from superpose.checks.cli._allocator import tune_allocator
 from superpose.checks.cli._args import add_file, add_int, add_json, add_quiet
 from superpose.checks.cli._progress import counter
 from superpose.checks.exit_codes import EXIT_OK, EXIT_REFUTED
-from superpose.theory.errors import InvalidArgument
+from superpose.theory.errors import InvalidArgument, SuperposeError
 from superpose.theory.files import FileDigest
 
 __all__ = ["ENGINES", "EXAMPLES", "add_parser", "run"]
@@ -80,13 +81,18 @@ def run(args) -> int:
     # while NumPy, SciPy and the engines are imported; the loader maps that same open file
     hashing = _start_hashing(args.file)
     from superpose.circuits import exhaustive, fuzz, hypothesis_fuzz, shrink
-    from superpose.circuits.cache import DerivedCache
     from superpose.circuits.correctness import example_database
     from superpose.circuits.io import load_circuit_and_digest
 
-    circuit, digest = load_circuit_and_digest(args.file, hashing=hashing)
-    # the gain table, derived from these very bytes, is kept between runs (--no-cache: not)
-    cache = None if args.no_cache else DerivedCache(digest)
+    with ThreadPoolExecutor(1) as early:
+        # once the file's sha256 is known, the kept gain table is read and checksummed while
+        # the file is loaded (the table is used only once it also fits the loaded circuit)
+        wanted = hashing is not None and not args.no_cache and engine != "hypothesis"
+        prefetched = early.submit(_prefetch_table, hashing, args.file) if wanted else None
+        circuit, digest = load_circuit_and_digest(args.file, hashing=hashing)
+        # the gain table, derived from these very bytes, is kept between runs (--no-cache:
+        # not)
+        cache = None if args.no_cache else _cache_of(digest, prefetched)
     if args.exhaustive:
         with counter(f"fuzz {args.file.name}", "input", args.quiet) as progress:
             report = exhaustive(circuit, progress=progress, cache=cache)
@@ -127,6 +133,33 @@ def run(args) -> int:
             print("  (sampling can refute, not prove: 'superpose fuzz FILE --exhaustive' "
                   "enumerates every input)")
     return EXIT_REFUTED if any(r.wrong_outputs for r in reports.values()) else EXIT_OK
+
+
+def _prefetch_table(hashing: FileDigest, path):
+    """A :class:`DerivedCache` of the file's sha256 (once ``hashing`` has it) that has
+    started reading the gain table of the sparsity the file records; None where any of that
+    cannot be had (the run then reads the table, or builds it, as it would have)."""
+    from superpose.circuits.cache import DerivedCache
+    from superpose.circuits.engine import gain_table_kind
+    from superpose.circuits.io import stored_sparsity
+
+    sparsity = stored_sparsity(path)
+    try:
+        cache = DerivedCache(hashing.result())
+    except (OSError, SuperposeError):  # (said again, in one line, where the run needs it)
+        return None
+    if sparsity is not None:
+        cache.prefetch(gain_table_kind(), sparsity)
+    return cache
+
+
+def _cache_of(digest: str, prefetched):
+    """The :class:`DerivedCache` of the file whose bytes have sha256 ``digest``: the
+    prefetching one when it is of those very bytes, else a new one."""
+    from superpose.circuits.cache import DerivedCache
+
+    early = None if prefetched is None else prefetched.result()
+    return early if early is not None and early.digest == digest else DerivedCache(digest)
 
 
 def _start_hashing(path) -> FileDigest | None:

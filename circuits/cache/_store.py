@@ -43,9 +43,10 @@ import os
 import stat
 import struct
 import tempfile
+import threading
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +82,7 @@ class DerivedCache:
     root: Path | None = None
     max_bytes: int | None = None
     events: list[str] = field(default_factory=list)
+    _opening: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not (isinstance(self.digest, str) and len(self.digest) == 64
@@ -96,6 +98,15 @@ class DerivedCache:
         name = hashlib.sha256(f"{kind}|{self.digest}|{sparsity}|{CACHE_VERSION}".encode())
         return self.root / f"{kind}-{name.hexdigest()[:40]}{_SUFFIX}"
 
+    def prefetch(self, kind: str, sparsity: int) -> None:
+        """Start :meth:`get`'s read of the entry (kind, this file, sparsity) and of its
+        checksum on a thread of their own, for the next ``get`` of that key to take up: what
+        the caller does meanwhile (loading the circuit the entry must fit, say) overlaps
+        them. Nothing read is used before ``get`` has checked it."""
+        key = (kind, int(sparsity))
+        if key not in self._opening:
+            self._opening[key] = _in_background(self._open, kind, int(sparsity))
+
     def get(self, kind: str, sparsity: int, fit=None):
         """The entry's arrays, checked against their checksum; None (and the entry deleted
         when it was there but bad) otherwise.
@@ -103,30 +114,34 @@ class DerivedCache:
         ``fit(arrays)``, if given, checks that the arrays fit what they were derived from and
         returns what the caller makes of them, which ``get`` then returns in their place. It
         runs while a thread of its own computes the checksum (both only read the mapped
-        entry), and what it returns is used only once the checksum has passed: a checksum
-        that fails makes the entry corrupt whatever ``fit`` did. ``fit`` raises
-        InvalidArgument for arrays that pass their checksum but do not fit; the entry is
-        then deleted and rebuilt by the caller, the event naming why, and None returned."""
+        entry; or the checksum was computed already, by :meth:`prefetch`), and what it
+        returns is used only once the checksum has passed: a checksum that fails makes the
+        entry corrupt whatever ``fit`` did. ``fit`` raises InvalidArgument for arrays that
+        pass their checksum but do not fit; the entry is then deleted and rebuilt by the
+        caller, the event naming why, and None returned."""
         path = self.path(kind, sparsity)
+        opening = self._opening.pop((kind, int(sparsity)), None)
         try:
-            info = path.lstat()
-        except OSError:
-            self.events.append(f"{kind}: miss")
-            return None
-        try:
-            arrays, checksum = self._read(path, info, kind, sparsity)
-            with ThreadPoolExecutor(1) as pool:
-                computed = pool.submit(_arrays_crc32, arrays.values())
-                try:
-                    made, unfit = (arrays if fit is None else fit(arrays)), None
-                except InvalidArgument as exc:
-                    made, unfit = None, exc
-                except Exception:  # (a damaged entry may break fit in any way)
-                    if computed.result() != checksum:
-                        raise _Corrupt("checksum mismatch") from None
-                    raise
-                if computed.result() != checksum:
-                    raise _Corrupt("checksum mismatch")
+            if opening is not None:
+                opened = opening.result()
+            else:
+                opened = self._open(kind, sparsity, checksum=False)
+            if opened is None:
+                self.events.append(f"{kind}: miss")
+                return None
+            arrays, checksum, computed = opened
+            if computed is None:
+                computed = _in_background(_arrays_crc32, arrays.values())
+            try:
+                made, unfit = (arrays if fit is None else fit(arrays)), None
+            except InvalidArgument as exc:
+                made, unfit = None, exc
+            except Exception:  # (a damaged entry may break fit in any way)
+                if _result(computed) != checksum:
+                    raise _Corrupt("checksum mismatch") from None
+                raise
+            if _result(computed) != checksum:
+                raise _Corrupt("checksum mismatch")
         except _Corrupt as bad:
             self.events.append(f"{kind}: rebuilt ({bad})")
             _remove(path)
@@ -141,6 +156,18 @@ class DerivedCache:
             pass
         self.events.append(f"{kind}: hit")
         return made
+
+    def _open(self, kind: str, sparsity: int, checksum: bool = True):
+        """(arrays, the checksum the manifest records, the checksum computed: None unless
+        ``checksum``) of the entry, or None when there is none; _Corrupt when it cannot be
+        used as it is."""
+        path = self.path(kind, sparsity)
+        try:
+            info = path.lstat()
+        except OSError:
+            return None
+        arrays, recorded = self._read(path, info, kind, sparsity)
+        return arrays, recorded, _arrays_crc32(arrays.values()) if checksum else None
 
     def put(self, kind: str, sparsity: int, arrays: dict[str, np.ndarray]) -> Path | None:
         """Store ``arrays`` as the entry, atomically; then evict down to the cap. Returns the
@@ -228,6 +255,26 @@ class DerivedCache:
 
 class _Corrupt(Exception):
     """An entry that must not be used (the message says why)."""
+
+
+def _in_background(work, *args) -> Future:
+    """``work(*args)`` on a daemon thread of its own: the Future of its result (or of what
+    it raised)."""
+    future = Future()
+
+    def run():
+        try:
+            future.set_result(work(*args))
+        except BaseException as exc:  # (handed to whoever asks for the result)
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="superpose-cache", daemon=True).start()
+    return future
+
+
+def _result(value):
+    """``value``, or its result when it is a Future."""
+    return value.result() if isinstance(value, Future) else value
 
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")

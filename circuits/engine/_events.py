@@ -121,7 +121,8 @@ from superpose.circuits.model import PAD, ThresholdNetwork, search_sorted_ranges
 from superpose.circuits.validate import check_choice, check_int
 from superpose.theory.errors import InvalidArgument
 
-__all__ = ["EvaluatorOptions", "EventEvaluator", "WeightLookup", "event_evaluator"]
+__all__ = ["EvaluatorOptions", "EventEvaluator", "WeightLookup", "event_evaluator",
+           "gain_table_kind"]
 
 MAX_WORK = 1 << 18
 MAX_ROWS = 1 << 14
@@ -541,7 +542,7 @@ class EventEvaluator:
             return None
 
     def _cache_kind(self) -> str:
-        return f"event-table-d{self.options.table_divisor}"
+        return gain_table_kind(self.options.table_divisor)
 
     def _cached_table(self, layer, code):
         """(table, fanout, summable, packed) from the per-file cache, or Nones: a cache is
@@ -1382,6 +1383,13 @@ def _spot_check(table: FirstLayerGains, lookup: WeightLookup, code, packed=None)
 def _host(xp, array) -> np.ndarray:
     """``array`` as a NumPy array on the host."""
     return array if xp is np else xp.asnumpy(array)
+
+
+def gain_table_kind(divisor: int = TABLE_DIVISOR) -> str:
+    """The kind of the per-file cache's entry that holds an event evaluator's gain table
+    built with ``table_divisor`` = ``divisor`` (:class:`superpose.circuits.cache.DerivedCache`;
+    what ``superpose fuzz`` prefetches while it loads the file)."""
+    return f"event-table-d{divisor}"
 
 
 _CACHE: weakref.WeakKeyDictionary[ThresholdNetwork, dict] = weakref.WeakKeyDictionary()

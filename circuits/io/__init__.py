@@ -22,6 +22,7 @@ from superpose.circuits.io._format import (
     load_circuit,
     load_circuit_and_digest,
     save_circuit,
+    stored_sparsity,
 )
 from superpose.circuits.io._mapped import RELEASE_ABOVE, MappedFile
 from superpose.circuits.io._markdown import markdown_cell, markdown_table
@@ -32,6 +33,7 @@ __all__ = [
     "markdown_table",
     "circuit_arrays",
     "load_circuit_and_digest",
+    "stored_sparsity",
     "dense_weights",
     "evaluate_dense",
     "EXPORT_FORMATS",

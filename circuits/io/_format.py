@@ -37,7 +37,7 @@ from superpose.theory.errors import CircuitFormatError, InvalidArgument, Superpo
 from superpose.theory.files import FileDigest
 
 __all__ = ["FORMAT", "VERSION", "VERSION_FACTORED", "save_circuit", "load_circuit",
-           "load_circuit_and_digest", "circuit_arrays"]
+           "load_circuit_and_digest", "circuit_arrays", "stored_sparsity"]
 
 FORMAT = "superpose-circuit"
 VERSION = 1
@@ -185,6 +185,37 @@ def _alignment(offset: int, info: zipfile.ZipInfo, npy_header: int) -> bytes:
     base = offset + 30 + len(info.filename.encode()) + 4 + zip64 + npy_header
     pad = -base % _ALIGN
     return struct.pack("<HH", _PADDING_ID, pad) + bytes(pad)
+
+
+#: the most bytes :func:`stored_sparsity` reads of a file's ``sparsity`` member
+_SMALL_MEMBER = 4096
+
+
+def stored_sparsity(path) -> int | None:
+    """The sparsity the circuit file at ``path`` records, read from its ``sparsity`` member
+    alone (the file opened on its own, non-blocking, and only if regular); None when that
+    cannot be read so: a hint for work that may start before the file is loaded (which then
+    checks everything, this value included)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                return None
+            with zipfile.ZipFile(file) as archive:
+                info = archive.getinfo("sparsity.npy")
+                if info.file_size > _SMALL_MEMBER:
+                    return None
+                with archive.open(info) as member:
+                    value = np.lib.format.read_array(member, allow_pickle=False)
+    except (OSError, ValueError, KeyError, TypeError, EOFError, struct.error,
+            NotImplementedError, zipfile.BadZipFile):  # (the loader will say what is wrong)
+        return None
+    if value.shape != () or value.dtype.kind not in "iu" or int(value) < 1:
+        return None
+    return int(value)
 
 
 def load_circuit(path) -> Circuit:

@@ -144,6 +144,27 @@ def test_what_fit_makes_of_an_entry_is_returned_only_once_its_checksum_has_passe
         assert store.events[-1] == f"{KIND}: rebuilt (checksum mismatch)"
 
 
+def test_a_prefetched_entry_is_checked_and_used_as_a_plain_get_would(cache_home):
+    """prefetch reads an entry and its checksum ahead; the next get of that key takes them
+    up, checks them and fits them like a get of its own: the same arrays or the same miss,
+    and a damaged entry is rebuilt all the same."""
+    store = DerivedCache("ab" * 32)
+    store.prefetch(KIND, 2)
+    assert store.get(KIND, 2) is None and store.events == [f"{KIND}: miss"]
+    path = store.put(KIND, 2, _arrays())
+    store.prefetch(KIND, 2)
+    store.prefetch(KIND, 3)  # (another key: left for its own get)
+    got = store.get(KIND, 2, fit=lambda arrays: {k: np.array(a) for k, a in arrays.items()})
+    assert {k: a.tolist() for k, a in got.items()} == {k: a.tolist() for k, a in _arrays().items()}
+    assert store.events[-1] == f"{KIND}: hit"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    store.prefetch(KIND, 2)
+    assert store.get(KIND, 2) is None
+    assert store.events[-1].startswith(f"{KIND}: rebuilt (") and not path.exists()
+
+
 def test_an_entry_of_another_code_version_is_not_used(cache_home, monkeypatch):
     store = DerivedCache("ab" * 32)
     path = store.put(KIND, 2, _arrays())

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from superpose import circuits
 from superpose.circuits import FORMAT, VERSION, build, load_circuit, save_circuit
-from superpose.circuits.io import VERSION_FACTORED, circuit_arrays
+from superpose.circuits.io import VERSION_FACTORED, circuit_arrays, stored_sparsity
 from superpose.theory.errors import CircuitFormatError
 from tests.strategies import as_batch, built, describe, examples, input_batches, seeds
 
@@ -445,3 +445,22 @@ def test_an_emptied_field_of_any_type_is_a_one_line_error_without_numpy_warnings
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             _assert_one_line_error(tmp_path / "c.npz")
+
+
+def test_the_stored_sparsity_is_read_alone_and_anything_unreadable_gives_none(tmp_path):
+    """stored_sparsity reads the sparsity member only (a hint before the file is loaded):
+    the value saved, else None for a missing file, a FIFO, a file that is not an archive,
+    an archive without the member or with one that is not a positive integer scalar."""
+    import os
+
+    path = tmp_path / "c.npz"
+    save_circuit(built("and2", 30, "random", 0, 3, 0), path)
+    assert stored_sparsity(path) == 3
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "text.npz").write_text("not an archive")
+    np.savez(tmp_path / "none.npz", other=np.array(3))
+    np.savez(tmp_path / "zero.npz", sparsity=np.array(0))
+    np.savez(tmp_path / "vector.npz", sparsity=np.array([2, 2]))
+    for name in ("missing.npz", "pipe", "text.npz", "none.npz", "zero.npz", "vector.npz"):
+        assert stored_sparsity(tmp_path / name) is None, name
