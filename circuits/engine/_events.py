@@ -1295,9 +1295,8 @@ def _column_counts(w: sp.csr_matrix) -> np.ndarray:
     counts = np.zeros(w.shape[1], dtype=np.int64)
     for lo in range(0, w.indices.size, _KEY_CHUNK):
         counts += np.bincount(w.indices[lo:lo + _KEY_CHUNK], minlength=w.shape[1])
-    zeros = w.data == 0
-    if zeros.any():
-        counts -= np.bincount(w.indices[zeros], minlength=w.shape[1])
+    if np.count_nonzero(w.data) != w.nnz:  # (counted in place: no mask of nnz bools)
+        counts -= np.bincount(w.indices[w.data == 0], minlength=w.shape[1])
     return counts
 
 

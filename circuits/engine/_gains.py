@@ -712,17 +712,20 @@ _SOLO_CHUNK = 1 << 22
 
 def _solo_lists(table: "FirstLayerGains", s: int):
     """(solo_indptr, solo, solo_ends) of ``table`` (:class:`FirstLayerGains`): the entries
-    of solo level <= s, found ``_SOLO_CHUNK`` entries at a time (no temporaries of the
-    table's size), listed per feature by (sigma, position)."""
+    of solo level <= s, listed per feature by (sigma, position). An entry has sigma <= s
+    exactly when G_u(f) >= N_u - (s - 1) h_u (U_u grows with |F|), one comparison per entry
+    (``_SOLO_CHUNK`` entries at a time: no temporaries of the table's size); sigma itself is
+    formed for the few listed."""
     n, m = table.units.size, table.indptr.size - 1
-    found, levels = [], []
+    reach = table.need - (s - 1) * table.leak
+    if table.gains.dtype.itemsize < 4:  # (int32 holds every gain and decides every comparison)
+        reach = np.clip(reach, -2 ** 31, 2 ** 31 - 1).astype(np.int32)
+    found = []
     for lo in range(0, n, _SOLO_CHUNK):
-        sigma = solo_levels(table, np.arange(lo, min(lo + _SOLO_CHUNK, n)))
-        listed = np.flatnonzero(sigma <= s)
-        found.append(listed + lo)
-        levels.append(sigma[listed])
+        hi = min(lo + _SOLO_CHUNK, n)
+        found.append(np.flatnonzero(table.gains[lo:hi] >= reach[table.units[lo:hi]]) + lo)
     at = np.concatenate(found) if found else np.zeros(0, np.int64)
-    sigma = np.concatenate(levels) if levels else np.zeros(0, np.int64)
+    sigma = solo_levels(table, at)
     feature = np.searchsorted(table.indptr, at, side="right") - 1
     order = np.lexsort((at, sigma, feature))
     per_level = np.zeros((m, s), dtype=np.int64)
