@@ -58,6 +58,9 @@ class PivotDecoder:
     is the evaluator's (rep, total) helper: rep(v) repeats v[i] lens[i] times.
     """
 
+    #: the most entries (batch * width, int8) of a block's event states
+    state_entries = _STATE_ENTRIES
+
     def __init__(self, xp, indptr: np.ndarray, indices: np.ndarray, width: int,
                  a0: np.ndarray, repeater):
         self.xp, self.width, self._repeater = xp, int(width), repeater
@@ -101,7 +104,25 @@ class PivotDecoder:
         """(rows, columns) of the ones of y for a block of ``batch`` inputs whose last-layer
         events are (rows, units, deltas) sorted by (row, unit) (deltas None: all +1), sorted
         by row then column. ``stats["gathered"][-1]`` gets the index entries read and
-        ``stats["flips"]`` the outputs that differ from y0."""
+        ``stats["flips"]`` the outputs that differ from y0. Events dense enough for the
+        block's event states (:meth:`_states`) in a block too large for them are decoded in
+        pieces of rows that fit."""
+        rows_per = max(1, self.state_entries // max(self.width, 1))
+        if self.xp is not np or batch <= rows_per \
+                or units.size * _STATE_DENSITY < batch * self.width:
+            return self._decode(rows, units, deltas, batch, stats)
+        found_rows, found_cols = [], []
+        for lo in range(0, batch, rows_per):
+            hi = min(lo + rows_per, batch)
+            a, b = np.searchsorted(rows, [lo, hi])
+            r, c = self._decode(rows[a:b] - lo, units[a:b],
+                                None if deltas is None else deltas[a:b], hi - lo, stats)
+            found_rows.append(r + lo)
+            found_cols.append(c)
+        return np.concatenate(found_rows), np.concatenate(found_cols)
+
+    def _decode(self, rows, units, deltas, batch: int, stats: dict | None):
+        """:meth:`decode` of one piece."""
         xp, width, m_prime = self.xp, self.width, self.m_prime
         keys = rows * width + units
         positive = xp.ones(units.size, dtype=bool) if deltas is None else deltas > 0
@@ -173,7 +194,7 @@ class PivotDecoder:
         (>= batch * width / ``_STATE_DENSITY``) and it stays within ``_STATE_ENTRIES``
         (NumPy); else None. The caller sets the events' keys and clears them again."""
         size = batch * self.width
-        if self.xp is not np or size > _STATE_ENTRIES or events * _STATE_DENSITY < size:
+        if self.xp is not np or size > self.state_entries or events * _STATE_DENSITY < size:
             return None
         states = getattr(self._scratch, "states", None)
         if states is None or states.size < size:

@@ -128,6 +128,8 @@ MAX_WORK = 1 << 18
 MAX_ROWS = 1 << 14
 #: a block keeps its packed sort keys in int32 only if that allows this many inputs a block
 MIN_INT32_ROWS = 4096
+#: inputs a block holds at most with the dense first layer
+DENSE_BLOCK_ROWS = 2048
 GROUPINGS = ("auto", "sort")
 FIRST_LAYERS = ("auto", "gains", "dense", "events")
 TABLE_DIVISOR = 2
@@ -941,8 +943,12 @@ class EventEvaluator:
         large: the and2 circuit at m' = 10^5 (int32 blocks of 1,560 inputs) fuzzes 100,000
         inputs on two threads in about 0.36 s with int64 blocks of 4,096, 0.42 to 0.5 s with
         its int32 ones; blocks of one or two inputs (wide layers, large gains) cost far
-        more."""
+        more. The dense first layer (no sort: dense rows of d_1 sums per input) keeps blocks
+        of at most ``DENSE_BLOCK_ROWS``: nearcut's enumeration at m' = 10^5 took 61 s
+        instead of 48 in blocks of 4,096, at 2.5 GB instead of 1.6."""
         table = self._table
+        if self._dense_first is not None:
+            return min(self.max_rows, DENSE_BLOCK_ROWS)
         if table is None or table.packed is None:
             return self.max_rows
         stride = table.width << table.gain_bits

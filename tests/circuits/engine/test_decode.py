@@ -29,16 +29,25 @@ class _SearchingDecoder(PivotDecoder):
         return None
 
 
+class _PiecesDecoder(PivotDecoder):
+    """The decoder whose event states hold 8 entries: a block of dense events is decoded in
+    pieces of rows that fit (one row where the layer is 5 to 8 units wide)."""
+
+    state_entries = 8
+
+
 def _decoder(code, a0, kind=PivotDecoder) -> PivotDecoder:
     return kind(np, code.indptr, code.indices, code.width, a0,
                 lambda lens: (lambda v: np.repeat(v, lens), int(lens.sum())))
 
 
 @examples(200)
-@given(case=decodings(), kind=st.sampled_from([PivotDecoder, _SearchingDecoder]))
+@given(case=decodings(),
+       kind=st.sampled_from([PivotDecoder, _SearchingDecoder, _PiecesDecoder]))
 def test_decoding_the_changed_units_gives_the_and_of_every_outputs_support(case, kind):
     """Both ways of telling events apart (a block's event states by key where the events are
-    dense, else a filter and a binary search) decode the same outputs."""
+    dense, else a filter and a binary search) decode the same outputs, and so does a block
+    too large for its states, in pieces of rows."""
     code, a0, states = case
     rows, units = np.nonzero(states != a0[None, :])
     deltas = np.where(states[rows, units], 1, -1).astype(np.int64)

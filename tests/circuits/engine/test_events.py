@@ -26,7 +26,12 @@ from superpose.circuits.engine import (
     event_evaluator,
 )
 from superpose.circuits.engine._decode import PivotDecoder
-from superpose.circuits.engine._events import LOOKUP_COST, MIN_INT32_ROWS, WeightLookup
+from superpose.circuits.engine._events import (
+    DENSE_BLOCK_ROWS,
+    LOOKUP_COST,
+    MIN_INT32_ROWS,
+    WeightLookup,
+)
 from superpose.circuits.engine._gains import FirstLayerGains, TableTimeout
 from superpose.circuits.model import enumerate_sparse_inputs, random_sparse_inputs
 from superpose.theory.errors import InvalidArgument
@@ -879,12 +884,20 @@ def test_keys_that_would_leave_int32_blocks_of_few_inputs_are_sorted_in_int64_bl
     layer = Layer(sp.csr_matrix(dense.astype(np.int64)),
                   np.maximum(dense.sum(axis=1) // 6, 1).astype(np.int64))
     net = ThresholdNetwork(code, (layer,), identity_code(d))
-    evaluator = _events(net, sparsity=2)
+    evaluator = _events(net, sparsity=2, first_layer="gains")
     stride = evaluator._table.width << evaluator._table.gain_bits
     assert (2 ** 31 - 1) // stride < MIN_INT32_ROWS <= evaluator.block_rows
     batch = _all_inputs(m, 2)
     assert len(batch) > (2 ** 31 - 1) // stride
     _same(evaluator.evaluate(batch), net.evaluate(batch))
+
+
+def test_the_dense_first_layer_keeps_blocks_of_at_most_its_own_rows_and_stays_exact():
+    circuit = built("and2", 60, "random", 0, 2, 0)
+    evaluator = _events(circuit.network, sparsity=2, first_layer="dense")
+    assert evaluator.block_rows == min(DENSE_BLOCK_ROWS, evaluator.max_rows)
+    batch = _all_inputs(circuit.m, 2)
+    _same(evaluator.evaluate(batch), circuit.network.evaluate(batch))
 
 
 def test_blocks_whose_lookups_would_cost_more_read_w1t_instead_and_agree():
