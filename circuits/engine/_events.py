@@ -798,7 +798,6 @@ class EventEvaluator:
             rows, units, deltas = events[-1]
             if stats is not None:
                 stats["events"][stage] += int(units.size)
-            if stats is not None:
                 stats["gathered"][stage] += int((fan.ptr[units + 1] - fan.ptr[units]).sum())
             events.append(self._step(rows, units, deltas, fan, base, limit, ref))
         return events
