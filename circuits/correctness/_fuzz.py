@@ -286,6 +286,7 @@ def exhaustive(circuit: Circuit, sparsity: int | None = None, deadline: float | 
                 progress(report.inputs_checked, report.input_space)
             if stop_at_first and report.examples:
                 break
+    _flush(cache)
     report.seconds = time.perf_counter() - start
     return report
 
@@ -475,8 +476,16 @@ def fuzz(circuit: Circuit, samples: int = 10_000, seed: int = 0,
             if later:
                 drawn = drawer.submit(adversarial_inputs, circuit, later, rng)
             _check_round(circuit, batches, filtered, threads, report, progress, samples)
+    _flush(cache)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _flush(cache) -> None:
+    """Wait for the gain table the evaluator may be writing to ``cache`` while inputs were
+    checked (:meth:`superpose.circuits.cache.DerivedCache.put_later`)."""
+    if cache is not None:
+        cache.flush()
 
 
 def _check_round(circuit: Circuit, batches: dict, filtered: bool, threads: int,

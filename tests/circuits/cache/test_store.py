@@ -165,6 +165,47 @@ def test_a_prefetched_entry_is_checked_and_used_as_a_plain_get_would(cache_home)
     assert store.events[-1].startswith(f"{KIND}: rebuilt (") and not path.exists()
 
 
+def test_a_later_put_is_written_by_a_thread_flushed_on_demand_and_before_the_process_ends(
+        cache_home, tmp_path, monkeypatch):
+    """put_later returns at once; flush waits for the entry (and raises what the write
+    raised); a process that ends without flushing still writes it whole."""
+    import subprocess
+    import sys
+    import textwrap
+
+    store = DerivedCache("ab" * 32)
+    store.put_later(KIND, 2, _arrays())
+    store.flush()
+    assert store.events == [f"{KIND}: stored"] and store.get(KIND, 3) is None
+    assert store.get(KIND, 2) is not None
+
+    def broken(out, arrays):
+        raise ValueError("a bug in the writer")
+
+    monkeypatch.setattr(store_module, "_write_archive", broken)
+    store.put_later(KIND, 4, _arrays())
+    with pytest.raises(ValueError, match="a bug in the writer"):
+        store.flush()
+    assert not [p for p in store.root.iterdir() if p.name.startswith(".tmp-")]
+    script = textwrap.dedent(f"""
+        import time
+        import numpy as np
+        import superpose.circuits.cache._store as store_module
+        from superpose.circuits.cache import DerivedCache
+        write = store_module._write_archive
+        def slow(out, arrays):
+            time.sleep(0.5)
+            write(out, arrays)
+        store_module._write_archive = slow
+        DerivedCache("cd" * 32).put_later("{KIND}", 2, {{"a": np.arange(5)}})
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=dict(os.environ, SUPERPOSE_CACHE_DIR=str(cache_home)))
+    assert done.returncode == 0, done.stderr
+    got = DerivedCache("cd" * 32).get(KIND, 2)
+    assert got is not None and got["a"].tolist() == [0, 1, 2, 3, 4]
+
+
 def test_an_entry_of_another_code_version_is_not_used(cache_home, monkeypatch):
     store = DerivedCache("ab" * 32)
     path = store.put(KIND, 2, _arrays())
