@@ -116,6 +116,7 @@ from superpose.circuits.engine._gains import (
     expand_ranges,
     negative_rows,
     solo_levels,
+    table_workers,
 )
 from superpose.circuits.model import PAD, ThresholdNetwork, search_sorted_ranges
 from superpose.circuits.validate import check_choice, check_int
@@ -502,7 +503,7 @@ class EventEvaluator:
         self._table = types.SimpleNamespace(
             ptr=xp.asarray(table.indptr), level_ends=xp.asarray(table.level_ends),
             units=xp.asarray(table.units),
-            gain_bits=_gain_bits(table),
+            gain_bits=table.gain_bits,
             gains=xp.asarray(table.gains), leak=xp.asarray(table.leak),
             need=xp.asarray(table.need), theta=xp.asarray(layer.theta),
             solo_ptr=xp.asarray(table.solo_indptr), solo=xp.asarray(table.solo),
@@ -1297,13 +1298,13 @@ class EventEvaluator:
 def _column_counts(w: sp.csr_matrix) -> np.ndarray:
     """Per column of ``w``: its stored nonzero weights. Every stored index is counted in
     chunks of ``_KEY_CHUNK`` (``bincount`` converts its input to int64 first: a copy of a
-    chunk, not of the whole index array), by two threads (0.15 s to 0.09 s for W_1 at
-    m' = 10^5), less those of explicit zeros."""
+    chunk, not of the whole index array), by the table's threads (``table_workers``; on two
+    cores 0.15 s to 0.09 s for W_1 at m' = 10^5), less those of explicit zeros."""
     def count(lo: int) -> np.ndarray:
         return np.bincount(w.indices[lo:lo + _KEY_CHUNK], minlength=w.shape[1])
 
     counts = np.zeros(w.shape[1], dtype=np.int64)
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(table_workers()) as pool:
         for part in pool.map(count, range(0, w.indices.size, _KEY_CHUNK)):
             counts += part
     if np.count_nonzero(w.data) != w.nnz:  # (counted in place: no mask of nnz bools)
@@ -1330,15 +1331,10 @@ def _check_bounds_fit(network: ThresholdNetwork, s: int) -> None:
                               "sparsity")
 
 
-def _gain_bits(table: FirstLayerGains) -> int:
-    """b, the bits that hold every stored gain."""
-    return int(table.gains.max(initial=0)).bit_length()
-
-
 def _packed_type(table: FirstLayerGains, width: int):
     """The type of the table's packed entries (:func:`_packed_entries`): int32 when
     d_1 2^b < 2^31, int64 when d_1 2^b < 2^62, else None (not packed)."""
-    span = width << _gain_bits(table)
+    span = width << table.gain_bits
     return np.dtype(np.int32) if span < 2 ** 31 else np.dtype(np.int64) if span < 2 ** 62 \
         else None
 
@@ -1351,7 +1347,7 @@ def _packed_entries(table: FirstLayerGains, width: int) -> np.ndarray | None:
     if kind is None:
         return None
     packed = table.units.astype(kind)  # (one new array, shifted and or-ed in place)
-    packed <<= _gain_bits(table)
+    packed <<= table.gain_bits
     packed |= table.gains
     return packed
 
@@ -1369,7 +1365,7 @@ def _spot_check(table: FirstLayerGains, lookup: WeightLookup, code, packed=None)
         return
     at = np.unique(np.linspace(0, n - 1, min(n, SPOT_CHECKS)).astype(np.int64))
     if packed is not None and not np.array_equal(
-            packed[at], (table.units[at].astype(np.int64) << _gain_bits(table))
+            packed[at], (table.units[at].astype(np.int64) << table.gain_bits)
             | table.gains[at]):
         raise InvalidArgument("its packed entries disagree with its units and gains")
     if not np.array_equal(np.isin(at, table.solo), solo_levels(table, at) <= table.sparsity):

@@ -105,6 +105,7 @@ time, whatever the sparsity of W, and O(m s + d_1 + stored entries) memory at th
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -451,6 +452,11 @@ class FirstLayerGains:
         """Stored (feature, unit) entries."""
         return int(self.units.size)
 
+    @functools.cached_property
+    def gain_bits(self) -> int:
+        """b, the bits that hold every stored gain (one pass over the gains, once)."""
+        return int(self.gains.max(initial=0)).bit_length()
+
     _ARRAYS = ("indptr", "units", "gains", "level_ends", "need", "cutoff", "leak", "top", "off",
                "solo_indptr", "solo", "solo_ends")
 
@@ -700,11 +706,11 @@ def solo_levels(table: "FirstLayerGains", at: np.ndarray) -> np.ndarray:
     """The solo level sigma of ``table``'s entries at positions ``at`` (module docstring,
     *Alone*), as int64, with s + 1 standing for every sigma > s (never listed)."""
     unit = table.units[at]
-    deficit = table.need[unit] - table.gains[at].astype(np.int64)
-    leak = table.leak[unit]
+    gains, need, leak = table.gains[at].astype(np.int64), table.need[unit], table.leak[unit]
+    # sigma is the level with h_u in place of t_u (:func:`_levels`), none when h_u = 0
     never = table.sparsity + 1
-    sigma = np.minimum(1 + (-(-deficit // np.maximum(leak, 1))), never)
-    return np.where(deficit <= 0, 1, np.where(leak > 0, sigma, never))
+    sigma = np.minimum(_levels(gains, need, leak), never)
+    return np.where((leak == 0) & (gains < need), never, sigma)
 
 
 _SOLO_CHUNK = 1 << 22
