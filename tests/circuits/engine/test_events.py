@@ -31,8 +31,9 @@ from superpose.circuits.engine._events import (
     LOOKUP_COST,
     MIN_INT32_ROWS,
     WeightLookup,
+    _spot_check,
 )
-from superpose.circuits.engine._gains import FirstLayerGains, TableTimeout
+from superpose.circuits.engine._gains import FirstLayerGains, TableTimeout, solo_levels
 from superpose.circuits.model import enumerate_sparse_inputs, random_sparse_inputs
 from superpose.theory.errors import InvalidArgument
 from tests.strategies import (
@@ -648,6 +649,23 @@ def test_the_solo_lists_name_exactly_the_entries_a_candidate_alone_by_level(net,
             lo = end
         assert got == sorted(want)
         assert table.solo_ends[f, s - 1] == table.solo_indptr[f + 1]
+
+
+def test_an_entry_of_a_unit_without_leak_is_alone_only_if_it_reaches_the_need_itself():
+    """h_u = 0 (every gain of u is stored): a single entry's bound is its own gain, so an
+    entry short of N_u is never listed alone, however small its deficit; two of them
+    together still make a candidate."""
+    code = SupportCode(np.array([0, 1, 2]), np.array([0, 1]), 2)
+    layer = Layer(sp.csr_matrix(np.array([[2, 2]], dtype=np.int64)), np.array([3]))
+    net = ThresholdNetwork(code, (layer,), identity_code(1))
+    table = FirstLayerGains(layer.weights, layer.theta, code.indptr, code.indices, code.width,
+                            2, 1 << 20, 2)
+    assert table.leak.tolist() == [0] and table.units.size == 2 and table.solo.size == 0
+    assert solo_levels(table, np.arange(2)).tolist() == [3, 3]  # (s + 1: never)
+    _spot_check(table, WeightLookup(np, layer.weights), code)  # (the lists pass their check)
+    evaluator = _events(net, sparsity=2, first_layer="gains", table_divisor=2)
+    rows, units = evaluator.candidates(np.array([[0, 1], [0, -1], [1, -1]]))
+    assert list(zip(rows.tolist(), units.tolist())) == [(0, 0)]
 
 
 @examples(60)
