@@ -834,12 +834,11 @@ class EventEvaluator:
         reads = counts[feature_rows]
         starts = table.ptr[features]
         lens = table.level_ends[features, reads - 1] - starts
-        rep, total = self._repeater(lens)
+        rep, pos = self._ranges(starts, lens)
         if stats is not None:
-            stats["gain_entries"] += int(total)
-        if not total:
+            stats["gain_entries"] += int(pos.size)
+        if not pos.size:
             return result(empty, empty, empty, xp.zeros(0, dtype=bool), support_total)
-        pos = rep(starts - (xp.cumsum(lens) - lens)) + xp.arange(total)
         keys, gain_at = self._sorted_by_key(feature_rows, rep, pos, batch)
         shared_keys, sums, sizes = self._shared(keys, gain_at)
         alone_keys, alone_sums = self._alone(feature_rows, features, reads)
@@ -885,11 +884,11 @@ class EventEvaluator:
         xp, table = self.xp, self._table
         lo = table.solo_ptr[features]
         lens = table.solo_ends[features, reads - 1] - lo
-        rep, total = self._repeater(lens)
-        if not total:
+        rep, at = self._ranges(lo, lens)
+        if not at.size:
             empty = xp.zeros(0, dtype=xp.int64)
             return empty, empty
-        at = table.solo[rep(lo - (xp.cumsum(lens) - lens)) + xp.arange(total)]
+        at = table.solo[at]
         keys = rep(feature_rows * table.width) + table.units[at].astype(xp.int64)
         return keys, table.gains[at].astype(xp.int64)
 
@@ -1159,9 +1158,7 @@ class EventEvaluator:
         if not rows.size:
             empty = xp.zeros(0, dtype=xp.int64)
             return empty, empty, None
-        lens = fan.ptr[features + 1] - fan.ptr[features]
-        rep, total = self._repeater(lens)
-        pos = rep(fan.ptr[features] - (xp.cumsum(lens) - lens)) + xp.arange(total)
+        rep, pos = self._ranges(fan.ptr[features], fan.ptr[features + 1] - fan.ptr[features])
         first = int(rows[0])
         keys = self._distinct(rep((rows - first) * width) + fan.idx[pos],
                               (int(rows[-1]) - first + 1) * width)
@@ -1179,10 +1176,10 @@ class EventEvaluator:
         out_rows, out_units, out_deltas = [], [], []
         for lo, hi in self._pieces(rows, work):
             r, u, w = rows[lo:hi], units[lo:hi], work[lo:hi]
-            rep, total = self._repeater(w)
+            rep, pos = self._ranges(fan.ptr[u], w)
+            total = int(pos.size)
             first = int(r[0])
             span = int(r[-1]) - first + 1
-            pos = rep(fan.ptr[u] - (xp.cumsum(w) - w)) + xp.arange(total)
             keys = rep((r - first) * width) + fan.idx[pos]
             vals = None if fan.val is None else fan.val[pos].astype(xp.int64)
             if deltas is not None:
@@ -1247,6 +1244,13 @@ class EventEvaluator:
         cuts = starts[xp.flatnonzero(row_bucket[1:] != row_bucket[:-1]) + 1]
         bounds = [0] + [int(c) for c in _host(xp, cuts)] + [n]
         return list(itertools.pairwise(bounds))
+
+    def _ranges(self, starts, lens):
+        """(rep, positions): :meth:`_repeater`'s rep for ``lens``, and every range
+        starts[i], ..., starts[i] + lens[i] - 1 in order, one after the other."""
+        xp = self.xp
+        rep, total = self._repeater(lens)
+        return rep, rep(starts - (xp.cumsum(lens) - lens)) + xp.arange(total)
 
     def _repeater(self, lens):
         """(rep, total): rep(v) repeats v[i] lens[i] times (np.repeat; portable otherwise)."""
