@@ -138,7 +138,9 @@ def run(args) -> int:
 def _prefetch_table(hashing: FileDigest, path):
     """A :class:`DerivedCache` of the file's sha256 (once ``hashing`` has it) that has
     started reading the gain table of the sparsity the file records; None where any of that
-    cannot be had (the run then reads the table, or builds it, as it would have)."""
+    cannot be had (the run then reads the table, or builds it, as it would have). A run too
+    short for the table to pay (``gain_filter_pays``) leaves a prefetched entry unused: only
+    an entry an earlier run kept is read, and then for nothing."""
     from superpose.circuits.cache import DerivedCache
     from superpose.circuits.engine import gain_table_kind
     from superpose.circuits.io import stored_sparsity

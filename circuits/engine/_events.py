@@ -580,7 +580,8 @@ class EventEvaluator:
         if (packed is None) != (kind is None) or packed is not None and (
                 packed.dtype != kind or packed.shape != table.units.shape):
             raise InvalidArgument("its packed entries are not of the table's shape or type")
-        lookup = WeightLookup(np, w, self.options.max_dense_lookup, lazy=True)
+        lookup = WeightLookup(np, w, self.options.max_dense_lookup, lazy=True,
+                              lazy_ratio=self._lazy_ratio)
         _spot_check(table, lookup, code, packed)
         return table, fanout, summable, packed, lookup
 
